@@ -1,0 +1,1 @@
+"""The registers shipped with emrtrack (installed as the package emrtrack.data)."""

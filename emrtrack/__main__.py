@@ -1,0 +1,3 @@
+from emrtrack.cli import main
+
+main()

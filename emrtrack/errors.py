@@ -1,0 +1,71 @@
+"""The project's own exceptions. Each carries the exit code and the message a user sees."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+class EmrtrackError(Exception):
+    """Base class: a problem the user can act on, shown as one line on stderr."""
+
+    exit_code = 1
+
+
+class UsageError(EmrtrackError):
+    """The command was called in a way that cannot work (exit code 2)."""
+
+    exit_code = 2
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One problem found in an input file, with its position."""
+
+    file: str
+    line: int
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.file}:{self.line}: {self.message}"
+
+
+class InputError(EmrtrackError):
+    """An input file is invalid; every problem found is listed, one per line."""
+
+    def __init__(self, problems: list[Problem]):
+        self.problems = problems
+        super().__init__("\n".join(str(p) for p in problems))
+
+
+class FacilityNotFound(EmrtrackError):
+    """No facility matches the name given."""
+
+    def __init__(self, query: str, suggestions: list[tuple[str, str]]):
+        self.query = query
+        self.suggestions = suggestions
+        message = f"no facility matches {query!r}"
+        if suggestions:
+            names = "; ".join(f"{name} ({fid})" for fid, name in suggestions)
+            message += f". Did you mean: {names}?"
+        super().__init__(message)
+
+
+class AmbiguousFacility(EmrtrackError):
+    """Several facilities match the name given; nothing is done."""
+
+    def __init__(self, query: str, candidates: list[tuple[str, str]]):
+        self.query = query
+        self.candidates = candidates
+        names = "; ".join(f"{name} ({fid})" for fid, name in candidates)
+        super().__init__(
+            f"{query!r} matches {len(candidates)} facilities: {names}. "
+            "Nothing was changed; name one by its id."
+        )
+
+
+class Refused(EmrtrackError):
+    """The change asked for is not allowed as asked (a future date, a silent correction)."""
+
+
+class RegisterError(EmrtrackError):
+    """The register file cannot be used (unknown schema, unknown requirement, unreadable)."""

@@ -1,0 +1,69 @@
+"""The register's schema history. A migration's name is its identity: never rename a shipped one."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+MIGRATION_SET = "emrtrack"
+
+_STEPS: list[tuple[str, Callable[[Any], None]]] = []
+
+
+def _step(fn: Callable[[Any], None]) -> Callable[[Any], None]:
+    _STEPS.append((fn.__name__, fn))
+    return fn
+
+
+@_step
+def m001_initial(db: Any) -> None:
+    """The first register: facts derived from an append-only history of changes and events."""
+    for sql in (
+        "CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)",
+        # `doc` is the requirement as canonical JSON; `position` keeps the order it was loaded in.
+        "CREATE TABLE requirements (id TEXT PRIMARY KEY, position INTEGER NOT NULL, doc TEXT NOT NULL)",
+        """CREATE TABLE facilities (
+            id TEXT PRIMARY KEY, name TEXT NOT NULL, aliases TEXT NOT NULL, ownership TEXT NOT NULL,
+            kind TEXT NOT NULL, managed_by TEXT, location TEXT, verified TEXT,
+            folded TEXT NOT NULL)""",
+        """CREATE TABLE milestones (
+            facility_id TEXT NOT NULL, milestone TEXT NOT NULL, date TEXT NOT NULL,
+            PRIMARY KEY (facility_id, milestone)) WITHOUT ROWID""",
+        # One row per user action (a load, a mark, an undo); `reverts` names the change an undo reverted.
+        """CREATE TABLE changes (
+            id INTEGER PRIMARY KEY, recorded_at TEXT NOT NULL, actor TEXT NOT NULL, source TEXT NOT NULL,
+            command TEXT NOT NULL, summary TEXT NOT NULL, ref TEXT, note TEXT,
+            reverts INTEGER REFERENCES changes(id))""",
+        # Every fact that changed: old and new values (JSON for facilities and requirements,
+        # a date for milestones). The current tables are what replaying these gives.
+        """CREATE TABLE events (
+            id INTEGER PRIMARY KEY, change_id INTEGER NOT NULL REFERENCES changes(id),
+            entity TEXT NOT NULL, key TEXT NOT NULL, milestone TEXT, action TEXT NOT NULL,
+            old TEXT, new TEXT)""",
+        "CREATE INDEX events_by_key ON events (key, id)",
+        "CREATE INDEX events_by_change ON events (change_id)",
+        "CREATE INDEX facilities_by_name ON facilities (name)",
+        # History is append-only: the register refuses to rewrite it.
+        """CREATE TRIGGER events_append_only_update BEFORE UPDATE ON events
+           BEGIN SELECT RAISE(ABORT, 'history is append-only'); END""",
+        """CREATE TRIGGER events_append_only_delete BEFORE DELETE ON events
+           BEGIN SELECT RAISE(ABORT, 'history is append-only'); END""",
+        """CREATE TRIGGER changes_append_only_update BEFORE UPDATE ON changes
+           BEGIN SELECT RAISE(ABORT, 'history is append-only'); END""",
+        """CREATE TRIGGER changes_append_only_delete BEFORE DELETE ON changes
+           BEGIN SELECT RAISE(ABORT, 'history is append-only'); END""",
+    ):
+        db.execute(sql)
+
+
+NAMES: tuple[str, ...] = tuple(name for name, _ in _STEPS)
+
+
+def apply(conn: Any) -> None:
+    """Apply pending migrations, each in a transaction with its record (sqlite-utils' Migrations)."""
+    import sqlite_utils  # only needed when the schema is behind: keeps ordinary start-up fast
+
+    migrations = sqlite_utils.Migrations(MIGRATION_SET)
+    for name, fn in _STEPS:
+        migrations(name=name)(fn)
+    migrations.apply(sqlite_utils.Database(conn))

@@ -1,0 +1,124 @@
+"""The domain's vocabulary: requirements, facilities, milestones and states. Pure data."""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass, field
+from datetime import date
+
+OWNERSHIPS: tuple[str, ...] = ("public", "non-public")
+KINDS: tuple[str, ...] = ("hospital", "medical-centre", "specialised-centre", "clinic", "other")
+MILESTONES: tuple[str, ...] = ("appraised", "deployed", "annex-signed")
+DEFAULT_TIMEZONE = "Asia/Ho_Chi_Minh"
+
+
+class State(str, enum.Enum):
+    """Where a facility stands against one requirement on a given date."""
+
+    DEPLOYED_ON_TIME = "deployed-on-time"
+    DEPLOYED_LATE = "deployed-late"
+    OVERDUE = "overdue"
+    NOT_YET_DUE = "not-yet-due"
+
+    @property
+    def label(self) -> str:
+        return self.value.replace("-", " ")
+
+
+@dataclass(frozen=True)
+class Selector:
+    """Which facilities a deadline applies to. An empty tuple means any value."""
+
+    kinds: tuple[str, ...] = ()
+    ownerships: tuple[str, ...] = ()
+
+    def matches(self, ownership: str, kind: str) -> bool:
+        return (not self.kinds or kind in self.kinds) and (
+            not self.ownerships or ownership in self.ownerships
+        )
+
+    @property
+    def is_everything(self) -> bool:
+        return not self.kinds and not self.ownerships
+
+    def describe(self) -> str:
+        parts = []
+        if self.ownerships:
+            parts.append("/".join(self.ownerships))
+        if self.kinds:
+            parts.append("/".join(self.kinds))
+        return " ".join(parts) if parts else "all facilities"
+
+    def as_dict(self) -> dict[str, list[str]]:
+        out: dict[str, list[str]] = {}
+        if self.kinds:
+            out["kind"] = list(self.kinds)
+        if self.ownerships:
+            out["ownership"] = list(self.ownerships)
+        return out
+
+
+@dataclass(frozen=True)
+class Cohort:
+    """A deadline for the facilities a selector picks out."""
+
+    selector: Selector
+    deadline: date
+
+
+@dataclass(frozen=True)
+class Requirement:
+    """A regulatory document that sets one deadline, or one per cohort (first match wins)."""
+
+    id: str
+    issued: date
+    cohorts: tuple[Cohort, ...]
+    applies_to: Selector = Selector()
+    title: str | None = None
+    issuer: str | None = None
+    in_force: date | None = None
+    source: str | None = None
+    refs: tuple[str, ...] = ()
+    default: bool = False
+
+    @property
+    def final_deadline(self) -> date:
+        return max(c.deadline for c in self.cohorts)
+
+
+@dataclass(frozen=True)
+class Facility:
+    """A medical examination and treatment facility, keyed by a stable slug."""
+
+    id: str
+    name: str
+    ownership: str
+    kind: str
+    aliases: tuple[str, ...] = ()
+    managed_by: str | None = None
+    location: str | None = None
+    verified: date | None = None
+
+
+@dataclass(frozen=True)
+class RegisterInfo:
+    """Facts about the register as a whole."""
+
+    name: str | None = None
+    timezone: str = DEFAULT_TIMEZONE
+    notes: tuple[str, ...] = ()
+
+
+@dataclass
+class Standing:
+    """One facility's standing under one requirement on a date."""
+
+    facility: Facility
+    requirement_id: str
+    deadline: date
+    state: State
+    days_overdue: int
+    deployed: date | None
+    latest_milestone: str | None
+    latest_milestone_date: date | None = None
+    milestones: dict[str, date] = field(default_factory=dict)

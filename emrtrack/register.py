@@ -1,0 +1,718 @@
+"""The SQLite register: opening and migrating it, transactions, the history, and every query.
+
+This is the only module that speaks SQL. State (facilities, requirements, milestones) is derived
+from an append-only history: every write appends a `changes` row and its `events`, and updates
+the current tables in the same transaction.
+"""
+
+from __future__ import annotations
+
+import getpass
+import json
+import sqlite3
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import date, datetime, timezone
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from emrtrack import migrations
+from emrtrack.errors import AmbiguousFacility, FacilityNotFound, Refused, RegisterError
+
+from emrtrack.model import (
+    KINDS,
+    MILESTONES,
+    OWNERSHIPS,
+    Cohort,
+    Facility,
+    RegisterInfo,
+    Requirement,
+    Selector,
+    Standing,
+    State,
+)
+from emrtrack.rules import fold, latest_milestone, state_of, today
+
+if TYPE_CHECKING:
+    from emrtrack.loader import LoadedFiles
+
+BUSY_TIMEOUT_MS = 60_000
+
+
+def default_actor() -> str:
+    try:
+        return getpass.getuser()
+    except (OSError, KeyError):  # no login name (e.g. a container without a passwd entry)
+        return "unknown"
+
+
+def _canonical(doc: dict[str, Any]) -> str:
+    return json.dumps(doc, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+
+
+def _iso(d: date | None) -> str | None:
+    return d.isoformat() if d is not None else None
+
+
+def _date(s: str | None) -> date | None:
+    return date.fromisoformat(s) if s else None
+
+
+# -- storage forms of the model ------------------------------------------------------------------
+_FACILITY_COLUMNS = "id, name, aliases, ownership, kind, managed_by, location, verified"
+
+
+def _facility_row(f: Facility) -> tuple[Any, ...]:
+    return (f.id, f.name, json.dumps(list(f.aliases), ensure_ascii=False), f.ownership, f.kind,
+            f.managed_by, f.location, _iso(f.verified))
+
+
+def _facility_from_row(row: tuple[Any, ...] | sqlite3.Row) -> Facility:
+    return Facility(id=row[0], name=row[1], aliases=tuple(json.loads(row[2])), ownership=row[3],
+                    kind=row[4], managed_by=row[5], location=row[6], verified=_date(row[7]))
+
+
+def _row_doc(row: tuple[Any, ...]) -> str:
+    keys = ("id", "name", "aliases", "ownership", "kind", "managed_by", "location", "verified")
+    doc = dict(zip(keys, row))
+    doc["aliases"] = json.loads(doc["aliases"])
+    return _canonical({k: v for k, v in doc.items() if v not in (None, [])})
+
+
+def _doc_row(doc: str) -> tuple[Any, ...]:
+    d = json.loads(doc)
+    return (d["id"], d["name"], json.dumps(d.get("aliases", []), ensure_ascii=False), d["ownership"],
+            d["kind"], d.get("managed_by"), d.get("location"), d.get("verified"))
+
+
+def _folded(name: str, aliases: list[str] | tuple[str, ...]) -> str:
+    return "\n".join(dict.fromkeys(fold(n) for n in (name, *aliases)))
+
+
+def _requirement_doc(r: Requirement) -> str:
+    doc: dict[str, Any] = {
+        "id": r.id, "title": r.title, "issuer": r.issuer, "issued": _iso(r.issued),
+        "in_force": _iso(r.in_force), "source": r.source, "refs": list(r.refs) or None,
+        "default": r.default or None,
+        "applies_to": r.applies_to.as_dict() or None,
+        "deadlines": [{"applies_to": c.selector.as_dict(), "deadline": c.deadline.isoformat()}
+                      for c in r.cohorts],
+    }
+    return _canonical({k: v for k, v in doc.items() if v is not None})
+
+
+def _requirement_from_doc(doc: str) -> Requirement:
+    d = json.loads(doc)
+
+    def sel(s: dict[str, list[str]] | None) -> Selector:
+        s = s or {}
+        return Selector(kinds=tuple(s.get("kind", ())), ownerships=tuple(s.get("ownership", ())))
+
+    return Requirement(
+        id=d["id"], issued=date.fromisoformat(d["issued"]),
+        cohorts=tuple(Cohort(sel(c.get("applies_to")), date.fromisoformat(c["deadline"]))
+                      for c in d["deadlines"]),
+        applies_to=sel(d.get("applies_to")), title=d.get("title"), issuer=d.get("issuer"),
+        in_force=_date(d.get("in_force")), source=d.get("source"), refs=tuple(d.get("refs", ())),
+        default=bool(d.get("default")),
+    )
+
+
+# -- results -------------------------------------------------------------------------------------
+@dataclass
+class LoadSummary:
+    added: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    not_in_files: int = 0
+    requirements_added: int = 0
+    requirements_updated: int = 0
+    milestones_recorded: int = 0
+    register_updated: bool = False
+    change_id: int | None = None
+    dry_run: bool = False
+
+    @property
+    def changed(self) -> bool:
+        return bool(self.added or self.updated or self.requirements_added or self.requirements_updated
+                    or self.milestones_recorded or self.register_updated)
+
+
+@dataclass
+class MarkResult:
+    facility: Facility
+    milestone: str
+    date: date
+    previous: date | None
+    changed: bool
+    change_id: int | None = None
+
+
+@dataclass
+class Counts:
+    in_scope: int = 0
+    deployed_on_time: int = 0
+    deployed_late: int = 0
+    overdue: int = 0
+    not_yet_due: int = 0
+
+    def add(self, other: Counts) -> None:
+        for k in vars(self):
+            setattr(self, k, getattr(self, k) + getattr(other, k))
+
+    @property
+    def compliance_pct(self) -> float:
+        return round(100 * self.deployed_on_time / self.in_scope, 1) if self.in_scope else 0.0
+
+
+@dataclass
+class CohortStatus:
+    selector: Selector
+    deadline: date
+    counts: Counts
+
+
+@dataclass
+class RequirementStatus:
+    requirement: Requirement
+    as_of: date
+    total: Counts
+    cohorts: list[CohortStatus]
+    by_ownership: dict[str, Counts]
+    funnel: dict[str, int]
+    oldest_data: date | None
+    median_data: date | None
+    never_verified: int
+
+
+@dataclass
+class HistoryEntry:
+    event_id: int
+    change_id: int
+    recorded_at: str
+    actor: str
+    source: str
+    command: str
+    ref: str | None
+    note: str | None
+    entity: str
+    key: str
+    milestone: str | None
+    action: str
+    old: str | None
+    new: str | None
+    facility_name: str | None = None
+
+
+@dataclass
+class ChangeInfo:
+    id: int
+    recorded_at: str
+    actor: str
+    source: str
+    command: str
+    summary: str
+    events: list[HistoryEntry] = field(default_factory=list)
+
+
+# -- the register --------------------------------------------------------------------------------
+class Register:
+    """An open register file."""
+
+    def __init__(self, conn: sqlite3.Connection, path: Path):
+        self.conn = conn
+        self.path = path
+
+    @classmethod
+    def open(cls, path: Path) -> Register:
+        """Open (creating if needed) and migrate the register at `path`."""
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            conn = sqlite3.connect(path, timeout=BUSY_TIMEOUT_MS / 1000, isolation_level=None)
+            conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+            if conn.execute("PRAGMA journal_mode").fetchone()[0] != "wal":
+                conn.execute("PRAGMA journal_mode = WAL")
+            conn.execute("PRAGMA synchronous = NORMAL")
+            conn.execute("PRAGMA foreign_keys = ON")
+            register = cls(conn, path)
+            register._migrate()
+        except sqlite3.DatabaseError as e:
+            raise RegisterError(f"{path}: cannot open the register: {e}") from None
+        return register
+
+    def close(self) -> None:
+        self.conn.close()
+
+    def _migrate(self) -> None:
+        applied: list[str] = []
+        has_table = self.conn.execute(
+            "SELECT 1 FROM sqlite_master WHERE type='table' AND name='_sqlite_migrations'").fetchone()
+        if has_table:
+            applied = [r[0] for r in self.conn.execute(
+                "SELECT name FROM _sqlite_migrations WHERE migration_set = ? ORDER BY id",
+                (migrations.MIGRATION_SET,))]
+        unknown = [n for n in applied if n not in migrations.NAMES]
+        if unknown:
+            raise RegisterError(
+                f"{self.path}: this register was written by a newer emrtrack (schema step {unknown[-1]!r}); "
+                "upgrade emrtrack to use it. Nothing was changed.")
+        if len(applied) < len(migrations.NAMES):
+            migrations.apply(self.conn)
+
+    @contextmanager
+    def transaction(self) -> Iterator[None]:
+        """One write transaction; taking the write lock at the start so reads inside are current."""
+        self.conn.execute("BEGIN IMMEDIATE")
+        try:
+            yield
+        except BaseException:
+            self.conn.execute("ROLLBACK")
+            raise
+        else:
+            self.conn.execute("COMMIT")
+
+    # -- reading the register ------------------------------------------------------------------
+    def is_empty(self) -> bool:
+        return self.conn.execute("SELECT 1 FROM changes LIMIT 1").fetchone() is None
+
+    def info(self) -> RegisterInfo:
+        meta = dict(self.conn.execute("SELECT key, value FROM meta"))
+        return RegisterInfo(
+            name=json.loads(meta["name"]) if "name" in meta else None,
+            timezone=json.loads(meta["timezone"]) if "timezone" in meta else RegisterInfo().timezone,
+            notes=tuple(json.loads(meta["notes"])) if "notes" in meta else (),
+        )
+
+    def today(self) -> date:
+        return today(self.info().timezone)
+
+    def requirements(self) -> list[Requirement]:
+        return [_requirement_from_doc(doc) for (doc,) in
+                self.conn.execute("SELECT doc FROM requirements ORDER BY position")]
+
+    def requirement(self, wanted: str | None) -> Requirement:
+        from emrtrack.rules import pick_requirement
+
+        requirements = self.requirements()
+        if not requirements:
+            raise RegisterError("the register holds no requirement yet: load a file with 'requirements'")
+        picked = pick_requirement(requirements, wanted)
+        if picked is None:
+            known = ", ".join(r.id for r in requirements)
+            raise RegisterError(f"no requirement {wanted!r} in the register (known: {known})")
+        return picked
+
+    def facility(self, facility_id: str) -> Facility:
+        row = self.conn.execute(f"SELECT {_FACILITY_COLUMNS} FROM facilities WHERE id = ?",
+                                (facility_id,)).fetchone()
+        if row is None:
+            raise FacilityNotFound(facility_id, [])
+        return _facility_from_row(row)
+
+    def milestones(self, facility_id: str) -> dict[str, date]:
+        got = dict(self.conn.execute("SELECT milestone, date FROM milestones WHERE facility_id = ?",
+                                     (facility_id,)))
+        return {m: date.fromisoformat(got[m]) for m in MILESTONES if m in got}
+
+    def facility_count(self) -> int:
+        return self.conn.execute("SELECT COUNT(*) FROM facilities").fetchone()[0]
+
+    # -- naming a facility -----------------------------------------------------------------------
+    def resolve(self, query: str) -> Facility:
+        """The one facility `query` names: by id, folded name or alias, unique substring, or all words."""
+        row = self.conn.execute(f"SELECT {_FACILITY_COLUMNS} FROM facilities WHERE id = ?",
+                                (query.strip(),)).fetchone()
+        if row is not None:
+            return _facility_from_row(row)
+        folded = fold(query)
+        if folded:
+            words = folded.split()
+            word_sql = " AND ".join(
+                ["instr(' ' || replace(folded, char(10), ' ') || ' ', ?) > 0"] * len(words))
+            for where, params in (
+                ("instr(char(10) || folded || char(10), ?) > 0", [f"\n{folded}\n"]),
+                ("instr(folded, ?) > 0", [folded]),
+                (word_sql, [f" {w} " for w in words]),
+            ):
+                rows = self.conn.execute(
+                    f"SELECT {_FACILITY_COLUMNS} FROM facilities WHERE {where} ORDER BY name LIMIT 51",
+                    params).fetchall()
+                if len(rows) == 1:
+                    return _facility_from_row(rows[0])
+                if rows:
+                    raise AmbiguousFacility(query, [(r[0], r[1]) for r in rows])
+        raise FacilityNotFound(query, self.suggest(folded))
+
+    def suggest(self, folded: str, limit: int = 3) -> list[tuple[str, str]]:
+        """The facilities whose names or aliases are closest to `folded` (did-you-mean)."""
+        if not folded:
+            return []
+        from rapidfuzz import fuzz, process
+
+        ids: list[str] = []
+        names: list[str] = []
+        choices: list[str] = []
+        for fid, name, folded_names in self.conn.execute("SELECT id, name, folded FROM facilities"):
+            for n in folded_names.split("\n"):
+                ids.append(fid)
+                names.append(name)
+                choices.append(n)
+        out: dict[str, str] = {}
+        for _, _, i in process.extract(folded, choices, scorer=fuzz.WRatio, limit=limit * 3,
+                                       score_cutoff=60):
+            out.setdefault(ids[i], names[i])
+        return list(out.items())[:limit]
+
+    def completion_candidates(self) -> list[tuple[str, str]]:
+        return list(self.conn.execute("SELECT id, name FROM facilities ORDER BY id"))
+
+    # -- writing -------------------------------------------------------------------------------
+    def _new_change(self, *, actor: str, source: str, command: str, summary: str,
+                    ref: str | None = None, note: str | None = None, reverts: int | None = None) -> int:
+        now = datetime.now(timezone.utc).isoformat(timespec="seconds").replace("+00:00", "Z")
+        cur = self.conn.execute(
+            "INSERT INTO changes (recorded_at, actor, source, command, summary, ref, note, reverts) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            (now, actor, source, command, summary, ref, note, reverts))
+        return int(cur.lastrowid or 0)
+
+    def _append_events(self, change_id: int, events: list[tuple[str, str, str | None, str, str | None, str | None]]) -> None:
+        """Append events (entity, key, milestone, action, old, new) and apply them to the current tables."""
+        self.conn.executemany(
+            "INSERT INTO events (change_id, entity, key, milestone, action, old, new) VALUES (?, ?, ?, ?, ?, ?, ?)",
+            [(change_id, *e) for e in events])
+        self._apply_events(events)
+
+    def _apply_events(self, events: list[tuple[str, str, str | None, str, str | None, str | None]]) -> None:
+        put_facilities, del_facilities, put_milestones, del_milestones = [], [], [], []
+        for entity, key, milestone, _action, _old, new in events:
+            if entity == "facility":
+                if new is None:
+                    del_facilities.append((key,))
+                else:
+                    row = _doc_row(new)
+                    put_facilities.append((*row, _folded(row[1], json.loads(row[2]))))
+            elif entity == "milestone":
+                if new is None:
+                    del_milestones.append((key, milestone))
+                else:
+                    put_milestones.append((key, milestone, new))
+            elif entity == "requirement":
+                if new is None:
+                    self.conn.execute("DELETE FROM requirements WHERE id = ?", (key,))
+                else:
+                    self.conn.execute(
+                        "INSERT INTO requirements (id, position, doc) VALUES (?, "
+                        "(SELECT COALESCE(MAX(position), 0) + 1 FROM requirements), ?) "
+                        "ON CONFLICT(id) DO UPDATE SET doc = excluded.doc", (key, new))
+            elif entity == "register":
+                if new is None:
+                    self.conn.execute("DELETE FROM meta WHERE key = ?", (key,))
+                else:
+                    self.conn.execute("INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)", (key, new))
+        if put_facilities:
+            self.conn.executemany(
+                f"INSERT OR REPLACE INTO facilities ({_FACILITY_COLUMNS}, folded) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                put_facilities)
+        if put_milestones:
+            self.conn.executemany(
+                "INSERT OR REPLACE INTO milestones (facility_id, milestone, date) VALUES (?, ?, ?)", put_milestones)
+        if del_milestones:
+            self.conn.executemany("DELETE FROM milestones WHERE facility_id = ? AND milestone = ?", del_milestones)
+        if del_facilities:
+            self.conn.executemany("DELETE FROM facilities WHERE id = ?", del_facilities)
+
+    def load(self, loaded: LoadedFiles, *, source: str, actor: str, dry_run: bool = False) -> LoadSummary:
+        """Upsert what the files hold, in one transaction. Nothing is ever deleted by a load."""
+        summary = LoadSummary(dry_run=dry_run)
+        try:
+            with self.transaction():
+                self._load(loaded, summary, source=source, actor=actor)
+                if dry_run:
+                    raise _Rollback()
+        except _Rollback:
+            pass
+        return summary
+
+    def _load(self, loaded: LoadedFiles, summary: LoadSummary, *, source: str, actor: str) -> None:
+        events: list[tuple[str, str, str | None, str, str | None, str | None]] = []
+        # register facts
+        if loaded.register is not None:
+            meta = dict(self.conn.execute("SELECT key, value FROM meta"))
+            given = {"name": loaded.register.name, "timezone": loaded.register.timezone,
+                     "notes": list(loaded.register.notes)}
+            for key in sorted(loaded.register_fields):
+                new = json.dumps(given[key], ensure_ascii=False)
+                if meta.get(key) != new:
+                    events.append(("register", key, None, "updated" if key in meta else "added",
+                                   meta.get(key), new))
+                    summary.register_updated = True
+        # requirements
+        stored = dict(self.conn.execute("SELECT id, doc FROM requirements"))
+        new_default = next((r.requirement.id for r in loaded.requirements if r.requirement.default), None)
+        for entry in loaded.requirements:
+            doc = _requirement_doc(entry.requirement)
+            old = stored.get(entry.requirement.id)
+            if old is None:
+                summary.requirements_added += 1
+                events.append(("requirement", entry.requirement.id, None, "added", None, doc))
+            elif old != doc:
+                summary.requirements_updated += 1
+                events.append(("requirement", entry.requirement.id, None, "updated", old, doc))
+        if new_default is not None:
+            for rid, doc in stored.items():
+                if rid != new_default and json.loads(doc).get("default") and \
+                        rid not in {e.requirement.id for e in loaded.requirements}:
+                    d = json.loads(doc)
+                    d.pop("default")
+                    summary.requirements_updated += 1
+                    events.append(("requirement", rid, None, "updated", doc, _canonical(d)))
+        # facilities and their milestones
+        existing = {row[0]: row for row in self.conn.execute(f"SELECT {_FACILITY_COLUMNS} FROM facilities")}
+        recorded: dict[tuple[str, str], str] = {
+            (fid, m): d for fid, m, d in self.conn.execute("SELECT facility_id, milestone, date FROM milestones")}
+        mentioned = set()
+        for entry in loaded.facilities:
+            f = entry.facility
+            mentioned.add(f.id)
+            row = _facility_row(f)
+            old_row = existing.get(f.id)
+            if old_row is None:
+                summary.added += 1
+                events.append(("facility", f.id, None, "added", None, _row_doc(row)))
+            elif tuple(old_row) != row:
+                summary.updated += 1
+                events.append(("facility", f.id, None, "updated", _row_doc(tuple(old_row)), _row_doc(row)))
+            else:
+                summary.unchanged += 1
+            for m, d in entry.milestones.items():
+                iso = d.isoformat()
+                old_date = recorded.get((f.id, m))
+                if old_date != iso:
+                    summary.milestones_recorded += 1
+                    events.append(("milestone", f.id, m, "corrected" if old_date else "recorded", old_date, iso))
+        summary.not_in_files = sum(1 for fid in existing if fid not in mentioned)
+        if events and not summary.dry_run:
+            parts = [f"{summary.added} facilities added", f"{summary.updated} updated"]
+            if summary.requirements_added or summary.requirements_updated:
+                parts.append(f"{summary.requirements_added + summary.requirements_updated} requirements added or updated")
+            if summary.milestones_recorded:
+                parts.append(f"{summary.milestones_recorded} milestones recorded")
+            change_id = self._new_change(actor=actor, source=source, command="load",
+                                         summary="load of " + source + ": " + ", ".join(parts))
+            self._append_events(change_id, events)
+            summary.change_id = change_id
+
+    def mark(self, facility: Facility, milestone: str, on: date, *, actor: str, ref: str | None = None,
+             note: str | None = None, correct: bool = False) -> MarkResult:
+        """Record a milestone; the same date again changes nothing, another date needs `correct`."""
+        now = self.today()
+        if on > now:
+            raise Refused(f"{on} is in the future (today is {now} in {self.info().timezone}); "
+                          "a milestone is recorded once it has happened")
+        with self.transaction():
+            row = self.conn.execute("SELECT date FROM milestones WHERE facility_id = ? AND milestone = ?",
+                                    (facility.id, milestone)).fetchone()
+            previous = date.fromisoformat(row[0]) if row else None
+            if previous == on:
+                return MarkResult(facility, milestone, on, previous, changed=False)
+            if previous is not None and not correct:
+                raise Refused(f"{facility.name} ({facility.id}) already has {milestone} on {previous}; "
+                              f"to record {on} instead, run the command again with --correct")
+            action = "corrected" if previous else "recorded"
+            summary = f"{milestone} {action} for {facility.id}: {on}" + (f" (was {previous})" if previous else "")
+            change_id = self._new_change(actor=actor, source="cli", command=f"mark {milestone}", summary=summary,
+                                         ref=ref, note=note)
+            self._append_events(change_id, [("milestone", facility.id, milestone, action, _iso(previous), on.isoformat())])
+        return MarkResult(facility, milestone, on, previous, changed=True, change_id=change_id)
+
+    def last_change(self) -> ChangeInfo | None:
+        """The latest change that can still be undone (not an undo, not undone already)."""
+        row = self.conn.execute(
+            "SELECT id, recorded_at, actor, source, command, summary FROM changes c WHERE reverts IS NULL "
+            "AND NOT EXISTS (SELECT 1 FROM changes u WHERE u.reverts = c.id) ORDER BY id DESC LIMIT 1").fetchone()
+        if row is None:
+            return None
+        change = ChangeInfo(*row)
+        change.events = self.history(change_id=change.id, limit=None)
+        return change
+
+    def undo(self, change: ChangeInfo, *, actor: str) -> int:
+        """Revert `change` by appending the opposite events; history keeps both."""
+        with self.transaction():
+            latest = self.last_change()
+            if latest is None or latest.id != change.id:
+                raise Refused("the register changed since the undo was shown; run undo again")
+            events = []
+            for e in change.events:  # newest first: undo in reverse order
+                current = self._current_value(e.entity, e.key, e.milestone)
+                if current != e.new:
+                    raise Refused(f"cannot undo change #{change.id}: {e.key} was changed again since")
+                events.append((e.entity, e.key, e.milestone, _reverse_action(e.action), e.new, e.old))
+            undo_id = self._new_change(actor=actor, source="cli", command="undo",
+                                       summary=f"undo of #{change.id}: {change.summary}", reverts=change.id)
+            self._append_events(undo_id, events)
+        return undo_id
+
+    def _current_value(self, entity: str, key: str, milestone: str | None) -> str | None:
+        if entity == "facility":
+            row = self.conn.execute(f"SELECT {_FACILITY_COLUMNS} FROM facilities WHERE id = ?", (key,)).fetchone()
+            return _row_doc(row) if row else None
+        if entity == "milestone":
+            row = self.conn.execute("SELECT date FROM milestones WHERE facility_id = ? AND milestone = ?",
+                                    (key, milestone)).fetchone()
+        elif entity == "requirement":
+            row = self.conn.execute("SELECT doc FROM requirements WHERE id = ?", (key,)).fetchone()
+        else:
+            row = self.conn.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
+        return row[0] if row else None
+
+    # -- history -------------------------------------------------------------------------------
+    def history(self, facility_id: str | None = None, *, change_id: int | None = None,
+                limit: int | None = 20) -> list[HistoryEntry]:
+        """Events, newest first, for one facility, one change, or the whole register."""
+        where, params = [], []
+        if facility_id is not None:
+            where.append("e.key = ? AND e.entity IN ('facility', 'milestone')")
+            params.append(facility_id)
+        if change_id is not None:
+            where.append("e.change_id = ?")
+            params.append(change_id)
+        sql = ("SELECT e.id, c.id, c.recorded_at, c.actor, c.source, c.command, c.ref, c.note, e.entity, e.key, "
+               "e.milestone, e.action, e.old, e.new, f.name FROM events e JOIN changes c ON c.id = e.change_id "
+               "LEFT JOIN facilities f ON f.id = e.key AND e.entity IN ('facility', 'milestone')"
+               + (" WHERE " + " AND ".join(where) if where else "") + " ORDER BY e.id DESC")
+        if limit is not None:
+            sql += f" LIMIT {int(limit)}"
+        return [HistoryEntry(*row) for row in self.conn.execute(sql, params)]
+
+    # -- reports -------------------------------------------------------------------------------
+    def status(self, requirement: Requirement, as_of: date) -> RequirementStatus:
+        """The counts behind `status` for one requirement on `as_of`."""
+        cohort_sql, params = _cohort_case(requirement)
+        a = as_of.isoformat()
+        rows = self.conn.execute(f"""
+            WITH s AS (
+                SELECT f.ownership, {cohort_sql} AS cohort,
+                       (SELECT date FROM milestones m WHERE m.facility_id = f.id AND m.milestone = 'deployed'
+                        AND m.date <= :as_of) AS deployed
+                FROM facilities f)
+            SELECT cohort, ownership, COUNT(*), deployed
+            FROM s WHERE cohort IS NOT NULL GROUP BY cohort, ownership, deployed""",
+            {**params, "as_of": a}).fetchall()
+        cohorts = [CohortStatus(c.selector, c.deadline, Counts()) for c in requirement.cohorts]
+        by_ownership = {o: Counts() for o in OWNERSHIPS}
+        for cohort, ownership, n, deployed in rows:
+            deadline = requirement.cohorts[cohort].deadline
+            counts = Counts(in_scope=n)
+            state = state_of(deadline, _date(deployed), as_of)
+            setattr(counts, state.value.replace("-", "_"), n)
+            cohorts[cohort].counts.add(counts)
+            by_ownership.setdefault(ownership, Counts()).add(counts)
+        total = Counts()
+        for c in cohorts:
+            total.add(c.counts)
+        funnel_row = self.conn.execute(f"""
+            SELECT {", ".join(f"SUM(EXISTS (SELECT 1 FROM milestones m WHERE m.facility_id = f.id "
+                              f"AND m.milestone = '{m}' AND m.date <= :as_of))" for m in MILESTONES)}
+            FROM facilities f WHERE {cohort_sql} IS NOT NULL""", {**params, "as_of": a}).fetchone()
+        funnel = {m: int(v or 0) for m, v in zip(MILESTONES, funnel_row)}
+        fresh_sql = f"""
+            SELECT MAX(COALESCE(CASE WHEN f.verified <= :as_of THEN f.verified END, ''),
+                       COALESCE((SELECT MAX(date) FROM milestones m WHERE m.facility_id = f.id
+                                 AND m.date <= :as_of), '')) AS fresh
+            FROM facilities f WHERE {cohort_sql} IS NOT NULL"""
+        known = self.conn.execute(
+            f"SELECT COUNT(*), MIN(fresh) FROM ({fresh_sql}) WHERE fresh != ''", {**params, "as_of": a}).fetchone()
+        median = None
+        if known[0]:
+            median = self.conn.execute(
+                f"SELECT fresh FROM ({fresh_sql}) WHERE fresh != '' ORDER BY fresh LIMIT 1 OFFSET :mid",
+                {**params, "as_of": a, "mid": known[0] // 2}).fetchone()[0]
+        return RequirementStatus(
+            requirement=requirement, as_of=as_of, total=total, cohorts=cohorts,
+            by_ownership={o: c for o, c in by_ownership.items() if c.in_scope or o in OWNERSHIPS},
+            funnel=funnel, oldest_data=_date(known[1]), median_data=_date(median),
+            never_verified=total.in_scope - known[0])
+
+    def standings(self, requirement: Requirement, as_of: date, *, overdue_only: bool = False,
+                  group_by: str = "ownership", limit: int | None = None) -> tuple[int, Iterator[Standing]]:
+        """Facilities in scope with their state on `as_of`, grouped and most overdue first.
+
+        Returns the number of rows and an iterator over at most `limit` of them (streamed)."""
+        cohort_sql, params = _cohort_case(requirement)
+        deadline_sql = "CASE cohort " + " ".join(
+            f"WHEN {i} THEN '{c.deadline.isoformat()}'" for i, c in enumerate(requirement.cohorts)) + " END"
+        a = as_of.isoformat()
+        base = f"""
+            SELECT * FROM (
+                SELECT f.id, f.name, f.aliases, f.ownership, f.kind, f.managed_by, f.location, f.verified,
+                       {cohort_sql} AS cohort, f.folded,
+                       (SELECT group_concat(m.milestone || '=' || m.date) FROM milestones m
+                        WHERE m.facility_id = f.id AND m.date <= :as_of) AS reached
+                FROM facilities f)
+            WHERE cohort IS NOT NULL"""
+        dl = f"({deadline_sql})"
+        deployed_sql = "(instr(',' || COALESCE(reached, '') , ',deployed=') > 0)"
+        where = f" AND NOT {deployed_sql} AND :as_of > {dl}" if overdue_only else ""
+        group_order = {"ownership": _order_case("ownership", OWNERSHIPS),
+                       "kind": _order_case("kind", KINDS), "none": "0"}[group_by]
+        order = f" ORDER BY {group_order}, {deployed_sql}, {dl}, folded, id"
+        qparams = {**params, "as_of": a}
+        count = self.conn.execute(f"SELECT COUNT(*) FROM ({base}{where})", qparams).fetchone()[0]
+        sql = base + where + order + (f" LIMIT {int(limit)}" if limit is not None else "")
+
+        def rows() -> Iterator[Standing]:
+            deadlines = [c.deadline for c in requirement.cohorts]
+            for r in self.conn.execute(sql, qparams):
+                facility = _facility_from_row(r)
+                reached = {m: date.fromisoformat(d) for m, d in
+                           (pair.split("=") for pair in r[10].split(","))} if r[10] else {}
+                deadline = deadlines[r[8]]
+                deployed = reached.get("deployed")
+                state = state_of(deadline, deployed, as_of)
+                latest = latest_milestone(reached, as_of)
+                yield Standing(
+                    facility=facility, requirement_id=requirement.id, deadline=deadline, state=state,
+                    days_overdue=(as_of - deadline).days if state is State.OVERDUE else 0,
+                    deployed=deployed, latest_milestone=latest[0] if latest else None,
+                    latest_milestone_date=latest[1] if latest else None, milestones=reached)
+
+        return count, rows()
+
+
+class _Rollback(Exception):
+    """Raised inside a transaction to discard it (a dry run)."""
+
+
+def _reverse_action(action: str) -> str:
+    return {"added": "removed", "removed": "added", "recorded": "cleared", "cleared": "recorded",
+            "updated": "updated", "corrected": "corrected"}.get(action, action)
+
+
+def _order_case(column: str, values: tuple[str, ...]) -> str:
+    return f"CASE {column} " + " ".join(f"WHEN '{v}' THEN {i}" for i, v in enumerate(values)) + f" ELSE {len(values)} END"
+
+
+def _selector_sql(selector: Selector, params: dict[str, Any], prefix: str) -> str:
+    parts = []
+    for column, values in (("f.kind", selector.kinds), ("f.ownership", selector.ownerships)):
+        if values:
+            names = []
+            for i, v in enumerate(values):
+                params[f"{prefix}_{column[2:]}_{i}"] = v
+                names.append(f":{prefix}_{column[2:]}_{i}")
+            parts.append(f"{column} IN ({', '.join(names)})")
+    return " AND ".join(parts) or "1"
+
+
+def _cohort_case(requirement: Requirement) -> tuple[str, dict[str, Any]]:
+    """SQL giving the index of a facility's cohort under `requirement`, NULL when out of scope.
+
+    The same rule as rules.deadline_for: in scope when `applies_to` matches; first matching cohort wins."""
+    params: dict[str, Any] = {}
+    scope = _selector_sql(requirement.applies_to, params, "scope")
+    whens = " ".join(f"WHEN {_selector_sql(c.selector, params, f'c{i}')} THEN {i}"
+                     for i, c in enumerate(requirement.cohorts))
+    return f"(CASE WHEN {scope} THEN (CASE {whens} END) END)", params

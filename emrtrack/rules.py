@@ -1,0 +1,94 @@
+"""Deadlines, states and name folding: the rules, without I/O or presentation."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Iterable
+from datetime import date, datetime
+from zoneinfo import ZoneInfo
+
+from emrtrack.model import MILESTONES, Facility, Requirement, State
+
+_NON_ALNUM = re.compile(r"[^0-9a-z]+")
+# Letters that Unicode decomposition does not split into a base letter and a mark.
+_EXTRA_FOLDS = str.maketrans({"đ": "d", "Đ": "d", "ø": "o", "Ø": "o", "ł": "l", "Ł": "l"})
+
+
+def fold(text: str) -> str:
+    """Fold a name for matching: no case, no diacritics, đ as d, words split by single spaces.
+
+    >>> fold("Bệnh viện Đa khoa Đô Lương")
+    'benh vien da khoa do luong'
+    """
+    text = unicodedata.normalize("NFKD", text.translate(_EXTRA_FOLDS))
+    text = "".join(ch for ch in text if not unicodedata.combining(ch))
+    return _NON_ALNUM.sub(" ", text.casefold().translate(_EXTRA_FOLDS)).strip()
+
+
+def today(timezone: str) -> date:
+    """Today's date in the register's time zone (not in UTC)."""
+    return datetime.now(ZoneInfo(timezone)).date()
+
+
+def deadline_for(requirement: Requirement, ownership: str, kind: str) -> date | None:
+    """The deadline a requirement sets for a facility, or None when it is out of scope."""
+    if not requirement.applies_to.matches(ownership, kind):
+        return None
+    for cohort in requirement.cohorts:
+        if cohort.selector.matches(ownership, kind):
+            return cohort.deadline
+    return None
+
+
+def state_of(deadline: date, deployed: date | None, as_of: date) -> State:
+    """A facility's state on `as_of`. Deadlines are inclusive; a deployment after `as_of` is unknown then."""
+    if deployed is not None and deployed <= as_of:
+        return State.DEPLOYED_ON_TIME if deployed <= deadline else State.DEPLOYED_LATE
+    return State.OVERDUE if as_of > deadline else State.NOT_YET_DUE
+
+
+def days_overdue(deadline: date, deployed: date | None, as_of: date) -> int:
+    """Days past the deadline without deployment on `as_of` (0 when not overdue)."""
+    if state_of(deadline, deployed, as_of) is State.OVERDUE:
+        return (as_of - deadline).days
+    return 0
+
+
+def milestones_as_of(milestones: dict[str, date], as_of: date) -> dict[str, date]:
+    """The milestones reached on or before `as_of`, in their usual order."""
+    return {m: milestones[m] for m in MILESTONES if m in milestones and milestones[m] <= as_of}
+
+
+def latest_milestone(milestones: dict[str, date], as_of: date) -> tuple[str, date] | None:
+    """The most recent milestone reached by `as_of` (the later in the usual order on a tie)."""
+    reached = milestones_as_of(milestones, as_of)
+    if not reached:
+        return None
+    order = {m: i for i, m in enumerate(MILESTONES)}
+    name = max(reached, key=lambda m: (reached[m], order[m]))
+    return name, reached[name]
+
+
+def in_scope(requirement: Requirement, facilities: Iterable[Facility]) -> list[Facility]:
+    """The facilities a requirement applies to."""
+    return [f for f in facilities if deadline_for(requirement, f.ownership, f.kind) is not None]
+
+
+def pick_requirement(requirements: list[Requirement], wanted: str | None) -> Requirement | None:
+    """The requirement named (by id, or folded id), else the default one, else the only/first one."""
+    if not requirements:
+        return None
+    if wanted is None:
+        for r in requirements:
+            if r.default:
+                return r
+        return requirements[0]
+    for r in requirements:
+        if r.id == wanted:
+            return r
+    folded = fold(wanted)
+    for r in requirements:
+        if fold(r.id) == folded:
+            return r
+    return None
