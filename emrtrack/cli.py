@@ -45,6 +45,10 @@ class _Boundary(TyperGroup):
             if os.environ.get("EMRTRACK_DEBUG") == "1":
                 raise
             _fail(f"the register could not be used: {e}", 1)
+        except BrokenPipeError:
+            # The reader went away (e.g. `| head`): stop quietly, as other command-line tools do.
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+            raise typer.Exit(0) from None
         except (typer.Exit, typer.Abort, KeyboardInterrupt):
             raise
         except Exception as e:
