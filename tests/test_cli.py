@@ -745,3 +745,28 @@ def test_main_help(args: tuple[str, ...]) -> None:
         assert command in text
     if args:
         assert r.code == 0
+
+
+# -- where the register lives ----------------------------------------------------------------------
+def test_db_option_overrides_the_environment(db_path: Path, tmp_path: Path) -> None:
+    other = tmp_path / "sub" / "other.db"
+    r = run("report", "--overdue", "--as-of", "2025-09-01", "--format", "csv", "--db", str(other))
+    assert r.code == 0
+    assert r.stderr == (f"Created a new register at {other} with the shipped data "
+                        "(nghe-an-2898.yaml: 25 facilities).\n")
+    assert other.exists() and not db_path.exists()
+    assert rows(other, "PRAGMA journal_mode") == [("wal",)]
+
+
+def test_history_records_actor_source_and_utc_time(shipped_db: Path) -> None:
+    import re
+
+    from emrtrack.register import default_actor
+
+    assert run("mark-deployed", "do luong", "--on", "2025-08-20", "--ref", "3120/SYT-VP").code == 0
+    [(recorded_at, actor, source, ref)] = rows(shipped_db, "SELECT recorded_at, actor, source, ref FROM changes "
+                                                           "WHERE id = 2")
+    assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ", recorded_at)
+    assert (actor, source, ref) == (default_actor(), "cli", "3120/SYT-VP")
+    assert rows(shipped_db, "SELECT actor, source FROM changes WHERE id = 1") == [
+        ("emrtrack", "nghe-an-2898.yaml (shipped)")]

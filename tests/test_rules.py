@@ -168,3 +168,20 @@ def test_domain_imports_neither_typer_nor_rich() -> None:
             "print(sorted(m for m in ('typer', 'rich', 'click') if m in sys.modules))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"
+
+
+def test_today_is_the_date_in_the_register_time_zone_not_utc(monkeypatch: pytest.MonkeyPatch) -> None:
+    from datetime import datetime, timezone
+
+    import emrtrack.rules as rules
+
+    instant = datetime(2025, 8, 31, 18, 30, tzinfo=timezone.utc)  # 01:30 on 1 September in Vietnam
+
+    class Frozen(datetime):
+        @classmethod
+        def now(cls, tz=None):
+            return instant.astimezone(tz)
+
+    monkeypatch.setattr(rules, "datetime", Frozen)
+    assert rules.today("Asia/Ho_Chi_Minh") == D("2025-09-01")
+    assert rules.today("UTC") == D("2025-08-31")
