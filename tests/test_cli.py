@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from emrtrack.rules import fold
-from tests.conftest import rows, run, table_hash
+from conftest import rows, run, table_hash
 
 PUBLIC_NAMES = {
     "Bệnh viện Hữu nghị Đa khoa Nghệ An", "Bệnh viện Phổi Nghệ An", "Bệnh viện Tâm thần Nghệ An",

@@ -9,7 +9,7 @@ import sys
 from datetime import date
 from pathlib import Path
 
-from tests.conftest import table_hash
+from conftest import table_hash
 
 SCRIPT = shutil.which("emrtrack", path=str(Path(sys.executable).parent)) or shutil.which("emrtrack")
 

@@ -11,7 +11,7 @@ from emrtrack.app import load_files, shipped_data_path
 from emrtrack.errors import AmbiguousFacility, FacilityNotFound, Refused
 from emrtrack.model import State
 from emrtrack.register import Register
-from tests.conftest import rows, table_hash
+from conftest import rows, table_hash
 
 D = date.fromisoformat
 
