@@ -77,6 +77,8 @@ class LoadedFiles:
     register_fields: frozenset[str] = frozenset()
     requirements: list[RequirementEntry] = field(default_factory=list)
     facilities: list[FacilityEntry] = field(default_factory=list)
+    # (id, file, line) of every facility entry with a usable id, valid or not: for duplicate checks
+    facility_ids: list[tuple[str, str, int]] = field(default_factory=list)
 
 
 _MAP = "tag:yaml.org,2002:map"
@@ -108,6 +110,7 @@ class _FileReader:
         self.name = name
         self.today = today
         self.problems: list[Problem] = []
+        self.facility_ids: list[tuple[str, str, int]] = []
 
     # -- primitives --------------------------------------------------------------------------
     def problem(self, node: yaml.Node | None, message: str) -> None:
@@ -326,6 +329,8 @@ class _FileReader:
                 self.problem(id_node, f"facility {label}: id {fid!r} must be a short slug of letters, "
                                       "digits and - . _ / (e.g. do-luong-general)")
                 fid = None
+        if fid is not None:
+            self.facility_ids.append((fid, self.name, node.start_mark.line + 1))
         what = f"facility {fid!r}" if fid else f"facility {label}"
         values: dict[str, Any] = {}
         for key, required in (("name", True), ("ownership", True), ("kind", True)):
@@ -393,6 +398,7 @@ class _FileReader:
                 entry = self.facility(item, i)
                 if entry is not None:
                     out.facilities.append(entry)
+            out.facility_ids.extend(self.facility_ids)
 
 
 def _decode(name: str, raw: bytes) -> str:
@@ -449,15 +455,14 @@ def read_files(paths: list[Path], today: date) -> LoadedFiles:
 
 def _cross_check(out: LoadedFiles) -> list[Problem]:
     problems = []
-    seen: dict[str, FacilityEntry] = {}
-    for entry in out.facilities:
-        first = seen.get(entry.facility.id)
+    seen: dict[str, tuple[str, int]] = {}
+    for fid, file, line in out.facility_ids:
+        first = seen.get(fid)
         if first is not None:
-            problems.append(Problem(entry.file, entry.line,
-                                    f"facility {entry.facility.id!r}: the id is used twice "
-                                    f"(first at {first.file}:{first.line})"))
+            problems.append(Problem(file, line, f"facility {fid!r}: the id is used twice "
+                                                f"(first at {first[0]}:{first[1]})"))
         else:
-            seen[entry.facility.id] = entry
+            seen[fid] = (file, line)
     req_seen: dict[str, RequirementEntry] = {}
     default: RequirementEntry | None = None
     for r in out.requirements:

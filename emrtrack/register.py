@@ -657,7 +657,7 @@ class Register:
         deployed_sql = "(instr(',' || COALESCE(reached, '') , ',deployed=') > 0)"
         where = f" AND NOT {deployed_sql} AND :as_of > {dl}" if overdue_only else ""
         group_order = {"ownership": _order_case("ownership", OWNERSHIPS),
-                       "kind": _order_case("kind", KINDS), "none": "0"}[group_by]
+                       "kind": _order_case("kind", KINDS), "none": "NULL"}[group_by]
         order = f" ORDER BY {group_order}, {deployed_sql}, {dl}, folded, id"
         qparams = {**params, "as_of": a}
         count = self.conn.execute(f"SELECT COUNT(*) FROM ({base}{where})", qparams).fetchone()[0]

@@ -1,0 +1,770 @@
+"""The command line, through CliRunner: every command and option, exact output, exit codes, register content."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+
+from emrtrack.rules import fold
+from conftest import rows, run, table_hash
+
+PUBLIC_NAMES = {
+    "Bệnh viện Hữu nghị Đa khoa Nghệ An", "Bệnh viện Phổi Nghệ An", "Bệnh viện Tâm thần Nghệ An",
+    "Bệnh viện Phục hồi chức năng Nghệ An", "Bệnh viện Da liễu Nghệ An", "Trung tâm Huyết học - Truyền máu Nghệ An",
+    "Bệnh viện Đa khoa Nghi Lộc", "Bệnh viện Đa khoa Đô Lương", "Trung tâm Y tế Hưng Nguyên",
+    "Trung tâm Y tế Quỳ Hợp", "Bệnh viện Trường Đại học Y khoa Vinh", "Bệnh viện Quân y 4",
+    "Bệnh viện Công an tỉnh Nghệ An",
+}
+NON_PUBLIC_NAMES = {
+    "Bệnh viện Đa khoa 115 Nghệ An", "Bệnh viện Ngoại khoa 115 Nghệ An", "Bệnh viện Đa khoa Hoàn Mỹ Vinh",
+    "Bệnh viện Đa khoa Đông Âu", "Bệnh viện Đa khoa Thái An", "Bệnh viện Đa khoa Phủ Diễn",
+    "Bệnh viện Đa khoa Bảo Sơn", "Bệnh viện Đa khoa An Phát", "Bệnh viện Thái Thượng Hoàng",
+    "Bệnh viện Đa khoa TTH Vinh", "Bệnh viện Y học cổ truyền Nguyễn Phúc", "Bệnh viện Răng Hàm Mặt Nghệ An",
+}
+
+SMALL = """\
+register:
+  name: Test register
+requirements:
+  - id: R/1
+    title: Deploy EMR
+    issuer: Sở Y tế
+    issued: 2025-01-01
+    deadline: 2025-08-31
+    default: true
+facilities:
+  - id: do-luong-general
+    name: Bệnh viện Đa khoa Đô Lương
+    aliases: [Do Luong General Hospital]
+    ownership: public
+    kind: hospital
+    verified: 2025-07-09
+    milestones:
+      appraised: 2025-08-01
+  - id: hung-nguyen-medical-centre
+    name: Trung tâm Y tế Hưng Nguyên
+    ownership: public
+    kind: medical-centre
+    verified: 2025-07-09
+    milestones:
+      deployed: 2025-08-20
+  - id: hoan-my-clinic
+    name: Phòng khám Hoàn Mỹ
+    ownership: non-public
+    kind: clinic
+"""
+
+
+@pytest.fixture
+def small_db(db_path: Path, tmp_path: Path) -> Path:
+    """A register holding only SMALL (three facilities, one requirement)."""
+    from emrtrack.register import Register
+
+    Register.open(db_path).close()  # an empty register: not filled with the shipped data
+    path = tmp_path / "small.yaml"
+    path.write_text(SMALL, encoding="utf-8")
+    r = run("load", str(path), "--by", "tester")
+    assert r.code == 0, r.stderr
+    assert r.stderr == ""
+    assert r.stdout == (
+        "Loaded: 3 facilities added, 0 updated, 0 unchanged; 0 in the register but not in these files (kept).\n"
+        "Requirements: 1 added, 0 updated. Milestones recorded: 2.\n"
+        "Recorded as change #1.\n")
+    return db_path
+
+
+def lines(text: str) -> list[str]:
+    """Output lines without the padding Rich adds after a table title."""
+    return [line.rstrip() for line in text.splitlines()]
+
+
+def report_json(*args: str) -> dict:
+    r = run("report", "--format", "json", *args)
+    assert r.code == 0, r.stderr
+    return json.loads(r.stdout)
+
+
+# -- the dispatch's lists, reproduced ---------------------------------------------------------------
+def _check_reproduction(facilities: list[dict]) -> None:
+    assert len(facilities) == 25
+    assert [f["ownership"] for f in facilities] == ["public"] * 13 + ["non-public"] * 12
+    assert {f["name"] for f in facilities[:13]} == PUBLIC_NAMES
+    assert {f["name"] for f in facilities[13:]} == NON_PUBLIC_NAMES
+    for group in (facilities[:13], facilities[13:]):  # all equally late: then by name, without diacritics
+        assert [f["name"] for f in group] == sorted((f["name"] for f in group), key=fold)
+    assert {(str(f["days_overdue"]), f["state"], f["deadline"], f["verified"]) for f in facilities} == {
+        ("1", "overdue", "2025-08-31", "2025-07-09")}
+    assert all(f["latest_milestone"] in (None, "") for f in facilities)
+
+
+def test_reproduction_json(shipped_db: Path) -> None:
+    doc = report_json("--overdue", "--as-of", "2025-09-01")
+    assert doc["as_of"] == "2025-09-01"
+    assert doc["requirement"]["id"] == "2898/SYT-VP"
+    assert doc["requirement"]["deadline"] == "2025-08-31"
+    assert doc["count"] == 25
+    assert list(doc) == ["as_of", "requirement", "count", "facilities"]
+    assert list(doc["facilities"][0]) == ["id", "name", "ownership", "kind", "deadline", "state", "days_overdue",
+                                          "latest_milestone", "verified"]
+    _check_reproduction(doc["facilities"])
+
+
+def test_reproduction_csv(shipped_db: Path) -> None:
+    r = run("report", "--overdue", "--as-of", "2025-09-01", "--format", "csv")
+    assert r.code == 0 and r.stderr == ""
+    table = list(csv.DictReader(io.StringIO(r.stdout)))
+    assert r.stdout.splitlines()[0] == \
+        "requirement,id,name,ownership,kind,deadline,state,days_overdue,latest_milestone,verified"
+    assert {row["requirement"] for row in table} == {"2898/SYT-VP"}
+    _check_reproduction(table)
+
+
+def test_reproduction_table(shipped_db: Path) -> None:
+    r = run("report", "--overdue", "--as-of", "2025-09-01")
+    assert r.code == 0 and r.stderr == ""
+    out = lines(r.stdout)
+    assert out[0] == "25 facilities overdue against 2898/SYT-VP (deadline 2025-08-31) as of 2025-09-01"
+    assert out[1] == "Public (13)"
+    assert out[19] == "Non-public (12)"
+    body = [line for line in out if line.startswith("│")]
+    assert len(body) == 25
+    assert all("│ 2025-08-31 │            1 │ none             │ 2025-07-09 │" in line for line in body)
+    assert body[1] == ("│  2 │ Bệnh viện Đa khoa Đô Lương               │ do-luong-general                     │ "
+                       "hospital           │ 2025-08-31 │            1 │ none             │ 2025-07-09 │")
+    assert "\x1b[" not in r.stdout
+
+
+def test_created_register_is_said_on_stderr(db_path: Path) -> None:
+    assert not db_path.exists()
+    r = run("report", "--overdue", "--as-of", "2025-09-01", "--format", "csv")
+    assert r.code == 0
+    assert r.stderr == (f"Created a new register at {db_path} with the shipped data "
+                        "(nghe-an-2898.yaml: 25 facilities).\n")
+    assert len(r.stdout.splitlines()) == 26
+    again = run("report", "--overdue", "--as-of", "2025-09-01", "--format", "csv")
+    assert again.stderr == "" and again.stdout == r.stdout
+
+
+# -- exact text ------------------------------------------------------------------------------------
+def test_exact_overdue_table(small_db: Path) -> None:
+    r = run("report", "--overdue", "--as-of", "2025-09-03")
+    assert r.code == 0 and r.stderr == ""
+    assert lines(r.stdout) == [
+        "2 facilities overdue against R/1 (deadline 2025-08-31) as of 2025-09-03",
+        "Public (1)",
+        "┏━━━┳━━━━━━━━━━━━━━━━━━━━━━━━━━━━┳━━━━━━━━━━━━━━━━━━┳━━━━━━━━━━┳━━━━━━━━━━━━┳━━━━━━━━━━━━━━┳━━━━━━━━━━━━━━━━━━━━━━┳━━━━━━━━━━━━┓",
+        "┃ # ┃ Facility                   ┃ Id               ┃ Kind     ┃ Deadline   ┃ Days overdue ┃ Latest milestone     ┃ Verified   ┃",
+        "┡━━━╇━━━━━━━━━━━━━━━━━━━━━━━━━━━━╇━━━━━━━━━━━━━━━━━━╇━━━━━━━━━━╇━━━━━━━━━━━━╇━━━━━━━━━━━━━━╇━━━━━━━━━━━━━━━━━━━━━━╇━━━━━━━━━━━━┩",
+        "│ 1 │ Bệnh viện Đa khoa Đô Lương │ do-luong-general │ hospital │ 2025-08-31 │            3 │ appraised 2025-08-01 │ 2025-07-09 │",
+        "└───┴────────────────────────────┴──────────────────┴──────────┴────────────┴──────────────┴──────────────────────┴────────────┘",
+        "Non-public (1)",
+        "┏━━━┳━━━━━━━━━━━━━━━━━━━━┳━━━━━━━━━━━━━━━━┳━━━━━━━━┳━━━━━━━━━━━━┳━━━━━━━━━━━━━━┳━━━━━━━━━━━━━━━━━━┳━━━━━━━━━━┓",
+        "┃ # ┃ Facility           ┃ Id             ┃ Kind   ┃ Deadline   ┃ Days overdue ┃ Latest milestone ┃ Verified ┃",
+        "┡━━━╇━━━━━━━━━━━━━━━━━━━━╇━━━━━━━━━━━━━━━━╇━━━━━━━━╇━━━━━━━━━━━━╇━━━━━━━━━━━━━━╇━━━━━━━━━━━━━━━━━━╇━━━━━━━━━━┩",
+        "│ 1 │ Phòng khám Hoàn Mỹ │ hoan-my-clinic │ clinic │ 2025-08-31 │            3 │ none             │ never    │",
+        "└───┴────────────────────┴────────────────┴────────┴────────────┴──────────────┴──────────────────┴──────────┘",
+    ]
+
+
+def test_exact_full_report_table_group_by_none(small_db: Path) -> None:
+    r = run("report", "--as-of", "2025-09-03", "--group-by", "none")
+    assert r.code == 0, r.stderr
+    assert lines(r.stdout) == [
+        "3 facilities in scope against R/1 (deadline 2025-08-31) as of 2025-09-03",
+        "┏━━━┳━━━━━━━━━━━━━━━━━━━━━━━━━━━━┳━━━━━━━━━━━━━━━━━━━━━━━━━━━━┳━━━━━━━━━━━━┳━━━━━━━━━━━━━━━━┳━━━━━━━━━━━━┳━━━━━━━━━━━━━━━━━━┳━━━━━━━━━━━━━━┳━━━━━━━━━━━━━━━━━━━━━━┳━━━━━━━━━━━━┓",
+        "┃ # ┃ Facility                   ┃ Id                         ┃ Ownership  ┃ Kind           ┃ Deadline   ┃ State            ┃ Days overdue ┃ Latest milestone     ┃ Verified   ┃",
+        "┡━━━╇━━━━━━━━━━━━━━━━━━━━━━━━━━━━╇━━━━━━━━━━━━━━━━━━━━━━━━━━━━╇━━━━━━━━━━━━╇━━━━━━━━━━━━━━━━╇━━━━━━━━━━━━╇━━━━━━━━━━━━━━━━━━╇━━━━━━━━━━━━━━╇━━━━━━━━━━━━━━━━━━━━━━╇━━━━━━━━━━━━┩",
+        "│ 1 │ Bệnh viện Đa khoa Đô Lương │ do-luong-general           │ public     │ hospital       │ 2025-08-31 │ overdue          │            3 │ appraised 2025-08-01 │ 2025-07-09 │",
+        "│ 2 │ Phòng khám Hoàn Mỹ         │ hoan-my-clinic             │ non-public │ clinic         │ 2025-08-31 │ overdue          │            3 │ none                 │ never      │",
+        "│ 3 │ Trung tâm Y tế Hưng Nguyên │ hung-nguyen-medical-centre │ public     │ medical-centre │ 2025-08-31 │ deployed on time │              │ deployed 2025-08-20  │ 2025-07-09 │",
+        "└───┴────────────────────────────┴────────────────────────────┴────────────┴────────────────┴────────────┴──────────────────┴──────────────┴──────────────────────┴────────────┘",
+    ]
+
+
+def test_exact_json_report(small_db: Path) -> None:
+    r = run("report", "--overdue", "--as-of", "2025-09-03", "--format", "json")
+    assert r.code == 0 and r.stderr == ""
+    assert r.stdout == (
+        '{"as_of": "2025-09-03", "requirement": {"id": "R/1", "title": "Deploy EMR", "issuer": "Sở Y tế", '
+        '"issued": "2025-01-01", "in_force": null, "deadline": "2025-08-31", "deadlines": [{"applies_to": {}, '
+        '"deadline": "2025-08-31"}], "applies_to": {}, "source": null, "refs": []}, "count": 2, "facilities": [\n'
+        '  {"id": "do-luong-general", "name": "Bệnh viện Đa khoa Đô Lương", "ownership": "public", '
+        '"kind": "hospital", "deadline": "2025-08-31", "state": "overdue", "days_overdue": 3, '
+        '"latest_milestone": "appraised", "verified": "2025-07-09"},\n'
+        '  {"id": "hoan-my-clinic", "name": "Phòng khám Hoàn Mỹ", "ownership": "non-public", "kind": "clinic", '
+        '"deadline": "2025-08-31", "state": "overdue", "days_overdue": 3, "latest_milestone": null, '
+        '"verified": null}\n'
+        ']}\n')
+
+
+def test_exact_json_status(small_db: Path) -> None:
+    r = run("status", "--as-of", "2025-09-03", "--format", "json")
+    assert r.code == 0 and r.stderr == ""
+    counts = {"deployed_late": 0, "not_yet_due": 0}
+    assert json.loads(r.stdout) == {
+        "as_of": "2025-09-03",
+        "register": "Test register",
+        "requirements": [{
+            "id": "R/1", "deadline": "2025-08-31", "in_scope": 3, "deployed_on_time": 1, "overdue": 2,
+            "compliance_pct": 33.3, **counts,
+            "by_ownership": {
+                "public": {"in_scope": 2, "deployed_on_time": 1, "overdue": 1, "compliance_pct": 50.0, **counts},
+                "non-public": {"in_scope": 1, "deployed_on_time": 0, "overdue": 1, "compliance_pct": 0.0, **counts},
+            },
+            "cohorts": [{"applies_to": {}, "deadline": "2025-08-31", "in_scope": 3, "deployed_on_time": 1,
+                         "overdue": 2, "compliance_pct": 33.3, **counts}],
+            "milestones": {"appraised": 1, "deployed": 1, "annex-signed": 0},
+            "data_age": {"oldest": "2025-08-01", "median": "2025-08-20", "oldest_days": 33, "median_days": 14,
+                         "never_verified": 1},
+        }],
+        "notes": [],
+    }
+
+
+def test_exact_markdown(small_db: Path) -> None:
+    r = run("report", "--as-of", "2025-09-03", "--format", "markdown")
+    assert r.code == 0
+    assert r.stdout == (
+        "## 3 facilities in scope against R/1 \\(deadline 2025-08-31\\) as of 2025-09-03\n\n"
+        "Deploy EMR\n\n"
+        "### Public (2)\n\n"
+        "1. Bệnh viện Đa khoa Đô Lương (hospital, 3 days overdue)\n"
+        "2. Trung tâm Y tế Hưng Nguyên (medical centre, deployed on time)\n\n"
+        "### Non-public (1)\n\n"
+        "1. Phòng khám Hoàn Mỹ (clinic, 3 days overdue)\n\n")
+
+
+def test_status_table(shipped_db: Path) -> None:
+    r = run("status", "--as-of", "2025-09-01")
+    assert r.code == 0 and r.stderr == ""
+    out = lines(r.stdout)
+    assert out[0] == "Nghệ An EMR register: status as of 2025-09-01"
+    assert out[4:8] == [
+        "│ 2898/SYT-VP    │ all facilities │ 2025-08-31 │    1 day past │       25 │       0 │    0 │      25 │           0 │       0.0% │",
+        "│ 13/2025/TT-BYT │ hospital       │ 2025-09-30 │  29 days left │       22 │       0 │    0 │       0 │          22 │       0.0% │",
+        "│ 13/2025/TT-BYT │ all facilities │ 2026-12-31 │ 486 days left │        3 │       0 │    0 │       0 │           3 │       0.0% │",
+        "└────────────────┴────────────────┴────────────┴───────────────┴──────────┴─────────┴──────┴─────────┴─────────────┴────────────┘",
+    ]
+    assert out[8] == "By ownership"
+    assert out[12:16] == [
+        "│ 2898/SYT-VP    │ Public     │       13 │       0 │    0 │      13 │           0 │       0.0% │",
+        "│ 2898/SYT-VP    │ Non-public │       12 │       0 │    0 │      12 │           0 │       0.0% │",
+        "│ 13/2025/TT-BYT │ Public     │       13 │       0 │    0 │       0 │          13 │       0.0% │",
+        "│ 13/2025/TT-BYT │ Non-public │       12 │       0 │    0 │       0 │          12 │       0.0% │",
+    ]
+    assert out[17:] == [
+        "2898/SYT-VP: milestones reached by 25 facilities in scope: appraised 0 · deployed 0 · annex signed 0. "
+        "Data last confirmed: oldest 2025-07-09 (54 days ago), median 2025-07-09 (54 days ago).",
+        "13/2025/TT-BYT: milestones reached by 25 facilities in scope: appraised 0 · deployed 0 · annex signed 0. "
+        "Data last confirmed: oldest 2025-07-09 (54 days ago), median 2025-07-09 (54 days ago).",
+        "Notes:",
+        "- Dispatch 2898/SYT-VP (9 July 2025) names 26 units appraised as qualified for EMR, which must sign an "
+        "annex with Social Insurance (BHXH); their names were not published [1].",
+        "- Units not yet deployed were to send the Department director a written report by 15 July 2025: reasons, "
+        "expected completion date, commitment [2].",
+        "- On 24 September 2025 the Minister of Health said Nghệ An had activated EMR at 100% of its public and "
+        "private facilities (VietNamNet, 26 September 2025); per-facility dates were not published [4].",
+    ]
+
+
+def test_status_one_requirement(shipped_db: Path) -> None:
+    r = run("status", "--as-of", "2025-10-01", "--requirement", "13/2025/TT-BYT", "--format", "json")
+    doc = json.loads(r.stdout)
+    assert [q["id"] for q in doc["requirements"]] == ["13/2025/TT-BYT"]
+    q = doc["requirements"][0]
+    assert (q["deadline"], q["in_scope"], q["overdue"], q["not_yet_due"]) == ("2026-12-31", 25, 22, 3)
+    assert [(c["deadline"], c["overdue"], c["not_yet_due"]) for c in q["cohorts"]] == [
+        ("2025-09-30", 22, 0), ("2026-12-31", 0, 3)]
+
+
+# -- as of a date ----------------------------------------------------------------------------------
+@pytest.mark.parametrize("day", ["2025-07-09", "2025-08-30", "2025-08-31"])
+def test_as_of_on_or_before_the_deadline_none_overdue(shipped_db: Path, day: str) -> None:
+    r = run("report", "--overdue", "--as-of", day, "--fail-on-overdue")
+    assert r.code == 0 and r.stderr == ""
+    assert r.stdout == f"0 facilities overdue against 2898/SYT-VP (deadline 2025-08-31) as of {day}\nNone.\n"
+    doc = report_json("--as-of", day)
+    assert doc["count"] == 25
+    assert {f["state"] for f in doc["facilities"]} == {"not-yet-due"}
+
+
+@pytest.mark.parametrize(("day", "late"), [("2025-09-01", 1), ("2025-09-10", 10), ("2026-01-01", 123)])
+def test_as_of_after_the_deadline(shipped_db: Path, day: str, late: int) -> None:
+    doc = report_json("--overdue", "--as-of", day)
+    assert doc["count"] == 25
+    assert {f["days_overdue"] for f in doc["facilities"]} == {late}
+
+
+def test_as_of_counts_only_milestones_on_or_before_it(shipped_db: Path) -> None:
+    assert run("mark-deployed", "do-luong-general", "--on", "2025-09-05").code == 0
+    for day, state in (("2025-09-04", "overdue"), ("2025-09-05", "deployed-late"), ("2025-12-01", "deployed-late")):
+        doc = report_json("--as-of", day)
+        assert [f["state"] for f in doc["facilities"] if f["id"] == "do-luong-general"] == [state]
+    assert report_json("--overdue", "--as-of", "2025-09-04")["count"] == 25
+    assert report_json("--overdue", "--as-of", "2025-09-05")["count"] == 24
+
+
+def test_circular_13_cohorts(shipped_db: Path) -> None:
+    c13 = ("--requirement", "13/2025/TT-BYT")
+    assert report_json("--overdue", "--as-of", "2025-09-30", *c13)["count"] == 0
+    doc = report_json("--overdue", "--as-of", "2025-10-01", *c13)
+    assert doc["count"] == 22
+    assert {(f["kind"], f["deadline"], f["days_overdue"]) for f in doc["facilities"]} == {
+        ("hospital", "2025-09-30", 1)}
+    everyone = {f["id"]: f for f in report_json("--as-of", "2025-10-01", *c13)["facilities"]}
+    assert everyone["nghe-an-friendship-general"]["state"] == "overdue"
+    blood = everyone["nghe-an-hematology-blood-transfusion"]
+    assert (blood["kind"], blood["deadline"], blood["state"], blood["days_overdue"]) == (
+        "specialised-centre", "2026-12-31", "not-yet-due", 0)
+    late = report_json("--overdue", "--as-of", "2027-01-01", *c13)
+    blood_late = [f for f in late["facilities"] if f["id"] == "nghe-an-hematology-blood-transfusion"]
+    assert [(f["deadline"], f["days_overdue"]) for f in blood_late] == [("2026-12-31", 1)]
+
+
+def test_report_every_requirement(shipped_db: Path) -> None:
+    doc = report_json("--overdue", "--as-of", "2025-10-01", "--requirement", "all")
+    assert doc["as_of"] == "2025-10-01"
+    assert [(p["requirement"]["id"], p["count"]) for p in doc["reports"]] == [("2898/SYT-VP", 25),
+                                                                            ("13/2025/TT-BYT", 22)]
+
+
+def test_report_group_by_kind(shipped_db: Path) -> None:
+    r = run("report", "--overdue", "--as-of", "2025-09-01", "--group-by", "kind", "--format", "csv")
+    kinds = [row["kind"] for row in csv.DictReader(io.StringIO(r.stdout))]
+    assert kinds == ["hospital"] * 22 + ["medical-centre"] * 2 + ["specialised-centre"]
+
+
+def test_report_limit_in_a_table(shipped_db: Path) -> None:
+    r = run("report", "--overdue", "--as-of", "2025-09-01", "--limit", "3")
+    assert r.code == 0
+    assert len([line for line in r.stdout.splitlines() if line.startswith("│")]) == 3
+    assert lines(r.stdout)[-1] == ("... and 22 more not shown (--limit 3). Use --all to list every one, "
+                                   "or --format csv or json for a file.")
+
+
+def test_unknown_requirement(shipped_db: Path) -> None:
+    r = run("report", "--requirement", "46/2018/TT-BYT")
+    assert r.code == 1 and r.stdout == ""
+    assert r.stderr == ("emrtrack: no requirement '46/2018/TT-BYT' in the register "
+                        "(known: 2898/SYT-VP, 13/2025/TT-BYT)\n")
+
+
+@pytest.mark.parametrize("args", [
+    ("report", "--as-of", "31/08/2025"),
+    ("report", "--format", "xml"),
+    ("report", "--group-by", "district"),
+    ("status", "--as-of", "2025-02-30"),
+    ("history", "--limit", "0"),
+    ("frobnicate",),
+])
+def test_bad_usage_exits_2(shipped_db: Path, args: tuple[str, ...]) -> None:
+    before = table_hash(shipped_db)
+    r = run(*args)
+    assert r.code == 2
+    assert r.stdout == ""
+    assert "Traceback" not in r.stderr and r.stderr
+    assert table_hash(shipped_db) == before
+
+
+def test_fail_on_overdue(shipped_db: Path) -> None:
+    r = run("report", "--overdue", "--as-of", "2025-09-01", "--fail-on-overdue", "--format", "csv")
+    assert r.code == 3
+    assert r.stderr == "emrtrack: 25 overdue\n"
+    assert len(r.stdout.splitlines()) == 26
+    without = run("report", "--overdue", "--as-of", "2025-09-01", "--format", "csv")
+    assert without.code == 0 and without.stdout == r.stdout
+
+
+# -- naming a facility -----------------------------------------------------------------------------
+@pytest.mark.parametrize(("query", "fid", "name"), [
+    ("do luong", "do-luong-general", "Bệnh viện Đa khoa Đô Lương"),
+    ("DO LUONG", "do-luong-general", "Bệnh viện Đa khoa Đô Lương"),
+    ("Đô Lương", "do-luong-general", "Bệnh viện Đa khoa Đô Lương"),
+    ("do-luong-general", "do-luong-general", "Bệnh viện Đa khoa Đô Lương"),
+    ("hoan my", "hoan-my-vinh", "Bệnh viện Đa khoa Hoàn Mỹ Vinh"),
+    ("quan y 4", "military-hospital-4", "Bệnh viện Quân y 4"),
+    ("Do Luong General Hospital", "do-luong-general", "Bệnh viện Đa khoa Đô Lương"),
+])
+def test_mark_deployed_resolves_folded_names(shipped_db: Path, query: str, fid: str, name: str) -> None:
+    r = run("mark-deployed", query, "--on", "2025-08-20")
+    assert r.code == 0, r.stderr
+    assert r.stdout == f"Recorded: {name} ({fid}) deployed on 2025-08-20. Change #2.\n"
+    assert rows(shipped_db, "SELECT facility_id, milestone, date FROM milestones") == [(fid, "deployed", "2025-08-20")]
+
+
+def test_ambiguous_name_is_refused_and_nothing_written(shipped_db: Path) -> None:
+    before = table_hash(shipped_db)
+    r = run("mark-deployed", "115", "--on", "2025-08-20")
+    assert r.code == 1 and r.stdout == ""
+    assert r.stderr == (
+        "emrtrack: '115' matches 2 facilities: Bệnh viện Ngoại khoa 115 Nghệ An (surgical-115); "
+        "Bệnh viện Đa khoa 115 Nghệ An (general-115). Nothing was changed; name one by its id.\n")
+    assert table_hash(shipped_db) == before
+
+
+def test_typo_gets_did_you_mean(shipped_db: Path) -> None:
+    before = table_hash(shipped_db)
+    r = run("mark-deployed", "do luogn", "--on", "2025-08-20")
+    assert r.code == 1 and r.stdout == ""
+    assert r.stderr.startswith("emrtrack: no facility matches 'do luogn'. Did you mean: "
+                               "Bệnh viện Đa khoa Đô Lương (do-luong-general)")
+    assert r.stderr.count("\n") == 1
+    assert table_hash(shipped_db) == before
+
+
+def test_nothing_close_is_not_found(shipped_db: Path) -> None:
+    r = run("show", "zzzz qqqq")
+    assert (r.code, r.stdout, r.stderr) == (1, "", "emrtrack: no facility matches 'zzzz qqqq'\n")
+
+
+# -- marks -----------------------------------------------------------------------------------------
+def test_mark_same_date_again_changes_nothing(shipped_db: Path) -> None:
+    assert run("mark", "quan y 4", "appraised", "--on", "2025-08-01").code == 0
+    before = table_hash(shipped_db)
+    r = run("mark", "quan y 4", "appraised", "--on", "2025-08-01")
+    assert r.code == 0
+    assert r.stdout == "Already recorded: Bệnh viện Quân y 4 (military-hospital-4) appraised on 2025-08-01. Nothing changed.\n"
+    assert table_hash(shipped_db) == before
+
+
+def test_mark_other_date_needs_correct(shipped_db: Path) -> None:
+    assert run("mark", "hoan my", "annex-signed", "--on", "2025-08-25").code == 0
+    before = table_hash(shipped_db)
+    r = run("mark", "hoan my", "annex-signed", "--on", "2025-08-26")
+    assert r.code == 1 and r.stdout == ""
+    assert r.stderr == ("emrtrack: Bệnh viện Đa khoa Hoàn Mỹ Vinh (hoan-my-vinh) already has annex-signed on "
+                        "2025-08-25; to record 2025-08-26 instead, run the command again with --correct\n")
+    assert table_hash(shipped_db) == before
+    r = run("mark", "hoan my", "annex-signed", "--on", "2025-08-26", "--correct", "--ref", "BHXH/12",
+            "--note", "date on the annex", "--by", "officer")
+    assert r.code == 0
+    assert r.stdout == ("Corrected: Bệnh viện Đa khoa Hoàn Mỹ Vinh (hoan-my-vinh) annex-signed on 2025-08-26 "
+                        "(was 2025-08-25). Change #3.\n")
+    assert rows(shipped_db, "SELECT actor, ref, note, command FROM changes WHERE id = 3") == [
+        ("officer", "BHXH/12", "date on the annex", "mark annex-signed")]
+    assert rows(shipped_db, "SELECT action, old, new FROM events WHERE change_id = 3") == [
+        ("corrected", "2025-08-25", "2025-08-26")]
+
+
+def test_mark_deployed_is_mark_deployed(shipped_db: Path) -> None:
+    r = run("mark", "nghe-an-lung", "deployed", "--on", "2025-08-30")
+    assert r.stdout == "Recorded: Bệnh viện Phổi Nghệ An (nghe-an-lung) deployed on 2025-08-30. Change #2.\n"
+    again = run("mark-deployed", "nghe-an-lung", "--on", "2025-08-30")
+    assert again.stdout == ("Already recorded: Bệnh viện Phổi Nghệ An (nghe-an-lung) deployed on 2025-08-30. "
+                            "Nothing changed.\n")
+
+
+def test_mark_defaults_to_today_in_the_register_time_zone(shipped_db: Path) -> None:
+    from emrtrack.rules import today
+
+    r = run("mark-deployed", "nghe-an-lung")
+    assert r.code == 0
+    assert rows(shipped_db, "SELECT date FROM milestones") == [(today("Asia/Ho_Chi_Minh").isoformat(),)]
+
+
+def test_future_date_is_refused(shipped_db: Path) -> None:
+    from emrtrack.rules import today
+
+    tomorrow = today("Asia/Ho_Chi_Minh") + timedelta(days=1)
+    before = table_hash(shipped_db)
+    r = run("mark-deployed", "do luong", "--on", tomorrow.isoformat())
+    assert r.code == 1 and r.stdout == ""
+    assert r.stderr == (f"emrtrack: {tomorrow} is in the future (today is {tomorrow - timedelta(days=1)} in "
+                        "Asia/Ho_Chi_Minh); a milestone is recorded once it has happened\n")
+    assert table_hash(shipped_db) == before
+
+
+def test_unknown_milestone_is_bad_usage(shipped_db: Path) -> None:
+    r = run("mark", "do luong", "installed", "--on", "2025-08-20")
+    assert r.code == 2
+    assert r.stderr == "emrtrack: unknown milestone 'installed'; choose one of: appraised, deployed, annex-signed\n"
+
+
+# -- undo ------------------------------------------------------------------------------------------
+def test_undo_yes_reverts_and_keeps_both_in_history(shipped_db: Path) -> None:
+    assert run("mark-deployed", "do luong", "--on", "2025-08-20", "--by", "officer").code == 0
+    r = run("undo", "--yes", "--by", "officer")
+    assert r.code == 0
+    out = r.stdout.splitlines()
+    assert len(out) == 2
+    assert out[0].startswith("Change #2, recorded ")
+    assert out[0].endswith(" UTC by officer (mark deployed, cli): deployed recorded for do-luong-general: "
+                           "2025-08-20; 1 event.")
+    assert out[1] == "Reverted change #2; recorded as change #3."
+    assert rows(shipped_db, "SELECT * FROM milestones") == []
+    assert rows(shipped_db, "SELECT id, command, reverts FROM changes ORDER BY id") == [
+        (1, "load", None), (2, "mark deployed", None), (3, "undo", 2)]
+    h = json.loads(run("history", "do luong", "--format", "json").stdout)
+    assert [(e["change"], e["action"], e["old"], e["new"]) for e in h[:2]] == [
+        (3, "cleared", "2025-08-20", None), (2, "recorded", None, "2025-08-20")]
+    assert report_json("--overdue", "--as-of", "2025-09-01")["count"] == 25
+
+
+def test_undo_without_yes_on_a_pipe_is_refused(shipped_db: Path) -> None:
+    assert run("mark-deployed", "do luong", "--on", "2025-08-20").code == 0
+    before = table_hash(shipped_db)
+    r = run("undo")
+    assert r.code == 2
+    assert r.stdout.startswith("Change #2, recorded ")
+    assert r.stderr == "emrtrack: undo needs confirmation: run it again with --yes\n"
+    assert table_hash(shipped_db) == before
+
+
+def test_undo_of_a_load(shipped_db: Path, tmp_path: Path) -> None:
+    path = tmp_path / "one.yaml"
+    path.write_text("facilities:\n  - id: new-clinic\n    name: Phòng khám Mới\n    ownership: non-public\n"
+                    "    kind: clinic\n", encoding="utf-8")
+    assert run("load", str(path)).code == 0
+    assert rows(shipped_db, "SELECT COUNT(*) FROM facilities") == [(26,)]
+    r = run("undo", "-y")
+    assert r.code == 0 and r.stdout.splitlines()[-1] == "Reverted change #2; recorded as change #3."
+    assert rows(shipped_db, "SELECT COUNT(*) FROM facilities") == [(25,)]
+
+
+def test_nothing_to_undo(db_path: Path) -> None:
+    from emrtrack.register import Register
+
+    Register.open(db_path).close()
+    r = run("undo", "--yes")
+    assert (r.code, r.stdout) == (0, "Nothing to undo.\n")
+
+
+# -- show and history ------------------------------------------------------------------------------
+def test_show(shipped_db: Path) -> None:
+    assert run("mark", "truyen mau", "appraised", "--on", "2025-08-01", "--ref", "2898/SYT-VP").code == 0
+    r = run("show", "truyen mau", "--as-of", "2025-10-01")
+    assert r.code == 0 and r.stderr == ""
+    out = lines(r.stdout)
+    assert out[:16] == [
+        "Trung tâm Huyết học - Truyền máu Nghệ An",
+        "┌──────────────┬──────────────────────────────────────────┐",
+        "│ Id           │ nghe-an-hematology-blood-transfusion     │",
+        "│ Name         │ Trung tâm Huyết học - Truyền máu Nghệ An │",
+        "│ Aliases      │ Hematology and Blood Transfusion Center  │",
+        "│ Ownership    │ public                                   │",
+        "│ Kind         │ specialised-centre                       │",
+        "│ Managed by   │ province                                 │",
+        "│ Location     │                                          │",
+        "│ Verified     │ 2025-07-09                               │",
+        "│ Appraised    │ 2025-08-01                               │",
+        "│ Deployed     │ not recorded                             │",
+        "│ Annex signed │ not recorded                             │",
+        "└──────────────┴──────────────────────────────────────────┘",
+        "Standing as of 2025-10-01",
+        "┏━━━━━━━━━━━━━━━━┳━━━━━━━━━━━━┳━━━━━━━━━━━━━┳━━━━━━━━━━━━━━┓",
+    ]
+    assert out[17:21] == [
+        "┡━━━━━━━━━━━━━━━━╇━━━━━━━━━━━━╇━━━━━━━━━━━━━╇━━━━━━━━━━━━━━┩",
+        "│ 2898/SYT-VP    │ 2025-08-31 │ overdue     │ 31           │",
+        "│ 13/2025/TT-BYT │ 2026-12-31 │ not yet due │              │",
+        "└────────────────┴────────────┴─────────────┴──────────────┘",
+    ]
+    assert out[21] == "History, newest first"
+    history = [line for line in out[22:] if line.startswith("│")]
+    assert len(history) == 2
+    assert "│ appraised recorded: 2025-08-01 │" in history[0] and "│ 2898/SYT-VP │" in history[0]
+    assert "│ facility added" in history[1] and "│ nghe-an-2898.yaml (shipped) │" in history[1]
+
+
+def test_history(shipped_db: Path) -> None:
+    assert run("mark-deployed", "do luong", "--on", "2025-08-20", "--by", "officer", "--note", "seen").code == 0
+    assert run("mark", "quan y 4", "appraised", "--on", "2025-08-01", "--by", "officer").code == 0
+    h = json.loads(run("history", "--format", "json").stdout)
+    assert len(h) == 20  # the default limit
+    assert [(e["change"], e["key"], e["milestone"], e["action"], e["by"], e["source"]) for e in h[:2]] == [
+        (3, "military-hospital-4", "appraised", "recorded", "officer", "cli"),
+        (2, "do-luong-general", "deployed", "recorded", "officer", "cli")]
+    assert h[1]["note"] == "seen" and h[2]["change"] == 1
+    one = json.loads(run("history", "do luong", "--limit", "1", "--format", "json").stdout)
+    assert [(e["change"], e["new"]) for e in one] == [(2, "2025-08-20")]
+    assert len(json.loads(run("history", "-n", "100", "--format", "json").stdout)) == 30 + 2
+    table = run("history", "do luong")
+    assert table.code == 0
+    out = lines(table.stdout)
+    assert out[0] == "History of Bệnh viện Đa khoa Đô Lương, newest first"
+    body = [line for line in out if line.startswith("│")]
+    assert len(body) == 2
+    cells = [c.strip() for c in body[0].strip("│").split("│")]
+    assert cells[0] == "#2" and cells[2:] == ["Bệnh viện Đa khoa Đô Lương", "deployed recorded: 2025-08-20",
+                                             "officer", "cli", "seen"]
+
+
+# -- load ------------------------------------------------------------------------------------------
+def test_load_counts_and_idempotent_reload(shipped_db: Path, tmp_path: Path) -> None:
+    from emrtrack.app import shipped_data_path
+
+    before = table_hash(shipped_db)
+    r = run("load", str(shipped_data_path()))
+    assert r.code == 0 and r.stderr == ""
+    assert r.stdout == (
+        "Loaded: 0 facilities added, 0 updated, 25 unchanged; 0 in the register but not in these files (kept).\n"
+        "Requirements: 0 added, 0 updated. Milestones recorded: 0.\n"
+        "Nothing changed; no history recorded.\n")
+    assert table_hash(shipped_db) == before
+
+
+def test_load_dry_run_writes_nothing(shipped_db: Path, tmp_path: Path) -> None:
+    path = tmp_path / "one.yaml"
+    path.write_text("facilities:\n  - id: do-luong-general\n    name: Bệnh viện Đa khoa Đô Lương\n"
+                    "    ownership: public\n    kind: hospital\n    milestones: {deployed: 2025-08-20}\n"
+                    "  - id: new-clinic\n    name: Phòng khám Mới\n    ownership: non-public\n    kind: clinic\n",
+                    encoding="utf-8")
+    before = table_hash(shipped_db)
+    r = run("load", str(path), "--dry-run")
+    assert r.code == 0
+    assert r.stdout == (
+        "Dry run, nothing written. Would load: 1 facilities added, 1 updated, 0 unchanged; "
+        "24 in the register but not in these files (kept).\n"
+        "Requirements: 0 added, 0 updated. Milestones recorded: 1.\n")
+    assert table_hash(shipped_db) == before
+    real = run("load", str(path))
+    assert real.stdout.splitlines()[0] == ("Loaded: 1 facilities added, 1 updated, 0 unchanged; "
+                                           "24 in the register but not in these files (kept).")
+    assert real.stdout.splitlines()[-1] == "Recorded as change #2."
+    assert table_hash(shipped_db) != before
+
+
+INVALID = {
+    "syntax": ("facilities:\n  - id: x\n    name: X\n   kind: clinic\n", 4, "not valid YAML"),
+    "unknown key": ("facilities:\n  - id: x\n    name: X\n    ownership: public\n    kind: clinic\n    nmae: Y\n",
+                    6, "facility facilities[0]: unknown field 'nmae' (did you mean 'name'?)"),
+    "wrong type": ("facilities:\n  - id: x\n    name: X\n    ownership: public\n    kind: [clinic, other]\n",
+                   5, "facility 'x': kind must be text, not a list"),
+    "impossible date": ("facilities:\n  - id: x\n    name: X\n    ownership: public\n    kind: clinic\n"
+                        "    verified: 2025-02-30\n", 6, "facility 'x': verified: 2025-02-30 is not a real date"),
+    "non-ISO date": ("facilities:\n  - id: x\n    name: X\n    ownership: public\n    kind: clinic\n"
+                     "    verified: 31/08/2025\n", 6,
+                     "facility 'x': verified: '31/08/2025' is not a date written YYYY-MM-DD"),
+    "duplicate id": ("facilities:\n  - {id: x, name: X, ownership: public, kind: clinic}\n"
+                     "  - {id: x, name: Y, ownership: public, kind: clinic}\n", 3,
+                     "facility 'x': the id is used twice (first at {file}:2)"),
+    "deadline before issue": ("requirements:\n  - id: R\n    issued: 2025-07-09\n    deadline: 2025-07-01\n", 4,
+                              "requirement 'R': deadline 2025-07-01 is before the issue date 2025-07-09"),
+    "unknown kind in applies_to": ("requirements:\n  - id: R\n    issued: 2025-07-09\n    deadline: 2025-12-31\n"
+                                   "    applies_to: {kind: [hopsital]}\n", 5,
+                                   "requirement 'R': applies_to: kind: unknown value 'hopsital' "
+                                   "(did you mean 'hospital'?)"),
+    "duplicate key": ("facilities:\n  - id: x\n    name: X\n    ownership: public\n    kind: clinic\n    name: Y\n",
+                      6, "facility facilities[0]: field 'name' is given twice (first on line 3)"),
+    "python tag": ("facilities:\n  - id: x\n    name: !!python/object/apply:os.getcwd []\n    ownership: public\n"
+                   "    kind: clinic\n", 3,
+                   "facility 'x': name must be text, not a value tagged !!python/object/apply:os.getcwd "
+                   "(tags are not allowed)"),
+}
+
+
+@pytest.mark.parametrize("case", list(INVALID))
+def test_invalid_yaml_through_the_cli(shipped_db: Path, tmp_path: Path, case: str) -> None:
+    text, line, message = INVALID[case]
+    path = tmp_path / "bad.yaml"
+    path.write_text(text, encoding="utf-8")
+    before = table_hash(shipped_db)
+    for args in (("load", str(path)), ("load", str(path), "--dry-run")):
+        r = run(*args)
+        assert r.code == 1
+        assert r.stdout == ""
+        assert "Traceback" not in r.stderr
+        assert r.stderr.splitlines()[0].startswith(f"emrtrack: {path}:{line}: {message.format(file=path)}")
+        assert len(r.stderr.splitlines()) == 1
+    assert table_hash(shipped_db) == before
+
+
+def test_invalid_file_among_valid_ones_loads_nothing(shipped_db: Path, tmp_path: Path) -> None:
+    good = tmp_path / "good.yaml"
+    good.write_text("facilities:\n  - {id: new-clinic, name: Mới, ownership: public, kind: clinic}\n", encoding="utf-8")
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("facilities:\n  - {id: x, name: X, ownership: private, kind: clinic}\n"
+                   "  - {id: y, name: Y, ownership: public, kind: clinik}\n", encoding="utf-8")
+    before = table_hash(shipped_db)
+    r = run("load", str(good), str(bad))
+    assert r.code == 1
+    assert r.stderr == (
+        f"emrtrack: {bad}:2: facility 'x': ownership: unknown value 'private' (expected one of: public, non-public)\n"
+        f"emrtrack: {bad}:3: facility 'y': kind: unknown value 'clinik' (did you mean 'clinic'?)\n")
+    assert table_hash(shipped_db) == before
+
+
+def test_load_of_a_missing_file_is_bad_usage(shipped_db: Path, tmp_path: Path) -> None:
+    r = run("load", str(tmp_path / "missing.yaml"))
+    assert r.code == 2 and "does not exist" in r.stderr
+
+
+# -- version and help ------------------------------------------------------------------------------
+def test_version() -> None:
+    from emrtrack import __version__
+
+    r = run("--version")
+    assert (r.code, r.stdout, r.stderr) == (0, f"emrtrack {__version__}\n", "")
+    assert __version__ == "1.0.0"
+
+
+def _commands() -> list[str]:
+    import typer
+
+    from emrtrack.cli import app
+
+    return sorted(typer.main.get_command(app).commands)
+
+
+def test_the_documented_commands_exist() -> None:
+    assert set(_commands()) >= {"load", "status", "mark-deployed", "mark", "report", "show", "history", "undo"}
+
+
+@pytest.mark.parametrize("command", _commands())
+@pytest.mark.parametrize("flag", ["--help", "-h"])
+def test_every_command_has_help_with_an_example(command: str, flag: str) -> None:
+    r = run(command, flag)
+    assert r.code == 0 and r.stderr == ""
+    assert f"Usage: emrtrack {command}" in r.stdout
+    assert "Example: emrtrack " in r.stdout
+    assert "--db" in r.stdout
+
+
+def test_every_command_has_help_text_and_example_in_its_docstring() -> None:
+    import typer
+
+    from emrtrack.cli import app
+
+    for name, command in typer.main.get_command(app).commands.items():
+        assert command.help and command.help.strip(), name
+        assert "Example: emrtrack " + name in command.help, name
+
+
+@pytest.mark.parametrize(("args", "code"), [((), 2), (("-h",), 0), (("--help",), 0)])
+def test_main_help(args: tuple[str, ...], code: int) -> None:
+    r = run(*args)
+    assert r.code == code  # no arguments at all: the help, with the exit code of bad usage
+    assert r.stderr == ""
+    assert "Usage: emrtrack [OPTIONS] COMMAND [ARGS]..." in r.stdout
+    for command in ("load", "status", "mark-deployed", "mark", "report", "show", "history", "undo"):
+        assert f" {command} " in r.stdout
+
+
+# -- where the register lives ----------------------------------------------------------------------
+def test_db_option_overrides_the_environment(db_path: Path, tmp_path: Path) -> None:
+    other = tmp_path / "sub" / "other.db"
+    r = run("report", "--overdue", "--as-of", "2025-09-01", "--format", "csv", "--db", str(other))
+    assert r.code == 0
+    assert r.stderr == (f"Created a new register at {other} with the shipped data "
+                        "(nghe-an-2898.yaml: 25 facilities).\n")
+    assert other.exists() and not db_path.exists()
+    assert rows(other, "PRAGMA journal_mode") == [("wal",)]
+
+
+def test_history_records_actor_source_and_utc_time(shipped_db: Path) -> None:
+    import re
+
+    from emrtrack.register import default_actor
+
+    assert run("mark-deployed", "do luong", "--on", "2025-08-20", "--ref", "3120/SYT-VP").code == 0
+    [(recorded_at, actor, source, ref)] = rows(shipped_db, "SELECT recorded_at, actor, source, ref FROM changes "
+                                                           "WHERE id = 2")
+    assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ", recorded_at)
+    assert (actor, source, ref) == (default_actor(), "cli", "3120/SYT-VP")
+    assert rows(shipped_db, "SELECT actor, source FROM changes WHERE id = 1") == [
+        ("emrtrack", "nghe-an-2898.yaml (shipped)")]

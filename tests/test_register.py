@@ -1,0 +1,280 @@
+"""The register: loading, history, marks, undo, and the counts behind the reports."""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+
+import pytest
+
+from emrtrack.app import load_files, shipped_data_path
+from emrtrack.errors import AmbiguousFacility, FacilityNotFound, Refused
+from emrtrack.model import State
+from emrtrack.register import Register
+from conftest import rows, table_hash
+
+D = date.fromisoformat
+
+EXTRA = """\
+facilities:
+  - id: do-luong-general
+    name: Bệnh viện Đa khoa Đô Lương
+    aliases: [Do Luong General Hospital]
+    ownership: public
+    kind: hospital
+    managed_by: province
+    location: Đô Lương (former district)
+    verified: 2025-07-09
+    milestones:
+      appraised: 2025-08-01
+      deployed: 2025-08-20
+  - id: new-clinic
+    name: Phòng khám Mới
+    ownership: non-public
+    kind: clinic
+    verified: 2025-07-09
+"""
+
+
+def write(tmp_path: Path, text: str, name: str = "extra.yaml") -> Path:
+    path = tmp_path / name
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def counts(path: Path) -> tuple[int, int]:
+    """(changes, events) in the history."""
+    return rows(path, "SELECT (SELECT COUNT(*) FROM changes), (SELECT COUNT(*) FROM events)")[0]
+
+
+def test_fresh_load_counts(tmp_path: Path) -> None:
+    reg = Register.open(tmp_path / "fresh.db")
+    assert reg.is_empty()
+    s = load_files(reg, [shipped_data_path()], actor="tester")
+    assert (s.added, s.updated, s.unchanged, s.not_in_files) == (25, 0, 0, 0)
+    assert (s.requirements_added, s.requirements_updated, s.milestones_recorded) == (2, 0, 0)
+    assert s.register_updated and s.change_id == 1
+    assert reg.facility_count() == 25
+    assert [r.id for r in reg.requirements()] == ["2898/SYT-VP", "13/2025/TT-BYT"]
+    assert reg.info().name == "Nghệ An EMR register"
+    assert reg.info().timezone == "Asia/Ho_Chi_Minh"
+    # 25 facilities + 2 requirements + 3 register facts, in one change
+    assert counts(tmp_path / "fresh.db") == (1, 30)
+    reg.close()
+
+
+def test_reload_of_the_same_file_changes_nothing_and_records_no_event(register: Register, shipped_db: Path) -> None:
+    before = table_hash(shipped_db)
+    s = load_files(register, [shipped_data_path()], actor="tester")
+    assert (s.added, s.updated, s.unchanged, s.not_in_files) == (0, 0, 25, 0)
+    assert (s.requirements_added, s.requirements_updated, s.milestones_recorded) == (0, 0, 0)
+    assert not s.changed and s.change_id is None
+    assert table_hash(shipped_db) == before
+
+
+def test_load_keeps_facilities_not_mentioned_and_records_milestones(
+        register: Register, shipped_db: Path, tmp_path: Path) -> None:
+    s = load_files(register, [write(tmp_path, EXTRA)], actor="tester")
+    assert (s.added, s.updated, s.unchanged, s.not_in_files) == (1, 0, 1, 24)
+    assert s.milestones_recorded == 2
+    assert register.facility_count() == 26
+    assert register.milestones("do-luong-general") == {"appraised": D("2025-08-01"), "deployed": D("2025-08-20")}
+    assert rows(shipped_db, "SELECT entity, key, milestone, action, old, new FROM events WHERE change_id = ? "
+                "ORDER BY id", (s.change_id,)) == [
+        ("milestone", "do-luong-general", "appraised", "recorded", None, "2025-08-01"),
+        ("milestone", "do-luong-general", "deployed", "recorded", None, "2025-08-20"),
+        ("facility", "new-clinic", None, "added", None,
+         '{"id":"new-clinic","kind":"clinic","name":"Phòng khám Mới","ownership":"non-public",'
+         '"verified":"2025-07-09"}'),
+    ]
+    # the same milestones again: no event
+    before = counts(shipped_db)
+    again = load_files(register, [write(tmp_path, EXTRA)], actor="tester")
+    assert again.milestones_recorded == 0 and not again.changed
+    assert counts(shipped_db) == before
+    # a different date: one correction event
+    changed = load_files(register, [write(tmp_path, EXTRA.replace("2025-08-20", "2025-08-22"))], actor="tester")
+    assert changed.milestones_recorded == 1
+    assert rows(shipped_db, "SELECT milestone, action, old, new FROM events WHERE change_id = ?",
+                (changed.change_id,)) == [("deployed", "corrected", "2025-08-20", "2025-08-22")]
+    # a milestone left out of the file is kept
+    load_files(register, [write(tmp_path, EXTRA.replace("      deployed: 2025-08-20\n", ""))], actor="tester")
+    assert register.milestones("do-luong-general")["deployed"] == D("2025-08-22")
+
+
+def test_renaming_is_an_update_of_the_same_id(register: Register, shipped_db: Path, tmp_path: Path) -> None:
+    text = shipped_data_path().read_text(encoding="utf-8").replace(
+        "Bệnh viện Tâm thần Nghệ An ", "Bệnh viện Tâm Thần tỉnh Nghệ An ")
+    s = load_files(register, [write(tmp_path, text)], actor="tester")
+    assert (s.added, s.updated, s.unchanged) == (0, 1, 24)
+    assert register.facility("nghe-an-psychiatric").name == "Bệnh viện Tâm Thần tỉnh Nghệ An"
+    assert register.facility_count() == 25
+
+
+def test_dry_run_writes_nothing(register: Register, shipped_db: Path, tmp_path: Path) -> None:
+    before = table_hash(shipped_db)
+    s = load_files(register, [write(tmp_path, EXTRA)], actor="tester", dry_run=True)
+    assert (s.added, s.unchanged, s.not_in_files, s.milestones_recorded) == (1, 1, 24, 2)
+    assert s.change_id is None
+    assert table_hash(shipped_db) == before
+
+
+def test_mark_records_refuses_and_corrects(register: Register, shipped_db: Path) -> None:
+    f = register.resolve("do luong")
+    r = register.mark(f, "deployed", D("2025-08-20"), actor="officer", ref="3120/SYT-VP", note="seen")
+    assert r.changed and r.previous is None
+    assert rows(shipped_db, "SELECT actor, source, command, ref, note, reverts FROM changes WHERE id = ?",
+                (r.change_id,)) == [("officer", "cli", "mark deployed", "3120/SYT-VP", "seen", None)]
+    before = table_hash(shipped_db)
+    same = register.mark(f, "deployed", D("2025-08-20"), actor="officer")
+    assert not same.changed and same.change_id is None
+    assert table_hash(shipped_db) == before
+    with pytest.raises(Refused, match=r"already has deployed on 2025-08-20; to record 2025-08-25 instead, run the "
+                                      r"command again with --correct"):
+        register.mark(f, "deployed", D("2025-08-25"), actor="officer")
+    assert table_hash(shipped_db) == before
+    fixed = register.mark(f, "deployed", D("2025-08-25"), actor="officer", correct=True)
+    assert fixed.changed and fixed.previous == D("2025-08-20")
+    assert rows(shipped_db, "SELECT action, old, new FROM events WHERE change_id = ?", (fixed.change_id,)) == [
+        ("corrected", "2025-08-20", "2025-08-25")]
+    assert register.milestones(f.id) == {"deployed": D("2025-08-25")}
+
+
+def test_mark_refuses_a_future_date(register: Register, shipped_db: Path) -> None:
+    from datetime import timedelta
+
+    before = table_hash(shipped_db)
+    tomorrow = register.today() + timedelta(days=1)
+    with pytest.raises(Refused, match=f"{tomorrow} is in the future"):
+        register.mark(register.facility("military-hospital-4"), "deployed", tomorrow, actor="officer")
+    assert table_hash(shipped_db) == before
+
+
+def test_undo_reverts_a_mark_and_history_keeps_both(register: Register, shipped_db: Path) -> None:
+    before = table_hash(shipped_db)
+    f = register.facility("hoan-my-vinh")
+    r = register.mark(f, "annex-signed", D("2025-08-25"), actor="officer")
+    change = register.last_change()
+    assert change is not None and change.id == r.change_id
+    assert change.summary == "annex-signed recorded for hoan-my-vinh: 2025-08-25"
+    undo_id = register.undo(change, actor="officer")
+    assert register.milestones("hoan-my-vinh") == {}
+    assert rows(shipped_db, "SELECT id, command, reverts FROM changes WHERE id >= ? ORDER BY id", (r.change_id,)) == [
+        (r.change_id, "mark annex-signed", None), (undo_id, "undo", r.change_id)]
+    assert [(e.change_id, e.action, e.old, e.new) for e in register.history("hoan-my-vinh", limit=None)] == [
+        (undo_id, "cleared", "2025-08-25", None), (r.change_id, "recorded", None, "2025-08-25"),
+        (1, "added", None, rows(shipped_db, "SELECT new FROM events WHERE key = 'hoan-my-vinh' AND change_id = 1")[0][0]),
+    ]
+    # current tables are back as they were; only the history grew
+    assert rows(shipped_db, "SELECT * FROM milestones") == []
+    assert table_hash(shipped_db) != before
+    # the undone change and the undo itself cannot be undone again: the shipped load is next
+    assert register.last_change().id == 1
+
+
+def test_undo_reverts_a_load(register: Register, shipped_db: Path, tmp_path: Path) -> None:
+    facilities_before = rows(shipped_db, "SELECT * FROM facilities ORDER BY id")
+    s = load_files(register, [write(tmp_path, EXTRA)], actor="tester")
+    change = register.last_change()
+    assert change.id == s.change_id and len(change.events) == 3
+    register.undo(change, actor="tester")
+    assert rows(shipped_db, "SELECT * FROM facilities ORDER BY id") == facilities_before
+    assert rows(shipped_db, "SELECT * FROM milestones") == []
+    assert counts(shipped_db) == (3, 30 + 3 + 3)
+
+
+def test_undo_refuses_when_the_register_changed_since(register: Register) -> None:
+    f = register.facility("nghe-an-lung")
+    register.mark(f, "appraised", D("2025-08-01"), actor="a")
+    shown = register.last_change()
+    register.mark(f, "deployed", D("2025-08-02"), actor="b")
+    with pytest.raises(Refused, match="the register changed since the undo was shown"):
+        register.undo(shown, actor="a")
+
+
+def test_history_is_append_only(shipped_db: Path) -> None:
+    import sqlite3
+
+    conn = sqlite3.connect(shipped_db)
+    for sql in ("UPDATE events SET new = NULL", "DELETE FROM events", "UPDATE changes SET actor = 'x'",
+                "DELETE FROM changes"):
+        with pytest.raises(sqlite3.IntegrityError, match="history is append-only"):
+            conn.execute(sql)
+    conn.close()
+
+
+@pytest.mark.parametrize(("query", "expected"), [
+    ("do-luong-general", "do-luong-general"),
+    ("do luong", "do-luong-general"),
+    ("DO LUONG", "do-luong-general"),
+    ("Đô Lương", "do-luong-general"),
+    ("hoan my", "hoan-my-vinh"),
+    ("quan y 4", "military-hospital-4"),
+    ("Military Hospital 4", "military-hospital-4"),
+    ("benh vien phoi nghe an", "nghe-an-lung"),
+    ("truyen mau", "nghe-an-hematology-blood-transfusion"),
+    ("vinh y khoa", "vinh-medical-university-hospital"),  # all words present, any order
+])
+def test_resolve(register: Register, query: str, expected: str) -> None:
+    assert register.resolve(query).id == expected
+
+
+def test_resolve_ambiguous(register: Register) -> None:
+    with pytest.raises(AmbiguousFacility) as caught:
+        register.resolve("115")
+    assert sorted(caught.value.candidates) == [("general-115", "Bệnh viện Đa khoa 115 Nghệ An"),
+                                               ("surgical-115", "Bệnh viện Ngoại khoa 115 Nghệ An")]
+
+
+def test_resolve_typo_suggests(register: Register) -> None:
+    with pytest.raises(FacilityNotFound) as caught:
+        register.resolve("do luogn")
+    assert caught.value.suggestions[0] == ("do-luong-general", "Bệnh viện Đa khoa Đô Lương")
+
+
+def test_status_counts(register: Register) -> None:
+    register.mark(register.facility("do-luong-general"), "deployed", D("2025-08-31"), actor="a")
+    register.mark(register.facility("general-115"), "deployed", D("2025-09-05"), actor="a")
+    register.mark(register.facility("general-115"), "appraised", D("2025-08-01"), actor="a")
+    s = register.status(register.requirement(None), D("2025-09-10"))
+    t = s.total
+    assert (t.in_scope, t.deployed_on_time, t.deployed_late, t.overdue, t.not_yet_due) == (25, 1, 1, 23, 0)
+    assert t.compliance_pct == 4.0
+    pub, non = s.by_ownership["public"], s.by_ownership["non-public"]
+    assert (pub.in_scope, pub.deployed_on_time, pub.deployed_late, pub.overdue) == (13, 1, 0, 12)
+    assert (non.in_scope, non.deployed_on_time, non.deployed_late, non.overdue) == (12, 0, 1, 11)
+    assert s.funnel == {"appraised": 1, "deployed": 2, "annex-signed": 0}
+    assert (s.oldest_data, s.median_data, s.never_verified) == (D("2025-07-09"), D("2025-07-09"), 0)
+    # as of before the late deployment, it was still overdue
+    early = register.status(register.requirement(None), D("2025-09-01")).total
+    assert (early.deployed_on_time, early.deployed_late, early.overdue) == (1, 0, 24)
+
+
+def test_status_cohorts_of_circular_13(register: Register) -> None:
+    s = register.status(register.requirement("13/2025/TT-BYT"), D("2025-10-01"))
+    hospitals, others = s.cohorts
+    assert (hospitals.deadline, hospitals.counts.in_scope, hospitals.counts.overdue) == (D("2025-09-30"), 22, 22)
+    assert (others.deadline, others.counts.in_scope, others.counts.not_yet_due) == (D("2026-12-31"), 3, 3)
+
+
+def test_standings_order(register: Register) -> None:
+    register.mark(register.facility("nghe-an-lung"), "deployed", D("2025-09-03"), actor="a")
+    register.mark(register.facility("thai-an-general"), "deployed", D("2025-08-15"), actor="a")
+    count, it = register.standings(register.requirement(None), D("2025-09-05"))
+    got = [(s.facility.id, s.state, s.days_overdue) for s in it]
+    assert count == 25 and len(got) == 25
+    assert [o for o in (register.facility(fid).ownership for fid, _, _ in got)] == ["public"] * 13 + ["non-public"] * 12
+    # within a group, not deployed (overdue) before deployed
+    assert got[12] == ("nghe-an-lung", State.DEPLOYED_LATE, 0)
+    assert got[24] == ("thai-an-general", State.DEPLOYED_ON_TIME, 0)
+    assert all(state is State.OVERDUE and days == 5 for _, state, days in got[:12] + got[13:24])
+    count, it = register.standings(register.requirement(None), D("2025-09-05"), overdue_only=True)
+    assert count == 23 and len(list(it)) == 23
+
+
+def test_standings_most_overdue_first_within_a_group(register: Register) -> None:
+    # under Circular 13 on 2027-01-05, hospitals are 462 days overdue and the three centres 5 days
+    count, it = register.standings(register.requirement("13/2025/TT-BYT"), D("2027-01-05"), overdue_only=True)
+    public = [(s.facility.kind, s.days_overdue) for s in it if s.facility.ownership == "public"]
+    assert public == [("hospital", 462)] * 10 + [
+        ("specialised-centre", 5), ("medical-centre", 5), ("medical-centre", 5)]
