@@ -26,7 +26,10 @@ def default_register_path() -> Path:
 
 def shipped_data_path() -> Path:
     """The register shipped with the package (the Nghệ An dispatch)."""
-    return Path(str(resources.files("emrtrack.data").joinpath(SHIPPED_DATA)))
+    try:
+        return Path(str(resources.files("emrtrack.data").joinpath(SHIPPED_DATA)))
+    except ModuleNotFoundError:  # a source checkout used without installing: data/ is beside the package
+        return Path(__file__).resolve().parent.parent / "data" / SHIPPED_DATA
 
 
 def open_register(path: Path | None, *, notify: Callable[[str], None]) -> Register:

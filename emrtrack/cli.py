@@ -118,7 +118,11 @@ def _main(
 def _console() -> Console:
     from rich.console import Console
 
-    console = Console(highlight=False, soft_wrap=False)
+    class _Console(Console):
+        def on_broken_pipe(self) -> None:
+            raise BrokenPipeError  # handled at the boundary, like any other write to a closed pipe
+
+    console = _Console(highlight=False, soft_wrap=False)
     if not console.is_terminal and "COLUMNS" not in os.environ:
         console.width = 200  # a file or a pipe: let tables take the width their content needs
     return console

@@ -57,12 +57,12 @@ def _iso(d: date | None) -> str | None:
 
 # -- load and mark ---------------------------------------------------------------------------------
 def load_summary(s: LoadSummary) -> str:
-    head = "Dry run, nothing written. Would load" if s.dry_run else "Loaded"
-    lines = [
-        f"{head}: {s.added} facilities added, {s.updated} updated, {s.unchanged} unchanged; "
+    lines = ["Dry run: nothing was written. Loading would give:"] if s.dry_run else []
+    lines += [
+        f"Facilities: {s.added} added, {s.updated} updated, {s.unchanged} unchanged; "
         f"{s.not_in_files} in the register but not in these files (kept).",
-        f"Requirements: {s.requirements_added} added, {s.requirements_updated} updated. "
-        f"Milestones recorded: {s.milestones_recorded}.",
+        f"Requirements: {s.requirements_added} added, {s.requirements_updated} updated.",
+        f"Milestones: {s.milestones_recorded} recorded.",
     ]
     if not s.changed and not s.dry_run:
         lines.append("Nothing changed; no history recorded.")

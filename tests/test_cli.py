@@ -72,8 +72,9 @@ def small_db(db_path: Path, tmp_path: Path) -> Path:
     assert r.code == 0, r.stderr
     assert r.stderr == ""
     assert r.stdout == (
-        "Loaded: 3 facilities added, 0 updated, 0 unchanged; 0 in the register but not in these files (kept).\n"
-        "Requirements: 1 added, 0 updated. Milestones recorded: 2.\n"
+        "Facilities: 3 added, 0 updated, 0 unchanged; 0 in the register but not in these files (kept).\n"
+        "Requirements: 1 added, 0 updated.\n"
+        "Milestones: 2 recorded.\n"
         "Recorded as change #1.\n")
     return db_path
 
@@ -602,8 +603,9 @@ def test_load_counts_and_idempotent_reload(shipped_db: Path, tmp_path: Path) -> 
     r = run("load", str(shipped_data_path()))
     assert r.code == 0 and r.stderr == ""
     assert r.stdout == (
-        "Loaded: 0 facilities added, 0 updated, 25 unchanged; 0 in the register but not in these files (kept).\n"
-        "Requirements: 0 added, 0 updated. Milestones recorded: 0.\n"
+        "Facilities: 0 added, 0 updated, 25 unchanged; 0 in the register but not in these files (kept).\n"
+        "Requirements: 0 added, 0 updated.\n"
+        "Milestones: 0 recorded.\n"
         "Nothing changed; no history recorded.\n")
     assert table_hash(shipped_db) == before
 
@@ -618,12 +620,13 @@ def test_load_dry_run_writes_nothing(shipped_db: Path, tmp_path: Path) -> None:
     r = run("load", str(path), "--dry-run")
     assert r.code == 0
     assert r.stdout == (
-        "Dry run, nothing written. Would load: 1 facilities added, 1 updated, 0 unchanged; "
-        "24 in the register but not in these files (kept).\n"
-        "Requirements: 0 added, 0 updated. Milestones recorded: 1.\n")
+        "Dry run: nothing was written. Loading would give:\n"
+        "Facilities: 1 added, 1 updated, 0 unchanged; 24 in the register but not in these files (kept).\n"
+        "Requirements: 0 added, 0 updated.\n"
+        "Milestones: 1 recorded.\n")
     assert table_hash(shipped_db) == before
     real = run("load", str(path))
-    assert real.stdout.splitlines()[0] == ("Loaded: 1 facilities added, 1 updated, 0 unchanged; "
+    assert real.stdout.splitlines()[0] == ("Facilities: 1 added, 1 updated, 0 unchanged; "
                                            "24 in the register but not in these files (kept).")
     assert real.stdout.splitlines()[-1] == "Recorded as change #2."
     assert table_hash(shipped_db) != before

@@ -9,6 +9,7 @@ import sys
 from datetime import date
 from pathlib import Path
 
+import pytest
 from conftest import table_hash
 
 SCRIPT = shutil.which("emrtrack", path=str(Path(sys.executable).parent)) or shutil.which("emrtrack")
@@ -97,3 +98,20 @@ def test_no_color_and_a_pipe_give_no_escape_codes(shipped_db: Path, tmp_path: Pa
     r = emrtrack("status", "--as-of", "2025-09-01", cwd=tmp_path, env={"NO_COLOR": "1"})
     assert r.returncode == 0
     assert "\x1b[" not in r.stdout
+
+
+@pytest.mark.parametrize("fmt", ["json", "csv", "table"])
+def test_output_piped_into_a_reader_that_stops_early_is_not_an_error(tmp_path: Path, fmt: str) -> None:
+    big = tmp_path / "big.yaml"
+    big.write_text("facilities:\n" + "".join(
+        f"  - {{id: c{i}, name: Phòng khám số {i}, ownership: non-public, kind: clinic}}\n" for i in range(4000)),
+        encoding="utf-8")
+    env = {**os.environ, "EMRTRACK_DB": str(tmp_path / "r.db")}
+    subprocess.run([sys.executable, "-m", "emrtrack", "load", str(big)], env=env, check=True, capture_output=True)
+    proc = subprocess.run(
+        f"set -o pipefail; {sys.executable} -m emrtrack report --all --as-of 2027-01-02 -r 13/2025/TT-BYT "
+        f"--format {fmt} | head -c 10", shell=True, env=env, capture_output=True, text=True, timeout=60,
+        executable="/bin/bash")
+    assert len(proc.stdout) == 10
+    assert proc.stderr == ""
+    assert proc.returncode == 0
