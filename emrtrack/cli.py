@@ -88,15 +88,15 @@ class GroupBy(str, enum.Enum):
 
 DbOption = Annotated[Path | None, typer.Option(
     "--db", help="The register file. Default: $EMRTRACK_DB, else register.db in your data directory.",
-    dir_okay=False, show_default=False)]
+    dir_okay=False, show_default=False, metavar="PATH")]
 AsOfOption = Annotated[datetime | None, typer.Option(
-    "--as-of", formats=["%Y-%m-%d"], help="Report as of this date (YYYY-MM-DD); default today.",
+    "--as-of", formats=["%Y-%m-%d"], metavar="DATE", help="Report as of this date (YYYY-MM-DD); default today.",
     show_default=False)]
 ByOption = Annotated[str | None, typer.Option("--by", help="Who records this (default: your login name).")]
 RefOption = Annotated[str | None, typer.Option("--ref", help="The document this rests on, e.g. a dispatch number.")]
 NoteOption = Annotated[str | None, typer.Option("--note", help="A note kept with the change.")]
 OnOption = Annotated[datetime | None, typer.Option(
-    "--on", formats=["%Y-%m-%d"], help="The date it happened (YYYY-MM-DD); default today.", show_default=False)]
+    "--on", formats=["%Y-%m-%d"], metavar="DATE", help="The date it happened (YYYY-MM-DD); default today.", show_default=False)]
 CorrectOption = Annotated[bool, typer.Option(
     "--correct", help="Replace a date already recorded (kept in history as a correction).")]
 
@@ -147,7 +147,7 @@ def _actor(by: str | None) -> str:
 @app.command()
 def load(
     files: Annotated[list[Path], typer.Argument(help="YAML files to load together.", exists=True,
-                                                dir_okay=False, show_default=False)],
+                                                dir_okay=False, show_default=False, metavar="PATH")],
     dry_run: Annotated[bool, typer.Option("--dry-run", help="Validate and count; write nothing.")] = False,
     by: ByOption = None,
     db: DbOption = None,
@@ -214,7 +214,7 @@ def _mark(facility: str, milestone: str, on: datetime | None, ref: str | None, n
 
 
 FacilityArgument = Annotated[str, typer.Argument(
-    help="Facility id, name or alias; case and diacritics do not matter (e.g. 'do luong').", show_default=False)]
+    metavar="FACILITY", help="Facility id, name or alias; case and diacritics do not matter (e.g. 'do luong').", show_default=False)]
 
 
 @app.command("mark-deployed")
