@@ -76,6 +76,24 @@ class ReportFormat(str, enum.Enum):
     markdown = "markdown"
 
 
+class Lang(str, enum.Enum):
+    en = "en"
+    vi = "vi"
+
+
+LangOption = Annotated[Lang | None, typer.Option(
+    "--lang", help="Interface language, en or vi (default: $EMRTRACK_LANG, else your locale).",
+    show_default=False)]
+
+
+def _language(lang: Lang | None) -> None:
+    """Use the language asked for by a command's --lang (the main --lang, env and locale otherwise)."""
+    if lang is not None:
+        from emrtrack import i18n
+
+        i18n.set_language(lang.value)
+
+
 class GroupBy(str, enum.Enum):
     ownership = "ownership"
     kind = "kind"
@@ -107,8 +125,12 @@ def _version(value: bool) -> None:
 def _main(
     version: Annotated[bool, typer.Option("--version", callback=_version, is_eager=True,
                                           help="Show the version and exit.")] = False,
+    lang: LangOption = None,
 ) -> None:
     """Track who has deployed electronic medical records (EMR) against which deadline."""
+    from emrtrack import i18n
+
+    i18n.set_language(i18n.resolve(lang.value if lang else None))
 
 
 def _console() -> Console:
@@ -256,6 +278,10 @@ def report(
     all_rows: Annotated[bool, typer.Option("--all", help="Show every row in a table.")] = False,
     fail_on_overdue: Annotated[bool, typer.Option(
         "--fail-on-overdue", help="Exit with code 3 when any facility is overdue.")] = False,
+    due_within: Annotated[int | None, typer.Option(
+        "--due-within", min=0, metavar="DAYS",
+        help="Only facilities not yet deployed whose deadline falls in the next DAYS days.")] = None,
+    lang: LangOption = None,
     db: DbOption = None,
 ) -> None:
     """List facilities and their state against a requirement; with --overdue, only the late ones.
@@ -266,20 +292,24 @@ def report(
     """
     from emrtrack import render
 
+    _language(lang)
+    if overdue and due_within is not None:
+        raise UsageError("--overdue and --due-within select different facilities: give one of them")
     register = _open(db)
     day = _as_of(register, as_of)
     wanted = _requirements(register, requirement, every_by_default=False)
     table_limit = None if (all_rows or format is not ReportFormat.table) else limit
-    parts = [(req, *register.standings(req, day, overdue_only=overdue, group_by=group_by.value, limit=table_limit))
+    parts = [(req, *register.standings(req, day, overdue_only=overdue, group_by=group_by.value, limit=table_limit,
+                                       due_within=due_within))
              for req in wanted]
     if format is ReportFormat.json:
         render.write_report_json(sys.stdout, day, parts, several=requirement == "all")
     elif format is ReportFormat.csv:
         render.write_report_csv(sys.stdout, parts)
     elif format is ReportFormat.markdown:
-        render.write_report_markdown(sys.stdout, day, parts, group_by.value, overdue)
+        render.write_report_markdown(sys.stdout, day, parts, group_by.value, overdue, due_within)
     else:
-        render.print_report_table(_console(), day, parts, group_by.value, overdue, table_limit)
+        render.print_report_table(_console(), day, parts, group_by.value, overdue, table_limit, due_within)
     if fail_on_overdue:
         late = sum(register.standings(req, day, overdue_only=True, limit=0)[0] for req in wanted)
         if late:

@@ -13,7 +13,7 @@ import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import date, datetime, timezone
+from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -637,8 +637,11 @@ class Register:
             never_verified=total.in_scope - known[0])
 
     def standings(self, requirement: Requirement, as_of: date, *, overdue_only: bool = False,
-                  group_by: str = "ownership", limit: int | None = None) -> tuple[int, Iterator[Standing]]:
+                  group_by: str = "ownership", limit: int | None = None,
+                  due_within: int | None = None) -> tuple[int, Iterator[Standing]]:
         """Facilities in scope with their state on `as_of`, grouped and most overdue first.
+
+        `due_within` keeps only those not deployed whose deadline is in [as_of, as_of + due_within days].
 
         Returns the number of rows and an iterator over at most `limit` of them (streamed)."""
         cohort_sql, params = _cohort_case(requirement)
@@ -656,10 +659,14 @@ class Register:
         dl = f"({deadline_sql})"
         deployed_sql = "(instr(',' || COALESCE(reached, '') , ',deployed=') > 0)"
         where = f" AND NOT {deployed_sql} AND :as_of > {dl}" if overdue_only else ""
+        if due_within is not None:
+            where += f" AND NOT {deployed_sql} AND {dl} >= :as_of AND {dl} <= :due_by"
         group_order = {"ownership": _order_case("ownership", OWNERSHIPS),
                        "kind": _order_case("kind", KINDS), "none": "0"}[group_by]
         order = f" ORDER BY {group_order}, {deployed_sql}, {dl}, folded, id"
         qparams = {**params, "as_of": a}
+        if due_within is not None:
+            qparams["due_by"] = (as_of + timedelta(days=due_within)).isoformat()
         count = self.conn.execute(f"SELECT COUNT(*) FROM ({base}{where})", qparams).fetchone()[0]
         sql = base + where + order + (f" LIMIT {int(limit)}" if limit is not None else "")
 

@@ -18,13 +18,21 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
+from emrtrack.i18n import _, fmt_date, ngettext
 from emrtrack.model import Facility, Requirement, Standing, State
 from emrtrack.register import ChangeInfo, Counts, HistoryEntry, LoadSummary, MarkResult, RequirementStatus
 
 # C0/C1 controls, DEL, and the Unicode characters that reorder or hide text.
 _UNSAFE = re.compile("[\x00-\x1f\x7f-\x9f\u061c\u200b-\u200f\u202a-\u202e\u2066-\u2069\ufeff]")
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
-OWNERSHIP_LABELS = {"public": "Public", "non-public": "Non-public"}
+
+
+def N_(message: str) -> str:
+    """Marks a message for translation where it is defined; it is translated where it is shown."""
+    return message
+
+
+OWNERSHIP_LABELS = {"public": N_("Public"), "non-public": N_("Non-public")}
 
 
 def safe(text: str | None) -> str:
@@ -247,39 +255,121 @@ def _grouped(rows: Iterable[Standing], group_by: str) -> Iterator[tuple[str, lis
         yield current or "", bucket
 
 
-def _report_heading(req: Requirement, as_of: date, count: int, overdue_only: bool) -> str:
-    deadlines = ", ".join(f"{c.deadline} for {c.selector.describe()}" if not c.selector.is_everything
-                          else str(c.deadline) for c in req.cohorts)
-    what = "overdue" if overdue_only else "in scope"
-    return (f"{plural(count, 'facility', 'facilities')} {what} against {req.id} "
-            f"(deadline {deadlines}) as of {as_of}")
+def _report_heading(req: Requirement, as_of: date, count: int, overdue_only: bool,
+                    due_within: int | None = None) -> str:
+    if overdue_only:
+        text = ngettext("{n} facility overdue against {id} (deadline {deadlines}) as of {date}",
+                        "{n} facilities overdue against {id} (deadline {deadlines}) as of {date}", count)
+    elif due_within is not None:
+        text = ngettext("{n} facility due within {days} days against {id} (deadline {deadlines}) as of {date}",
+                        "{n} facilities due within {days} days against {id} (deadline {deadlines}) as of {date}",
+                        count)
+    else:
+        text = ngettext("{n} facility in scope of {id} (deadline {deadlines}) as of {date}",
+                        "{n} facilities in scope of {id} (deadline {deadlines}) as of {date}", count)
+    return text.format(n=count, id=req.id, deadlines=deadlines_text(req), date=fmt_date(as_of), days=due_within)
+
+
+KIND_LABELS = {"hospital": N_("hospital"), "medical-centre": N_("medical centre"),
+               "specialised-centre": N_("specialised centre"), "clinic": N_("clinic"), "other": N_("other")}
+STATE_LABELS = {State.DEPLOYED_ON_TIME: N_("deployed on time"), State.DEPLOYED_LATE: N_("deployed late"),
+                State.OVERDUE: N_("overdue"), State.NOT_YET_DUE: N_("not yet due")}
+_WHO = {
+    ("ownership", "public", True): N_("Public hospitals"), ("ownership", "public", False): N_("Public facilities"),
+    ("ownership", "non-public", True): N_("Non-public hospitals"),
+    ("ownership", "non-public", False): N_("Non-public facilities"),
+    ("kind", "hospital", True): N_("Hospitals"), ("kind", "medical-centre", True): N_("Medical centres"),
+    ("kind", "specialised-centre", True): N_("Specialised centres"), ("kind", "clinic", True): N_("Clinics"),
+    ("kind", "other", True): N_("Other facilities"),
+}
+
+
+def kind_label(kind: str) -> str:
+    return _(KIND_LABELS[kind]) if kind in KIND_LABELS else kind
+
+
+def state_label(state: State) -> str:
+    return _(STATE_LABELS[state])
+
+
+def ownership_label(ownership: str) -> str:
+    return _(OWNERSHIP_LABELS[ownership]) if ownership in OWNERSHIP_LABELS else ownership
+
+
+def describe_selector(selector: Any) -> str:
+    """Whom a deadline applies to, in the interface language."""
+    parts = [" / ".join(ownership_label(o).lower() for o in selector.ownerships)] if selector.ownerships else []
+    if selector.kinds:
+        parts.append(" / ".join(kind_label(k) for k in selector.kinds))
+    return " ".join(parts) if parts else _("all facilities")
+
+
+def deadlines_text(req: Requirement) -> str:
+    if len(req.cohorts) == 1 and req.cohorts[0].selector.is_everything:
+        return fmt_date(req.cohorts[0].deadline)
+    return "; ".join(f"{fmt_date(c.deadline)} ({describe_selector(c.selector) if i == 0 or not c.selector.is_everything else _('other facilities')})"
+                     for i, c in enumerate(req.cohorts))
+
+
+def _who(group_by: str, key: str, group: list[Standing]) -> str:
+    if group_by == "none":
+        return _("Facilities")
+    hospitals = all(s.facility.kind == "hospital" for s in group)
+    found = _WHO.get((group_by, key, hospitals if group_by == "ownership" else True))
+    return _(found) if found else key
 
 
 def write_report_markdown(out: IO[str], as_of: date, parts: list[tuple[Requirement, int, Iterator[Standing]]],
-                          group_by: str, overdue_only: bool) -> None:
-    for req, count, rows in parts:
-        out.write(f"## {md(_report_heading(req, as_of, count, overdue_only))}\n\n")
-        if req.title:
-            out.write(f"{md(req.title)}\n\n")
-        for key, group in _grouped(rows, group_by):
-            if group_by != "none":
-                out.write(f"### {md(_group_title(key, group_by))} ({len(group)})\n\n")
-            for i, s in enumerate(group, 1):
-                detail = s.facility.kind.replace("-", " ")
-                if s.state is State.OVERDUE:
-                    detail += f", {plural(s.days_overdue, 'day')} overdue"
-                else:
-                    detail += f", {s.state.label}"
-                out.write(f"{i}. {md(s.facility.name)} ({detail})\n")
+                          group_by: str, overdue_only: bool, due_within: int | None = None) -> None:
+    """The list a dispatch carries: per requirement, grouped (public first) and numbered, ready to paste."""
+    for n, (req, count, rows) in enumerate(parts):
+        if n:
             out.write("\n")
+        out.write(_("Requirement **{id}**, deadline {deadlines}").format(
+            id=md(req.id), deadlines=deadlines_text(req)))
+        out.write(f": {md(req.title)}\n\n" if req.title else "\n\n")
+        if overdue_only:
+            lead = ngettext("As of {date}, {n} facility is past its deadline and has not yet deployed EMR.",
+                            "As of {date}, {n} facilities are past their deadline and have not yet deployed EMR.",
+                            count)
+        elif due_within is not None:
+            lead = ngettext("As of {date}, {n} facility has not yet deployed EMR and is due within {days} days.",
+                            "As of {date}, {n} facilities have not yet deployed EMR and are due within {days} days.",
+                            count)
+        else:
+            lead = ngettext("As of {date}, {n} facility is in scope.", "As of {date}, {n} facilities are in scope.",
+                            count)
+        out.write(lead.format(date=fmt_date(as_of), n=count, days=due_within) + "\n")
+        for key, group in _grouped(rows, group_by):
+            who = _who(group_by, key, group)
+            if overdue_only:
+                heading = _("{who} that have not yet deployed EMR ({n}):")
+            elif due_within is not None:
+                heading = _("{who} due to deploy EMR within {days} days ({n}):")
+            else:
+                heading = _("{who} ({n}):")
+            out.write("\n" + heading.format(who=who, n=len(group), days=due_within) + "\n\n")
+            for i, s in enumerate(group, 1):
+                detail = kind_label(s.facility.kind) if group_by != "kind" else ""
+                if s.state is State.OVERDUE:
+                    more = ngettext("{n} day overdue", "{n} days overdue", s.days_overdue).format(n=s.days_overdue)
+                elif due_within is not None:
+                    left = (s.deadline - as_of).days
+                    more = _("deadline {date}").format(date=fmt_date(s.deadline)) + ", " + (
+                        _("due today") if left == 0 else
+                        ngettext("{n} day left", "{n} days left", left).format(n=left))
+                else:
+                    more = state_label(s.state)
+                detail = f"{detail}; {more}" if detail else more
+                out.write(f"{i}. {md(s.facility.name)} ({detail})\n")
 
 
 def print_report_table(console: Console, as_of: date, parts: list[tuple[Requirement, int, Iterator[Standing]]],
-                       group_by: str, overdue_only: bool, limit: int | None) -> None:
+                       group_by: str, overdue_only: bool, limit: int | None, due_within: int | None = None) -> None:
     for req, count, rows in parts:
-        console.print(Text(safe(_report_heading(req, as_of, count, overdue_only)), style="bold"))
+        console.print(Text(safe(_report_heading(req, as_of, count, overdue_only, due_within)), style="bold"))
         if not count:
-            console.print("None." if overdue_only else "No facility in scope.")
+            console.print(_("None.") if overdue_only or due_within is not None else _("No facility in scope."))
             continue
         shown = 0
         for key, group in _grouped(rows, group_by):
