@@ -69,11 +69,18 @@ class Format(str, enum.Enum):
     json = "json"
 
 
+class StatusFormat(str, enum.Enum):
+    table = "table"
+    json = "json"
+    xlsx = "xlsx"
+
+
 class ReportFormat(str, enum.Enum):
     table = "table"
     csv = "csv"
     json = "json"
     markdown = "markdown"
+    xlsx = "xlsx"
 
 
 class Lang(str, enum.Enum):
@@ -111,6 +118,9 @@ RefOption = Annotated[str | None, typer.Option("--ref", help="The document this 
 NoteOption = Annotated[str | None, typer.Option("--note", help="A note kept with the change.")]
 OnOption = Annotated[datetime | None, typer.Option(
     "--on", formats=["%Y-%m-%d"], help="The date it happened (YYYY-MM-DD); default today.", show_default=False)]
+OutputOption = Annotated[Path | None, typer.Option(
+    "--output", "-o", dir_okay=False, help="Write to this file instead of the screen (needed for xlsx).",
+    show_default=False)]
 CorrectOption = Annotated[bool, typer.Option(
     "--correct", help="Replace a date already recorded (kept in history as a correction).")]
 
@@ -194,7 +204,9 @@ def status(
     as_of: AsOfOption = None,
     requirement: Annotated[str | None, typer.Option(
         "--requirement", "-r", help="One requirement id (default: every requirement).")] = None,
-    format: Annotated[Format, typer.Option("--format", "-f", help="table or json.")] = Format.table,
+    format: Annotated[StatusFormat, typer.Option("--format", "-f", help="table, json or xlsx.")] = StatusFormat.table,
+    output: OutputOption = None,
+    lang: LangOption = None,
     db: DbOption = None,
 ) -> None:
     """The at-a-glance view: for each requirement, who is on time, late, overdue or not yet due.
@@ -203,14 +215,49 @@ def status(
     """
     from emrtrack import render
 
+    _language(lang)
+    _check_output(format.value, output)
     register = _open(db)
     day = _as_of(register, as_of)
     info = register.info()
     statuses = [register.status(r, day) for r in _requirements(register, requirement, every_by_default=True)]
-    if format is Format.json:
-        typer.echo(render.status_json(statuses, day, info.name, info.notes))
+    if format is StatusFormat.xlsx and output is not None:
+        from emrtrack import xlsx
+
+        xlsx.write_status(output, _provenance(register, day), statuses)
+        _wrote(output)
+    elif format is StatusFormat.json:
+        _emit(render.status_json(statuses, day, info.name, info.notes) + "\n", output)
     else:
         render.print_status(_console(), statuses, day, info.name, info.notes)
+
+
+def _check_output(format: str, output: Path | None) -> None:
+    if format == "xlsx" and output is None:
+        raise UsageError("--format xlsx writes a file: give it with --output FILE.xlsx")
+    if format == "table" and output is not None:
+        raise UsageError("--output needs a file format: add --format xlsx, csv, json or markdown")
+
+
+def _emit(text: str, output: Path | None) -> None:
+    if output is None:
+        sys.stdout.write(text)
+    else:
+        output.write_text(text, encoding="utf-8")
+        _wrote(output)
+
+
+def _wrote(output: Path) -> None:
+    from emrtrack.i18n import _
+
+    typer.echo(_("Wrote {file}.").format(file=output), err=True)
+
+
+def _provenance(register: Register, day: date) -> Any:
+    from emrtrack.xlsx import Provenance
+
+    return Provenance(register_name=register.info().name, as_of=day, generated=datetime.now().astimezone(),
+                      version=__version__, content_hash=register.content_hash())
 
 
 def _mark(facility: str, milestone: str, on: datetime | None, ref: str | None, note: str | None,
@@ -278,6 +325,7 @@ def report(
     all_rows: Annotated[bool, typer.Option("--all", help="Show every row in a table.")] = False,
     fail_on_overdue: Annotated[bool, typer.Option(
         "--fail-on-overdue", help="Exit with code 3 when any facility is overdue.")] = False,
+    output: OutputOption = None,
     due_within: Annotated[int | None, typer.Option(
         "--due-within", min=0, metavar="DAYS",
         help="Only facilities not yet deployed whose deadline falls in the next DAYS days.")] = None,
@@ -295,6 +343,7 @@ def report(
     _language(lang)
     if overdue and due_within is not None:
         raise UsageError("--overdue and --due-within select different facilities: give one of them")
+    _check_output(format.value, output)
     register = _open(db)
     day = _as_of(register, as_of)
     wanted = _requirements(register, requirement, every_by_default=False)
@@ -302,12 +351,24 @@ def report(
     parts = [(req, *register.standings(req, day, overdue_only=overdue, group_by=group_by.value, limit=table_limit,
                                        due_within=due_within))
              for req in wanted]
-    if format is ReportFormat.json:
-        render.write_report_json(sys.stdout, day, parts, several=requirement == "all")
-    elif format is ReportFormat.csv:
-        render.write_report_csv(sys.stdout, parts)
-    elif format is ReportFormat.markdown:
-        render.write_report_markdown(sys.stdout, day, parts, group_by.value, overdue, due_within)
+    if format is ReportFormat.xlsx and output is not None:
+        from emrtrack import xlsx
+
+        xlsx.write_report(output, _provenance(register, day), parts, group_by.value,
+                          render.selection_label(overdue, due_within))
+        _wrote(output)
+    elif format is not ReportFormat.table:
+        import io
+
+        out = io.StringIO() if output is not None else sys.stdout
+        if format is ReportFormat.json:
+            render.write_report_json(out, day, parts, several=requirement == "all")
+        elif format is ReportFormat.csv:
+            render.write_report_csv(out, parts)
+        else:
+            render.write_report_markdown(out, day, parts, group_by.value, overdue, due_within)
+        if isinstance(out, io.StringIO) and output is not None:
+            _emit(out.getvalue(), output)
     else:
         render.print_report_table(_console(), day, parts, group_by.value, overdue, table_limit, due_within)
     if fail_on_overdue:

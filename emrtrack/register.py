@@ -315,6 +315,25 @@ class Register:
                                      (facility_id,)))
         return {m: date.fromisoformat(got[m]) for m in MILESTONES if m in got}
 
+    def content_hash(self) -> str:
+        """SHA-256 of the register's current content (register facts, requirements, facilities, milestones).
+
+        Rows are hashed as canonical JSON lines in a fixed table and key order, so the same content gives
+        the same hash whatever its history; a printed report can be matched to the data it came from."""
+        import hashlib
+
+        digest = hashlib.sha256()
+        for table, sql in (
+            ("meta", "SELECT key, value FROM meta ORDER BY key"),
+            ("requirements", "SELECT id, doc FROM requirements ORDER BY id"),
+            ("facilities", f"SELECT {_FACILITY_COLUMNS} FROM facilities ORDER BY id"),
+            ("milestones", "SELECT facility_id, milestone, date FROM milestones ORDER BY facility_id, milestone"),
+        ):
+            for row in self.conn.execute(sql):
+                digest.update(json.dumps([table, *row], ensure_ascii=False, separators=(",", ":")).encode())
+                digest.update(b"\n")
+        return digest.hexdigest()
+
     def facility_count(self) -> int:
         return self.conn.execute("SELECT COUNT(*) FROM facilities").fetchone()[0]
 

@@ -319,6 +319,14 @@ def _who(group_by: str, key: str, group: list[Standing]) -> str:
     return _(found) if found else key
 
 
+def selection_label(overdue_only: bool, due_within: int | None) -> str:
+    if overdue_only:
+        return _("overdue (past the deadline, not deployed)")
+    if due_within is not None:
+        return _("not deployed, deadline within {days} days").format(days=due_within)
+    return _("all in scope")
+
+
 def write_report_markdown(out: IO[str], as_of: date, parts: list[tuple[Requirement, int, Iterator[Standing]]],
                           group_by: str, overdue_only: bool, due_within: int | None = None) -> None:
     """The list a dispatch carries: per requirement, grouped (public first) and numbered, ready to paste."""
