@@ -99,7 +99,7 @@ def test_status_xlsx(small, runner, tmp_path):
         ["2898/SYT-VP", "Public", None, 2, 1, 0, 1, 0, 0.5],
         ["2898/SYT-VP", "Non-public", None, 2, 0, 1, 1, 0, 0],
         ["13/2025/TT-BYT", "Public", None, 2, 1, 0, 0, 1, 0.5],
-        ["13/2025/TT-BYT", "Non-public", None, 2, 0, 0, 0, 2, 0]]
+        ["13/2025/TT-BYT", "Non-public", None, 2, 1, 0, 0, 1, 0.5]]
 
 
 def test_xlsx_needs_an_output_file(small, runner):
