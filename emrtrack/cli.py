@@ -170,7 +170,9 @@ def _actor(by: str | None) -> str:
 
 @app.command()
 def load(
-    files: Annotated[list[Path], typer.Argument(help="YAML files to load together.", exists=True,
+    files: Annotated[list[Path], typer.Argument(
+        help="Files to load together: YAML, or facility lists as .xlsx or .csv (see: emrtrack template).",
+        exists=True,
                                                 dir_okay=False, show_default=False)],
     dry_run: Annotated[bool, typer.Option("--dry-run", help="Validate and count; write nothing.")] = False,
     by: ByOption = None,
@@ -188,6 +190,36 @@ def load(
     register = _open(db)
     summary = load_files(register, files, actor=_actor(by), dry_run=dry_run)
     typer.echo(load_summary(summary))
+
+
+class TemplateFormat(str, enum.Enum):
+    xlsx = "xlsx"
+    csv = "csv"
+
+
+@app.command()
+def template(
+    output: Annotated[Path, typer.Option("--output", "-o", dir_okay=False, help="The file to write.",
+                                         show_default=False)],
+    format: Annotated[TemplateFormat | None, typer.Option(
+        "--format", "-f", help="xlsx or csv (default: from the file's extension).", show_default=False)] = None,
+    lang: LangOption = None,
+) -> None:
+    """Write an empty facility list (.xlsx or .csv) with the columns `load` reads.
+
+    Columns: id, name, aliases (separated by ;), ownership, kind, managed_by, location, verified,
+    appraised, deployed, annex-signed. Dates are date cells or text YYYY-MM-DD.
+
+    Example: emrtrack template --format xlsx --output facilities.xlsx
+    """
+    from emrtrack.tabular import write_template
+
+    _language(lang)
+    fmt = format.value if format else output.suffix.lower().lstrip(".")
+    if fmt not in ("xlsx", "csv"):
+        raise UsageError("give --format xlsx or csv, or an --output file ending in .xlsx or .csv")
+    write_template(output, fmt)
+    _wrote(output)
 
 
 def _requirements(register: Register, requirement: str | None, *, every_by_default: bool) -> list[Requirement]:

@@ -24,9 +24,11 @@ class Problem:
     file: str
     line: int
     message: str
+    column: str | None = None  # set for spreadsheets and CSV: FILE:ROW:COLUMN
 
     def __str__(self) -> str:
-        return f"{self.file}:{self.line}: {self.message}"
+        where = f"{self.line}:{self.column}" if self.column else f"{self.line}"
+        return f"{self.file}:{where}: {self.message}"
 
 
 class InputError(EmrtrackError):
