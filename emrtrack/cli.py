@@ -88,17 +88,18 @@ class Lang(str, enum.Enum):
     vi = "vi"
 
 
-LangOption = Annotated[Lang | None, typer.Option(
-    "--lang", help="Interface language, en or vi (default: $EMRTRACK_LANG, else your locale).",
-    show_default=False)]
-
-
-def _language(lang: Lang | None) -> None:
+def _language(lang: Lang | None) -> Lang | None:
     """Use the language asked for by a command's --lang (the main --lang, env and locale otherwise)."""
     if lang is not None:
         from emrtrack import i18n
 
         i18n.set_language(lang.value)
+    return lang
+
+
+LangOption = Annotated[Lang | None, typer.Option(
+    "--lang", help="Interface language, en or vi (default: $EMRTRACK_LANG, else your locale).",
+    show_default=False, callback=_language, is_eager=True)]
 
 
 class GroupBy(str, enum.Enum):
@@ -176,6 +177,7 @@ def load(
                                                 dir_okay=False, show_default=False)],
     dry_run: Annotated[bool, typer.Option("--dry-run", help="Validate and count; write nothing.")] = False,
     by: ByOption = None,
+    lang: LangOption = None,
     db: DbOption = None,
 ) -> None:
     """Validate files, then add or update their facilities and requirements in one transaction.
@@ -318,6 +320,7 @@ def mark_deployed(
     note: NoteOption = None,
     by: ByOption = None,
     correct: CorrectOption = False,
+    lang: LangOption = None,
     db: DbOption = None,
 ) -> None:
     """Record that a facility has deployed EMR (the same as: mark FACILITY deployed).
@@ -336,6 +339,7 @@ def mark(
     note: NoteOption = None,
     by: ByOption = None,
     correct: CorrectOption = False,
+    lang: LangOption = None,
     db: DbOption = None,
 ) -> None:
     """Record a milestone of a facility: appraised, deployed or annex-signed.
@@ -414,6 +418,7 @@ def report(
 def show(
     facility: FacilityArgument,
     as_of: AsOfOption = None,
+    lang: LangOption = None,
     db: DbOption = None,
 ) -> None:
     """Everything known about one facility: its facts, its state under each requirement, its history.
@@ -437,7 +442,9 @@ def show(
             standings.append((req, deadline, state_of(deadline, reached, day), days_overdue(deadline, reached, day)))
     console = _console()
     render.print_facility(console, found, milestones, standings, day)
-    render.print_history(console, register.history(found.id, limit=None), "History, newest first")
+    from emrtrack.i18n import _
+
+    render.print_history(console, register.history(found.id, limit=None), _("History, newest first"))
 
 
 @app.command()
@@ -446,6 +453,7 @@ def history(
                                                    show_default=False)] = None,
     limit: Annotated[int, typer.Option("--limit", "-n", min=1, help="How many events, newest first.")] = 20,
     format: Annotated[Format, typer.Option("--format", "-f", help="table or json.")] = Format.table,
+    lang: LangOption = None,
     db: DbOption = None,
 ) -> None:
     """The register's history of changes, newest first.
@@ -460,14 +468,18 @@ def history(
     if format is Format.json:
         typer.echo(render.history_json(events))
     else:
-        title = f"History of {render.safe(found.name)}" if found else "History of the register"
-        render.print_history(_console(), events, f"{title}, newest first")
+        from emrtrack.i18n import _
+
+        title = (_("History of {name}, newest first").format(name=render.safe(found.name)) if found
+                 else _("History of the register, newest first"))
+        render.print_history(_console(), events, title)
 
 
 @app.command()
 def undo(
     yes: Annotated[bool, typer.Option("--yes", "-y", help="Do not ask for confirmation.")] = False,
     by: ByOption = None,
+    lang: LangOption = None,
     db: DbOption = None,
 ) -> None:
     """Show the latest change and revert it. The undo is recorded too: history keeps both.
@@ -478,16 +490,18 @@ def undo(
 
     register = _open(db)
     change = register.last_change()
+    from emrtrack.i18n import _
+
     if change is None:
-        typer.echo("Nothing to undo.")
+        typer.echo(_("Nothing to undo."))
         return
     typer.echo(describe_change(change))
     if not yes:
         if not sys.stdin.isatty():
             raise UsageError("undo needs confirmation: run it again with --yes")
-        typer.confirm("Revert this change?", abort=True)
+        typer.confirm(_("Revert this change?"), abort=True)
     undo_id = register.undo(change, actor=_actor(by))
-    typer.echo(f"Reverted change #{change.id}; recorded as change #{undo_id}.")
+    typer.echo(_("Reverted change #{id}; recorded as change #{undo}.").format(id=change.id, undo=undo_id))
 
 
 def main() -> None:
