@@ -189,8 +189,11 @@ def load(
     from emrtrack.app import load_files
     from emrtrack.render import load_summary
 
+    from emrtrack.progress import when_slow
+
     register = _open(db)
-    summary = load_files(register, files, actor=_actor(by), dry_run=dry_run)
+    with when_slow(f"Loading {len(files)} file(s)…"):
+        summary = load_files(register, files, actor=_actor(by), dry_run=dry_run)
     typer.echo(load_summary(summary))
 
 
@@ -237,7 +240,8 @@ def _requirements(register: Register, requirement: str | None, *, every_by_defau
 def status(
     as_of: AsOfOption = None,
     requirement: Annotated[str | None, typer.Option(
-        "--requirement", "-r", help="One requirement id (default: every requirement).")] = None,
+        "--requirement", "-r", help="One requirement id (default: every requirement).",
+        autocompletion=_complete_requirement)] = None,
     format: Annotated[StatusFormat, typer.Option("--format", "-f", help="table, json or xlsx.")] = StatusFormat.table,
     output: OutputOption = None,
     lang: LangOption = None,
@@ -308,8 +312,21 @@ def _mark(facility: str, milestone: str, on: datetime | None, ref: str | None, n
     typer.echo(mark_result(result))
 
 
+def _complete_facility(incomplete: str) -> list[tuple[str, str]]:
+    from emrtrack.completion import facilities
+
+    return facilities(incomplete)
+
+
+def _complete_requirement(incomplete: str) -> list[tuple[str, str]]:
+    from emrtrack.completion import requirements
+
+    return requirements(incomplete)
+
+
 FacilityArgument = Annotated[str, typer.Argument(
-    help="Facility id, name or alias; case and diacritics do not matter (e.g. 'do luong').", show_default=False)]
+    help="Facility id, name or alias; case and diacritics do not matter (e.g. 'do luong').", show_default=False,
+    autocompletion=_complete_facility)]
 
 
 @app.command("mark-deployed")
@@ -354,7 +371,8 @@ def report(
     overdue: Annotated[bool, typer.Option("--overdue", help="Only facilities past their deadline and not deployed.")] = False,
     as_of: AsOfOption = None,
     requirement: Annotated[str | None, typer.Option(
-        "--requirement", "-r", help="A requirement id, or 'all' (default: the register's default).")] = None,
+        "--requirement", "-r", help="A requirement id, or 'all' (default: the register's default).",
+        autocompletion=_complete_requirement)] = None,
     group_by: Annotated[GroupBy, typer.Option("--group-by", help="ownership, kind or none.")] = GroupBy.ownership,
     format: Annotated[ReportFormat, typer.Option("--format", "-f", help="table, csv, json or markdown.")] = ReportFormat.table,
     limit: Annotated[int, typer.Option("--limit", min=1, help="Rows shown in a table (machine formats show all).")] = 50,
@@ -450,7 +468,7 @@ def show(
 @app.command()
 def history(
     facility: Annotated[str | None, typer.Argument(help="Only this facility (id, name or alias).",
-                                                   show_default=False)] = None,
+                                                   show_default=False, autocompletion=_complete_facility)] = None,
     limit: Annotated[int, typer.Option("--limit", "-n", min=1, help="How many events, newest first.")] = 20,
     format: Annotated[Format, typer.Option("--format", "-f", help="table or json.")] = Format.table,
     lang: LangOption = None,
