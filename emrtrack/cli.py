@@ -433,6 +433,40 @@ def report(
 
 
 @app.command()
+def chart(
+    requirement: Annotated[str | None, typer.Option(
+        "--requirement", "-r", help="A requirement id (default: the register's default).",
+        autocompletion=_complete_requirement)] = None,
+    as_of: AsOfOption = None,
+    output: Annotated[Path | None, typer.Option(
+        "--output", "-o", dir_okay=False, help="Write the chart to FILE.svg or FILE.html instead.",
+        show_default=False)] = None,
+    lang: LangOption = None,
+    db: DbOption = None,
+) -> None:
+    """A picture of progress: facilities deployed over time against those in scope, the deadline and
+    a forecast at the pace of the last 8 weeks.
+
+    Example: emrtrack chart --output progress.svg
+    """
+    from emrtrack import chart as charts
+
+    if output is not None and output.suffix.lower() not in (".svg", ".html", ".htm"):
+        raise UsageError("--output must be a .svg or .html file")
+    register = _open(db)
+    day = _as_of(register, as_of)
+    req = register.requirement(requirement)
+    count, rows = register.standings(req, day, group_by="none")
+    data = charts.progress(req, count, list(rows), day)
+    if output is None:
+        typer.echo(charts.text(data))
+    else:
+        output.write_text(charts.svg(data) if output.suffix.lower() == ".svg" else charts.html(data),
+                          encoding="utf-8")
+        _wrote(output)
+
+
+@app.command()
 def show(
     facility: FacilityArgument,
     as_of: AsOfOption = None,

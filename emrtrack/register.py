@@ -681,7 +681,7 @@ class Register:
         if due_within is not None:
             where += f" AND NOT {deployed_sql} AND {dl} >= :as_of AND {dl} <= :due_by"
         group_order = {"ownership": _order_case("ownership", OWNERSHIPS),
-                       "kind": _order_case("kind", KINDS), "none": "0"}[group_by]
+                       "kind": _order_case("kind", KINDS), "none": "NULL"}[group_by]
         order = f" ORDER BY {group_order}, {deployed_sql}, {dl}, folded, id"
         qparams = {**params, "as_of": a}
         if due_within is not None:

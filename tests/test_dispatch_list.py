@@ -119,3 +119,17 @@ def test_due_within_table_and_conflict_with_overdue(small, runner):
     bad = runner.invoke(app, ["report", "--overdue", "--due-within", "7"])
     assert bad.exit_code == 2
     assert bad.stderr == "emrtrack: --overdue and --due-within select different facilities: give one of them\n"
+
+
+def test_group_by_none(small, runner):
+    """Ungrouped reports used to fail in SQL (ORDER BY 0 is read as a column number)."""
+    result = runner.invoke(app, ["report", "--overdue", "--as-of", "2025-09-01", "-f", "markdown",
+                                 "--group-by", "none"])
+    assert result.exit_code == 0, result.stderr
+    assert result.stdout.split("\n\n", 2)[2] == """\
+Facilities that have not yet deployed EMR (3):
+
+1. Bệnh viện Đa khoa Đô Lương (hospital; 1 day overdue)
+2. Bệnh viện Đa khoa Hoàn Mỹ Vinh (hospital; 1 day overdue)
+3. Bệnh viện Đa khoa Thái An (hospital; 1 day overdue)
+"""
