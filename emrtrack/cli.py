@@ -73,11 +73,37 @@ class Format(str, enum.Enum):
     json = "json"
 
 
+class StatusFormat(str, enum.Enum):
+    table = "table"
+    json = "json"
+    xlsx = "xlsx"
+
+
 class ReportFormat(str, enum.Enum):
     table = "table"
     csv = "csv"
     json = "json"
     markdown = "markdown"
+    xlsx = "xlsx"
+
+
+class Lang(str, enum.Enum):
+    en = "en"
+    vi = "vi"
+
+
+def _language(lang: Lang | None) -> Lang | None:
+    """Use the language asked for by a command's --lang (the main --lang, env and locale otherwise)."""
+    if lang is not None:
+        from emrtrack import i18n
+
+        i18n.set_language(lang.value)
+    return lang
+
+
+LangOption = Annotated[Lang | None, typer.Option(
+    "--lang", help="Interface language, en or vi (default: $EMRTRACK_LANG, else your locale).",
+    show_default=False, callback=_language, is_eager=True)]
 
 
 class GroupBy(str, enum.Enum):
@@ -97,6 +123,9 @@ RefOption = Annotated[str | None, typer.Option("--ref", help="The document this 
 NoteOption = Annotated[str | None, typer.Option("--note", help="A note kept with the change.")]
 OnOption = Annotated[datetime | None, typer.Option(
     "--on", formats=["%Y-%m-%d"], metavar="DATE", help="The date it happened (YYYY-MM-DD); default today.", show_default=False)]
+OutputOption = Annotated[Path | None, typer.Option(
+    "--output", "-o", dir_okay=False, help="Write to this file instead of the screen (needed for xlsx).",
+    show_default=False, metavar="PATH")]
 CorrectOption = Annotated[bool, typer.Option(
     "--correct", help="Replace a date already recorded (kept in history as a correction).")]
 
@@ -111,8 +140,12 @@ def _version(value: bool) -> None:
 def _main(
     version: Annotated[bool, typer.Option("--version", callback=_version, is_eager=True,
                                           help="Show the version and exit.")] = False,
+    lang: LangOption = None,
 ) -> None:
     """Track who has deployed electronic medical records (EMR) against which deadline."""
+    from emrtrack import i18n
+
+    i18n.set_language(i18n.resolve(lang.value if lang else None))
 
 
 def _console() -> Console:
@@ -146,10 +179,12 @@ def _actor(by: str | None) -> str:
 
 @app.command()
 def load(
-    files: Annotated[list[Path], typer.Argument(help="YAML files to load together.", exists=True,
-                                                dir_okay=False, show_default=False, metavar="PATH")],
+    files: Annotated[list[Path], typer.Argument(
+        help="Files to load together: YAML, or facility lists as .xlsx or .csv (see: emrtrack template).",
+        exists=True, dir_okay=False, show_default=False, metavar="FILE...")],
     dry_run: Annotated[bool, typer.Option("--dry-run", help="Validate and count; write nothing.")] = False,
     by: ByOption = None,
+    lang: LangOption = None,
     db: DbOption = None,
 ) -> None:
     """Validate files, then add or update their facilities and requirements in one transaction.
@@ -161,9 +196,42 @@ def load(
     from emrtrack.app import load_files
     from emrtrack.render import load_summary
 
+    from emrtrack.progress import when_slow
+
     register = _open(db)
-    summary = load_files(register, files, actor=_actor(by), dry_run=dry_run)
+    with when_slow(f"Loading {len(files)} file(s)…"):
+        summary = load_files(register, files, actor=_actor(by), dry_run=dry_run)
     typer.echo(load_summary(summary))
+
+
+class TemplateFormat(str, enum.Enum):
+    xlsx = "xlsx"
+    csv = "csv"
+
+
+@app.command()
+def template(
+    output: Annotated[Path, typer.Option("--output", "-o", dir_okay=False, help="The file to write.",
+                                         show_default=False)],
+    format: Annotated[TemplateFormat | None, typer.Option(
+        "--format", "-f", help="xlsx or csv (default: from the file's extension).", show_default=False)] = None,
+    lang: LangOption = None,
+) -> None:
+    """Write an empty facility list (.xlsx or .csv) with the columns `load` reads.
+
+    Columns: id, name, aliases (separated by ;), ownership, kind, managed_by, location, verified,
+    appraised, deployed, annex-signed. Dates are date cells or text YYYY-MM-DD.
+
+    Example: emrtrack template --format xlsx --output facilities.xlsx
+    """
+    from emrtrack.tabular import write_template
+
+    _language(lang)
+    fmt = format.value if format else output.suffix.lower().lstrip(".")
+    if fmt not in ("xlsx", "csv"):
+        raise UsageError("give --format xlsx or csv, or an --output file ending in .xlsx or .csv")
+    write_template(output, fmt)
+    _wrote(output)
 
 
 def _requirements(register: Register, requirement: str | None, *, every_by_default: bool) -> list[Requirement]:
@@ -179,8 +247,11 @@ def _requirements(register: Register, requirement: str | None, *, every_by_defau
 def status(
     as_of: AsOfOption = None,
     requirement: Annotated[str | None, typer.Option(
-        "--requirement", "-r", help="One requirement id (default: every requirement).")] = None,
-    format: Annotated[Format, typer.Option("--format", "-f", help="table or json.")] = Format.table,
+        "--requirement", "-r", help="One requirement id (default: every requirement).",
+        autocompletion=_complete_requirement)] = None,
+    format: Annotated[StatusFormat, typer.Option("--format", "-f", help="table, json or xlsx.")] = StatusFormat.table,
+    output: OutputOption = None,
+    lang: LangOption = None,
     db: DbOption = None,
 ) -> None:
     """The at-a-glance view: for each requirement, who is on time, late, overdue or not yet due.
@@ -189,14 +260,49 @@ def status(
     """
     from emrtrack import render
 
+    _language(lang)
+    _check_output(format.value, output)
     register = _open(db)
     day = _as_of(register, as_of)
     info = register.info()
     statuses = [register.status(r, day) for r in _requirements(register, requirement, every_by_default=True)]
-    if format is Format.json:
-        typer.echo(render.status_json(statuses, day, info.name, info.notes))
+    if format is StatusFormat.xlsx and output is not None:
+        from emrtrack import xlsx
+
+        xlsx.write_status(output, _provenance(register, day), statuses)
+        _wrote(output)
+    elif format is StatusFormat.json:
+        _emit(render.status_json(statuses, day, info.name, info.notes) + "\n", output)
     else:
         render.print_status(_console(), statuses, day, info.name, info.notes)
+
+
+def _check_output(format: str, output: Path | None) -> None:
+    if format == "xlsx" and output is None:
+        raise UsageError("--format xlsx writes a file: give it with --output FILE.xlsx")
+    if format == "table" and output is not None:
+        raise UsageError("--output needs a file format: add --format xlsx, csv, json or markdown")
+
+
+def _emit(text: str, output: Path | None) -> None:
+    if output is None:
+        sys.stdout.write(text)
+    else:
+        output.write_text(text, encoding="utf-8")
+        _wrote(output)
+
+
+def _wrote(output: Path) -> None:
+    from emrtrack.i18n import _
+
+    typer.echo(_("Wrote {file}.").format(file=output), err=True)
+
+
+def _provenance(register: Register, day: date) -> Any:
+    from emrtrack.xlsx import Provenance
+
+    return Provenance(register_name=register.info().name, as_of=day, generated=datetime.now().astimezone(),
+                      version=__version__, content_hash=register.content_hash())
 
 
 def _mark(facility: str, milestone: str, on: datetime | None, ref: str | None, note: str | None,
@@ -213,8 +319,21 @@ def _mark(facility: str, milestone: str, on: datetime | None, ref: str | None, n
     typer.echo(mark_result(result))
 
 
+def _complete_facility(incomplete: str) -> list[tuple[str, str]]:
+    from emrtrack.completion import facilities
+
+    return facilities(incomplete)
+
+
+def _complete_requirement(incomplete: str) -> list[tuple[str, str]]:
+    from emrtrack.completion import requirements
+
+    return requirements(incomplete)
+
+
 FacilityArgument = Annotated[str, typer.Argument(
-    metavar="FACILITY", help="Facility id, name or alias; case and diacritics do not matter (e.g. 'do luong').", show_default=False)]
+    metavar="FACILITY", help="Facility id, name or alias; case and diacritics do not matter (e.g. 'do luong').",
+    show_default=False, autocompletion=_complete_facility)]
 
 
 @app.command("mark-deployed")
@@ -225,6 +344,7 @@ def mark_deployed(
     note: NoteOption = None,
     by: ByOption = None,
     correct: CorrectOption = False,
+    lang: LangOption = None,
     db: DbOption = None,
 ) -> None:
     """Record that a facility has deployed EMR (the same as: mark FACILITY deployed).
@@ -243,6 +363,7 @@ def mark(
     note: NoteOption = None,
     by: ByOption = None,
     correct: CorrectOption = False,
+    lang: LangOption = None,
     db: DbOption = None,
 ) -> None:
     """Record a milestone of a facility: appraised, deployed or annex-signed.
@@ -257,13 +378,19 @@ def report(
     overdue: Annotated[bool, typer.Option("--overdue", help="Only facilities past their deadline and not deployed.")] = False,
     as_of: AsOfOption = None,
     requirement: Annotated[str | None, typer.Option(
-        "--requirement", "-r", help="A requirement id, or 'all' (default: the register's default).")] = None,
+        "--requirement", "-r", help="A requirement id, or 'all' (default: the register's default).",
+        autocompletion=_complete_requirement)] = None,
     group_by: Annotated[GroupBy, typer.Option("--group-by", help="ownership, kind or none.")] = GroupBy.ownership,
     format: Annotated[ReportFormat, typer.Option("--format", "-f", help="table, csv, json or markdown.")] = ReportFormat.table,
     limit: Annotated[int, typer.Option("--limit", min=1, help="Rows shown in a table (machine formats show all).")] = 50,
     all_rows: Annotated[bool, typer.Option("--all", help="Show every row in a table.")] = False,
     fail_on_overdue: Annotated[bool, typer.Option(
         "--fail-on-overdue", help="Exit with code 3 when any facility is overdue.")] = False,
+    output: OutputOption = None,
+    due_within: Annotated[int | None, typer.Option(
+        "--due-within", min=0, metavar="DAYS",
+        help="Only facilities not yet deployed whose deadline falls in the next DAYS days.")] = None,
+    lang: LangOption = None,
     db: DbOption = None,
 ) -> None:
     """List facilities and their state against a requirement; with --overdue, only the late ones.
@@ -274,20 +401,37 @@ def report(
     """
     from emrtrack import render
 
+    _language(lang)
+    if overdue and due_within is not None:
+        raise UsageError("--overdue and --due-within select different facilities: give one of them")
+    _check_output(format.value, output)
     register = _open(db)
     day = _as_of(register, as_of)
     wanted = _requirements(register, requirement, every_by_default=False)
     table_limit = None if (all_rows or format is not ReportFormat.table) else limit
-    parts = [(req, *register.standings(req, day, overdue_only=overdue, group_by=group_by.value, limit=table_limit))
+    parts = [(req, *register.standings(req, day, overdue_only=overdue, group_by=group_by.value, limit=table_limit,
+                                       due_within=due_within))
              for req in wanted]
-    if format is ReportFormat.json:
-        render.write_report_json(sys.stdout, day, parts, several=requirement == "all")
-    elif format is ReportFormat.csv:
-        render.write_report_csv(sys.stdout, parts)
-    elif format is ReportFormat.markdown:
-        render.write_report_markdown(sys.stdout, day, parts, group_by.value, overdue)
+    if format is ReportFormat.xlsx and output is not None:
+        from emrtrack import xlsx
+
+        xlsx.write_report(output, _provenance(register, day), parts, group_by.value,
+                          render.selection_label(overdue, due_within))
+        _wrote(output)
+    elif format is not ReportFormat.table:
+        import io
+
+        out = io.StringIO() if output is not None else sys.stdout
+        if format is ReportFormat.json:
+            render.write_report_json(out, day, parts, several=requirement == "all")
+        elif format is ReportFormat.csv:
+            render.write_report_csv(out, parts)
+        else:
+            render.write_report_markdown(out, day, parts, group_by.value, overdue, due_within)
+        if isinstance(out, io.StringIO) and output is not None:
+            _emit(out.getvalue(), output)
     else:
-        render.print_report_table(_console(), day, parts, group_by.value, overdue, table_limit)
+        render.print_report_table(_console(), day, parts, group_by.value, overdue, table_limit, due_within)
     if fail_on_overdue:
         late = sum(register.standings(req, day, overdue_only=True, limit=0)[0] for req in wanted)
         if late:
@@ -296,9 +440,44 @@ def report(
 
 
 @app.command()
+def chart(
+    requirement: Annotated[str | None, typer.Option(
+        "--requirement", "-r", help="A requirement id (default: the register's default).",
+        autocompletion=_complete_requirement)] = None,
+    as_of: AsOfOption = None,
+    output: Annotated[Path | None, typer.Option(
+        "--output", "-o", dir_okay=False, help="Write the chart to FILE.svg or FILE.html instead.",
+        show_default=False)] = None,
+    lang: LangOption = None,
+    db: DbOption = None,
+) -> None:
+    """A picture of progress: facilities deployed over time against those in scope, the deadline and
+    a forecast at the pace of the last 8 weeks.
+
+    Example: emrtrack chart --output progress.svg
+    """
+    from emrtrack import chart as charts
+
+    if output is not None and output.suffix.lower() not in (".svg", ".html", ".htm"):
+        raise UsageError("--output must be a .svg or .html file")
+    register = _open(db)
+    day = _as_of(register, as_of)
+    req = register.requirement(requirement)
+    count, rows = register.standings(req, day, group_by="none")
+    data = charts.progress(req, count, list(rows), day)
+    if output is None:
+        typer.echo(charts.text(data))
+    else:
+        output.write_text(charts.svg(data) if output.suffix.lower() == ".svg" else charts.html(data),
+                          encoding="utf-8")
+        _wrote(output)
+
+
+@app.command()
 def show(
     facility: FacilityArgument,
     as_of: AsOfOption = None,
+    lang: LangOption = None,
     db: DbOption = None,
 ) -> None:
     """Everything known about one facility: its facts, its state under each requirement, its history.
@@ -322,15 +501,18 @@ def show(
             standings.append((req, deadline, state_of(deadline, reached, day), days_overdue(deadline, reached, day)))
     console = _console()
     render.print_facility(console, found, milestones, standings, day)
-    render.print_history(console, register.history(found.id, limit=None), "History, newest first")
+    from emrtrack.i18n import _
+
+    render.print_history(console, register.history(found.id, limit=None), _("History, newest first"))
 
 
 @app.command()
 def history(
     facility: Annotated[str | None, typer.Argument(help="Only this facility (id, name or alias).",
-                                                   show_default=False)] = None,
+                                                   show_default=False, autocompletion=_complete_facility)] = None,
     limit: Annotated[int, typer.Option("--limit", "-n", min=1, help="How many events, newest first.")] = 20,
     format: Annotated[Format, typer.Option("--format", "-f", help="table or json.")] = Format.table,
+    lang: LangOption = None,
     db: DbOption = None,
 ) -> None:
     """The register's history of changes, newest first.
@@ -345,14 +527,18 @@ def history(
     if format is Format.json:
         typer.echo(render.history_json(events))
     else:
-        title = f"History of {render.safe(found.name)}" if found else "History of the register"
-        render.print_history(_console(), events, f"{title}, newest first")
+        from emrtrack.i18n import _
+
+        title = (_("History of {name}, newest first").format(name=render.safe(found.name)) if found
+                 else _("History of the register, newest first"))
+        render.print_history(_console(), events, title)
 
 
 @app.command()
 def undo(
     yes: Annotated[bool, typer.Option("--yes", "-y", help="Do not ask for confirmation.")] = False,
     by: ByOption = None,
+    lang: LangOption = None,
     db: DbOption = None,
 ) -> None:
     """Show the latest change and revert it. The undo is recorded too: history keeps both.
@@ -363,16 +549,18 @@ def undo(
 
     register = _open(db)
     change = register.last_change()
+    from emrtrack.i18n import _
+
     if change is None:
-        typer.echo("Nothing to undo.")
+        typer.echo(_("Nothing to undo."))
         return
     typer.echo(describe_change(change))
     if not yes:
         if not sys.stdin.isatty():
             raise UsageError("undo needs confirmation: run it again with --yes")
-        typer.confirm("Revert this change?", abort=True)
+        typer.confirm(_("Revert this change?"), abort=True)
     undo_id = register.undo(change, actor=_actor(by))
-    typer.echo(f"Reverted change #{change.id}; recorded as change #{undo_id}.")
+    typer.echo(_("Reverted change #{id}; recorded as change #{undo}.").format(id=change.id, undo=undo_id))
 
 
 def main() -> None:

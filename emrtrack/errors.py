@@ -24,9 +24,11 @@ class Problem:
     file: str
     line: int
     message: str
+    column: str | None = None  # set for spreadsheets and CSV: FILE:ROW:COLUMN
 
     def __str__(self) -> str:
-        return f"{self.file}:{self.line}: {self.message}"
+        where = f"{self.line}:{self.column}" if self.column else f"{self.line}"
+        return f"{self.file}:{where}: {self.message}"
 
 
 class InputError(EmrtrackError):
@@ -43,10 +45,12 @@ class FacilityNotFound(EmrtrackError):
     def __init__(self, query: str, suggestions: list[tuple[str, str]]):
         self.query = query
         self.suggestions = suggestions
-        message = f"no facility matches {query!r}"
+        from emrtrack.i18n import _
+
+        message = _("no facility matches {query}").format(query=repr(query))
         if suggestions:
             names = "; ".join(f"{name} ({fid})" for fid, name in suggestions)
-            message += f". Did you mean: {names}?"
+            message += _(". Did you mean: {names}?").format(names=names)
         super().__init__(message)
 
 
@@ -56,11 +60,11 @@ class AmbiguousFacility(EmrtrackError):
     def __init__(self, query: str, candidates: list[tuple[str, str]]):
         self.query = query
         self.candidates = candidates
+        from emrtrack.i18n import _
+
         names = "; ".join(f"{name} ({fid})" for fid, name in candidates)
-        super().__init__(
-            f"{query!r} matches {len(candidates)} facilities: {names}. "
-            "Nothing was changed; name one by its id."
-        )
+        super().__init__(_("{query} matches {n} facilities: {names}. Nothing was changed; name one by its id.")
+                         .format(query=repr(query), n=len(candidates), names=names))
 
 
 class Refused(EmrtrackError):

@@ -117,6 +117,10 @@ class _FileReader:
         line = node.start_mark.line + 1 if node is not None else 1
         self.problems.append(Problem(self.name, line, message))
 
+    def label(self, section: str, index: int) -> str:
+        """How an entry without a usable id is named in a message (tabular input names its row)."""
+        return f"{section}[{index}]"
+
     def mapping(self, node: yaml.Node, what: str, allowed: tuple[str, ...]) -> dict[str, tuple[yaml.Node, yaml.Node]]:
         """The entries of a mapping node by key; unknown and repeated keys are problems."""
         if not isinstance(node, yaml.MappingNode) or node.tag != _MAP:
@@ -314,7 +318,7 @@ class _FileReader:
             self.problem(node, f"{what}: deadline {deadline} is before the issue date {issued}")
 
     def facility(self, node: yaml.Node, index: int) -> FacilityEntry | None:
-        label = f"facilities[{index}]"
+        label = self.label("facilities", index)
         fields = self.mapping(node, f"facility {label}", (
             "id", "name", "aliases", "ownership", "kind", "managed_by", "location",
             "verified", "milestones"))
@@ -431,6 +435,11 @@ def read_files(paths: list[Path], today: date) -> LoadedFiles:
     problems: list[Problem] = []
     for path in paths:
         name = str(path)
+        if path.suffix.lower() in (".csv", ".xlsx"):  # a facility list from a spreadsheet
+            from emrtrack.tabular import read_table
+
+            problems.extend(read_table(path, today, out))
+            continue
         try:
             size = path.stat().st_size
             if size > MAX_FILE_BYTES:

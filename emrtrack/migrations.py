@@ -56,6 +56,55 @@ def m001_initial(db: Any) -> None:
         db.execute(sql)
 
 
+# Today in the register's time zone, for the views. SQLite knows no time-zone names, so the zones
+# with a fixed offset used in the region are listed; any other zone falls back to UTC.
+_TODAY_SQL = """date('now', CASE COALESCE((SELECT json_extract(value, '$') FROM meta WHERE key = 'timezone'),
+                                  'Asia/Ho_Chi_Minh')
+    WHEN 'Asia/Ho_Chi_Minh' THEN '+7 hours' WHEN 'Asia/Saigon' THEN '+7 hours'
+    WHEN 'Asia/Bangkok' THEN '+7 hours' WHEN 'Asia/Vientiane' THEN '+7 hours'
+    WHEN 'Asia/Phnom_Penh' THEN '+7 hours' WHEN 'Asia/Jakarta' THEN '+7 hours' ELSE '+0 hours' END)"""
+
+
+def _matches(selector: str, kind: str, ownership: str) -> str:
+    """SQL: the JSON selector at `selector` (kind/ownership lists) matches the facility."""
+    return " AND ".join(
+        f"(json_extract({selector}, '$.{field}') IS NULL OR EXISTS "
+        f"(SELECT 1 FROM json_each({selector}, '$.{field}') v WHERE v.value = {column}))"
+        for field, column in (("kind", kind), ("ownership", ownership)))
+
+
+@_step
+def m003_views(db: Any) -> None:
+    """Views for other tools (sqlite3, datasette): each facility's state under each requirement, today."""
+    cohort_matches = _matches("json_extract(c.value, '$.applies_to')", "f.kind", "f.ownership")
+    scope_matches = _matches("json_extract(r.doc, '$.applies_to')", "f.kind", "f.ownership")
+    deadline = ("(SELECT json_extract(c.value, '$.deadline') FROM json_each(r.doc, '$.deadlines') c "
+                f"WHERE {cohort_matches} ORDER BY c.key LIMIT 1)")
+    db.execute(f"""
+        CREATE VIEW facility_state AS
+        WITH today AS (SELECT {_TODAY_SQL} AS d),
+        scoped AS (
+            SELECT f.id AS facility_id, f.name, f.ownership, f.kind, r.id AS requirement_id,
+                   {deadline} AS deadline,
+                   (SELECT m.date FROM milestones m WHERE m.facility_id = f.id AND m.milestone = 'deployed'
+                    AND m.date <= (SELECT d FROM today)) AS deployed,
+                   (SELECT d FROM today) AS as_of
+            FROM facilities f CROSS JOIN requirements r
+            WHERE {scope_matches})
+        SELECT facility_id, name, ownership, kind, requirement_id, deadline, deployed,
+               CASE WHEN deployed IS NOT NULL THEN
+                        CASE WHEN deployed <= deadline THEN 'deployed-on-time' ELSE 'deployed-late' END
+                    WHEN as_of > deadline THEN 'overdue' ELSE 'not-yet-due' END AS state,
+               CASE WHEN deployed IS NULL AND as_of > deadline
+                    THEN CAST(julianday(as_of) - julianday(deadline) AS INTEGER) ELSE 0 END AS days_overdue,
+               as_of
+        FROM scoped WHERE deadline IS NOT NULL""")
+    db.execute("""
+        CREATE VIEW overdue AS
+        SELECT facility_id, name, ownership, kind, requirement_id, deadline, days_overdue, as_of
+        FROM facility_state WHERE state = 'overdue'""")
+
+
 NAMES: tuple[str, ...] = tuple(name for name, _ in _STEPS)
 
 

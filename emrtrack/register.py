@@ -13,7 +13,7 @@ import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import date, datetime, timezone
+from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -314,6 +314,25 @@ class Register:
         got = dict(self.conn.execute("SELECT milestone, date FROM milestones WHERE facility_id = ?",
                                      (facility_id,)))
         return {m: date.fromisoformat(got[m]) for m in MILESTONES if m in got}
+
+    def content_hash(self) -> str:
+        """SHA-256 of the register's current content (register facts, requirements, facilities, milestones).
+
+        Rows are hashed as canonical JSON lines in a fixed table and key order, so the same content gives
+        the same hash whatever its history; a printed report can be matched to the data it came from."""
+        import hashlib
+
+        digest = hashlib.sha256()
+        for table, sql in (
+            ("meta", "SELECT key, value FROM meta ORDER BY key"),
+            ("requirements", "SELECT id, doc FROM requirements ORDER BY id"),
+            ("facilities", f"SELECT {_FACILITY_COLUMNS} FROM facilities ORDER BY id"),
+            ("milestones", "SELECT facility_id, milestone, date FROM milestones ORDER BY facility_id, milestone"),
+        ):
+            for row in self.conn.execute(sql):
+                digest.update(json.dumps([table, *row], ensure_ascii=False, separators=(",", ":")).encode())
+                digest.update(b"\n")
+        return digest.hexdigest()
 
     def facility_count(self) -> int:
         return self.conn.execute("SELECT COUNT(*) FROM facilities").fetchone()[0]
@@ -637,8 +656,11 @@ class Register:
             never_verified=total.in_scope - known[0])
 
     def standings(self, requirement: Requirement, as_of: date, *, overdue_only: bool = False,
-                  group_by: str = "ownership", limit: int | None = None) -> tuple[int, Iterator[Standing]]:
+                  group_by: str = "ownership", limit: int | None = None,
+                  due_within: int | None = None) -> tuple[int, Iterator[Standing]]:
         """Facilities in scope with their state on `as_of`, grouped and most overdue first.
+
+        `due_within` keeps only those not deployed whose deadline is in [as_of, as_of + due_within days].
 
         Returns the number of rows and an iterator over at most `limit` of them (streamed)."""
         cohort_sql, params = _cohort_case(requirement)
@@ -656,10 +678,14 @@ class Register:
         dl = f"({deadline_sql})"
         deployed_sql = "(instr(',' || COALESCE(reached, '') , ',deployed=') > 0)"
         where = f" AND NOT {deployed_sql} AND :as_of > {dl}" if overdue_only else ""
+        if due_within is not None:
+            where += f" AND NOT {deployed_sql} AND {dl} >= :as_of AND {dl} <= :due_by"
         group_order = {"ownership": _order_case("ownership", OWNERSHIPS),
                        "kind": _order_case("kind", KINDS), "none": "NULL"}[group_by]
         order = f" ORDER BY {group_order}, {deployed_sql}, {dl}, folded, id"
         qparams = {**params, "as_of": a}
+        if due_within is not None:
+            qparams["due_by"] = (as_of + timedelta(days=due_within)).isoformat()
         count = self.conn.execute(f"SELECT COUNT(*) FROM ({base}{where})", qparams).fetchone()[0]
         sql = base + where + order + (f" LIMIT {int(limit)}" if limit is not None else "")
 

@@ -18,13 +18,21 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
+from emrtrack.i18n import _, fmt_date, ngettext
 from emrtrack.model import Facility, Requirement, Standing, State
 from emrtrack.register import ChangeInfo, Counts, HistoryEntry, LoadSummary, MarkResult, RequirementStatus
 
 # C0/C1 controls, DEL, and the Unicode characters that reorder or hide text.
 _UNSAFE = re.compile("[\x00-\x1f\x7f-\x9f\u061c\u200b-\u200f\u202a-\u202e\u2066-\u2069\ufeff]")
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
-OWNERSHIP_LABELS = {"public": "Public", "non-public": "Non-public"}
+
+
+def N_(message: str) -> str:
+    """Marks a message for translation where it is defined; it is translated where it is shown."""
+    return message
+
+
+OWNERSHIP_LABELS = {"public": N_("Public"), "non-public": N_("Non-public")}
 
 
 def safe(text: str | None) -> str:
@@ -45,10 +53,10 @@ def plural(n: int, word: str, words: str | None = None) -> str:
 def days_phrase(deadline: date, as_of: date) -> str:
     delta = (deadline - as_of).days
     if delta > 0:
-        return f"{plural(delta, 'day')} left"
+        return ngettext("{n} day left", "{n} days left", delta).format(n=delta)
     if delta == 0:
-        return "due today"
-    return f"{plural(-delta, 'day')} past"
+        return _("due today")
+    return ngettext("{n} day past", "{n} days past", -delta).format(n=-delta)
 
 
 def _iso(d: date | None) -> str | None:
@@ -57,27 +65,36 @@ def _iso(d: date | None) -> str | None:
 
 # -- load and mark ---------------------------------------------------------------------------------
 def load_summary(s: LoadSummary) -> str:
-    lines = ["Dry run: nothing was written. Loading would give:"] if s.dry_run else []
+    lines = [_("Dry run: nothing was written. Loading would give:")] if s.dry_run else []
     lines += [
-        f"Facilities: {s.added} added, {s.updated} updated, {s.unchanged} unchanged; "
-        f"{s.not_in_files} in the register but not in these files (kept).",
-        f"Requirements: {s.requirements_added} added, {s.requirements_updated} updated.",
-        f"Milestones: {s.milestones_recorded} recorded.",
+        _("Facilities: {added} added, {updated} updated, {unchanged} unchanged; "
+          "{kept} in the register but not in these files (kept).").format(
+            added=s.added, updated=s.updated, unchanged=s.unchanged, kept=s.not_in_files),
+        _("Requirements: {added} added, {updated} updated.").format(
+            added=s.requirements_added, updated=s.requirements_updated),
+        _("Milestones: {milestones} recorded.").format(milestones=s.milestones_recorded),
     ]
     if not s.changed and not s.dry_run:
-        lines.append("Nothing changed; no history recorded.")
+        lines.append(_("Nothing changed; no history recorded."))
     elif s.change_id:
-        lines.append(f"Recorded as change #{s.change_id}.")
+        lines.append(_("Recorded as change #{id}.").format(id=s.change_id))
     return "\n".join(lines)
+
+
+def milestone_label(m: str) -> str:
+    labels = {"appraised": N_("appraised"), "deployed": N_("deployed"), "annex-signed": N_("annex signed")}
+    return _(labels[m]) if m in labels else m
 
 
 def mark_result(r: MarkResult) -> str:
     who = f"{safe(r.facility.name)} ({r.facility.id})"
+    values = {"who": who, "milestone": milestone_label(r.milestone), "date": fmt_date(r.date),
+              "previous": fmt_date(r.previous), "change": r.change_id}
     if not r.changed:
-        return f"Already recorded: {who} {r.milestone} on {r.date}. Nothing changed."
+        return _("Already recorded: {who} {milestone} on {date}. Nothing changed.").format(**values)
     if r.previous:
-        return f"Corrected: {who} {r.milestone} on {r.date} (was {r.previous}). Change #{r.change_id}."
-    return f"Recorded: {who} {r.milestone} on {r.date}. Change #{r.change_id}."
+        return _("Corrected: {who} {milestone} on {date} (was {previous}). Change #{change}.").format(**values)
+    return _("Recorded: {who} {milestone} on {date}. Change #{change}.").format(**values)
 
 
 # -- status ----------------------------------------------------------------------------------------
@@ -120,8 +137,8 @@ def status_json(statuses: list[RequirementStatus], as_of: date, register_name: s
 
 
 def _count_columns(table: Table) -> None:
-    for name in ("In scope", "On time", "Late", "Overdue", "Not yet due", "Compliance"):
-        table.add_column(name, justify="right")
+    for name in (N_("In scope"), N_("On time"), N_("Late"), N_("Overdue"), N_("Not yet due"), N_("Compliance")):
+        table.add_column(_(name), justify="right")
 
 
 def _count_cells(c: Counts) -> list[str]:
@@ -131,37 +148,42 @@ def _count_cells(c: Counts) -> list[str]:
 
 def print_status(console: Console, statuses: list[RequirementStatus], as_of: date, register_name: str | None,
                  notes: tuple[str, ...]) -> None:
-    title = f"{safe(register_name) or 'EMR register'}: status as of {as_of}"
+    title = _("{register}: status as of {date}").format(register=safe(register_name) or _("EMR register"),
+                                                          date=fmt_date(as_of))
     table = Table(title=title, title_justify="left")
-    table.add_column("Requirement")
-    table.add_column("Applies to")
-    table.add_column("Deadline")
-    table.add_column("Days", justify="right")
+    table.add_column(_("Requirement"))
+    table.add_column(_("Applies to"))
+    table.add_column(_("Deadline"))
+    table.add_column(_("Days"), justify="right")
     _count_columns(table)
     for s in statuses:
-        for c in s.cohorts:
-            table.add_row(cell(s.requirement.id), c.selector.describe(), str(c.deadline),
+        for i, c in enumerate(s.cohorts):
+            whom = describe_selector(c.selector) if i == 0 or not c.selector.is_everything else _("other facilities")
+            table.add_row(cell(s.requirement.id), whom, fmt_date(c.deadline),
                           days_phrase(c.deadline, as_of), *_count_cells(c.counts))
     console.print(table)
-    split = Table(title="By ownership", title_justify="left")
-    split.add_column("Requirement")
-    split.add_column("Ownership")
+    split = Table(title=_("By ownership"), title_justify="left")
+    split.add_column(_("Requirement"))
+    split.add_column(_("Ownership"))
     _count_columns(split)
     for s in statuses:
         for o, c in s.by_ownership.items():
-            split.add_row(cell(s.requirement.id), OWNERSHIP_LABELS.get(o, o), *_count_cells(c))
+            split.add_row(cell(s.requirement.id), ownership_label(o), *_count_cells(c))
     console.print(split)
     for s in statuses:
-        funnel = " · ".join(f"{m.replace('-', ' ')} {n}" for m, n in s.funnel.items())
-        line = f"{s.requirement.id}: milestones reached by {plural(s.total.in_scope, 'facility', 'facilities')} " \
-               f"in scope: {funnel}."
-        if s.oldest_data:
-            line += (f" Data last confirmed: oldest {s.oldest_data} ({plural((as_of - s.oldest_data).days, 'day')} "
-                     f"ago), median {s.median_data} ({plural((as_of - s.median_data).days, 'day')} ago)")
-            line += f"; {s.never_verified} never confirmed." if s.never_verified else "."
+        funnel = " · ".join(f"{milestone_label(m)} {n}" for m, n in s.funnel.items())
+        line = ngettext("{id}: milestones reached by {n} facility in scope: {funnel}.",
+                        "{id}: milestones reached by {n} facilities in scope: {funnel}.",
+                        s.total.in_scope).format(id=s.requirement.id, n=s.total.in_scope, funnel=funnel)
+        if s.oldest_data and s.median_data:
+            line = line + _(" Data last confirmed: oldest {oldest} ({oldest_days} days ago), "
+                                 "median {median} ({median_days} days ago)").format(
+                oldest=fmt_date(s.oldest_data), oldest_days=(as_of - s.oldest_data).days,
+                median=fmt_date(s.median_data), median_days=(as_of - s.median_data).days)
+            line += (_("; {n} never confirmed.").format(n=s.never_verified) if s.never_verified else ".")
         console.print(Text(safe(line)))
     if notes:
-        console.print(Text("Notes:", style="bold"))
+        console.print(Text(_("Notes:"), style="bold"))
         for note in notes:
             console.print(Text(f"- {safe(note)}"))
 
@@ -227,9 +249,10 @@ def _group_key(s: Standing, group_by: str) -> str:
 
 def _group_title(key: str, group_by: str) -> str:
     if group_by == "ownership":
-        return OWNERSHIP_LABELS.get(key, key)
+        return ownership_label(key)
     if group_by == "kind":
-        return key.replace("-", " ").capitalize()
+        label = kind_label(key)
+        return label[:1].upper() + label[1:]
     return ""
 
 
@@ -247,73 +270,165 @@ def _grouped(rows: Iterable[Standing], group_by: str) -> Iterator[tuple[str, lis
         yield current or "", bucket
 
 
-def _report_heading(req: Requirement, as_of: date, count: int, overdue_only: bool) -> str:
-    deadlines = ", ".join(f"{c.deadline} for {c.selector.describe()}" if not c.selector.is_everything
-                          else str(c.deadline) for c in req.cohorts)
-    what = "overdue" if overdue_only else "in scope"
-    return (f"{plural(count, 'facility', 'facilities')} {what} against {req.id} "
-            f"(deadline {deadlines}) as of {as_of}")
+def _report_heading(req: Requirement, as_of: date, count: int, overdue_only: bool,
+                    due_within: int | None = None) -> str:
+    if overdue_only:
+        text = ngettext("{n} facility overdue against {id} (deadline {deadlines}) as of {date}",
+                        "{n} facilities overdue against {id} (deadline {deadlines}) as of {date}", count)
+    elif due_within is not None:
+        text = ngettext("{n} facility due within {days} days against {id} (deadline {deadlines}) as of {date}",
+                        "{n} facilities due within {days} days against {id} (deadline {deadlines}) as of {date}",
+                        count)
+    else:
+        text = ngettext("{n} facility in scope of {id} (deadline {deadlines}) as of {date}",
+                        "{n} facilities in scope of {id} (deadline {deadlines}) as of {date}", count)
+    return text.format(n=count, id=req.id, deadlines=deadlines_text(req), date=fmt_date(as_of), days=due_within)
+
+
+KIND_LABELS = {"hospital": N_("hospital"), "medical-centre": N_("medical centre"),
+               "specialised-centre": N_("specialised centre"), "clinic": N_("clinic"), "other": N_("other")}
+STATE_LABELS = {State.DEPLOYED_ON_TIME: N_("deployed on time"), State.DEPLOYED_LATE: N_("deployed late"),
+                State.OVERDUE: N_("overdue"), State.NOT_YET_DUE: N_("not yet due")}
+_WHO = {
+    ("ownership", "public", True): N_("Public hospitals"), ("ownership", "public", False): N_("Public facilities"),
+    ("ownership", "non-public", True): N_("Non-public hospitals"),
+    ("ownership", "non-public", False): N_("Non-public facilities"),
+    ("kind", "hospital", True): N_("Hospitals"), ("kind", "medical-centre", True): N_("Medical centres"),
+    ("kind", "specialised-centre", True): N_("Specialised centres"), ("kind", "clinic", True): N_("Clinics"),
+    ("kind", "other", True): N_("Other facilities"),
+}
+
+
+def kind_label(kind: str) -> str:
+    return _(KIND_LABELS[kind]) if kind in KIND_LABELS else kind
+
+
+def state_label(state: State) -> str:
+    return _(STATE_LABELS[state])
+
+
+def ownership_label(ownership: str) -> str:
+    return _(OWNERSHIP_LABELS[ownership]) if ownership in OWNERSHIP_LABELS else ownership
+
+
+def describe_selector(selector: Any) -> str:
+    """Whom a deadline applies to, in the interface language."""
+    parts = [" / ".join(ownership_label(o).lower() for o in selector.ownerships)] if selector.ownerships else []
+    if selector.kinds:
+        parts.append(" / ".join(kind_label(k) for k in selector.kinds))
+    return " ".join(parts) if parts else _("all facilities")
+
+
+def deadlines_text(req: Requirement) -> str:
+    if len(req.cohorts) == 1 and req.cohorts[0].selector.is_everything:
+        return fmt_date(req.cohorts[0].deadline)
+    return "; ".join(f"{fmt_date(c.deadline)} ({describe_selector(c.selector) if i == 0 or not c.selector.is_everything else _('other facilities')})"
+                     for i, c in enumerate(req.cohorts))
+
+
+def _who(group_by: str, key: str, group: list[Standing]) -> str:
+    if group_by == "none":
+        return _("Facilities")
+    hospitals = all(s.facility.kind == "hospital" for s in group)
+    found = _WHO.get((group_by, key, hospitals if group_by == "ownership" else True))
+    return _(found) if found else key
+
+
+def selection_label(overdue_only: bool, due_within: int | None) -> str:
+    if overdue_only:
+        return _("overdue (past the deadline, not deployed)")
+    if due_within is not None:
+        return _("not deployed, deadline within {days} days").format(days=due_within)
+    return _("all in scope")
 
 
 def write_report_markdown(out: IO[str], as_of: date, parts: list[tuple[Requirement, int, Iterator[Standing]]],
-                          group_by: str, overdue_only: bool) -> None:
-    for req, count, rows in parts:
-        out.write(f"## {md(_report_heading(req, as_of, count, overdue_only))}\n\n")
-        if req.title:
-            out.write(f"{md(req.title)}\n\n")
-        for key, group in _grouped(rows, group_by):
-            if group_by != "none":
-                out.write(f"### {md(_group_title(key, group_by))} ({len(group)})\n\n")
-            for i, s in enumerate(group, 1):
-                detail = s.facility.kind.replace("-", " ")
-                if s.state is State.OVERDUE:
-                    detail += f", {plural(s.days_overdue, 'day')} overdue"
-                else:
-                    detail += f", {s.state.label}"
-                out.write(f"{i}. {md(s.facility.name)} ({detail})\n")
+                          group_by: str, overdue_only: bool, due_within: int | None = None) -> None:
+    """The list a dispatch carries: per requirement, grouped (public first) and numbered, ready to paste."""
+    for n, (req, count, rows) in enumerate(parts):
+        if n:
             out.write("\n")
+        out.write(_("Requirement **{id}**, deadline {deadlines}").format(
+            id=md(req.id), deadlines=deadlines_text(req)))
+        out.write(f": {md(req.title)}\n\n" if req.title else "\n\n")
+        if overdue_only:
+            lead = ngettext("As of {date}, {n} facility is past its deadline and has not yet deployed EMR.",
+                            "As of {date}, {n} facilities are past their deadline and have not yet deployed EMR.",
+                            count)
+        elif due_within is not None:
+            lead = ngettext("As of {date}, {n} facility has not yet deployed EMR and is due within {days} days.",
+                            "As of {date}, {n} facilities have not yet deployed EMR and are due within {days} days.",
+                            count)
+        else:
+            lead = ngettext("As of {date}, {n} facility is in scope.", "As of {date}, {n} facilities are in scope.",
+                            count)
+        out.write(lead.format(date=fmt_date(as_of), n=count, days=due_within) + "\n")
+        for key, group in _grouped(rows, group_by):
+            who = _who(group_by, key, group)
+            if overdue_only:
+                heading = _("{who} that have not yet deployed EMR ({n}):")
+            elif due_within is not None:
+                heading = _("{who} due to deploy EMR within {days} days ({n}):")
+            else:
+                heading = _("{who} ({n}):")
+            out.write("\n" + heading.format(who=who, n=len(group), days=due_within) + "\n\n")
+            for i, s in enumerate(group, 1):
+                detail = kind_label(s.facility.kind) if group_by != "kind" else ""
+                if s.state is State.OVERDUE:
+                    more = ngettext("{n} day overdue", "{n} days overdue", s.days_overdue).format(n=s.days_overdue)
+                elif due_within is not None:
+                    left = (s.deadline - as_of).days
+                    more = _("deadline {date}").format(date=fmt_date(s.deadline)) + ", " + (
+                        _("due today") if left == 0 else
+                        ngettext("{n} day left", "{n} days left", left).format(n=left))
+                else:
+                    more = state_label(s.state)
+                detail = f"{detail}; {more}" if detail else more
+                out.write(f"{i}. {md(s.facility.name)} ({detail})\n")
 
 
 def print_report_table(console: Console, as_of: date, parts: list[tuple[Requirement, int, Iterator[Standing]]],
-                       group_by: str, overdue_only: bool, limit: int | None) -> None:
+                       group_by: str, overdue_only: bool, limit: int | None, due_within: int | None = None) -> None:
     for req, count, rows in parts:
-        console.print(Text(safe(_report_heading(req, as_of, count, overdue_only)), style="bold"))
+        console.print(Text(safe(_report_heading(req, as_of, count, overdue_only, due_within)), style="bold"))
         if not count:
-            console.print("None." if overdue_only else "No facility in scope.")
+            console.print(_("None.") if overdue_only or due_within is not None else _("No facility in scope."))
             continue
         shown = 0
         for key, group in _grouped(rows, group_by):
             title = f"{_group_title(key, group_by)} ({len(group)})" if group_by != "none" else None
             table = Table(title=title, title_justify="left")
             table.add_column("#", justify="right")
-            table.add_column("Facility")
-            table.add_column("Id")
+            table.add_column(_("Facility"))
+            table.add_column(_("Id"))
             if group_by != "ownership":
-                table.add_column("Ownership")
+                table.add_column(_("Ownership"))
             if group_by != "kind":
-                table.add_column("Kind")
-            table.add_column("Deadline")
+                table.add_column(_("Kind"))
+            table.add_column(_("Deadline"))
             if not overdue_only:
-                table.add_column("State")
-            table.add_column("Days overdue", justify="right")
-            table.add_column("Latest milestone")
-            table.add_column("Verified")
+                table.add_column(_("State"))
+            table.add_column(_("Days overdue"), justify="right")
+            table.add_column(_("Latest milestone"))
+            table.add_column(_("Verified"))
             for i, s in enumerate(group, 1):
-                latest = f"{s.latest_milestone} {s.latest_milestone_date}" if s.latest_milestone else "none"
+                latest = (f"{milestone_label(s.latest_milestone)} {fmt_date(s.latest_milestone_date)}"
+                          if s.latest_milestone else _("none"))
                 row = [str(i), cell(s.facility.name), cell(s.facility.id)]
-                row += [s.facility.ownership] if group_by != "ownership" else []
-                row += [s.facility.kind] if group_by != "kind" else []
-                row.append(str(s.deadline))
+                row += [ownership_label(s.facility.ownership)] if group_by != "ownership" else []
+                row += [kind_label(s.facility.kind)] if group_by != "kind" else []
+                row.append(fmt_date(s.deadline))
                 if not overdue_only:
-                    row.append(s.state.label)
+                    row.append(state_label(s.state))
                 row += [str(s.days_overdue) if s.state is State.OVERDUE else "", latest,
-                        str(s.facility.verified or "never")]
+                        fmt_date(s.facility.verified) or _("never")]
                 table.add_row(*row)
             shown += len(group)
             console.print(table)
         if limit is not None and count > shown:
-            console.print(f"... and {count - shown} more not shown (--limit {limit}). "
-                          "Use --all to list every one, or --format csv or json for a file.")
+            console.print(_("... and {n} more not shown (--limit {limit}). "
+                            "Use --all to list every one, or --format csv or json for a file.").format(
+                n=count - shown, limit=limit))
 
 
 # -- one facility, history, undo -----------------------------------------------------------------
@@ -335,8 +450,9 @@ def describe_event(e: HistoryEntry) -> str:
 
 def print_history(console: Console, events: list[HistoryEntry], title: str) -> None:
     table = Table(title=title, title_justify="left")
-    for name in ("Change", "Recorded (UTC)", "Facility", "What", "By", "Source", "Ref / note"):
-        table.add_column(name)
+    for name in (N_("Change"), N_("Recorded (UTC)"), N_("Facility"), N_("What"), N_("By"), N_("Source"),
+                 N_("Ref / note")):
+        table.add_column(_(name))
     for e in events:
         facility = e.facility_name or e.key if e.entity in ("facility", "milestone") else ""
         refnote = " / ".join(x for x in (e.ref, e.note) if x)
@@ -362,19 +478,21 @@ def print_facility(console: Console, f: Facility, milestones: dict[str, date],
     table = Table(show_header=False, title=safe(f.name), title_justify="left")
     table.add_column("field", style="bold")
     table.add_column("value")
-    for label, value in (("Id", f.id), ("Name", f.name), ("Aliases", "; ".join(f.aliases) or "none"),
-                         ("Ownership", f.ownership), ("Kind", f.kind), ("Managed by", f.managed_by or ""),
-                         ("Location", f.location or ""), ("Verified", str(f.verified or "never"))):
+    for label, value in ((_("Id"), f.id), (_("Name"), f.name), (_("Aliases"), "; ".join(f.aliases) or _("none")),
+                         (_("Ownership"), ownership_label(f.ownership)), (_("Kind"), kind_label(f.kind)),
+                         (_("Managed by"), f.managed_by or ""), (_("Location"), f.location or ""),
+                         (_("Verified"), fmt_date(f.verified) or _("never"))):
         table.add_row(label, cell(value))
     for m in ("appraised", "deployed", "annex-signed"):
-        table.add_row(m.replace("-", " ").capitalize(), str(milestones.get(m, "not recorded")))
+        label = milestone_label(m)
+        table.add_row(label[:1].upper() + label[1:], fmt_date(milestones.get(m)) or _("not recorded"))
     console.print(table)
-    states = Table(title=f"Standing as of {as_of}", title_justify="left")
-    for name in ("Requirement", "Deadline", "State", "Days overdue"):
-        states.add_column(name)
+    states = Table(title=_("Standing as of {date}").format(date=fmt_date(as_of)), title_justify="left")
+    for name in (N_("Requirement"), N_("Deadline"), N_("State"), N_("Days overdue")):
+        states.add_column(_(name))
     for req, deadline, state, overdue in standings:
         if deadline is None or state is None:
-            states.add_row(cell(req.id), "", "not in scope", "")
+            states.add_row(cell(req.id), "", _("not in scope"), "")
         else:
-            states.add_row(cell(req.id), str(deadline), state.label, str(overdue) if overdue else "")
+            states.add_row(cell(req.id), fmt_date(deadline), state_label(state), str(overdue) if overdue else "")
     console.print(states)

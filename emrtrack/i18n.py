@@ -1,0 +1,61 @@
+"""The interface language: English, or Vietnamese through the gettext catalogue shipped in the package.
+
+Only the tool's own words are translated; facility data (names, ids, notes) never is.
+The language is, in order: --lang, $EMRTRACK_LANG, a vi_* locale in $LC_ALL/$LC_MESSAGES/$LANG, else English.
+"""
+
+from __future__ import annotations
+
+import gettext
+import os
+from datetime import date
+from pathlib import Path
+
+DOMAIN = "emrtrack"
+LANGUAGES: tuple[str, ...] = ("en", "vi")
+LOCALE_DIR = Path(__file__).parent / "locale"
+
+_translation: gettext.NullTranslations = gettext.NullTranslations()
+_current = "en"
+
+
+def resolve(option: str | None = None) -> str:
+    """The language to use, from the option, the environment or the locale."""
+    for value in (option, os.environ.get("EMRTRACK_LANG")):
+        if value:
+            return "vi" if value.lower().startswith("vi") else "en"
+    for var in ("LC_ALL", "LC_MESSAGES", "LANG"):
+        value = os.environ.get(var)
+        if value:  # the first one set decides, as in the C library
+            return "vi" if value.lower().startswith("vi") else "en"
+    return "en"
+
+
+def set_language(lang: str) -> None:
+    """Use `lang` ('en' or 'vi') for every message from now on."""
+    global _translation, _current
+    if lang == "vi":
+        _translation = gettext.translation(DOMAIN, localedir=LOCALE_DIR, languages=["vi"])
+    else:
+        _translation = gettext.NullTranslations()
+    _current = lang
+
+
+def current() -> str:
+    return _current
+
+
+def _(message: str) -> str:
+    return _translation.gettext(message)
+
+
+def ngettext(singular: str, plural: str, n: int) -> str:
+    return _translation.ngettext(singular, plural, n)
+
+
+def fmt_date(d: date | None) -> str:
+    """A date as the language writes it in a letter: 2025-08-31, or 31/08/2025 in Vietnamese."""
+    if d is None:
+        return ""
+    # Translators: a strftime pattern for dates in letters.
+    return d.strftime(_("%Y-%m-%d"))

@@ -1,0 +1,231 @@
+"""Facility lists from spreadsheets (.xlsx, read with openpyxl) and CSV, and the template for them.
+
+The first row names the columns (see COLUMNS); every later row is one facility. Each row is turned
+into the same nodes a YAML facility entry gives and checked by the YAML loader's own reader, so the
+rules and messages are the same; only the positions differ: FILE:ROW:COLUMN (a spreadsheet letter).
+Requirements and register facts still come from YAML.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+from collections.abc import Iterable
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from emrtrack.errors import InputError, Problem
+from emrtrack.loader import _MAP, _SEQ, _STR, _TIMESTAMP, MAX_FILE_BYTES, LoadedFiles, _decode, _did_you_mean, _FileReader
+from emrtrack.model import MILESTONES
+
+FACT_COLUMNS: tuple[str, ...] = ("id", "name", "aliases", "ownership", "kind", "managed_by", "location", "verified")
+COLUMNS: tuple[str, ...] = FACT_COLUMNS + MILESTONES
+REQUIRED: tuple[str, ...] = ("id", "name", "ownership", "kind")
+ALIAS_SEPARATOR = ";"
+_LOOSE = re.compile(r"[\s_-]+")
+
+
+def column_letter(index: int) -> str:
+    """0 → A, 25 → Z, 26 → AA."""
+    letters = ""
+    index += 1
+    while index:
+        index, rest = divmod(index - 1, 26)
+        letters = chr(65 + rest) + letters
+    return letters
+
+
+class _TableReader(_FileReader):
+    """The YAML loader's reader, with positions given as ROW:COLUMN."""
+
+    def problem(self, node: yaml.Node | None, message: str) -> None:
+        if node is None:
+            self.problems.append(Problem(self.name, 1, message))
+            return
+        col = node.start_mark.column
+        self.problems.append(Problem(self.name, node.start_mark.line + 1, message,
+                                     column_letter(col) if col >= 0 else None))
+
+    def label(self, section: str, index: int) -> str:
+        return f"on row {index}"
+
+
+def _mark(name: str, row: int, col: int) -> yaml.Mark:
+    return yaml.Mark(name, 0, row - 1, col, None, None)
+
+
+def _scalar(name: str, value: Any, row: int, col: int) -> yaml.ScalarNode:
+    """A cell as the node YAML would give for it: real dates as dates, everything else as text."""
+    mark = _mark(name, row, col)
+    if isinstance(value, datetime) and value.time() == datetime.min.time():
+        value = value.date()
+    if isinstance(value, date) and not isinstance(value, datetime):
+        return yaml.ScalarNode(_TIMESTAMP, value.isoformat(), mark, mark)
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    return yaml.ScalarNode(_STR, str(value), mark, mark)
+
+
+def _blank(value: Any) -> bool:
+    return value is None or (isinstance(value, str) and not value.strip())
+
+
+def _header(name: str, cells: list[Any]) -> tuple[dict[int, str], list[Problem]]:
+    """Column positions by field name, from the first row; unknown, repeated or missing columns are problems."""
+    loose = {_LOOSE.sub("", c): c for c in COLUMNS}
+    columns: dict[int, str] = {}
+    problems: list[Problem] = []
+    for i, raw in enumerate(cells):
+        if _blank(raw):
+            continue
+        text = str(raw).strip()
+        field = loose.get(_LOOSE.sub("", text.lower()))
+        if field is None:
+            problems.append(Problem(name, 1, f"unknown column {text!r}{_did_you_mean(text, COLUMNS)}",
+                                    column_letter(i)))
+        elif field in columns.values():
+            first = next(column_letter(j) for j, f in columns.items() if f == field)
+            problems.append(Problem(name, 1, f"column {field!r} is given twice (first in column {first})",
+                                    column_letter(i)))
+        else:
+            columns[i] = field
+    for field in REQUIRED:
+        if field not in columns.values() and not problems:
+            problems.append(Problem(name, 1, f"missing column {field!r}: the first row must name the columns "
+                                             f"({', '.join(COLUMNS)})"))
+    return columns, problems
+
+
+def _row_node(name: str, row: int, cells: list[Any], columns: dict[int, str],
+              problems: list[Problem]) -> yaml.MappingNode | None:
+    pairs: list[tuple[yaml.Node, yaml.Node]] = []
+    milestones: list[tuple[yaml.Node, yaml.Node]] = []
+    for i, value in enumerate(cells):
+        if _blank(value):
+            continue
+        field = columns.get(i)
+        if field is None:
+            problems.append(Problem(name, row, "a value in a column with no name in the first row",
+                                    column_letter(i)))
+            continue
+        key = yaml.ScalarNode(_STR, field, _mark(name, row, i), _mark(name, row, i))
+        node: yaml.Node = _scalar(name, value, row, i)
+        if field == "aliases" and node.tag == _STR:
+            parts = [p.strip() for p in node.value.split(ALIAS_SEPARATOR) if p.strip()]
+            node = yaml.SequenceNode(_SEQ, [_scalar(name, p, row, i) for p in parts],
+                                     _mark(name, row, i), _mark(name, row, i))
+        (milestones if field in MILESTONES else pairs).append((key, node))
+    if not pairs and not milestones:
+        return None  # a blank row
+    if milestones:
+        mark = _mark(name, row, -1)
+        key = yaml.ScalarNode(_STR, "milestones", mark, mark)
+        pairs.append((key, yaml.MappingNode(_MAP, milestones, mark, mark)))
+    return yaml.MappingNode(_MAP, pairs, _mark(name, row, -1), _mark(name, row, -1))
+
+
+def _csv_rows(name: str, raw: bytes) -> Iterable[list[Any]]:
+    text = _decode(name, raw)
+    yield from csv.reader(io.StringIO(text, newline=""))
+
+
+def _xlsx_rows(path: Path) -> Iterable[list[Any]]:
+    from openpyxl import load_workbook
+
+    wb = load_workbook(path, read_only=True, data_only=True)
+    try:
+        for values in wb.worksheets[0].iter_rows(values_only=True):
+            yield list(values)
+    finally:
+        wb.close()
+
+
+def read_table(path: Path, today: date, out: LoadedFiles) -> list[Problem]:
+    """Read one .csv or .xlsx facility list into `out`; return every problem found."""
+    name = str(path)
+    try:
+        size = path.stat().st_size
+        if size > MAX_FILE_BYTES:
+            return [Problem(name, 1, f"the file is {size // 2**20} MiB; the limit is {MAX_FILE_BYTES // 2**20} MiB")]
+        rows = iter(_csv_rows(name, path.read_bytes()) if path.suffix.lower() == ".csv" else _xlsx_rows(path))
+        reader = _TableReader(name, today)
+        header_cells = next(rows, None)
+        if header_cells is None or all(_blank(c) for c in header_cells):
+            return [Problem(name, 1, "the file is empty: the first row must name the columns "
+                                     f"({', '.join(COLUMNS)})")]
+        columns, problems = _header(name, header_cells)
+        if problems:
+            return problems
+        for row, cells in enumerate(rows, start=2):
+            node = _row_node(name, row, cells, columns, problems)
+            if node is None:
+                continue
+            entry = reader.facility(node, row)
+            if entry is not None:
+                out.facilities.append(entry)
+        out.facility_ids.extend(reader.facility_ids)
+        return sorted(problems + reader.problems, key=lambda p: p.line)  # row order; stable within a row
+    except InputError as e:
+        return e.problems
+    except OSError as e:
+        return [Problem(name, 0, f"cannot read the file: {e.strerror}")]
+    except csv.Error as e:
+        return [Problem(name, 1, f"not valid CSV: {e}")]
+    except Exception as e:  # openpyxl's many ways of saying "not a spreadsheet"
+        if path.suffix.lower() == ".xlsx" and type(e).__module__.split(".")[0] in ("openpyxl", "zipfile", "xml"):
+            return [Problem(name, 1, f"not a readable .xlsx spreadsheet ({type(e).__name__}: {e})")]
+        raise
+
+
+def write_template(path: Path, fmt: str) -> None:
+    """An empty facility list with the documented columns; the .xlsx one has a Help sheet and drop-downs."""
+    if fmt == "csv":
+        with path.open("w", encoding="utf-8-sig", newline="") as f:
+            csv.writer(f, lineterminator="\r\n").writerow(COLUMNS)
+        return
+    from openpyxl import Workbook
+    from openpyxl.styles import Font
+    from openpyxl.utils import get_column_letter
+    from openpyxl.worksheet.datavalidation import DataValidation
+
+    from emrtrack.model import KINDS, OWNERSHIPS
+
+    wb = Workbook()
+    ws = wb.active
+    ws.title = "Facilities"
+    ws.append(list(COLUMNS))
+    for i, c in enumerate(COLUMNS, 1):
+        ws.cell(row=1, column=i).font = Font(bold=True)
+        ws.column_dimensions[get_column_letter(i)].width = {"name": 45, "aliases": 35, "id": 28}.get(c, 14)
+    ws.freeze_panes = "A2"
+    for field, allowed in (("ownership", OWNERSHIPS), ("kind", KINDS)):
+        letter = get_column_letter(COLUMNS.index(field) + 1)
+        dv = DataValidation(type="list", formula1='"' + ",".join(allowed) + '"', allow_blank=False)
+        dv.add(f"{letter}2:{letter}5000")
+        ws.add_data_validation(dv)
+    help_ws = wb.create_sheet("Help")
+    help_ws.append(["column", "required", "what to write"])
+    for row in HELP:
+        help_ws.append(list(row))
+    help_ws.column_dimensions["A"].width = 14
+    help_ws.column_dimensions["C"].width = 100
+    wb.save(path)
+
+
+HELP: tuple[tuple[str, str, str], ...] = (
+    ("id", "yes", "a short stable slug of letters, digits and - . _ / (e.g. do-luong-general); rows are matched by it"),
+    ("name", "yes", "the facility's name as written in official documents, with diacritics"),
+    ("aliases", "no", "other names, separated by ;"),
+    ("ownership", "yes", "public or non-public"),
+    ("kind", "yes", "hospital, medical-centre, specialised-centre, clinic or other"),
+    ("managed_by", "no", "who manages it (e.g. province)"),
+    ("location", "no", "where it is"),
+    ("verified", "no", "the date these facts were last confirmed (a date cell, or text YYYY-MM-DD)"),
+    ("appraised", "no", "the date the EMR was appraised as qualified"),
+    ("deployed", "no", "the date the EMR was deployed"),
+    ("annex-signed", "no", "the date the annex with Social Insurance (BHXH) was signed"),
+)

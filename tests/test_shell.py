@@ -1,0 +1,74 @@
+"""Shell completion, python -m emrtrack, and the progress indicator for slow loads."""
+
+from __future__ import annotations
+
+import io
+import os
+import subprocess
+import sys
+import time
+
+from rich.console import Console
+
+from emrtrack import __version__
+from emrtrack.cli import _complete_facility, _complete_requirement, app
+from emrtrack.progress import when_slow
+
+
+def test_facility_completion_by_id_and_by_folded_name(small):
+    assert _complete_facility("thai") == [("thai-an", "Bệnh viện Đa khoa Thái An")]
+    assert _complete_facility("h") == [("hoan-my-vinh", "Bệnh viện Đa khoa Hoàn Mỹ Vinh"),
+                                       ("hung-nguyen-centre", "Trung tâm Y tế Hưng Nguyên")]
+    # no diacritics, any case, an alias, part of a name
+    assert _complete_facility("DO LUONG") == [("do-luong-general", "Bệnh viện Đa khoa Đô Lương")]
+    assert _complete_facility("hoan my") == [("hoan-my-vinh", "Bệnh viện Đa khoa Hoàn Mỹ Vinh")]
+    assert [fid for fid, _n in _complete_facility("")] == ["do-luong-general", "hoan-my-vinh",
+                                                           "hung-nguyen-centre", "thai-an"]
+    assert _complete_facility("zzz") == []
+
+
+def test_requirement_completion(small):
+    assert _complete_requirement("13") == [("13/2025/TT-BYT", "")]
+    assert _complete_requirement("2898/syt") == [("2898/SYT-VP", "Đẩy nhanh tiến độ")]
+    assert _complete_requirement("a") == [("all", "every requirement")]
+
+
+def test_completion_never_creates_a_register(tmp_path, monkeypatch):
+    db = tmp_path / "none.db"
+    monkeypatch.setenv("EMRTRACK_DB", str(db))
+    assert _complete_facility("a") == []
+    assert _complete_requirement("") == []
+    assert not db.exists()
+
+
+def test_completion_through_the_shell_protocol(small, runner):
+    """What bash runs when the user presses tab: `emrtrack mark-deployed th<TAB>`."""
+    env = {"_EMRTRACK_COMPLETE": "complete_bash", "COMP_WORDS": "emrtrack mark-deployed th", "COMP_CWORD": "2"}
+    result = runner.invoke(app, [], env=env, prog_name="emrtrack")
+    assert result.stdout.split() == ["thai-an"]
+
+
+def test_python_dash_m(small):
+    result = subprocess.run([sys.executable, "-m", "emrtrack", "--version"], capture_output=True, text=True,
+                            env={**os.environ}, timeout=60)
+    assert result.returncode == 0
+    assert result.stdout == f"emrtrack {__version__}\n"
+
+
+def test_progress_shows_only_when_the_work_is_slow():
+    out = io.StringIO()
+    console = Console(file=out, force_terminal=True, width=60)
+    with when_slow("Loading 1 file(s)…", delay=0.5, console=console):
+        pass
+    assert out.getvalue() == ""
+    with when_slow("Loading 1 file(s)…", delay=0.05, console=console):
+        time.sleep(0.4)
+    assert "Loading 1 file(s)…" in out.getvalue()
+
+
+def test_no_progress_when_stderr_is_not_a_terminal(small, runner, tmp_path):
+    path = tmp_path / "one.csv"
+    path.write_text("id,name,ownership,kind\nnew-1,A,public,clinic\n", encoding="utf-8")
+    result = runner.invoke(app, ["load", str(path)])
+    assert result.exit_code == 0
+    assert result.stderr == ""
