@@ -82,6 +82,7 @@ def test_csv_problems_are_reported_by_row_and_column_and_nothing_is_written(smal
         f"{Register.open(small).today()})",
         f"emrtrack: {p}:4:E: facility on row 4: milestone 'deployed': '01/09/2025' is not a date written YYYY-MM-DD",
         f"emrtrack: {p}:5:G: a value in a column with no name in the first row",
+        f"emrtrack: {p}:6: facility 'x-1': the id is used twice (first at {p}:2)",
     ]
     assert _facts(small) == before
 
