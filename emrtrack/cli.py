@@ -563,5 +563,24 @@ def undo(
     typer.echo(_("Reverted change #{id}; recorded as change #{undo}.").format(id=change.id, undo=undo_id))
 
 
+@app.command()
+def verify(db: DbOption = None) -> None:
+    """Check that the history was not altered: recompute its hash chain and replay it.
+
+    Prints "ok" with the number of events checked and the hash of the last one (quote it to prove later
+    that nothing was changed), or names the first event altered, deleted or inserted (exit code 1).
+
+    Example: emrtrack verify
+    """
+    from emrtrack.errors import RegisterError
+
+    register = _open(db)
+    result = register.verify()
+    if not result.ok:
+        raise RegisterError(f"verify failed after {result.events} good events: {result.problem}")
+    typer.echo(f"ok: {result.events} events checked")
+    typer.echo(f"last hash: {result.head}")
+
+
 def main() -> None:
     app(prog_name="emrtrack")

@@ -49,7 +49,10 @@ _TYPE_NAMES = {
 }
 _DATE = re.compile(r"\d{4}-\d{2}-\d{2}\Z")
 _ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._/-]{0,99}\Z")
-MAX_FILE_BYTES = 256 * 1024 * 1024
+MAX_FILE_BYTES = 64 * 1024 * 1024
+# An upper bound on the YAML nodes a file may hold (each costs a few hundred bytes once composed):
+# lines, flow items and nested collections. 100,000 facilities take about 1.2 million.
+MAX_ITEMS = 2_000_000
 
 
 @dataclass
@@ -414,6 +417,33 @@ def _decode(name: str, raw: bytes) -> str:
                                               f"0x{raw[e.start]:02x}); save it as UTF-8")]) from None
 
 
+def _check_size(name: str, text: str) -> None:
+    """Refuse, before composing, a file with more items than any register has (junk, or a bomb)."""
+    items = sum(text.count(c) for c in ("\n", ",", "- ", "[", "{"))
+    if items > MAX_ITEMS:
+        raise InputError([Problem(name, 1, f"the file holds about {items:,} lines and items; the limit is "
+                                           f"{MAX_ITEMS:,}: is it a register? Split a large one into files")])
+
+
+_FIELD_ON_LINE = re.compile(r"\s*(?:-\s+)?([^\s:#][^:#]*?)\s*:(?:\s|$)")
+
+
+def _reader_problem(name: str, text: str, e: yaml.reader.ReaderError) -> Problem:
+    """A character YAML refuses (a control character pasted into a value): its line and field."""
+    # libyaml counts bytes of the UTF-8 encoding; the pure-Python reader counts characters
+    position = e.position
+    if _Parser is not yaml.SafeLoader:
+        position = len(text.encode("utf-8")[:position].decode("utf-8", "ignore"))
+    position = min(max(position, 0), len(text))
+    line = text.count("\n", 0, position) + 1
+    start = text.rfind("\n", 0, position) + 1
+    field = _FIELD_ON_LINE.match(text, start)
+    where = f" in field {field.group(1)!r}" if field and field.end() <= position else ""
+    char = e.character if isinstance(e.character, str) else chr(e.character)
+    return Problem(name, line, f"not valid YAML: the invisible control character U+{ord(char):04X}{where} "
+                               "is not allowed; delete it")
+
+
 def _compose(name: str, text: str) -> yaml.Node | None:
     parser = _Parser(text)
     try:
@@ -422,7 +452,13 @@ def _compose(name: str, text: str) -> yaml.Node | None:
         mark = e.problem_mark or e.context_mark
         line = mark.line + 1 if mark is not None else 1
         what = " ".join(p for p in (e.context, e.problem) if p)
+        if e.context_mark is not None and e.problem_mark is not None and e.context_mark.line != mark.line:
+            what += f" (the construct began on line {e.context_mark.line + 1})"
+        if "tab" in (e.problem or ""):
+            what += "; indent with spaces, not tabs"
         raise InputError([Problem(name, line, f"not valid YAML: {what}")]) from None
+    except yaml.reader.ReaderError as e:
+        raise InputError([_reader_problem(name, text, e)]) from None
     except yaml.YAMLError as e:
         raise InputError([Problem(name, 1, f"not valid YAML: {e}")]) from None
     finally:
@@ -446,6 +482,7 @@ def read_files(paths: list[Path], today: date) -> LoadedFiles:
                 raise InputError([Problem(name, 1, f"the file is {size // 2**20} MiB; the limit is "
                                                    f"{MAX_FILE_BYTES // 2**20} MiB")])
             text = _decode(name, path.read_bytes())
+            _check_size(name, text)
             root = _compose(name, text)
         except InputError as e:
             problems.extend(e.problems)

@@ -56,6 +56,28 @@ def m001_initial(db: Any) -> None:
         db.execute(sql)
 
 
+@_step
+def m002_hash_chain(db: Any) -> None:
+    """Tamper evidence: each event carries the SHA-256 of its content, its change and the previous event."""
+    from emrtrack.chain import CHANGE_COLUMNS, EVENT_COLUMNS, GENESIS, event_hash
+
+    db.execute("ALTER TABLE events ADD COLUMN prev_hash TEXT")
+    db.execute("ALTER TABLE events ADD COLUMN hash TEXT")
+    changes = {row[0]: row[1:] for row in db.execute(
+        f"SELECT id, {', '.join(CHANGE_COLUMNS)} FROM changes").fetchall()}
+    prev = GENESIS
+    filled = []
+    for event in db.execute(f"SELECT {', '.join(EVENT_COLUMNS)} FROM events ORDER BY id").fetchall():
+        h = event_hash(prev, event, changes[event[1]])
+        filled.append((prev, h, event[0]))
+        prev = h
+    # The history stays append-only: the trigger is lifted only to fill the new columns.
+    db.execute("DROP TRIGGER events_append_only_update")
+    db.conn.executemany("UPDATE events SET prev_hash = ?, hash = ? WHERE id = ?", filled)
+    db.execute("""CREATE TRIGGER events_append_only_update BEFORE UPDATE ON events
+           BEGIN SELECT RAISE(ABORT, 'history is append-only'); END""")
+
+
 # Today in the register's time zone, for the views. SQLite knows no time-zone names, so the zones
 # with a fixed offset used in the region are listed; any other zone falls back to UTC.
 _TODAY_SQL = """date('now', CASE COALESCE((SELECT json_extract(value, '$') FROM meta WHERE key = 'timezone'),

@@ -216,6 +216,17 @@ class ChangeInfo:
     events: list[HistoryEntry] = field(default_factory=list)
 
 
+@dataclass
+class VerifyResult:
+    events: int
+    head: str
+    problem: str | None = None
+
+    @property
+    def ok(self) -> bool:
+        return self.problem is None
+
+
 # -- the register --------------------------------------------------------------------------------
 class Register:
     """An open register file."""
@@ -231,11 +242,12 @@ class Register:
             path.parent.mkdir(parents=True, exist_ok=True)
             conn = sqlite3.connect(path, timeout=BUSY_TIMEOUT_MS / 1000, isolation_level=None)
             conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+            register = cls(conn, path)
+            register._refuse_newer_schema()  # before anything is written, even the journal mode
             if conn.execute("PRAGMA journal_mode").fetchone()[0] != "wal":
                 conn.execute("PRAGMA journal_mode = WAL")
             conn.execute("PRAGMA synchronous = NORMAL")
             conn.execute("PRAGMA foreign_keys = ON")
-            register = cls(conn, path)
             register._migrate()
         except sqlite3.DatabaseError as e:
             raise RegisterError(f"{path}: cannot open the register: {e}") from None
@@ -244,7 +256,14 @@ class Register:
     def close(self) -> None:
         self.conn.close()
 
-    def _migrate(self) -> None:
+    def _refuse_newer_schema(self) -> None:
+        try:
+            self._migrate(check_only=True)
+        except RegisterError:
+            self.conn.close()
+            raise
+
+    def _migrate(self, check_only: bool = False) -> None:
         applied: list[str] = []
         has_table = self.conn.execute(
             "SELECT 1 FROM sqlite_master WHERE type='table' AND name='_sqlite_migrations'").fetchone()
@@ -257,7 +276,7 @@ class Register:
             raise RegisterError(
                 f"{self.path}: this register was written by a newer emrtrack (schema step {unknown[-1]!r}); "
                 "upgrade emrtrack to use it. Nothing was changed.")
-        if len(applied) < len(migrations.NAMES):
+        if len(applied) < len(migrations.NAMES) and not check_only:
             migrations.apply(self.conn)
 
     @contextmanager
@@ -398,9 +417,21 @@ class Register:
 
     def _append_events(self, change_id: int, events: list[tuple[str, str, str | None, str, str | None, str | None]]) -> None:
         """Append events (entity, key, milestone, action, old, new) and apply them to the current tables."""
+        from emrtrack.chain import CHANGE_COLUMNS, GENESIS, event_hash
+
+        change = self.conn.execute(f"SELECT {', '.join(CHANGE_COLUMNS)} FROM changes WHERE id = ?",
+                                   (change_id,)).fetchone()
+        last = self.conn.execute("SELECT id, hash FROM events ORDER BY id DESC LIMIT 1").fetchone()
+        next_id, prev = (last[0] + 1, last[1] or GENESIS) if last else (1, GENESIS)
+        rows = []
+        for i, e in enumerate(events, start=next_id):
+            content = (i, change_id, *e)
+            h = event_hash(prev, content, change)
+            rows.append((*content, prev, h))
+            prev = h
         self.conn.executemany(
-            "INSERT INTO events (change_id, entity, key, milestone, action, old, new) VALUES (?, ?, ?, ?, ?, ?, ?)",
-            [(change_id, *e) for e in events])
+            "INSERT INTO events (id, change_id, entity, key, milestone, action, old, new, prev_hash, hash) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", rows)
         self._apply_events(events)
 
     def _apply_events(self, events: list[tuple[str, str, str | None, str, str | None, str | None]]) -> None:
@@ -605,6 +636,91 @@ class Register:
         if limit is not None:
             sql += f" LIMIT {int(limit)}"
         return [HistoryEntry(*row) for row in self.conn.execute(sql, params)]
+
+    # -- tamper evidence -------------------------------------------------------------------------
+    def verify(self) -> VerifyResult:
+        """Recompute the hash chain and replay the history; compare the replay with the current tables.
+
+        Returns how many events were checked and the first problem found (None when all is well)."""
+        from emrtrack.chain import CHANGE_COLUMNS, EVENT_COLUMNS, GENESIS, event_hash
+
+        changes = {row[0]: row[1:] for row in self.conn.execute(
+            f"SELECT id, {', '.join(CHANGE_COLUMNS)} FROM changes")}
+        state: dict[str, dict[Any, str]] = {"facility": {}, "milestone": {}, "requirement": {}, "register": {}}
+        order: list[str] = []  # requirements in the order they were first added
+        prev, expected_id, last_change, count = GENESIS, 1, 0, 0
+        with_events: set[int] = set()
+        cursor = self.conn.execute(
+            f"SELECT {', '.join(EVENT_COLUMNS)}, prev_hash, hash FROM events ORDER BY id")
+        for row in cursor:
+            content, stored_prev, stored = row[:8], row[8], row[9]
+            eid, change_id, entity, key, milestone, _action, old, new = content
+
+            def bad(message: str, eid: int = eid) -> VerifyResult:
+                return VerifyResult(count, prev, f"event #{eid}: {message}")
+
+            change = changes.get(change_id)
+            if change is None:
+                return bad(f"its change #{change_id} is missing (deleted)")
+            if stored is None:
+                return bad("it has no hash: it was inserted outside emrtrack")
+            if event_hash(stored_prev or "", content, change) != stored:
+                return bad(f"its content or its change #{change_id} was altered")
+            if eid != expected_id or stored_prev != prev:
+                if eid > expected_id and stored_prev != prev:
+                    return bad(f"the event before it (#{expected_id}) was deleted")
+                return bad("it was inserted out of order (its chain does not follow the event before it)")
+            if change_id < last_change:
+                return bad(f"its change #{change_id} comes before change #{last_change}: inserted out of order")
+            entity_key: Any = (key, milestone) if entity == "milestone" else key
+            table = state.get(entity)
+            if table is None:
+                return bad(f"unknown kind of fact {entity!r}")
+            if table.get(entity_key) != old:
+                return bad("its old value does not match what the history before it recorded")
+            if new is None:
+                table.pop(entity_key, None)
+                if entity == "requirement":
+                    order.remove(key)
+            else:
+                if entity == "requirement" and key not in table:
+                    order.append(key)
+                table[entity_key] = new
+            prev, expected_id, last_change = stored, eid + 1, change_id
+            with_events.add(change_id)
+            count += 1
+        empty = sorted(set(changes) - with_events)
+        if empty:
+            return VerifyResult(count, prev, f"change #{empty[0]} has no events (its events were deleted)")
+        mismatch = self._compare_current(state, order)
+        if mismatch:
+            return VerifyResult(count, prev, f"the current tables do not match the history: {mismatch}")
+        return VerifyResult(count, prev, None)
+
+    def _compare_current(self, state: dict[str, dict[Any, str]], order: list[str]) -> str | None:
+        """The first difference between the replayed history and the current tables, or None."""
+        facilities = {}
+        for row in self.conn.execute(f"SELECT {_FACILITY_COLUMNS}, folded FROM facilities"):
+            doc = _row_doc(row[:8])
+            facilities[row[0]] = doc
+            if row[8] != _folded(row[1], json.loads(row[2])):
+                return f"facility {row[0]!r}: its search names were altered"
+        milestones = {(f, m): d for f, m, d in self.conn.execute(
+            "SELECT facility_id, milestone, date FROM milestones")}
+        requirements = dict(self.conn.execute("SELECT id, doc FROM requirements"))
+        meta = dict(self.conn.execute("SELECT key, value FROM meta"))
+        for entity, current in (("facility", facilities), ("milestone", milestones),
+                                ("requirement", requirements), ("register", meta)):
+            replayed = state[entity]
+            for k in sorted(set(replayed) | set(current), key=str):
+                if replayed.get(k) != current.get(k):
+                    what = f"{k[1]} of {k[0]!r}" if entity == "milestone" else repr(k)
+                    return (f"{entity} {what} is {current.get(k)!r} in the register "
+                            f"but {replayed.get(k)!r} in the history")
+        positions = [r for (r,) in self.conn.execute("SELECT id FROM requirements ORDER BY position, id")]
+        if positions != order:
+            return "the order of the requirements was altered"
+        return None
 
     # -- reports -------------------------------------------------------------------------------
     def status(self, requirement: Requirement, as_of: date) -> RequirementStatus:

@@ -1,0 +1,128 @@
+"""Crashes: a load or a mark killed (SIGKILL) at any point leaves the whole old state or the whole new one."""
+
+from __future__ import annotations
+
+import signal
+import sqlite3
+import subprocess
+import time
+from pathlib import Path
+
+import pytest
+
+from trust_helpers import CLI, content_hash, integrity, subprocess_env
+
+FACILITIES = 8_000
+
+
+def _large_file(path: Path) -> None:
+    lines = ["facilities:"]
+    for i in range(FACILITIES):
+        lines += [f"  - id: crash-{i:05d}", f"    name: Trạm Y tế xã số {i}", "    ownership: public",
+                  "    kind: other", "    verified: 2025-07-09", "    milestones:", "      appraised: 2025-07-01"]
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+
+
+def _counts(db: Path) -> tuple[int, int, int]:
+    conn = sqlite3.connect(db)
+    try:
+        return tuple(conn.execute(
+            "SELECT (SELECT COUNT(*) FROM facilities), (SELECT COUNT(*) FROM events), "
+            "(SELECT COUNT(*) FROM changes)").fetchone())
+    finally:
+        conn.close()
+
+
+def _current(db: Path) -> tuple:
+    """The current tables and the size of the history (timestamps and hashes differ between two runs)."""
+    conn = sqlite3.connect(db)
+    try:
+        return (conn.execute("SELECT * FROM facilities ORDER BY id").fetchall(),
+                conn.execute("SELECT * FROM milestones ORDER BY facility_id, milestone").fetchall(),
+                conn.execute("SELECT * FROM requirements ORDER BY id").fetchall(),
+                conn.execute("SELECT * FROM meta ORDER BY key").fetchall(), _counts(db))
+    finally:
+        conn.close()
+
+
+def _kill_after(args: list[str], env: dict[str, str], delay: float) -> int:
+    proc = subprocess.Popen(args, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    time.sleep(delay)
+    proc.send_signal(signal.SIGKILL)
+    return proc.wait()
+
+
+@pytest.mark.slow
+def test_load_killed_at_several_points(tmp_path: Path) -> None:
+    big = tmp_path / "big.yaml"
+    _large_file(big)
+    base = tmp_path / "base.db"
+    env = subprocess_env(base)
+    assert subprocess.run([*CLI, "status"], env=env, capture_output=True).returncode == 0
+    old_hash, old_counts = content_hash(base), _counts(base)
+    # one complete load, to know how long it takes and what the new state is
+    full = tmp_path / "full.db"
+    full.write_bytes(base.read_bytes())
+    started = time.monotonic()
+    assert subprocess.run([*CLI, "load", str(big)], env=subprocess_env(full), capture_output=True).returncode == 0
+    duration = time.monotonic() - started
+    new_state, new_counts = _current(full), _counts(full)
+    assert new_counts == (25 + FACILITIES, old_counts[1] + 2 * FACILITIES, old_counts[2] + 1)
+    fractions = (0.2, 0.4, 0.6, 0.7, 0.8, 0.85, 0.9, 0.95, 1.0, 1.05)
+    outcomes = []
+    for fraction in fractions:
+        db = tmp_path / f"kill-{fraction}.db"
+        db.write_bytes(base.read_bytes())
+        env = subprocess_env(db)
+        _kill_after([*CLI, "load", str(big)], env, duration * fraction)
+        assert integrity(db) == "ok"
+        got = content_hash(db)
+        is_new = _current(db) == new_state
+        assert got == old_hash or is_new, f"partial state after a kill at {fraction:.0%} of the load"
+        outcomes.append("new" if is_new else "old")
+        verify = subprocess.run([*CLI, "verify"], env=env, capture_output=True, text=True)
+        assert verify.returncode == 0, verify.stderr
+        # the interrupted register still takes the load afterwards
+        if got == old_hash:
+            assert subprocess.run([*CLI, "load", str(big)], env=env, capture_output=True).returncode == 0
+            assert content_hash(db) != old_hash and _counts(db) == new_counts
+    print(f"load of {FACILITIES} facilities in {duration:.2f}s; kills at {fractions}: {outcomes}")
+    assert "old" in outcomes
+
+
+@pytest.mark.slow
+def test_mark_killed_at_several_points(tmp_path: Path) -> None:
+    base = tmp_path / "base.db"
+    env = subprocess_env(base)
+    assert subprocess.run([*CLI, "status"], env=env, capture_output=True).returncode == 0
+    old_hash, old_counts = content_hash(base), _counts(base)
+    args = [*CLI, "mark-deployed", "do luong", "--on", "2025-08-20", "--note", "crash test"]
+    full = tmp_path / "full.db"
+    full.write_bytes(base.read_bytes())
+    started = time.monotonic()
+    assert subprocess.run(args, env=subprocess_env(full), capture_output=True).returncode == 0
+    duration = time.monotonic() - started
+    new_counts = _counts(full)
+    assert new_counts == (25, old_counts[1] + 1, old_counts[2] + 1)
+    outcomes = []
+    for i, fraction in enumerate((0.1, 0.3, 0.5, 0.7, 0.8, 0.9, 0.95, 1.0, 1.1)):
+        db = tmp_path / f"kill-{i}.db"
+        db.write_bytes(base.read_bytes())
+        env = subprocess_env(db)
+        _kill_after(args, env, duration * fraction)
+        assert integrity(db) == "ok"
+        counts = _counts(db)
+        if content_hash(db) == old_hash:
+            outcomes.append("old")
+        else:
+            assert counts == new_counts
+            conn = sqlite3.connect(db)
+            assert conn.execute("SELECT date FROM milestones WHERE facility_id = 'do-luong-general' "
+                                "AND milestone = 'deployed'").fetchone() == ("2025-08-20",)
+            assert conn.execute("SELECT note FROM changes ORDER BY id DESC LIMIT 1").fetchone() == ("crash test",)
+            conn.close()
+            outcomes.append("new")
+        verify = subprocess.run([*CLI, "verify"], env=env, capture_output=True, text=True)
+        assert verify.returncode == 0, verify.stderr
+    print(f"mark in {duration:.2f}s; outcomes {outcomes}")
+    assert "old" in outcomes

@@ -1,0 +1,122 @@
+"""Hostile text: stored exactly, shown literally (no markup, no raw control characters), escaped in CSV and JSON."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import sqlite3
+from pathlib import Path
+
+import pytest
+
+from trust_helpers import db, run  # noqa: F401  (db is a fixture)
+
+# Names that can be written in a YAML file (double-quoted YAML escapes allow the control characters).
+NAMES = {
+    "markup": ("[bold red]Bệnh viện x[/]", '"[bold red]Bệnh viện x[/]"'),
+    "link": ("[link=https://evil.example]Bấm vào đây[/link]", '"[link=https://evil.example]Bấm vào đây[/link]"'),
+    "ansi-clear": ("Trạm y tế \x1b[2J xoá màn hình", '"Trạm y tế \\e[2J xoá màn hình"'),
+    "osc8": ("\x1b]8;;https://evil.example\x1b\\Bệnh viện\x1b]8;;\x1b\\", '"\\e]8;;https://evil.example\\e\\\\Bệnh viện\\e]8;;\\e\\\\"'),
+    "crlf": ("Dòng một\r\nDòng hai", '"Dòng một\\r\\nDòng hai"'),
+    "rtl": ("Bệnh viện \u202eGNOL OD", '"Bệnh viện \\u202eGNOL OD"'),
+    "sql": ("x'; DROP TABLE facilities; --", "\"x'; DROP TABLE facilities; --\""),
+    "formula": ("=HYPERLINK(\"https://evil.example\",\"x\")", "'=HYPERLINK(\"https://evil.example\",\"x\")'"),
+    "long": ("Đ" * 10_000, "Đ" * 10_000),
+}
+
+
+def _file(tmp_path: Path) -> Path:
+    lines = ["facilities:"]
+    for key, (_, written) in NAMES.items():
+        lines += [f"  - id: hostile-{key}", f"    name: {written}", "    ownership: non-public", "    kind: clinic"]
+    path = tmp_path / "hostile.yaml"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return path
+
+
+@pytest.fixture
+def loaded(db: Path, tmp_path: Path) -> Path:
+    result = run("load", str(_file(tmp_path)))
+    assert result.exit_code == 0, result.stderr
+    return db
+
+
+def test_stored_exactly(loaded: Path) -> None:
+    conn = sqlite3.connect(loaded)
+    stored = dict(conn.execute("SELECT id, name FROM facilities WHERE id LIKE 'hostile-%'"))
+    conn.close()
+    assert stored == {f"hostile-{k}": v for k, (v, _) in NAMES.items()}
+    assert run("verify").exit_code == 0
+
+
+def _no_raw_controls(text: str) -> None:
+    for ch in ("\x1b", "\r", "\u202e", "\x07"):
+        assert ch not in text
+
+
+def test_table_shows_text_literally(loaded: Path) -> None:
+    result = run("report", "--all", "--requirement", "13/2025/TT-BYT")
+    assert result.exit_code == 0
+    out = result.stdout
+    _no_raw_controls(out)
+    assert "[bold red]Bệnh viện x[/]" in out
+    assert "[link=https://evil.example]Bấm vào đây[/link]" in out
+    assert "\\x1b[2J" in out and "\\u202e" in out
+    assert "x'; DROP TABLE facilities; --" in out
+
+
+def test_show_and_history_are_safe(loaded: Path) -> None:
+    for args in (("show", "hostile-osc8"), ("show", "hostile-crlf"), ("history", "--limit", "50")):
+        result = run(*args)
+        assert result.exit_code == 0
+        _no_raw_controls(result.stdout)
+    assert "\\x1b]8;;https://evil.example" in run("show", "hostile-osc8").stdout
+
+
+def test_csv_escapes_and_neutralises_formulas(loaded: Path) -> None:
+    result = run("report", "--requirement", "13/2025/TT-BYT", "--format", "csv")
+    assert result.exit_code == 0
+    rows = {r["id"]: r for r in csv.DictReader(io.StringIO(result.stdout_bytes.decode("utf-8"), newline=""))}
+    assert rows["hostile-crlf"]["name"] == "Dòng một\r\nDòng hai"
+    assert rows["hostile-sql"]["name"] == "x'; DROP TABLE facilities; --"
+    assert rows["hostile-formula"]["name"] == "'=HYPERLINK(\"https://evil.example\",\"x\")"
+    assert rows["hostile-long"]["name"] == "Đ" * 10_000
+    assert rows["hostile-markup"]["name"] == "[bold red]Bệnh viện x[/]"
+
+
+def test_json_round_trips(loaded: Path) -> None:
+    result = run("report", "--requirement", "13/2025/TT-BYT", "--format", "json")
+    assert result.exit_code == 0
+    for ch in ("\x1b", "\r", "\x07"):  # JSON escapes control characters (U+202E is valid JSON text)
+        assert ch not in result.stdout
+    doc = json.loads(result.stdout)
+    found = {}
+
+    def walk(x):
+        if isinstance(x, dict):
+            if str(x.get("id", "")).startswith("hostile-"):
+                found[x["id"]] = x["name"]
+            for v in x.values():
+                walk(v)
+        elif isinstance(x, list):
+            for v in x:
+                walk(v)
+
+    walk(doc)
+    assert found == {f"hostile-{k}": v for k, (v, _) in NAMES.items()}
+
+
+@pytest.mark.parametrize("note", [v for v, _ in NAMES.values()] + ["=1+1", "@SUM(A1)", "\x1b[31mđỏ\x1b[0m"])
+def test_note_stored_exactly_and_shown_safely(db: Path, note: str) -> None:
+    result = run("mark-deployed", "do luong", "--on", "2025-08-20", "--note", note, "--ref", note)
+    assert result.exit_code == 0
+    conn = sqlite3.connect(db)
+    assert conn.execute("SELECT note, ref FROM changes ORDER BY id DESC LIMIT 1").fetchone() == (note, note)
+    assert conn.execute("SELECT COUNT(*) FROM facilities").fetchone() == (25,)
+    conn.close()
+    history = run("history", "do-luong-general", "--format", "json")
+    assert json.loads(history.stdout)[0]["note"] == note
+    table = run("show", "do luong")
+    _no_raw_controls(table.stdout)
+    assert run("verify").exit_code == 0

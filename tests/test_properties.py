@@ -1,0 +1,140 @@
+"""Properties: load is idempotent, status agrees with the rules, names always find their facility,
+name folding is idempotent, and --as-of reports are monotone."""
+
+from __future__ import annotations
+
+import tempfile
+from datetime import date, timedelta
+from pathlib import Path
+
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from emrtrack.errors import AmbiguousFacility
+from emrtrack.loader import read_files
+from emrtrack.model import KINDS, OWNERSHIPS, State
+from emrtrack.register import Register
+from emrtrack.rules import deadline_for, fold, state_of
+
+TODAY = date(2026, 1, 1)
+SYLLABLES = ["Bệnh", "viện", "Đa", "khoa", "Đô", "Lương", "Nghi", "Lộc", "Quỳnh", "Lưu", "Hưng", "Nguyên",
+             "Thái", "Hoà", "Yên", "Thành", "Diễn", "Châu", "Tương", "Dương", "Kỳ", "Sơn", "Anh", "Sáu"]
+word = st.sampled_from(SYLLABLES)
+name = st.lists(word, min_size=2, max_size=5).map(" ".join)
+day = st.dates(min_value=date(2025, 1, 1), max_value=TODAY)
+facility = st.fixed_dictionaries({
+    "name": name, "aliases": st.lists(name, max_size=2), "ownership": st.sampled_from(OWNERSHIPS),
+    "kind": st.sampled_from(KINDS), "deployed": st.none() | day})
+facilities = st.lists(facility, min_size=1, max_size=12)
+
+
+def _yaml(facs: list[dict]) -> str:
+    lines = ["requirements:", "  - id: R1", "    issued: 2025-01-01", "    default: true", "    deadlines:",
+             "      - applies_to: {kind: [hospital]}", "        deadline: 2025-06-30",
+             "      - deadline: 2025-12-31", "facilities:"]
+    for i, f in enumerate(facs):
+        lines += [f"  - id: f{i}", f'    name: "{f["name"]}"', f"    ownership: {f['ownership']}",
+                  f"    kind: {f['kind']}"]
+        if f["aliases"]:
+            lines.append("    aliases: [" + ", ".join(f'"{a}"' for a in f["aliases"]) + "]")
+        if f["deployed"]:
+            lines += ["    milestones:", f"      deployed: {f['deployed']}"]
+    return "\n".join(lines) + "\n"
+
+
+def _register(facs: list[dict], tmp: Path) -> tuple[Register, object]:
+    path = tmp / "f.yaml"
+    path.write_text(_yaml(facs), encoding="utf-8")
+    register = Register.open(tmp / "r.db")
+    loaded = read_files([path], TODAY)
+    return register, loaded
+
+
+def _dump(register: Register) -> tuple:
+    c = register.conn
+    return (c.execute("SELECT * FROM facilities ORDER BY id").fetchall(),
+            c.execute("SELECT * FROM milestones ORDER BY facility_id, milestone").fetchall(),
+            c.execute("SELECT * FROM requirements").fetchall())
+
+
+SETTINGS = settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+
+
+@SETTINGS
+@given(facilities)
+def test_load_twice_equals_load_once(facs: list[dict]) -> None:
+    with tempfile.TemporaryDirectory() as tmp:
+        register, loaded = _register(facs, Path(tmp))
+        register.load(loaded, source="p", actor="t")
+        once, events = _dump(register), register.conn.execute("SELECT COUNT(*) FROM events").fetchone()
+        summary = register.load(loaded, source="p", actor="t")
+        assert not summary.changed and summary.unchanged == len(facs)
+        assert _dump(register) == once
+        assert register.conn.execute("SELECT COUNT(*) FROM events").fetchone() == events
+        assert register.verify().ok
+        register.close()
+
+
+@SETTINGS
+@given(facilities, day)
+def test_status_equals_the_rules(facs: list[dict], as_of: date) -> None:
+    with tempfile.TemporaryDirectory() as tmp:
+        register, loaded = _register(facs, Path(tmp))
+        register.load(loaded, source="p", actor="t")
+        req = register.requirement(None)
+        got = register.status(req, as_of).total
+        expected = {s: 0 for s in State}
+        for f in facs:
+            deadline = deadline_for(req, f["ownership"], f["kind"])
+            expected[state_of(deadline, f["deployed"], as_of)] += 1
+        assert (got.in_scope, got.deployed_on_time, got.deployed_late, got.overdue, got.not_yet_due) == (
+            len(facs), expected[State.DEPLOYED_ON_TIME], expected[State.DEPLOYED_LATE],
+            expected[State.OVERDUE], expected[State.NOT_YET_DUE])
+        register.close()
+
+
+@given(st.text())
+def test_fold_is_idempotent(text: str) -> None:
+    assert fold(fold(text)) == fold(text)
+
+
+def _variants(text: str) -> list[str]:
+    return [text, text.upper(), text.lower(), fold(text), fold(text).upper(), f"  {text.swapcase()} "]
+
+
+@SETTINGS
+@given(facilities)
+def test_found_by_own_name_and_aliases(facs: list[dict]) -> None:
+    with tempfile.TemporaryDirectory() as tmp:
+        register, loaded = _register(facs, Path(tmp))
+        register.load(loaded, source="p", actor="t")
+        all_folded = [{fold(n) for n in (f["name"], *f["aliases"])} for f in facs]
+        for i, f in enumerate(facs):
+            for written in (f["name"], *f["aliases"]):
+                for query in _variants(written):
+                    try:
+                        assert register.resolve(query).id == f"f{i}"
+                    except AmbiguousFacility as e:
+                        others = [j for j, names in enumerate(all_folded) if j != i and fold(written) in names]
+                        assert others, f"{query!r} ambiguous: {e}"
+                        assert f"f{i}" in [fid for fid, _ in e.candidates]
+        register.close()
+
+
+@SETTINGS
+@given(facilities, day, st.integers(min_value=1, max_value=400))
+def test_as_of_is_monotone(facs: list[dict], d1: date, gap: int) -> None:
+    d2 = d1 + timedelta(days=gap)
+    with tempfile.TemporaryDirectory() as tmp:
+        register, loaded = _register(facs, Path(tmp))
+        register.load(loaded, source="p", actor="t")
+        req = register.requirement(None)
+        early = {s.facility.id: s.state for s in register.standings(req, d1)[1]}
+        late = {s.facility.id: s.state for s in register.standings(req, d2)[1]}
+        for fid, state in early.items():
+            if state is State.DEPLOYED_ON_TIME:
+                assert late[fid] is State.DEPLOYED_ON_TIME
+            if state in (State.DEPLOYED_LATE, State.OVERDUE):
+                assert late[fid] in (State.DEPLOYED_LATE, State.OVERDUE)
+        assert register.status(req, d2).total.deployed_on_time >= register.status(req, d1).total.deployed_on_time
+        register.close()

@@ -1,0 +1,105 @@
+"""Schema upgrades: a register written by schema m001 opens with the current code with nothing lost;
+a register from a newer, unknown schema is refused and left byte-for-byte unchanged."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import shutil
+import sqlite3
+from pathlib import Path
+
+from emrtrack import migrations
+from trust_helpers import db, run  # noqa: F401  (db is a fixture)
+
+FIXTURE = Path(__file__).parent / "data" / "schema" / "register-m001.db"
+
+
+def _snapshot(path: Path) -> dict[str, list[tuple]]:
+    conn = sqlite3.connect(path)
+    try:
+        return {
+            "facilities": conn.execute("SELECT * FROM facilities ORDER BY id").fetchall(),
+            "milestones": conn.execute("SELECT * FROM milestones ORDER BY facility_id, milestone").fetchall(),
+            "requirements": conn.execute("SELECT * FROM requirements ORDER BY id").fetchall(),
+            "meta": conn.execute("SELECT * FROM meta ORDER BY key").fetchall(),
+            "changes": conn.execute("SELECT * FROM changes ORDER BY id").fetchall(),
+            "events": conn.execute("SELECT id, change_id, entity, key, milestone, action, old, new "
+                                   "FROM events ORDER BY id").fetchall(),
+        }
+    finally:
+        conn.close()
+
+
+def _applied(path: Path) -> list[str]:
+    conn = sqlite3.connect(path)
+    try:
+        return [r[0] for r in conn.execute("SELECT name FROM _sqlite_migrations ORDER BY id")]
+    finally:
+        conn.close()
+
+
+def test_fixture_is_an_m001_register() -> None:
+    assert _applied(FIXTURE) == ["m001_initial"]
+    snap = _snapshot(FIXTURE)
+    assert (len(snap["facilities"]), len(snap["changes"]), len(snap["events"])) == (25, 5, 34)
+
+
+def test_m001_register_migrates_with_nothing_lost(db: Path) -> None:
+    shutil.copy(FIXTURE, db)
+    before = _snapshot(db)
+    result = run("verify")
+    assert result.exit_code == 0, result.stderr
+    assert result.stdout.startswith("ok: 34 events checked\n")
+    assert _applied(db) == list(migrations.NAMES)
+    assert "m002_hash_chain" in migrations.NAMES
+    assert _snapshot(db) == before
+    history = run("history", "--limit", "100", "--format", "json")
+    assert history.exit_code == 0
+    events = json.loads(history.stdout)
+    assert [e["event"] for e in events] == list(range(34, 0, -1))
+    assert [(e["by"], e["command"], e["action"], e["key"], e["new"]) for e in events[:4]] == [
+        ("officer-a", "undo", "cleared", "military-hospital-4", None),
+        ("officer-b", "mark appraised", "recorded", "military-hospital-4", "2025-07-01"),
+        ("officer-b", "mark annex-signed", "recorded", "hoan-my-vinh", "2025-08-25"),
+        ("officer-a", "mark deployed", "recorded", "do-luong-general", "2025-08-20"),
+    ]
+    assert events[3]["ref"] == "3120/SYT-VP" and events[3]["note"] == "da trien khai"
+    # the migrated register keeps working: a new mark extends the chain
+    assert run("mark", "quan y 4", "appraised", "--on", "2025-07-01").exit_code == 0
+    assert run("verify").stdout.startswith("ok: 35 events checked\n")
+    # the history is still append-only after the migration
+    conn = sqlite3.connect(db)
+    try:
+        for sql in ("UPDATE events SET new = 'x' WHERE id = 1", "DELETE FROM events WHERE id = 1"):
+            try:
+                conn.execute(sql)
+            except sqlite3.IntegrityError as e:
+                assert "history is append-only" in str(e)
+            else:
+                raise AssertionError(f"{sql} was allowed")
+    finally:
+        conn.close()
+
+
+def _bytes_hash(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def test_newer_unknown_schema_is_refused_and_left_unchanged(db: Path) -> None:
+    shutil.copy(FIXTURE, db)
+    conn = sqlite3.connect(db)
+    conn.execute("INSERT INTO _sqlite_migrations (migration_set, name, applied_at) "
+                 "VALUES ('emrtrack', 'm099_from_the_future', '2030-01-01')")
+    conn.commit()
+    conn.close()
+    before = _bytes_hash(db)
+    for args in (("status",), ("verify",), ("mark-deployed", "do luong", "--on", "2025-08-20"),
+                 ("load", str(Path(__file__).parent.parent / "data" / "nghe-an-2898.yaml"))):
+        result = run(*args)
+        assert result.exit_code == 1
+        assert result.stdout == ""
+        assert result.stderr == (f"emrtrack: {db}: this register was written by a newer emrtrack (schema step "
+                                 "'m099_from_the_future'); upgrade emrtrack to use it. Nothing was changed.\n")
+        assert _bytes_hash(db) == before
+    assert sorted(p.name for p in db.parent.iterdir()) == ["register.db"]

@@ -1,0 +1,178 @@
+"""Tamper evidence: the hash chain and the replay catch direct edits of the register file."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from pathlib import Path
+
+import pytest
+
+from emrtrack.chain import GENESIS
+from trust_helpers import db, run  # noqa: F401  (db is a fixture)
+
+
+def _make(db: Path) -> None:
+    assert run("status").exit_code == 0  # creates the register with the shipped data (30 events)
+    assert run("mark-deployed", "do luong", "--on", "2025-08-20", "--by", "a").exit_code == 0
+    assert run("mark", "hoan my", "annex-signed", "--on", "2025-08-25", "--by", "b").exit_code == 0
+    assert run("mark", "quan y 4", "appraised", "--on", "2025-07-01", "--by", "b").exit_code == 0
+    assert run("undo", "--yes").exit_code == 0
+
+
+def _edit(db: Path, *sql: str, params: tuple = ()) -> None:
+    conn = sqlite3.connect(db)
+    for trigger in ("events_append_only_update", "events_append_only_delete",
+                    "changes_append_only_update", "changes_append_only_delete"):
+        conn.execute(f"DROP TRIGGER IF EXISTS {trigger}")
+    for statement in sql:
+        conn.execute(statement, params if "?" in statement else ())
+    conn.commit()
+    conn.close()
+
+
+def _head(db: Path) -> str:
+    conn = sqlite3.connect(db)
+    try:
+        return conn.execute("SELECT hash FROM events ORDER BY id DESC LIMIT 1").fetchone()[0]
+    finally:
+        conn.close()
+
+
+def test_untouched_register_verifies(db: Path) -> None:
+    _make(db)
+    result = run("verify")
+    assert result.exit_code == 0
+    assert result.stdout == f"ok: 34 events checked\nlast hash: {_head(db)}\n"
+    assert result.stderr == ""
+
+
+def test_chain_links_every_event(db: Path) -> None:
+    _make(db)
+    conn = sqlite3.connect(db)
+    rows = conn.execute("SELECT id, prev_hash, hash FROM events ORDER BY id").fetchall()
+    conn.close()
+    assert [r[0] for r in rows] == list(range(1, 35))
+    assert rows[0][1] == GENESIS
+    for before, after in zip(rows, rows[1:]):
+        assert after[1] == before[2]
+    assert len({r[2] for r in rows}) == 34
+
+
+def _fails(expected: str) -> None:
+    result = run("verify")
+    assert result.exit_code == 1
+    assert result.stdout == ""
+    assert result.stderr == f"emrtrack: {expected}\n"
+
+
+def test_changed_date_is_caught(db: Path) -> None:
+    _make(db)
+    _edit(db, "UPDATE events SET new = '2025-08-01' WHERE id = 31")
+    _fails("verify failed after 30 good events: event #31: its content or its change #2 was altered")
+
+
+def test_changed_recorded_at_of_a_change_is_caught(db: Path) -> None:
+    _make(db)
+    _edit(db, "UPDATE changes SET recorded_at = '2020-01-01T00:00:00Z' WHERE id = 3")
+    _fails("verify failed after 31 good events: event #32: its content or its change #3 was altered")
+
+
+def test_changed_actor_is_caught(db: Path) -> None:
+    _make(db)
+    _edit(db, "UPDATE changes SET actor = 'someone-else' WHERE id = 2")
+    _fails("verify failed after 30 good events: event #31: its content or its change #2 was altered")
+
+
+def test_deleted_event_is_caught(db: Path) -> None:
+    _make(db)
+    _edit(db, "DELETE FROM events WHERE id = 32")
+    _fails("verify failed after 31 good events: event #33: the event before it (#32) was deleted")
+
+
+def test_deleted_last_event_is_caught_by_the_replay(db: Path) -> None:
+    _make(db)
+    _edit(db, "DELETE FROM events WHERE id = 34")
+    result = run("verify")
+    assert result.exit_code == 1
+    assert result.stderr == ("emrtrack: verify failed after 33 good events: change #5 has no events "
+                             "(its events were deleted)\n")
+
+
+def test_deleted_last_change_and_event_is_caught_by_the_replay(db: Path) -> None:
+    _make(db)
+    _edit(db, "DELETE FROM events WHERE id = 34", "DELETE FROM changes WHERE id = 5")
+    _fails("verify failed after 33 good events: the current tables do not match the history: milestone "
+           "appraised of 'military-hospital-4' is None in the register but '2025-07-01' in the history")
+
+
+def test_inserted_event_without_hash_is_caught(db: Path) -> None:
+    _make(db)
+    _edit(db, "INSERT INTO events (id, change_id, entity, key, milestone, action, old, new) "
+              "VALUES (35, 2, 'milestone', 'do-luong-general', 'appraised', 'recorded', NULL, '2025-06-01')")
+    _fails("verify failed after 34 good events: event #35: it has no hash: it was inserted outside emrtrack")
+
+
+def test_event_inserted_out_of_order_is_caught(db: Path) -> None:
+    """A well-formed event (hash computed by the forger) inserted in the middle of the history."""
+    from emrtrack.chain import CHANGE_COLUMNS, event_hash
+
+    _make(db)
+    conn = sqlite3.connect(db)
+    change = conn.execute(f"SELECT {', '.join(CHANGE_COLUMNS)} FROM changes WHERE id = 2").fetchone()
+    prev = conn.execute("SELECT hash FROM events WHERE id = 31").fetchone()[0]
+    conn.close()
+    # a correct-looking event chained after #31, appended as #35 so that the ids stay contiguous
+    content = (35, 2, "milestone", "do-luong-general", "appraised", "recorded", None, "2025-06-01")
+    h = event_hash(prev, content, change)
+    _edit(db, "INSERT INTO events (id, change_id, entity, key, milestone, action, old, new, prev_hash, hash) "
+              "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", params=(*content, prev, h))
+    _fails("verify failed after 34 good events: event #35: it was inserted out of order "
+           "(its chain does not follow the event before it)")
+
+
+def test_edited_current_table_is_caught(db: Path) -> None:
+    _make(db)
+    _edit(db, "UPDATE milestones SET date = '2025-08-01' WHERE facility_id = 'do-luong-general'")
+    _fails("verify failed after 34 good events: the current tables do not match the history: milestone "
+           "deployed of 'do-luong-general' is '2025-08-01' in the register but '2025-08-20' in the history")
+
+
+def test_row_added_to_current_table_is_caught(db: Path) -> None:
+    _make(db)
+    _edit(db, "INSERT INTO milestones (facility_id, milestone, date) VALUES ('nghi-loc-general', 'deployed', "
+              "'2025-08-30')")
+    _fails("verify failed after 34 good events: the current tables do not match the history: milestone "
+           "deployed of 'nghi-loc-general' is '2025-08-30' in the register but None in the history")
+
+
+def test_facility_renamed_in_current_table_is_caught(db: Path) -> None:
+    _make(db)
+    _edit(db, "UPDATE facilities SET name = 'Renamed' WHERE id = 'do-luong-general'")
+    result = run("verify")
+    assert result.exit_code == 1
+    assert result.stderr.startswith("emrtrack: verify failed after 34 good events: the current tables do not "
+                                    "match the history: facility 'do-luong-general': its search names")
+
+
+def test_requirement_deadline_edited_is_caught(db: Path) -> None:
+    _make(db)
+    conn = sqlite3.connect(db)
+    doc = json.loads(conn.execute("SELECT doc FROM requirements WHERE id = '2898/SYT-VP'").fetchone()[0])
+    conn.close()
+    doc["deadlines"][0]["deadline"] = "2026-12-31"
+    _edit(db, "UPDATE requirements SET doc = ? WHERE id = '2898/SYT-VP'",
+          params=(json.dumps(doc, ensure_ascii=False, sort_keys=True, separators=(",", ":")),))
+    result = run("verify")
+    assert result.exit_code == 1
+    assert result.stderr.startswith("emrtrack: verify failed after 34 good events: the current tables do not "
+                                    "match the history: requirement '2898/SYT-VP' is ")
+
+
+def test_verify_counts_events_after_more_work(db: Path) -> None:
+    _make(db)
+    assert run("mark-deployed", "nghi loc", "--on", "2025-08-30").exit_code == 0
+    assert run("load", "--by", "x", str(Path(__file__).parent.parent / "data" / "nghe-an-2898.yaml")).exit_code == 0
+    result = run("verify")
+    assert result.exit_code == 0
+    assert result.stdout.startswith("ok: 35 events checked\n")
