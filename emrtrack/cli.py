@@ -64,6 +64,7 @@ app = typer.Typer(
     context_settings={"help_option_names": ["-h", "--help"]},
     no_args_is_help=True,
     pretty_exceptions_enable=False,
+    rich_markup_mode=None,
     add_completion=True,
 )
 
@@ -102,7 +103,7 @@ def _language(lang: Lang | None) -> Lang | None:
 
 
 LangOption = Annotated[Lang | None, typer.Option(
-    "--lang", help="Interface language, en or vi (default: $EMRTRACK_LANG, else your locale).",
+    "--lang", metavar="en|vi", help="Interface language (default: $EMRTRACK_LANG, else your locale).",
     show_default=False, callback=_language, is_eager=True)]
 
 
@@ -115,14 +116,30 @@ class GroupBy(str, enum.Enum):
 DbOption = Annotated[Path | None, typer.Option(
     "--db", help="The register file. Default: $EMRTRACK_DB, else register.db in your data directory.",
     dir_okay=False, show_default=False, metavar="PATH")]
-AsOfOption = Annotated[datetime | None, typer.Option(
-    "--as-of", formats=["%Y-%m-%d"], metavar="DATE", help="Report as of this date (YYYY-MM-DD); default today.",
+
+
+def _date_option(value: str | None) -> date | None:
+    from emrtrack.rules import parse_date
+
+    if value is None:
+        return None
+    try:
+        return parse_date(value)
+    except ValueError as e:
+        raise typer.BadParameter(str(e)) from None
+
+
+AsOfOption = Annotated[date | None, typer.Option(
+    "--as-of", parser=_date_option, metavar="DATE", help="Report as of this date (YYYY-MM-DD); default today.",
     show_default=False)]
-ByOption = Annotated[str | None, typer.Option("--by", help="Who records this (default: your login name).")]
-RefOption = Annotated[str | None, typer.Option("--ref", help="The document this rests on, e.g. a dispatch number.")]
-NoteOption = Annotated[str | None, typer.Option("--note", help="A note kept with the change.")]
-OnOption = Annotated[datetime | None, typer.Option(
-    "--on", formats=["%Y-%m-%d"], metavar="DATE", help="The date it happened (YYYY-MM-DD); default today.", show_default=False)]
+ByOption = Annotated[str | None, typer.Option("--by", metavar="NAME",
+                                              help="Who records this (default: your login name).")]
+RefOption = Annotated[str | None, typer.Option("--ref", metavar="TEXT",
+                                               help="The document this rests on, e.g. a dispatch number.")]
+NoteOption = Annotated[str | None, typer.Option("--note", metavar="TEXT", help="A note kept with the change.")]
+OnOption = Annotated[date | None, typer.Option(
+    "--on", parser=_date_option, metavar="DATE", help="The date it happened (YYYY-MM-DD); default today.",
+    show_default=False)]
 OutputOption = Annotated[Path | None, typer.Option(
     "--output", "-o", dir_okay=False, help="Write to this file instead of the screen (needed for xlsx).",
     show_default=False, metavar="PATH")]
@@ -167,8 +184,8 @@ def _open(db: Path | None) -> Register:
     return open_register(db, notify=lambda line: typer.echo(line, err=True))
 
 
-def _as_of(register: Register, as_of: datetime | None) -> date:
-    return as_of.date() if as_of else register.today()
+def _as_of(register: Register, as_of: date | None) -> date:
+    return as_of or register.today()
 
 
 def _actor(by: str | None) -> str:
@@ -187,7 +204,9 @@ def load(
     lang: LangOption = None,
     db: DbOption = None,
 ) -> None:
-    """Validate files, then add or update their facilities and requirements in one transaction.
+    """Load facilities and requirements (YAML, CSV, XLSX).
+
+    Every file is validated first; then facilities and requirements are added or updated in one transaction.
 
     Facilities are matched by id; none is ever deleted. Loading the same file twice changes nothing.
 
@@ -211,13 +230,15 @@ class TemplateFormat(str, enum.Enum):
 
 @app.command()
 def template(
-    output: Annotated[Path, typer.Option("--output", "-o", dir_okay=False, help="The file to write.",
+    output: Annotated[Path, typer.Option("--output", "-o", dir_okay=False, metavar="PATH", help="The file to write.",
                                          show_default=False)],
     format: Annotated[TemplateFormat | None, typer.Option(
         "--format", "-f", help="xlsx or csv (default: from the file's extension).", show_default=False)] = None,
     lang: LangOption = None,
 ) -> None:
-    """Write an empty facility list (.xlsx or .csv) with the columns `load` reads.
+    """Write an empty facility list to fill in (.xlsx or .csv).
+
+    It has the columns `load` reads.
 
     Columns: id, name, aliases (separated by ;), ownership, kind, managed_by, location, verified,
     appraised, deployed, annex-signed. Dates are date cells or text YYYY-MM-DD.
@@ -247,14 +268,16 @@ def _requirements(register: Register, requirement: str | None, *, every_by_defau
 def status(
     as_of: AsOfOption = None,
     requirement: Annotated[str | None, typer.Option(
-        "--requirement", "-r", help="One requirement id (default: every requirement).",
+        "--requirement", "-r", metavar="ID", help="One requirement id (default: every requirement).",
         autocompletion=_complete_requirement)] = None,
     format: Annotated[StatusFormat, typer.Option("--format", "-f", help="table, json or xlsx.")] = StatusFormat.table,
     output: OutputOption = None,
     lang: LangOption = None,
     db: DbOption = None,
 ) -> None:
-    """The at-a-glance view: for each requirement, who is on time, late, overdue or not yet due.
+    """Who is on time, late, overdue or not yet due, at a glance.
+
+    For each requirement: counts by state, the same split by ownership, milestones, data age, notes.
 
     Example: emrtrack status --as-of 2025-09-01
     """
@@ -305,7 +328,7 @@ def _provenance(register: Register, day: date) -> Any:
                       version=__version__, content_hash=register.content_hash())
 
 
-def _mark(facility: str, milestone: str, on: datetime | None, ref: str | None, note: str | None,
+def _mark(facility: str, milestone: str, on: date | None, ref: str | None, note: str | None,
           by: str | None, correct: bool, db: Path | None) -> None:
     from emrtrack.model import MILESTONES
     from emrtrack.render import mark_result
@@ -314,7 +337,7 @@ def _mark(facility: str, milestone: str, on: datetime | None, ref: str | None, n
         raise UsageError(f"unknown milestone {milestone!r}; choose one of: {', '.join(MILESTONES)}")
     register = _open(db)
     found = register.resolve(facility)
-    result = register.mark(found, milestone, on.date() if on else register.today(), actor=_actor(by),
+    result = register.mark(found, milestone, on or register.today(), actor=_actor(by),
                            ref=ref, note=note, correct=correct)
     typer.echo(mark_result(result))
 
@@ -347,7 +370,9 @@ def mark_deployed(
     lang: LangOption = None,
     db: DbOption = None,
 ) -> None:
-    """Record that a facility has deployed EMR (the same as: mark FACILITY deployed).
+    """Record that a facility has deployed EMR.
+
+    The same as: emrtrack mark FACILITY deployed.
 
     Example: emrtrack mark-deployed "do luong" --on 2025-08-20 --ref 3120/SYT-VP
     """
@@ -357,7 +382,7 @@ def mark_deployed(
 @app.command()
 def mark(
     facility: FacilityArgument,
-    milestone: Annotated[str, typer.Argument(help="appraised, deployed or annex-signed.", show_default=False)],
+    milestone: Annotated[str, typer.Argument(metavar="MILESTONE", help="appraised, deployed or annex-signed.", show_default=False)],
     on: OnOption = None,
     ref: RefOption = None,
     note: NoteOption = None,
@@ -366,7 +391,7 @@ def mark(
     lang: LangOption = None,
     db: DbOption = None,
 ) -> None:
-    """Record a milestone of a facility: appraised, deployed or annex-signed.
+    """Record a milestone: appraised, deployed or annex-signed.
 
     Example: emrtrack mark "hoan my" annex-signed --on 2025-08-25
     """
@@ -378,11 +403,11 @@ def report(
     overdue: Annotated[bool, typer.Option("--overdue", help="Only facilities past their deadline and not deployed.")] = False,
     as_of: AsOfOption = None,
     requirement: Annotated[str | None, typer.Option(
-        "--requirement", "-r", help="A requirement id, or 'all' (default: the register's default).",
+        "--requirement", "-r", metavar="ID", help="A requirement id, or 'all' (default: the register's default).",
         autocompletion=_complete_requirement)] = None,
     group_by: Annotated[GroupBy, typer.Option("--group-by", help="ownership, kind or none.")] = GroupBy.ownership,
-    format: Annotated[ReportFormat, typer.Option("--format", "-f", help="table, csv, json or markdown.")] = ReportFormat.table,
-    limit: Annotated[int, typer.Option("--limit", min=1, help="Rows shown in a table (machine formats show all).")] = 50,
+    format: Annotated[ReportFormat, typer.Option("--format", "-f", help="table, csv, json, markdown or xlsx (xlsx needs --output).")] = ReportFormat.table,
+    limit: Annotated[int, typer.Option("--limit", min=1, metavar="N", help="Rows shown in a table (machine formats show all).")] = 50,
     all_rows: Annotated[bool, typer.Option("--all", help="Show every row in a table.")] = False,
     fail_on_overdue: Annotated[bool, typer.Option(
         "--fail-on-overdue", help="Exit with code 3 when any facility is overdue.")] = False,
@@ -393,7 +418,7 @@ def report(
     lang: LangOption = None,
     db: DbOption = None,
 ) -> None:
-    """List facilities and their state against a requirement; with --overdue, only the late ones.
+    """List facilities and their state, or only the overdue.
 
     Grouped by ownership (public first), most overdue first.
 
@@ -442,17 +467,19 @@ def report(
 @app.command()
 def chart(
     requirement: Annotated[str | None, typer.Option(
-        "--requirement", "-r", help="A requirement id (default: the register's default).",
+        "--requirement", "-r", metavar="ID", help="A requirement id (default: the register's default).",
         autocompletion=_complete_requirement)] = None,
     as_of: AsOfOption = None,
     output: Annotated[Path | None, typer.Option(
-        "--output", "-o", dir_okay=False, help="Write the chart to FILE.svg or FILE.html instead.",
+        "--output", "-o", dir_okay=False, metavar="PATH", help="Write the chart to FILE.svg or FILE.html instead.",
         show_default=False)] = None,
     lang: LangOption = None,
     db: DbOption = None,
 ) -> None:
-    """A picture of progress: facilities deployed over time against those in scope, the deadline and
-    a forecast at the pace of the last 8 weeks.
+    """Draw deployment progress against the deadline.
+
+    Deployed facilities over time against those in scope, the deadline marked, and a forecast at the
+    pace of the last 8 weeks.
 
     Example: emrtrack chart --output progress.svg
     """
@@ -480,7 +507,9 @@ def show(
     lang: LangOption = None,
     db: DbOption = None,
 ) -> None:
-    """Everything known about one facility: its facts, its state under each requirement, its history.
+    """Everything known about one facility.
+
+    Its facts, its milestones, its state under each requirement, and its history.
 
     Example: emrtrack show "quan y 4"
     """
@@ -508,9 +537,9 @@ def show(
 
 @app.command()
 def history(
-    facility: Annotated[str | None, typer.Argument(help="Only this facility (id, name or alias).",
+    facility: Annotated[str | None, typer.Argument(metavar="FACILITY", help="Only this facility (id, name or alias).",
                                                    show_default=False, autocompletion=_complete_facility)] = None,
-    limit: Annotated[int, typer.Option("--limit", "-n", min=1, help="How many events, newest first.")] = 20,
+    limit: Annotated[int, typer.Option("--limit", "-n", min=1, metavar="N", help="How many events, newest first.")] = 20,
     format: Annotated[Format, typer.Option("--format", "-f", help="table or json.")] = Format.table,
     lang: LangOption = None,
     db: DbOption = None,
@@ -541,7 +570,9 @@ def undo(
     lang: LangOption = None,
     db: DbOption = None,
 ) -> None:
-    """Show the latest change and revert it. The undo is recorded too: history keeps both.
+    """Show the latest change and revert it.
+
+    The undo is recorded too: history keeps both.
 
     Example: emrtrack undo --yes
     """
@@ -565,7 +596,9 @@ def undo(
 
 @app.command()
 def verify(db: DbOption = None) -> None:
-    """Check that the history was not altered: recompute its hash chain and replay it.
+    """Check that the history was not altered.
+
+    Recomputes the history's hash chain and replays it into the state it should give.
 
     Prints "ok" with the number of events checked and the hash of the last one (quote it to prove later
     that nothing was changed), or names the first event altered, deleted or inserted (exit code 1).

@@ -26,6 +26,20 @@ def fold(text: str) -> str:
     return _NON_ALNUM.sub(" ", text.casefold().translate(_EXTRA_FOLDS)).strip()
 
 
+_ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}\Z")
+
+
+def parse_date(text: str) -> date:
+    """A calendar date written YYYY-MM-DD, strictly; ValueError says what is wrong in plain words."""
+    value = text.strip()
+    if not _ISO_DATE.match(value):
+        raise ValueError(f"{value!r} is not a date written YYYY-MM-DD")
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise ValueError(f"{value} is not a real date") from None
+
+
 def today(timezone: str) -> date:
     """Today's date in the register's time zone (not in UTC)."""
     return datetime.now(ZoneInfo(timezone)).date()
