@@ -583,13 +583,16 @@ def undo(
     from emrtrack.i18n import _
 
     if change is None:
-        typer.echo(_("Nothing to undo."))
+        typer.echo(_("Nothing to undo (the load that created the register is never undone: "
+                     "load a corrected file instead)."))
         return
     typer.echo(describe_change(change))
     if not yes:
         if not sys.stdin.isatty():
-            raise UsageError("undo needs confirmation: run it again with --yes")
-        typer.confirm(_("Revert this change?"), abort=True)
+            raise UsageError(_("undo needs confirmation: run it again with --yes"))
+        if not typer.confirm(_("Revert this change?")):
+            typer.echo(_("Nothing changed."))
+            return
     undo_id = register.undo(change, actor=_actor(by))
     typer.echo(_("Reverted change #{id}; recorded as change #{undo}.").format(id=change.id, undo=undo_id))
 

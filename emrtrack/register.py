@@ -578,10 +578,14 @@ class Register:
         return MarkResult(facility, milestone, on, previous, changed=True, change_id=change_id)
 
     def last_change(self) -> ChangeInfo | None:
-        """The latest change that can still be undone (not an undo, not undone already)."""
+        """The latest change that can still be undone (not an undo, not undone already).
+
+        The first change, the load that created the register, is never undone: undoing it would empty the
+        register; a corrected file is loaded instead."""
         row = self.conn.execute(
             "SELECT id, recorded_at, actor, source, command, summary FROM changes c WHERE reverts IS NULL "
-            "AND NOT EXISTS (SELECT 1 FROM changes u WHERE u.reverts = c.id) ORDER BY id DESC LIMIT 1").fetchone()
+            "AND NOT EXISTS (SELECT 1 FROM changes u WHERE u.reverts = c.id) "
+            "AND id > (SELECT MIN(id) FROM changes) ORDER BY id DESC LIMIT 1").fetchone()
         if row is None:
             return None
         change = ChangeInfo(*row)

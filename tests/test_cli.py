@@ -532,7 +532,16 @@ def test_nothing_to_undo(db_path: Path) -> None:
 
     Register.open(db_path).close()
     r = run("undo", "--yes")
-    assert (r.code, r.stdout) == (0, "Nothing to undo.\n")
+    assert (r.code, r.stdout) == (0, "Nothing to undo (the load that created the register is never undone: "
+                                     "load a corrected file instead).\n")
+
+
+def test_the_load_that_created_the_register_is_never_undone(shipped_db: Path) -> None:
+    before = table_hash(shipped_db)
+    r = run("undo", "--yes")
+    assert r.code == 0 and r.stdout.startswith("Nothing to undo")
+    assert table_hash(shipped_db) == before
+    assert run("report", "--overdue", "--as-of", "2025-09-01", "--format", "json").stdout.count('"id": ') == 26
 
 
 # -- show and history ------------------------------------------------------------------------------
