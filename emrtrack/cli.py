@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import contextlib
 import enum
 import os
 import sqlite3
 import sys
+from collections.abc import Iterator
 from datetime import date, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any, NoReturn
+from typing import IO, TYPE_CHECKING, Annotated, Any, NoReturn
 
 import typer
 from typer.core import TyperGroup
@@ -284,7 +286,7 @@ def status(
     from emrtrack import render
 
     _language(lang)
-    _check_output(format.value, output)
+    format = StatusFormat(_output_format(format.value, output, ("json", "xlsx")))
     register = _open(db)
     day = _as_of(register, as_of)
     info = register.info()
@@ -300,19 +302,33 @@ def status(
         render.print_status(_console(), statuses, day, info.name, info.notes)
 
 
-def _check_output(format: str, output: Path | None) -> None:
+def _output_format(format: str, output: Path | None, file_formats: tuple[str, ...]) -> str:
+    """The format to write: as asked, or for `--output FILE` alone, the one its extension names."""
     if format == "xlsx" and output is None:
         raise UsageError("--format xlsx writes a file: give it with --output FILE.xlsx")
     if format == "table" and output is not None:
-        raise UsageError("--output needs a file format: add --format xlsx, csv, json or markdown")
+        suffix = {".md": "markdown"}.get(output.suffix.lower(), output.suffix.lower().lstrip("."))
+        if suffix not in file_formats:
+            raise UsageError(f"--output needs a file format: add --format (one of: {', '.join(file_formats)}) or use one of their extensions")
+        return suffix
+    return format
+
+
+@contextlib.contextmanager
+def _output(output: Path | None, format: str) -> Iterator[IO[str]]:
+    """Standard output, or the file asked for; a CSV file starts with a byte order mark so that
+    spreadsheet programs read Vietnamese names as UTF-8."""
+    if output is None:
+        yield sys.stdout
+        return
+    with output.open("w", encoding="utf-8-sig" if format == "csv" else "utf-8", newline="") as f:
+        yield f
+    _wrote(output)
 
 
 def _emit(text: str, output: Path | None) -> None:
-    if output is None:
-        sys.stdout.write(text)
-    else:
-        output.write_text(text, encoding="utf-8")
-        _wrote(output)
+    with _output(output, "text") as out:
+        out.write(text)
 
 
 def _wrote(output: Path) -> None:
@@ -429,7 +445,7 @@ def report(
     _language(lang)
     if overdue and due_within is not None:
         raise UsageError("--overdue and --due-within select different facilities: give one of them")
-    _check_output(format.value, output)
+    format = ReportFormat(_output_format(format.value, output, ("csv", "json", "markdown", "xlsx")))
     register = _open(db)
     day = _as_of(register, as_of)
     wanted = _requirements(register, requirement, every_by_default=False)
@@ -444,17 +460,13 @@ def report(
                           render.selection_label(overdue, due_within))
         _wrote(output)
     elif format is not ReportFormat.table:
-        import io
-
-        out = io.StringIO() if output is not None else sys.stdout
-        if format is ReportFormat.json:
-            render.write_report_json(out, day, parts, several=requirement == "all")
-        elif format is ReportFormat.csv:
-            render.write_report_csv(out, parts)
-        else:
-            render.write_report_markdown(out, day, parts, group_by.value, overdue, due_within)
-        if isinstance(out, io.StringIO) and output is not None:
-            _emit(out.getvalue(), output)
+        with _output(output, format.value) as out:
+            if format is ReportFormat.json:
+                render.write_report_json(out, day, parts, several=requirement == "all")
+            elif format is ReportFormat.csv:
+                render.write_report_csv(out, parts)
+            else:
+                render.write_report_markdown(out, day, parts, group_by.value, overdue, due_within)
     else:
         render.print_report_table(_console(), day, parts, group_by.value, overdue, table_limit, due_within)
     if fail_on_overdue:

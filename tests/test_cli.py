@@ -783,3 +783,21 @@ def test_history_records_actor_source_and_utc_time(shipped_db: Path) -> None:
     assert (actor, source, ref) == (default_actor(), "cli", "3120/SYT-VP")
     assert rows(shipped_db, "SELECT actor, source FROM changes WHERE id = 1") == [
         ("emrtrack", "nghe-an-2898.yaml (shipped)")]
+
+
+def test_report_to_a_csv_file_starts_with_a_byte_order_mark_for_spreadsheets(shipped_db: Path, tmp_path: Path) -> None:
+    out = tmp_path / "overdue.csv"
+    r = run("report", "--overdue", "--as-of", "2025-09-01", "--output", str(out))  # the format from the extension
+    assert r.code == 0 and r.stdout == "" and r.stderr == f"Wrote {out}.\n"
+    raw = out.read_bytes()
+    assert raw.startswith(b"\xef\xbb\xbfrequirement,id,name,")
+    assert raw.decode("utf-8-sig") == run("report", "--overdue", "--as-of", "2025-09-01", "--format", "csv").stdout
+    assert not run("report", "--overdue", "--as-of", "2025-09-01", "--format", "csv").stdout.startswith("\ufeff")
+
+
+def test_output_with_an_unknown_extension_and_no_format_is_bad_usage(shipped_db: Path, tmp_path: Path) -> None:
+    r = run("report", "--overdue", "--output", str(tmp_path / "o.txt"))
+    assert r.code == 2
+    assert r.stderr == ("emrtrack: --output needs a file format: add --format (one of: csv, json, markdown, xlsx) "
+                        "or use one of their extensions\n")
+    assert not (tmp_path / "o.txt").exists()
