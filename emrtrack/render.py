@@ -236,7 +236,9 @@ def write_report_csv(out: IO[str], parts: list[tuple[Requirement, int, Iterator[
             writer.writerow([spreadsheet_safe(req.id)] + [spreadsheet_safe(d[k]) for k in REPORT_FIELDS])
 
 
-_MD_SPECIAL = re.compile(r"([\\`*_{}\[\]<>()#+!|])")
+# Only what would change the text where names appear (inside a list line): parentheses and
+# underscores are common in facility names and stay as typed, since the list is pasted into letters.
+_MD_SPECIAL = re.compile(r"([\\`*<>\[\]])")
 
 
 def md(text: str) -> str:

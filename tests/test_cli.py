@@ -801,3 +801,12 @@ def test_output_with_an_unknown_extension_and_no_format_is_bad_usage(shipped_db:
     assert r.stderr == ("emrtrack: --output needs a file format: add --format (one of: csv, json, markdown, xlsx) "
                         "or use one of their extensions\n")
     assert not (tmp_path / "o.txt").exists()
+
+
+def test_markdown_keeps_parentheses_and_underscores_of_names_as_typed(db_path: Path, tmp_path: Path) -> None:
+    path = tmp_path / "one.yaml"
+    path.write_text("facilities:\n  - id: hop-luc-2\n    name: Phòng khám Đa khoa Hợp Lực (cơ sở 2) Vinh_2 *A*\n"
+                    "    ownership: non-public\n    kind: clinic\n", encoding="utf-8")
+    assert run("load", str(path)).code == 0
+    r = run("report", "--overdue", "--as-of", "2027-01-01", "-r", "13/2025/TT-BYT", "--format", "markdown")
+    assert "Phòng khám Đa khoa Hợp Lực (cơ sở 2) Vinh_2 \\*A\\* (clinic; 1 day overdue)" in r.stdout
