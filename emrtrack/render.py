@@ -397,8 +397,11 @@ def print_report_table(console: Console, as_of: date, parts: list[tuple[Requirem
             console.print(_("None.") if overdue_only or due_within is not None else _("No facility in scope."))
             continue
         shown = 0
-        for key, group in _grouped(rows, group_by):
-            title = f"{_group_title(key, group_by)} ({len(group)})" if group_by != "none" else None
+        groups = list(_grouped(rows, group_by))
+        truncated = limit is not None and count > sum(len(g) for _k, g in groups)
+        for n, (key, group) in enumerate(groups, 1):
+            size = (_("{n} shown").format(n=len(group)) if truncated and n == len(groups) else str(len(group)))
+            title = f"{_group_title(key, group_by)} ({size})" if group_by != "none" else None
             table = Table(title=title, title_justify="left")
             table.add_column("#", justify="right")
             table.add_column(_("Facility"))
@@ -410,7 +413,7 @@ def print_report_table(console: Console, as_of: date, parts: list[tuple[Requirem
             table.add_column(_("Deadline"))
             if not overdue_only:
                 table.add_column(_("State"))
-            table.add_column(_("Days overdue"), justify="right")
+            table.add_column(_("Days left") if due_within is not None else _("Days overdue"), justify="right")
             table.add_column(_("Latest milestone"))
             table.add_column(_("Verified"))
             for i, s in enumerate(group, 1):
@@ -422,7 +425,11 @@ def print_report_table(console: Console, as_of: date, parts: list[tuple[Requirem
                 row.append(fmt_date(s.deadline))
                 if not overdue_only:
                     row.append(state_label(s.state))
-                row += [str(s.days_overdue) if s.state is State.OVERDUE else "", latest,
+                if due_within is not None:
+                    days = str((s.deadline - as_of).days)
+                else:
+                    days = str(s.days_overdue) if s.state is State.OVERDUE else ""
+                row += [days, latest,
                         fmt_date(s.facility.verified) or _("never")]
                 table.add_row(*row)
             shown += len(group)

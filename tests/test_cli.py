@@ -810,3 +810,20 @@ def test_markdown_keeps_parentheses_and_underscores_of_names_as_typed(db_path: P
     assert run("load", str(path)).code == 0
     r = run("report", "--overdue", "--as-of", "2027-01-01", "-r", "13/2025/TT-BYT", "--format", "markdown")
     assert "Phòng khám Đa khoa Hợp Lực (cơ sở 2) Vinh_2 \\*A\\* (clinic; 1 day overdue)" in r.stdout
+
+
+def test_a_limited_table_says_its_last_group_is_partial(shipped_db: Path) -> None:
+    out = lines(run("report", "--overdue", "--as-of", "2025-09-01", "--limit", "3").stdout)
+    assert out[1] == "Public (3 shown)"
+    assert out[-1] == ("... and 22 more not shown (--limit 3). Use --all to list every one, "
+                       "or --format csv or json for a file.")
+    full = lines(run("report", "--overdue", "--as-of", "2025-09-01").stdout)
+    assert "Public (13)" in full and "Non-public (12)" in full
+
+
+def test_due_within_table_counts_days_left(shipped_db: Path) -> None:
+    out = lines(run("report", "--due-within", "30", "-r", "13/2025/TT-BYT", "--as-of", "2025-09-10").stdout)
+    header = next(line for line in out if "Facility" in line)
+    assert "Days left" in header and "Days overdue" not in header
+    police = next(line for line in out if "nghe-an-police-hospital" in line)
+    assert "│        20 │" in police
