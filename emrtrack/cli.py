@@ -564,7 +564,8 @@ def history(
 
     register = _open(db)
     found = register.resolve(facility) if facility else None
-    events = register.history(found.id if found else None, limit=limit)
+    events = register.history(found.id if found else None, limit=limit + 1)
+    more, events = len(events) > limit, events[:limit]
     if format is Format.json:
         typer.echo(render.history_json(events))
     else:
@@ -572,7 +573,10 @@ def history(
 
         title = (_("History of {name}, newest first").format(name=render.safe(found.name)) if found
                  else _("History of the register, newest first"))
-        render.print_history(_console(), events, title)
+        console = _console()
+        render.print_history(console, events, title)
+        if more:
+            console.print(_("Older events are not shown: see more with --limit {n}.").format(n=limit * 5))
 
 
 @app.command()

@@ -827,3 +827,11 @@ def test_due_within_table_counts_days_left(shipped_db: Path) -> None:
     assert "Days left" in header and "Days overdue" not in header
     police = next(line for line in out if "nghe-an-police-hospital" in line)
     assert "│        20 │" in police
+
+
+def test_history_says_when_older_events_are_not_shown(shipped_db: Path) -> None:
+    out = lines(run("history", "--limit", "3").stdout)
+    assert out[-1] == "Older events are not shown: see more with --limit 15."
+    assert sum(1 for line in out if line.startswith("│ #")) == 3
+    whole = lines(run("history", "do luong").stdout)
+    assert not whole[-1].startswith("Older events")
