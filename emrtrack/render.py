@@ -494,7 +494,14 @@ def print_facility(console: Console, f: Facility, milestones: dict[str, date],
         table.add_row(label, cell(value))
     for m in ("appraised", "deployed", "annex-signed"):
         label = milestone_label(m)
-        table.add_row(label[:1].upper() + label[1:], fmt_date(milestones.get(m)) or _("not recorded"))
+        when = milestones.get(m)
+        if when is None:
+            text = _("not recorded")
+        elif when > as_of:
+            text = _("{date} (after {as_of})").format(date=fmt_date(when), as_of=fmt_date(as_of))
+        else:
+            text = fmt_date(when)
+        table.add_row(label[:1].upper() + label[1:], text)
     console.print(table)
     states = Table(title=_("Standing as of {date}").format(date=fmt_date(as_of)), title_justify="left")
     for name in (N_("Requirement"), N_("Deadline"), N_("State"), N_("Days overdue")):

@@ -835,3 +835,11 @@ def test_history_says_when_older_events_are_not_shown(shipped_db: Path) -> None:
     assert sum(1 for line in out if line.startswith("│ #")) == 3
     whole = lines(run("history", "do luong").stdout)
     assert not whole[-1].startswith("Older events")
+
+
+def test_show_as_of_marks_milestones_that_came_later(shipped_db: Path) -> None:
+    assert run("mark", "hoan my", "deployed", "--on", "2025-09-05").code == 0
+    out = run("show", "hoan my", "--as-of", "2025-09-01").stdout
+    assert "│ Deployed     │ 2025-09-05 (after 2025-09-01)" in out
+    assert "│ 2898/SYT-VP    │ 2025-08-31 │ overdue" in out
+    assert "│ Deployed     │ 2025-09-05 " in run("show", "hoan my", "--as-of", "2025-09-05").stdout
