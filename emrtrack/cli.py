@@ -340,8 +340,11 @@ def _wrote(output: Path) -> None:
 def _provenance(register: Register, day: date) -> Any:
     from emrtrack.xlsx import Provenance
 
-    return Provenance(register_name=register.info().name, as_of=day, generated=datetime.now().astimezone(),
-                      version=__version__, content_hash=register.content_hash())
+    from zoneinfo import ZoneInfo
+
+    info = register.info()
+    return Provenance(register_name=info.name, as_of=day, generated=datetime.now(ZoneInfo(info.timezone)),
+                      version=__version__, content_hash=register.content_hash(), timezone=info.timezone)
 
 
 def _mark(facility: str, milestone: str, on: date | None, ref: str | None, note: str | None,

@@ -34,9 +34,10 @@ class Provenance:
 
     register_name: str | None
     as_of: date
-    generated: datetime
+    generated: datetime  # in the register's time zone
     version: str
     content_hash: str
+    timezone: str
 
 
 _BAD_SHEET_CHARS = re.compile(r"[\[\]:*?/\\]")
@@ -114,7 +115,8 @@ class _Sheet:
 
 
 def _provenance_items(p: Provenance) -> list[tuple[str, Any]]:
-    return [(_("As of"), p.as_of), (_("Generated"), p.generated.replace(tzinfo=None, microsecond=0)),
+    return [(_("As of"), p.as_of), (_("Generated ({zone})").format(zone=p.timezone),
+                                       p.generated.replace(tzinfo=None, microsecond=0)),
             (_("Tool version"), f"emrtrack {p.version}"), (_("Register content SHA-256"), p.content_hash)]
 
 

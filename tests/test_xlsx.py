@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date, datetime, timezone
+from zoneinfo import ZoneInfo
 
 import openpyxl
 import pytest
@@ -20,7 +21,7 @@ def _rows(ws):
 
 def test_report_xlsx_has_header_block_frozen_header_dates_and_groups(small, runner, tmp_path):
     out = tmp_path / "overdue.xlsx"
-    before = datetime.now().replace(microsecond=0)
+    before = datetime.now(timezone.utc).replace(microsecond=0)
     result = runner.invoke(app, ["report", "--as-of", "2025-09-10", "-f", "xlsx", "-o", str(out)])
     assert result.exit_code == 0, result.output
     assert result.stdout == ""
@@ -35,7 +36,10 @@ def test_report_xlsx_has_header_block_frozen_header_dates_and_groups(small, runn
         ["Test register", None], ["Requirement", "2898/SYT-VP"], ["Title", "Đẩy nhanh tiến độ"],
         ["Deadline", datetime(2025, 8, 31)], ["Facilities listed", "all in scope"], ["Count", 4]]
     assert rows[6][:2] == ["As of", datetime(2025, 9, 10)]
-    assert rows[7][0] == "Generated" and before <= rows[7][1] <= datetime.now()
+    vietnam = ZoneInfo("Asia/Ho_Chi_Minh")
+    assert rows[7][0] == "Generated (Asia/Ho_Chi_Minh)"
+    assert before.astimezone(vietnam).replace(tzinfo=None, microsecond=0) <= rows[7][1] \
+        <= datetime.now(vietnam).replace(tzinfo=None)
     assert rows[8][:2] == ["Tool version", "emrtrack 1.0.0"]
     assert rows[9][:2] == ["Register content SHA-256", digest]
     assert rows[10] == [None] * 11
