@@ -61,6 +61,9 @@ app = typer.Typer(
     no_args_is_help=True,
     pretty_exceptions_enable=False,
     add_completion=True,
+    # Plain help and usage errors: Typer's Rich help alone imports more than Typer itself
+    # (Rich, Markdown, syntax highlighting), and `--help` is meant to answer at once.
+    rich_markup_mode=None,
 )
 
 
