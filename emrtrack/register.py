@@ -223,6 +223,7 @@ class Register:
     def __init__(self, conn: sqlite3.Connection, path: Path):
         self.conn = conn
         self.path = path
+        self._names: list[tuple[int, str, str, str]] | None = None
         self._status_cache: dict[date, tuple[list[tuple[Any, ...]], list[tuple[Any, ...]]]] = {}
 
     @classmethod
@@ -321,29 +322,44 @@ class Register:
 
     # -- naming a facility -----------------------------------------------------------------------
     def resolve(self, query: str) -> Facility:
-        """The one facility `query` names: by id, folded name or alias, unique substring, or all words."""
+        """The one facility `query` names: by id, folded name or alias, unique substring, or all words.
+
+        Names are matched in memory over one read of the folded names: one pass per rule instead of
+        one table scan each, which keeps naming a facility fast in a national register."""
         row = self.conn.execute(f"SELECT {_FACILITY_COLUMNS} FROM facilities WHERE id = ?",
                                 (query.strip(),)).fetchone()
         if row is not None:
             return _facility_from_row(row)
         folded = fold(query)
         if folded:
-            words = folded.split()
-            word_sql = " AND ".join(
-                ["instr(' ' || replace(folded, char(10), ' ') || ' ', ?) > 0"] * len(words))
-            for where, params in (
-                ("instr(char(10) || folded || char(10), ?) > 0", [f"\n{folded}\n"]),
-                ("instr(folded, ?) > 0", [folded]),
-                (word_sql, [f" {w} " for w in words]),
-            ):
-                rows = self.conn.execute(
-                    f"SELECT {_FACILITY_COLUMNS} FROM facilities WHERE {where} ORDER BY name LIMIT 51",
-                    params).fetchall()
-                if len(rows) == 1:
-                    return _facility_from_row(rows[0])
-                if rows:
-                    raise AmbiguousFacility(query, [(r[0], r[1]) for r in rows])
+            names = self._folded_names()
+            words = [f" {w} " for w in folded.split()]
+            line = f"\n{folded}\n"
+            rules = (
+                lambda f: line in f"\n{f}\n",  # a whole name or alias
+                lambda f: folded in f,  # part of one
+                lambda f: all(w in f" {f.replace(chr(10), ' ')} " for w in words),  # every word, anywhere
+            )
+            for rule in rules:
+                matched = [(name, rowid) for rowid, _, name, f in names if rule(f)]
+                if not matched:
+                    continue
+                matched.sort()  # by name, as the register lists them
+                rowids = [rowid for _, rowid in matched[:51]]
+                rows = {r[0]: r[1:] for r in self.conn.execute(
+                    f"SELECT rowid, {_FACILITY_COLUMNS} FROM facilities WHERE rowid IN "
+                    f"({', '.join('?' * len(rowids))})", rowids)}
+                found = [rows[rowid] for rowid in rowids]
+                if len(found) == 1:
+                    return _facility_from_row(found[0])
+                raise AmbiguousFacility(query, [(r[0], r[1]) for r in found])
         raise FacilityNotFound(query, self.suggest(folded))
+
+    def _folded_names(self) -> list[tuple[int, str, str, str]]:
+        """(rowid, id, name, folded names and aliases) of every facility, read once per command."""
+        if self._names is None:
+            self._names = self.conn.execute("SELECT rowid, id, name, folded FROM facilities").fetchall()
+        return self._names
 
     def suggest(self, folded: str, limit: int = 3) -> list[tuple[str, str]]:
         """The facilities whose names or aliases are closest to `folded` (did-you-mean)."""
@@ -351,18 +367,22 @@ class Register:
             return []
         from rapidfuzz import fuzz, process
 
-        ids: list[str] = []
-        names: list[str] = []
-        choices: list[str] = []
-        for fid, name, folded_names in self.conn.execute("SELECT id, name, folded FROM facilities"):
+        # Each distinct folded name is scored once, then stands for every facility that bears it.
+        bearers: dict[str, list[tuple[int, str, str]]] = {}
+        position = 0
+        for _, fid, name, folded_names in self._folded_names():
             for n in folded_names.split("\n"):
-                ids.append(fid)
-                names.append(name)
-                choices.append(n)
+                bearers.setdefault(n, []).append((position, fid, name))
+                position += 1
+        choices = list(bearers)
+        scored = [(-score, pos, fid, name)
+                  for choice, score, _ in process.extract(folded, choices, scorer=fuzz.WRatio,
+                                                          limit=limit * 3, score_cutoff=60)
+                  for pos, fid, name in bearers[choice]]
+        scored.sort()
         out: dict[str, str] = {}
-        for _, _, i in process.extract(folded, choices, scorer=fuzz.WRatio, limit=limit * 3,
-                                       score_cutoff=60):
-            out.setdefault(ids[i], names[i])
+        for _, _, fid, name in scored[:limit * 3]:
+            out.setdefault(fid, name)
         return list(out.items())[:limit]
 
     def completion_candidates(self) -> list[tuple[str, str]]:
@@ -381,6 +401,7 @@ class Register:
     def _append_events(self, change_id: int, events: list[tuple[str, str, str | None, str, str | None, str | None]]) -> None:
         """Append events (entity, key, milestone, action, old, new) and apply them to the current tables."""
         self._status_cache.clear()
+        self._names = None
         self.conn.executemany(
             "INSERT INTO events (change_id, entity, key, milestone, action, old, new) VALUES (?, ?, ?, ?, ?, ?, ?)",
             [(change_id, *e) for e in events])
