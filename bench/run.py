@@ -350,7 +350,8 @@ def bench_size(n: int, runs: int, warmup: int, taskwarrior: bool, keep: Path | N
         overdue_expected = sum("deployed" not in f.milestones for f in facilities)
         events_expected = n + sum(len(f.milestones) for f in facilities)
         db = tmp / "register.db"
-        env = {**os.environ, "EMRTRACK_DB": str(db), "COLUMNS": "200", "LC_ALL": "C.UTF-8"}
+        env = {**os.environ, "EMRTRACK_DB": str(db), "LC_ALL": "C.UTF-8"}
+        env.pop("COLUMNS", None)
         env.pop("EMRTRACK_DEBUG", None)
         emr = [py, "-m", "emrtrack"]
         empty = tmp / "empty.db"
