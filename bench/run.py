@@ -348,7 +348,8 @@ def bench_size(n: int, runs: int, warmup: int, taskwarrior: bool, keep: Path | N
         target, partial = pick_partial(facilities)
         typo = typo_of(facilities)
         overdue_expected = sum("deployed" not in f.milestones for f in facilities)
-        events_expected = n + sum(len(f.milestones) for f in facilities)
+        # one event per facility and per milestone, plus the 3 requirements and the register's name and time zone
+        events_expected = n + sum(len(f.milestones) for f in facilities) + 3 + 2
         db = tmp / "register.db"
         env = {**os.environ, "EMRTRACK_DB": str(db), "LC_ALL": "C.UTF-8"}
         env.pop("COLUMNS", None)
