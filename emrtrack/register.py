@@ -223,7 +223,7 @@ class Register:
     def __init__(self, conn: sqlite3.Connection, path: Path):
         self.conn = conn
         self.path = path
-        self._names: list[tuple[int, str, str, str]] | None = None
+        self._names: list[tuple[int, str]] | None = None
         self._status_cache: dict[date, tuple[list[tuple[Any, ...]], list[tuple[Any, ...]]]] = {}
 
     @classmethod
@@ -333,33 +333,38 @@ class Register:
         folded = fold(query)
         if folded:
             names = self._folded_names()
+            everything = "\n" + "\n".join(f for _, f in names) + "\n"  # to rule out a rule at once
             words = [f" {w} " for w in folded.split()]
             line = f"\n{folded}\n"
             rules = (
-                lambda f: line in f"\n{f}\n",  # a whole name or alias
-                lambda f: folded in f,  # part of one
-                lambda f: all(w in f" {f.replace(chr(10), ' ')} " for w in words),  # every word, anywhere
+                (line in everything, lambda f: line in f"\n{f}\n"),  # a whole name or alias
+                (folded in everything, lambda f: folded in f),  # part of one
+                (all(w.strip() in everything for w in words),  # every word, anywhere
+                 lambda f: all(w in f" {f.replace(chr(10), ' ')} " for w in words)),
             )
-            for rule in rules:
-                matched = [(name, rowid) for rowid, _, name, f in names if rule(f)]
+            for possible, rule in rules:
+                matched = [rowid for rowid, f in names if rule(f)] if possible else []
                 if not matched:
                     continue
-                matched.sort()  # by name, as the register lists them
-                rowids = [rowid for _, rowid in matched[:51]]
-                rows = {r[0]: r[1:] for r in self.conn.execute(
-                    f"SELECT rowid, {_FACILITY_COLUMNS} FROM facilities WHERE rowid IN "
-                    f"({', '.join('?' * len(rowids))})", rowids)}
-                found = [rows[rowid] for rowid in rowids]
+                found = sorted(self._rows_by_rowid(matched), key=lambda r: (r[2], r[0]))[:51]  # by name
                 if len(found) == 1:
-                    return _facility_from_row(found[0])
-                raise AmbiguousFacility(query, [(r[0], r[1]) for r in found])
+                    return _facility_from_row(found[0][1:])
+                raise AmbiguousFacility(query, [(r[1], r[2]) for r in found])
         raise FacilityNotFound(query, self.suggest(folded))
 
-    def _folded_names(self) -> list[tuple[int, str, str, str]]:
-        """(rowid, id, name, folded names and aliases) of every facility, read once per command."""
+    def _folded_names(self) -> list[tuple[int, str]]:
+        """(rowid, folded names and aliases) of every facility, read once per command."""
         if self._names is None:
-            self._names = self.conn.execute("SELECT rowid, id, name, folded FROM facilities").fetchall()
+            self._names = self.conn.execute("SELECT rowid, folded FROM facilities").fetchall()
         return self._names
+
+    def _rows_by_rowid(self, rowids: list[int]) -> list[tuple[Any, ...]]:
+        """(rowid, *facility columns) of these facilities."""
+        sql = f"SELECT rowid, {_FACILITY_COLUMNS} FROM facilities"
+        if len(rowids) > 500:
+            wanted = set(rowids)
+            return [r for r in self.conn.execute(sql) if r[0] in wanted]
+        return self.conn.execute(f"{sql} WHERE rowid IN ({', '.join('?' * len(rowids))})", rowids).fetchall()
 
     def suggest(self, folded: str, limit: int = 3) -> list[tuple[str, str]]:
         """The facilities whose names or aliases are closest to `folded` (did-you-mean)."""
@@ -368,20 +373,20 @@ class Register:
         from rapidfuzz import fuzz, process
 
         # Each distinct folded name is scored once, then stands for every facility that bears it.
-        bearers: dict[str, list[tuple[int, str, str]]] = {}
+        bearers: dict[str, list[tuple[int, int]]] = {}
         position = 0
-        for _, fid, name, folded_names in self._folded_names():
+        for rowid, folded_names in self._folded_names():
             for n in folded_names.split("\n"):
-                bearers.setdefault(n, []).append((position, fid, name))
+                bearers.setdefault(n, []).append((position, rowid))
                 position += 1
-        choices = list(bearers)
-        scored = [(-score, pos, fid, name)
-                  for choice, score, _ in process.extract(folded, choices, scorer=fuzz.WRatio,
-                                                          limit=limit * 3, score_cutoff=60)
-                  for pos, fid, name in bearers[choice]]
-        scored.sort()
+        scored = sorted((-score, pos, rowid)
+                        for choice, score, _ in process.extract(folded, list(bearers), scorer=fuzz.WRatio,
+                                                                limit=limit * 3, score_cutoff=60)
+                        for pos, rowid in bearers[choice])[:limit * 3]
+        facts = {r[0]: (r[1], r[2]) for r in self._rows_by_rowid([rowid for _, _, rowid in scored])}
         out: dict[str, str] = {}
-        for _, _, fid, name in scored[:limit * 3]:
+        for _, _, rowid in scored:
+            fid, name = facts[rowid]
             out.setdefault(fid, name)
         return list(out.items())[:limit]
 
