@@ -340,7 +340,6 @@ def print_rows(console: Console, new_table: Callable[[], Table], rows: list[list
         console.print(table)
         return
     from rich.cells import cell_len
-    from rich.padding import Padding
 
     texts = [[c.plain if isinstance(c, Text) else c for c in row] for row in rows]
     sizes = [[cell_len(c) for c in row] for row in texts]
@@ -364,11 +363,10 @@ def print_rows(console: Console, new_table: Callable[[], Table], rows: list[list
             if size <= width and "\n" not in text:
                 pad = " " * (width - size)
                 cells.append([f" {pad}{text} " if col.justify == "right" else f" {text}{pad} "])
-            else:  # too wide for its column: Rich wraps it, as it would in the whole table
-                options = console.options.update(width=width + 2, justify=col.justify, no_wrap=col.no_wrap,
-                                                 overflow=col.overflow, height=None, highlight=col.highlight)
-                rendered = console.render_lines(Padding(Text(text), (0, 1)), options)
-                cells.append(["".join(seg.text for seg in line) for line in rendered])
+            else:  # too wide for its column: Rich's own wrapping, as in the whole table
+                wrapped = Text(text).wrap(console, width, justify=col.justify, overflow=col.overflow,
+                                          no_wrap=bool(col.no_wrap))
+                cells.append([f" {line.plain}{' ' * (width - cell_len(line.plain))} " for line in wrapped])
         height = max(len(c) for c in cells)
         return ["│" + "│".join(c[i] if i < len(c) else " " * (w + 2) for c, w in zip(cells, widths)) + "│"
                 for i in range(height)]
