@@ -163,3 +163,18 @@ def test_report_group_by_none_lists_the_most_overdue_first_then_by_name(national
     assert len(rows) > 100
     expected = sorted(rows, key=lambda r: (r["deadline"], fold(r["name"]), r["id"]))
     assert list(csv.DictReader(io.StringIO(flat.stdout))) == expected
+
+
+def test_help_imports_nothing_heavy(tmp_path, monkeypatch):
+    """`--help` answers from Typer alone: no Rich, YAML, SQLite helpers or fuzzy matcher."""
+    import subprocess
+
+    monkeypatch.setenv("EMRTRACK_DB", str(tmp_path / "register.db"))
+    code = ("import sys\nsys.argv = ['emrtrack', '--help']\nfrom emrtrack import cli\n"
+            "try:\n    cli.main()\nexcept SystemExit as e:\n    assert e.code == 0, e.code\n"
+            "print(sorted(m for m in sys.modules if m == 'emrtrack.register' or m.split('.')[0] in "
+            "('rich', 'yaml', 'sqlite_utils', 'rapidfuzz', 'markdown_it')))")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert done.stdout.splitlines()[0] == "Usage: emrtrack [OPTIONS] COMMAND [ARGS]..."
+    assert done.stdout.splitlines()[-1] == "[]"
+    assert not (tmp_path / "register.db").exists()
