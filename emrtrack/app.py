@@ -48,10 +48,20 @@ def open_register(path: Path | None, *, notify: Callable[[str], None]) -> Regist
 def load_files(register: Register, paths: list[Path], *, actor: str, dry_run: bool = False,
                source: str | None = None) -> LoadSummary:
     """Validate every file, then load them together in one transaction."""
+    import gc
+
     from emrtrack.loader import read_files
     from emrtrack.rules import today
 
     info = register.info()
-    loaded = read_files(paths, today(info.timezone))
-    return register.load(loaded, source=source or ", ".join(str(p) for p in paths), actor=actor,
-                         dry_run=dry_run)
+    # A large file becomes millions of small objects that hold no cycles: the cycle collector would
+    # walk them all again and again (most of the time of a national load) and find nothing to free.
+    gc_was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        loaded = read_files(paths, today(info.timezone))
+        return register.load(loaded, source=source or ", ".join(str(p) for p in paths), actor=actor,
+                             dry_run=dry_run)
+    finally:
+        if gc_was_enabled:
+            gc.enable()

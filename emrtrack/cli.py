@@ -66,8 +66,10 @@ app = typer.Typer(
     context_settings={"help_option_names": ["-h", "--help"]},
     no_args_is_help=True,
     pretty_exceptions_enable=False,
-    rich_markup_mode=None,
     add_completion=True,
+    # Plain help and usage errors: Typer's Rich help alone imports more than Typer itself
+    # (Rich, Markdown, syntax highlighting), and `--help` is meant to answer at once.
+    rich_markup_mode=None,
 )
 
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 import csv
 import json
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from datetime import date
 from typing import IO, Any
 
@@ -402,20 +402,25 @@ def print_report_table(console: Console, as_of: date, parts: list[tuple[Requirem
         for n, (key, group) in enumerate(groups, 1):
             size = (_("{n} shown").format(n=len(group)) if truncated and n == len(groups) else str(len(group)))
             title = f"{_group_title(key, group_by)} ({size})" if group_by != "none" else None
-            table = Table(title=title, title_justify="left")
-            table.add_column("#", justify="right")
-            table.add_column(_("Facility"))
-            table.add_column(_("Id"))
-            if group_by != "ownership":
-                table.add_column(_("Ownership"))
-            if group_by != "kind":
-                table.add_column(_("Kind"))
-            table.add_column(_("Deadline"))
-            if not overdue_only:
-                table.add_column(_("State"))
-            table.add_column(_("Days left") if due_within is not None else _("Days overdue"), justify="right")
-            table.add_column(_("Latest milestone"))
-            table.add_column(_("Verified"))
+
+            def new_table(title: str | None = title) -> Table:
+                table = Table(title=title, title_justify="left")
+                table.add_column("#", justify="right")
+                table.add_column(_("Facility"))
+                table.add_column(_("Id"))
+                if group_by != "ownership":
+                    table.add_column(_("Ownership"))
+                if group_by != "kind":
+                    table.add_column(_("Kind"))
+                table.add_column(_("Deadline"))
+                if not overdue_only:
+                    table.add_column(_("State"))
+                table.add_column(_("Days left") if due_within is not None else _("Days overdue"), justify="right")
+                table.add_column(_("Latest milestone"))
+                table.add_column(_("Verified"))
+                return table
+
+            cells = []
             for i, s in enumerate(group, 1):
                 latest = (f"{milestone_label(s.latest_milestone)} {fmt_date(s.latest_milestone_date)}"
                           if s.latest_milestone else _("none"))
@@ -429,15 +434,84 @@ def print_report_table(console: Console, as_of: date, parts: list[tuple[Requirem
                     days = str((s.deadline - as_of).days)
                 else:
                     days = str(s.days_overdue) if s.state is State.OVERDUE else ""
-                row += [days, latest,
-                        fmt_date(s.facility.verified) or _("never")]
-                table.add_row(*row)
+                row += [days, latest, fmt_date(s.facility.verified) or _("never")]
+                cells.append(row)
+            print_rows(console, new_table, cells)
             shown += len(group)
-            console.print(table)
         if limit is not None and count > shown:
             console.print(_("... and {n} more not shown (--limit {limit}). "
                             "Use --all to list every one, or --format csv or json for a file.").format(
                 n=count - shown, limit=limit))
+
+
+FAST_ROWS = 100
+
+
+def print_rows(console: Console, new_table: Callable[[], Table], rows: list[list[str | Text]]) -> None:
+    """Print a table exactly as Rich would, but fast for many rows.
+
+    Rich lays out and renders each cell on its own, which takes seconds for ten thousand rows. Its
+    layout depends only on each column's widest cell and longest word: so Rich renders the frame
+    (title, header, borders, column widths) around two rows made of those cells, and every row is
+    then written the same way by hand, with Rich wrapping only the cells too wide for their column.
+    The hand-written form of the two sample rows must equal Rich's lines, else Rich renders all."""
+    table = new_table()
+    if len(rows) < FAST_ROWS or any(isinstance(c, Text) and c.spans for row in rows for c in row) \
+            or any(isinstance(c, str) and ("[" in c or ":" in c) for row in rows for c in row):
+        for row in rows:
+            table.add_row(*row)
+        console.print(table)
+        return
+    from rich.cells import cell_len
+
+    texts = [[c.plain if isinstance(c, Text) else c for c in row] for row in rows]
+    sizes = [[cell_len(c) for c in row] for row in texts]
+    ncols = len(table.columns)
+    widest = [max(range(len(rows)), key=lambda r, j=j: sizes[r][j]) for j in range(ncols)]
+    longest_word = [max(range(len(rows)), key=lambda r, j=j: max(map(cell_len, texts[r][j].split()), default=0))
+                    for j in range(ncols)]
+    samples = [[texts[r][j] for j, r in enumerate(widest)], [texts[r][j] for j, r in enumerate(longest_word)]]
+    for sample in samples:
+        table.add_row(*(Text(c) for c in sample))
+    with console.capture() as capture:
+        console.print(table)
+    frame = capture.get().split("\n")
+    top = next((line for line in frame if line.startswith("┏") and line.endswith("┓")), None)
+    widths = [len(part) - 2 for part in top[1:-1].split("┳")] if top else []
+    columns = table.columns
+
+    def lines_of(row: list[str], row_sizes: list[int]) -> list[str]:
+        cells: list[list[str]] = []
+        for text, size, width, col in zip(row, row_sizes, widths, columns):
+            if size <= width and "\n" not in text:
+                pad = " " * (width - size)
+                cells.append([f" {pad}{text} " if col.justify == "right" else f" {text}{pad} "])
+            else:  # too wide for its column: Rich's own wrapping, as in the whole table
+                wrapped = Text(text).wrap(console, width, justify=col.justify, overflow=col.overflow,
+                                          no_wrap=bool(col.no_wrap))
+                cells.append([f" {line.plain}{' ' * (width - cell_len(line.plain))} " for line in wrapped])
+        height = max(len(c) for c in cells)
+        return ["│" + "│".join(c[i] if i < len(c) else " " * (w + 2) for c, w in zip(cells, widths)) + "│"
+                for i in range(height)]
+
+    if len(widths) == ncols:
+        mine = [line for sample in samples for line in lines_of(sample, [cell_len(c) for c in sample])]
+        at = [i for i in range(len(frame) - len(mine) + 1) if frame[i:i + len(mine)] == mine]
+    else:
+        at = []
+    if len(at) != 1:
+        table = new_table()
+        for row in rows:
+            table.add_row(*row)
+        console.print(table)
+        return
+    out = console.file
+    out.write("\n".join(frame[:at[0]]) + "\n")
+    for start in range(0, len(rows), 1000):
+        out.write("\n".join(line for i in range(start, min(start + 1000, len(rows)))
+                            for line in lines_of(texts[i], sizes[i])) + "\n")
+    out.write("\n".join(frame[at[0] + len(mine):]))
+    out.flush()
 
 
 # -- one facility, history, undo -----------------------------------------------------------------
