@@ -370,7 +370,7 @@ def bench_size(n: int, runs: int, warmup: int, taskwarrior: bool, keep: Path | N
             py, "-c", "import yaml,sys; yaml.load(open(sys.argv[1],'rb'), Loader=yaml.CSafeLoader)",
             str(yaml_path)]).run(env, tmp, runs, warmup)
         results["load"] = Measure("load", [*emr, "load", str(yaml_path)], prepare=fresh_empty,
-                                  expect_in=f"{n} facilities added".encode()).run(env, tmp, runs, warmup)
+                                  expect_in=f"Facilities: {n} added".encode()).run(env, tmp, runs, warmup)
         loaded = tmp / "loaded.db"
         shutil.copyfile(db, loaded)
         results["load (no-op)"] = Measure("load (no-op)", [*emr, "load", str(yaml_path)],
