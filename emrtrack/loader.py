@@ -444,8 +444,25 @@ def _reader_problem(name: str, text: str, e: yaml.reader.ReaderError) -> Problem
                                "is not allowed; delete it")
 
 
+class _Composer(_Parser):  # type: ignore[misc, valid-type]
+    """The safe parser, remembering the tag of each plain value it has resolved: a register repeats the
+    same field names, kinds and dates tens of thousands of times, and resolving is pattern matching."""
+
+    def __init__(self, stream: str):
+        super().__init__(stream)
+        self._plain_tags: dict[str, str] = {}
+
+    def resolve(self, kind: Any, value: Any, implicit: Any) -> str:
+        if kind is yaml.ScalarNode and implicit[0]:
+            tag = self._plain_tags.get(value)
+            if tag is None:
+                tag = self._plain_tags[value] = super().resolve(kind, value, implicit)
+            return tag
+        return super().resolve(kind, value, implicit)
+
+
 def _compose(name: str, text: str) -> yaml.Node | None:
-    parser = _Parser(text)
+    parser = _Composer(text)
     try:
         return parser.get_single_node()
     except yaml.MarkedYAMLError as e:

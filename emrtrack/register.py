@@ -47,8 +47,12 @@ def default_actor() -> str:
         return "unknown"
 
 
+_CANONICAL = json.JSONEncoder(ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+_ALIASES = json.JSONEncoder(ensure_ascii=False)  # how the `aliases` column holds a list
+
+
 def _canonical(doc: dict[str, Any]) -> str:
-    return json.dumps(doc, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+    return _CANONICAL.encode(doc)
 
 
 def _iso(d: date | None) -> str | None:
@@ -64,7 +68,7 @@ _FACILITY_COLUMNS = "id, name, aliases, ownership, kind, managed_by, location, v
 
 
 def _facility_row(f: Facility) -> tuple[Any, ...]:
-    return (f.id, f.name, json.dumps(list(f.aliases), ensure_ascii=False), f.ownership, f.kind,
+    return (f.id, f.name, _ALIASES.encode(list(f.aliases)), f.ownership, f.kind,
             f.managed_by, f.location, _iso(f.verified))
 
 
@@ -73,16 +77,19 @@ def _facility_from_row(row: tuple[Any, ...] | sqlite3.Row) -> Facility:
                     kind=row[4], managed_by=row[5], location=row[6], verified=_date(row[7]))
 
 
-def _row_doc(row: tuple[Any, ...]) -> str:
-    keys = ("id", "name", "aliases", "ownership", "kind", "managed_by", "location", "verified")
-    doc = dict(zip(keys, row))
-    doc["aliases"] = json.loads(doc["aliases"])
+_DOC_KEYS = ("id", "name", "aliases", "ownership", "kind", "managed_by", "location", "verified")
+
+
+def _row_doc(row: tuple[Any, ...], aliases: list[str] | tuple[str, ...] | None = None) -> str:
+    """A facility row as the canonical JSON its events carry (`aliases` given spares decoding them)."""
+    doc = dict(zip(_DOC_KEYS, row))
+    doc["aliases"] = list(aliases) if aliases is not None else json.loads(doc["aliases"])
     return _canonical({k: v for k, v in doc.items() if v not in (None, [])})
 
 
 def _doc_row(doc: str) -> tuple[Any, ...]:
     d = json.loads(doc)
-    return (d["id"], d["name"], json.dumps(d.get("aliases", []), ensure_ascii=False), d["ownership"],
+    return (d["id"], d["name"], _ALIASES.encode(d.get("aliases", [])), d["ownership"],
             d["kind"], d.get("managed_by"), d.get("location"), d.get("verified"))
 
 
@@ -441,33 +448,40 @@ class Register:
             (now, actor, source, command, summary, ref, note, reverts))
         return int(cur.lastrowid or 0)
 
-    def _append_events(self, change_id: int, events: list[tuple[str, str, str | None, str, str | None, str | None]]) -> None:
-        """Append events (entity, key, milestone, action, old, new) and apply them to the current tables."""
+    def _append_events(self, change_id: int, events: list[tuple[str, str, str | None, str, str | None, str | None]],
+                       facility_rows: dict[str, tuple[Any, ...]] | None = None) -> None:
+        """Append events (entity, key, milestone, action, old, new) and apply them to the current tables.
+
+        `facility_rows` may give, by facility id, the row (with its folded names) that a facility event's
+        new value stands for, when the caller has it already."""
         self._status_cache.clear()
         self._names = None
-        from emrtrack.chain import CHANGE_COLUMNS, GENESIS, event_hash
+        from emrtrack.chain import CHANGE_COLUMNS, GENESIS, event_hasher
 
-        change = self.conn.execute(f"SELECT {', '.join(CHANGE_COLUMNS)} FROM changes WHERE id = ?",
-                                   (change_id,)).fetchone()
+        event_hash = event_hasher(self.conn.execute(
+            f"SELECT {', '.join(CHANGE_COLUMNS)} FROM changes WHERE id = ?", (change_id,)).fetchone())
         last = self.conn.execute("SELECT id, hash FROM events ORDER BY id DESC LIMIT 1").fetchone()
         next_id, prev = (last[0] + 1, last[1] or GENESIS) if last else (1, GENESIS)
         rows = []
         for i, e in enumerate(events, start=next_id):
             content = (i, change_id, *e)
-            h = event_hash(prev, content, change)
+            h = event_hash(prev, content)
             rows.append((*content, prev, h))
             prev = h
         self.conn.executemany(
             "INSERT INTO events (id, change_id, entity, key, milestone, action, old, new, prev_hash, hash) "
             "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", rows)
-        self._apply_events(events)
+        self._apply_events(events, facility_rows or {})
 
-    def _apply_events(self, events: list[tuple[str, str, str | None, str, str | None, str | None]]) -> None:
+    def _apply_events(self, events: list[tuple[str, str, str | None, str, str | None, str | None]],
+                      facility_rows: dict[str, tuple[Any, ...]]) -> None:
         put_facilities, del_facilities, put_milestones, del_milestones = [], [], [], []
         for entity, key, milestone, _action, _old, new in events:
             if entity == "facility":
                 if new is None:
                     del_facilities.append((key,))
+                elif key in facility_rows:
+                    put_facilities.append(facility_rows[key])
                 else:
                     row = _doc_row(new)
                     put_facilities.append((*row, _folded(row[1], json.loads(row[2]))))
@@ -551,6 +565,7 @@ class Register:
         recorded: dict[tuple[str, str], str] = {
             (fid, m): d for fid, m, d in self.conn.execute("SELECT facility_id, milestone, date FROM milestones")}
         mentioned = set()
+        known: dict[str, tuple[Any, ...]] = {}  # the rows of added or updated facilities, with folded names
         for entry in loaded.facilities:
             f = entry.facility
             mentioned.add(f.id)
@@ -558,10 +573,12 @@ class Register:
             old_row = existing.get(f.id)
             if old_row is None:
                 summary.added += 1
-                events.append(("facility", f.id, None, "added", None, _row_doc(row)))
+                events.append(("facility", f.id, None, "added", None, _row_doc(row, f.aliases)))
+                known[f.id] = (*row, _folded(f.name, f.aliases))
             elif tuple(old_row) != row:
                 summary.updated += 1
-                events.append(("facility", f.id, None, "updated", _row_doc(tuple(old_row)), _row_doc(row)))
+                events.append(("facility", f.id, None, "updated", _row_doc(tuple(old_row)), _row_doc(row, f.aliases)))
+                known[f.id] = (*row, _folded(f.name, f.aliases))
             else:
                 summary.unchanged += 1
             for m, d in entry.milestones.items():
@@ -579,7 +596,7 @@ class Register:
                 parts.append(f"{summary.milestones_recorded} milestones recorded")
             change_id = self._new_change(actor=actor, source=source, command="load",
                                          summary="load of " + source + ": " + ", ".join(parts))
-            self._append_events(change_id, events)
+            self._append_events(change_id, events, known)
             summary.change_id = change_id
 
     def mark(self, facility: Facility, milestone: str, on: date, *, actor: str, ref: str | None = None,
