@@ -106,6 +106,15 @@ def _did_you_mean(word: str, choices: tuple[str, ...] | list[str]) -> str:
     return f" (expected one of: {', '.join(choices)})"
 
 
+def _given_id(node: yaml.Node) -> str | None:
+    """The id an entry gives itself, quoted for messages, when it gives a plain one."""
+    if isinstance(node, yaml.MappingNode):
+        for key, value in node.value:
+            if key.value == "id" and isinstance(value, yaml.ScalarNode) and _ID.match(value.value):
+                return repr(value.value)
+    return None
+
+
 class _FileReader:
     """Walks the nodes of one file and turns them into model objects, noting every problem."""
 
@@ -252,7 +261,7 @@ class _FileReader:
 
     def requirement(self, node: yaml.Node, index: int) -> Requirement | None:
         label = f"requirements[{index}]"
-        fields = self.mapping(node, f"requirement {label}", (
+        fields = self.mapping(node, f"requirement {_given_id(node) or label}", (
             "id", "title", "issuer", "issued", "in_force", "deadline", "deadlines",
             "applies_to", "source", "refs", "default"))
         if not isinstance(node, yaml.MappingNode) or node.tag != _MAP:
@@ -322,7 +331,7 @@ class _FileReader:
 
     def facility(self, node: yaml.Node, index: int) -> FacilityEntry | None:
         label = self.label("facilities", index)
-        fields = self.mapping(node, f"facility {label}", (
+        fields = self.mapping(node, f"facility {_given_id(node) or label}", (
             "id", "name", "aliases", "ownership", "kind", "managed_by", "location",
             "verified", "milestones"))
         if not isinstance(node, yaml.MappingNode) or node.tag != _MAP:
@@ -512,7 +521,8 @@ def read_files(paths: list[Path], today: date) -> LoadedFiles:
         problems.extend(reader.problems)
     problems.extend(_cross_check(out))
     if problems:
-        raise InputError(problems)
+        files = {str(p): i for i, p in enumerate(paths)}
+        raise InputError(sorted(problems, key=lambda p: (files.get(p.file, len(files)), p.line)))
     return out
 
 

@@ -644,7 +644,7 @@ def test_load_dry_run_writes_nothing(shipped_db: Path, tmp_path: Path) -> None:
 INVALID = {
     "syntax": ("facilities:\n  - id: x\n    name: X\n   kind: clinic\n", 4, "not valid YAML"),
     "unknown key": ("facilities:\n  - id: x\n    name: X\n    ownership: public\n    kind: clinic\n    nmae: Y\n",
-                    6, "facility facilities[0]: unknown field 'nmae' (did you mean 'name'?)"),
+                    6, "facility 'x': unknown field 'nmae' (did you mean 'name'?)"),
     "wrong type": ("facilities:\n  - id: x\n    name: X\n    ownership: public\n    kind: [clinic, other]\n",
                    5, "facility 'x': kind must be text, not a list"),
     "impossible date": ("facilities:\n  - id: x\n    name: X\n    ownership: public\n    kind: clinic\n"
@@ -662,7 +662,7 @@ INVALID = {
                                    "requirement 'R': applies_to: kind: unknown value 'hopsital' "
                                    "(did you mean 'hospital'?)"),
     "duplicate key": ("facilities:\n  - id: x\n    name: X\n    ownership: public\n    kind: clinic\n    name: Y\n",
-                      6, "facility facilities[0]: field 'name' is given twice (first on line 3)"),
+                      6, "facility 'x': field 'name' is given twice (first on line 3)"),
     "python tag": ("facilities:\n  - id: x\n    name: !!python/object/apply:os.getcwd []\n    ownership: public\n"
                    "    kind: clinic\n", 3,
                    "facility 'x': name must be text, not a value tagged !!python/object/apply:os.getcwd "

@@ -128,8 +128,8 @@ def test_yaml_syntax_error(tmp_path: Path) -> None:
 def test_unknown_key_with_did_you_mean(tmp_path: Path) -> None:
     path = write(tmp_path, FACILITY + "    ownrship: public\n    colour: red\n")
     assert problems(path) == [
-        f"{path}:6: facility facilities[0]: unknown field 'ownrship' (did you mean 'ownership'?)",
-        f"{path}:7: facility facilities[0]: unknown field 'colour' (expected one of: id, name, aliases, "
+        f"{path}:6: facility 'do-luong-general': unknown field 'ownrship' (did you mean 'ownership'?)",
+        f"{path}:7: facility 'do-luong-general': unknown field 'colour' (expected one of: id, name, aliases, "
         "ownership, kind, managed_by, location, verified, milestones)",
     ]
 
@@ -159,10 +159,10 @@ def test_wrong_types(tmp_path: Path) -> None:
             default: "yes please"
         """)
     assert problems(path) == [
-        f"{path}:15: requirement 'R': default must be true or false, not text",
         f"{path}:3: facility 'a': name must be text, not a number (put it in quotes)",
         f"{path}:6: facility 'a': aliases must be a list of text, not a mapping",
         f"{path}:9: facility 'b': ownership must be text, not a list",
+        f"{path}:15: requirement 'R': default must be true or false, not text",
     ]
 
 
@@ -233,7 +233,7 @@ def test_applies_to_with_unknown_kind(tmp_path: Path) -> None:
 def test_duplicate_key(tmp_path: Path) -> None:
     path = write(tmp_path, FACILITY + "    kind: clinic\n")
     assert problems(path) == [
-        f"{path}:6: facility facilities[0]: field 'kind' is given twice (first on line 5)"]
+        f"{path}:6: facility 'do-luong-general': field 'kind' is given twice (first on line 5)"]
 
 
 def test_python_tag_is_an_error_never_executed(tmp_path: Path) -> None:
@@ -270,8 +270,8 @@ def test_every_problem_is_reported_not_just_the_first(tmp_path: Path) -> None:
             verified: 31/08/2025
         """)
     assert problems(path) == [
-        f"{path}:4: requirement requirements[0]: unknown field 'deadlin' (did you mean 'deadline'?)",
         f"{path}:2: requirement 'R/1': give either 'deadline' (one date) or 'deadlines' (one per cohort)",
+        f"{path}:4: requirement 'R/1': unknown field 'deadlin' (did you mean 'deadline'?)",
         f"{path}:8: facility 'a': ownership: unknown value 'publik' (did you mean 'public'?)",
         f"{path}:10: facility 'a': verified: 2025-02-30 is not a real date",
         f"{path}:15: facility 'b': verified: '31/08/2025' is not a date written YYYY-MM-DD",
@@ -340,6 +340,6 @@ def test_duplicate_id_is_reported_even_when_an_entry_has_other_problems(tmp_path
                  "  - id: do-luong-general\n    name: Đô Lương again\n    ownership: public\n    kind: hospitl\n")
     assert problems(path) == [
         f"{path}:6: facility 'do-luong-general': verified: 2025-02-30 is not a real date",
-        f"{path}:10: facility 'do-luong-general': kind: unknown value 'hospitl' (did you mean 'hospital'?)",
         f"{path}:7: facility 'do-luong-general': the id is used twice (first at {path}:2)",
+        f"{path}:10: facility 'do-luong-general': kind: unknown value 'hospitl' (did you mean 'hospital'?)",
     ]
