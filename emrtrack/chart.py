@@ -56,7 +56,7 @@ def progress(requirement: Requirement, count: int, rows: list[Standing], as_of: 
         forecast = None
     else:
         forecast = as_of + timedelta(days=math.ceil(remaining / (recent / (PACE_WEEKS * 7))))
-    start = min([requirement.issued, *deployed[:1]])
+    start = min([requirement.issued, as_of, *deployed[:1]])
     return Progress(requirement, as_of, count, deployed, start, tuple(c.deadline for c in requirement.cohorts),
                     forecast, pace)
 

@@ -90,3 +90,18 @@ def test_chart_html_in_vietnamese_and_bad_output(small, runner, tmp_path):
     bad = runner.invoke(app, ["chart", "--output", str(tmp_path / "x.png")])
     assert bad.exit_code == 2
     assert bad.stderr == "emrtrack: --output must be a .svg or .html file\n"
+
+
+def test_an_as_of_date_before_the_requirement_was_issued_starts_the_axis():
+    from datetime import date
+
+    from emrtrack.chart import progress, text
+    from emrtrack.model import Cohort, Requirement, Selector
+
+    req = Requirement(id="R", issued=date(2025, 7, 9), cohorts=(Cohort(Selector(), date(2025, 8, 31)),))
+    p = progress(req, 3, [], date(2025, 7, 1))
+    assert p.start == date(2025, 7, 1)
+    lines = text(p).splitlines()
+    axis = lines[lines.index(next(line for line in lines if "└" in line)) + 1]
+    assert axis == "   ▲" + " " * 59  # the first column: the as-of date is where the axis starts
+    assert lines[-2 - 1].startswith("   2025-07-01")
