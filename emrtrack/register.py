@@ -32,7 +32,7 @@ from emrtrack.model import (
     Standing,
     State,
 )
-from emrtrack.rules import fold, latest_milestone, state_of, today
+from emrtrack.rules import expand_abbreviations, fold, latest_milestone, state_of, today
 
 if TYPE_CHECKING:
     from emrtrack.loader import LoadedFiles
@@ -376,26 +376,33 @@ class Register:
         if row is not None:
             return _facility_from_row(row)
         folded = fold(query)
-        if folded:
-            names = self._folded_names()
-            everything = "\n" + "\n".join(f for _, f in names) + "\n"  # to rule out a rule at once
-            words = [f" {w} " for w in folded.split()]
-            line = f"\n{folded}\n"
-            rules = (
-                (line in everything, lambda f: line in f"\n{f}\n"),  # a whole name or alias
-                (folded in everything, lambda f: folded in f),  # part of one
-                (all(w.strip() in everything for w in words),  # every word, anywhere
-                 lambda f: all(w in f" {f.replace(chr(10), ' ')} " for w in words)),
-            )
-            for possible, rule in rules:
-                matched = [rowid for rowid, f in names if rule(f)] if possible else []
-                if not matched:
-                    continue
-                found = sorted(self._rows_by_rowid(matched), key=lambda r: (r[2], r[0]))[:51]  # by name
-                if len(found) == 1:
-                    return _facility_from_row(found[0][1:])
+        expanded = expand_abbreviations(folded)
+        for wanted in dict.fromkeys(w for w in (folded, expanded) if w):  # as typed, then abbreviations written out
+            found = self._match(wanted)
+            if len(found) == 1:
+                return _facility_from_row(found[0][1:])
+            if found:
                 raise AmbiguousFacility(query, [(r[1], r[2]) for r in found])
-        raise FacilityNotFound(query, self.suggest(folded))
+        raise FacilityNotFound(query, self.suggest(expanded))
+
+    def _match(self, folded: str) -> list[tuple[Any, ...]]:
+        """The facilities the first matching rule finds (at most 51, by folded name): a whole name or
+        alias, then part of one, then every word anywhere."""
+        names = self._folded_names()
+        everything = "\n" + "\n".join(f for _, f in names) + "\n"  # to rule out a rule at once
+        words = [f" {w} " for w in folded.split()]
+        line = f"\n{folded}\n"
+        rules = (
+            (line in everything, lambda f: line in f"\n{f}\n"),
+            (folded in everything, lambda f: folded in f),
+            (all(w.strip() in everything for w in words),
+             lambda f: all(w in f" {f.replace(chr(10), ' ')} " for w in words)),
+        )
+        for possible, rule in rules:
+            matched = [rowid for rowid, f in names if rule(f)] if possible else []
+            if matched:
+                return sorted(self._rows_by_rowid(matched), key=lambda r: (fold(r[2]), r[1]))[:51]
+        return []
 
     def _folded_names(self) -> list[tuple[int, str]]:
         """(rowid, folded names and aliases) of every facility, read once per command."""

@@ -27,6 +27,19 @@ def fold(text: str) -> str:
     return _NON_ALNUM.sub(" ", text.casefold()).strip()
 
 
+# Abbreviations officers write in facility names, folded: "BV Phổi" is "Bệnh viện Phổi".
+ABBREVIATIONS = {
+    "bv": "benh vien", "bvdk": "benh vien da khoa", "dk": "da khoa", "ttyt": "trung tam y te",
+    "pk": "phong kham", "pkdk": "phong kham da khoa", "yhct": "y hoc co truyen", "rhm": "rang ham mat",
+    "phcn": "phuc hoi chuc nang", "bvqy": "benh vien quan y",
+}
+
+
+def expand_abbreviations(folded: str) -> str:
+    """A folded name with the usual abbreviations written out ("bvdk do luong" → "benh vien da khoa do luong")."""
+    return " ".join(ABBREVIATIONS.get(word, word) for word in folded.split())
+
+
 _ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}\Z")
 
 

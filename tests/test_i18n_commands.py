@@ -78,8 +78,8 @@ def test_mark_show_undo_and_errors_in_both_languages(small, runner):
     ambiguous = _run(runner, ["mark-deployed", "da khoa"], "vi")
     assert ambiguous.exit_code == 1
     assert ambiguous.stderr == (
-        "emrtrack: 'da khoa' khớp với 3 cơ sở: Bệnh viện Đa khoa Hoàn Mỹ Vinh (hoan-my-vinh); Bệnh viện Đa khoa "
-        "Thái An (thai-an); Bệnh viện Đa khoa Đô Lương (do-luong-general). Không có gì thay đổi; hãy chỉ rõ một "
+        "emrtrack: 'da khoa' khớp với 3 cơ sở: Bệnh viện Đa khoa Đô Lương (do-luong-general); Bệnh viện Đa khoa "
+        "Hoàn Mỹ Vinh (hoan-my-vinh); Bệnh viện Đa khoa Thái An (thai-an). Không có gì thay đổi; hãy chỉ rõ một "
         "cơ sở bằng mã của nó.\n")
 
 

@@ -278,3 +278,20 @@ def test_standings_most_overdue_first_within_a_group(register: Register) -> None
     public = [(s.facility.kind, s.days_overdue) for s in it if s.facility.ownership == "public"]
     assert public == [("hospital", 462)] * 10 + [
         ("specialised-centre", 5), ("medical-centre", 5), ("medical-centre", 5)]
+
+
+@pytest.mark.parametrize("typed, expected", [
+    ("bv phoi", "nghe-an-lung"),
+    ("BVĐK Đô Lương", "do-luong-general"),
+    ("ttyt hung nguyen", "hung-nguyen-medical-centre"),
+    ("TTYT Quỳ Hợp", "quy-hop-medical-centre"),
+    ("bv yhct nguyen phuc", "nguyen-phuc-traditional-medicine"),
+])
+def test_usual_abbreviations_name_a_facility(register: Register, typed: str, expected: str) -> None:
+    assert register.resolve(typed).id == expected
+
+
+def test_ambiguous_candidates_are_listed_in_alphabetical_order_of_their_folded_names(register: Register) -> None:
+    with pytest.raises(AmbiguousFacility) as e:
+        register.resolve("115")
+    assert [fid for fid, _ in e.value.candidates] == ["general-115", "surgical-115"]  # Đa khoa before Ngoại khoa
