@@ -103,3 +103,26 @@ def test_newer_unknown_schema_is_refused_and_left_unchanged(db: Path) -> None:
                                  "'m099_from_the_future'); upgrade emrtrack to use it. Nothing was changed.\n")
         assert _bytes_hash(db) == before
     assert sorted(p.name for p in db.parent.iterdir()) == ["register.db"]
+
+
+FIXTURE_M002 = Path(__file__).parent / "data" / "schema" / "register-m002.db"
+
+
+def test_m002_register_gains_the_views_with_nothing_lost_and_its_chain_intact(db: Path) -> None:
+    assert _applied(FIXTURE_M002) == ["m001_initial", "m002_hash_chain"]
+    shutil.copy(FIXTURE_M002, db)
+    conn = sqlite3.connect(db)
+    hashes = conn.execute("SELECT id, prev_hash, hash FROM events ORDER BY id").fetchall()
+    conn.close()
+    before = _snapshot(db)
+    result = run("verify")
+    assert result.exit_code == 0, result.stderr
+    assert result.stdout.startswith("ok: 34 events checked\n")
+    assert _applied(db) == list(migrations.NAMES)
+    assert _snapshot(db) == before
+    conn = sqlite3.connect(db)
+    try:
+        assert conn.execute("SELECT id, prev_hash, hash FROM events ORDER BY id").fetchall() == hashes
+        assert conn.execute("SELECT COUNT(*) FROM facility_state").fetchone()[0] == 25 * 2
+    finally:
+        conn.close()
