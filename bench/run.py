@@ -220,6 +220,23 @@ def write_yaml(path: Path, facilities: list[Synthetic]) -> None:
     path.write_text("\n".join(out) + "\n", encoding="utf-8")
 
 
+def write_csv(path: Path, requirements_path: Path, facilities: list[Synthetic]) -> None:
+    """The same register as a facility list in CSV (the documented columns) and its requirements in YAML."""
+    import csv
+
+    requirements_path.write_text("register:\n  name: Sổ theo dõi bệnh án điện tử toàn quốc (synthetic)\n"
+                                 "  timezone: Asia/Ho_Chi_Minh\n\n" + REQUIREMENTS_YAML, encoding="utf-8")
+    with path.open("w", encoding="utf-8", newline="") as f:
+        writer = csv.writer(f)
+        writer.writerow(("id", "name", "aliases", "ownership", "kind", "managed_by", "location", "verified",
+                         "appraised", "deployed", "annex-signed"))
+        for fac in facilities:
+            m = fac.milestones
+            writer.writerow((fac.facility_id, fac.name, ";".join(fac.aliases), fac.ownership, fac.kind,
+                             fac.managed_by, fac.location, fac.verified.isoformat() if fac.verified else "",
+                             *(m[k].isoformat() if k in m else "" for k in ("appraised", "deployed", "annex-signed"))))
+
+
 def write_tasks(path: Path, facilities: list[Synthetic]) -> int:
     """The same facilities as Taskwarrior tasks, all pending: the ones not deployed are due on the
     default deadline (so overdue now), the others on a later follow-up date. Returns the overdue count."""
@@ -373,6 +390,14 @@ def bench_size(n: int, runs: int, warmup: int, taskwarrior: bool, keep: Path | N
                                   expect_in=f"Facilities: {n} added".encode()).run(env, tmp, runs, warmup)
         loaded = tmp / "loaded.db"
         shutil.copyfile(db, loaded)
+        csv_path, requirements_path = tmp / "national.csv", tmp / "requirements.yaml"
+        write_csv(csv_path, requirements_path, facilities)
+        results["load csv"] = Measure("load csv", [*emr, "load", str(requirements_path), str(csv_path)],
+                                      prepare=fresh_empty,
+                                      expect_in=f"Facilities: {n} added".encode()).run(env, tmp, runs, warmup)
+        for suffix in ("", "-wal", "-shm"):  # back to the register the YAML load gave
+            Path(f"{db}{suffix}").unlink(missing_ok=True)
+        shutil.copyfile(loaded, db)
         results["load (no-op)"] = Measure("load (no-op)", [*emr, "load", str(yaml_path)],
                                           expect_in=b"Nothing changed").run(env, tmp, runs, warmup)
         results["status"] = Measure("status", [*emr, "status", "--as-of", AS_OF]).run(env, tmp, runs, warmup)
@@ -437,7 +462,7 @@ def bench_size(n: int, runs: int, warmup: int, taskwarrior: bool, keep: Path | N
 
 
 # -- ratios ------------------------------------------------------------------------------------
-EMRTRACK_COMMANDS = ("load", "load (no-op)", "status", "report csv", "report json", "report table",
+EMRTRACK_COMMANDS = ("load", "load (no-op)", "load csv", "status", "report csv", "report json", "report table",
                      "mark-deployed", "did-you-mean", "history", "--help")
 
 
@@ -458,7 +483,8 @@ def ratios(sizes: dict[int, dict[str, object]]) -> list[dict[str, object]]:
     out = [rel("status / task +OVERDUE count", "status", "task +OVERDUE count", 0.8),
            rel("report csv / task overdue", "report csv", "task overdue", 0.8),
            rel("load / C-loader parse", "load", "C-loader parse", 1.3),
-           rel("no-op load / C-loader parse", "load (no-op)", "C-loader parse", 1.1)]
+           rel("no-op load / C-loader parse", "load (no-op)", "C-loader parse", 1.1),
+           rel("load csv / task import", "load csv", "task import", 1.0)]
     for name, limit in (("mark-deployed", 0.4), ("did-you-mean", 0.6)):
         v = med(name)
         out.append({"ratio": f"{name} seconds", "size": big, "value": v, "limit": limit,

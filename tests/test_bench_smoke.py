@@ -16,13 +16,13 @@ from emrtrack.rules import fold
 
 BENCH = Path(__file__).resolve().parent.parent / "bench" / "run.py"
 
-COMMANDS = {"import typer", "C-loader parse", "load", "load (no-op)", "status", "report csv", "report json",
+COMMANDS = {"import typer", "C-loader parse", "load", "load (no-op)", "load csv", "status", "report csv", "report json",
             "report table", "report table --all", "mark-deployed", "did-you-mean", "history", "--help"}
 RATIOS = [
     "status / task +OVERDUE count", "report csv / task overdue", "load / C-loader parse",
-    "no-op load / C-loader parse", "mark-deployed seconds", "did-you-mean seconds", "--help / import typer",
+    "no-op load / C-loader parse", "load csv / task import", "mark-deployed seconds", "did-you-mean seconds", "--help / import typer",
     "status peak MiB", "report csv peak MiB", "report json peak MiB", "report table peak MiB",
-    *(f"growth 60->120: {name}" for name in ("load", "load (no-op)", "status", "report csv", "report json",
+    *(f"growth 60->120: {name}" for name in ("load", "load (no-op)", "load csv", "status", "report csv", "report json",
                                              "report table", "mark-deployed", "did-you-mean", "history",
                                              "--help")),
 ]
@@ -58,6 +58,13 @@ def test_the_register_is_deterministic_and_realistic(bench, tmp_path):
     assert [e.facility.id for e in loaded.facilities] == [f.facility_id for f in first]
     assert [e.facility.name for e in loaded.facilities] == [f.name for f in first]
     assert [e.milestones for e in loaded.facilities] == [f.milestones for f in first]
+
+    csv_path, requirements = tmp_path / "national.csv", tmp_path / "requirements.yaml"
+    bench.write_csv(csv_path, requirements, first)
+    from_csv = read_files([requirements, csv_path], date(2026, 7, 1))
+    assert [e.facility for e in from_csv.facilities] == [e.facility for e in loaded.facilities]
+    assert [e.milestones for e in from_csv.facilities] == [e.milestones for e in loaded.facilities]
+    assert [r.requirement for r in from_csv.requirements] == [r.requirement for r in loaded.requirements]
     assert [r.requirement.id for r in loaded.requirements] == ["KH-EMR-2025", "13/2025/TT-BYT",
                                                                "CV-EMR-PUBLIC-2026"]
     assert len(loaded.requirements[1].requirement.cohorts) == 2
