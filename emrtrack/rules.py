@@ -23,7 +23,23 @@ def fold(text: str) -> str:
     >>> fold("Bệnh viện Đa khoa Đô Lương")
     'benh vien da khoa do luong'
     """
-    text = _COMBINING.sub("", unicodedata.normalize("NFKD", text.translate(_EXTRA_FOLDS)))
+    folded = []
+    for word in text.split():
+        done = _FOLDED_WORDS.get(word)
+        if done is None:
+            done = _fold_word(word)
+            if len(_FOLDED_WORDS) < 200_000:  # names share most of their words: fold each once
+                _FOLDED_WORDS[word] = done
+        if done:
+            folded.append(done)
+    return " ".join(folded)
+
+
+_FOLDED_WORDS: dict[str, str] = {}
+
+
+def _fold_word(word: str) -> str:
+    text = _COMBINING.sub("", unicodedata.normalize("NFKD", word.translate(_EXTRA_FOLDS)))
     return _NON_ALNUM.sub(" ", text.casefold()).strip()
 
 
