@@ -40,8 +40,12 @@ def open_register(path: Path | None, *, notify: Callable[[str], None]) -> Regist
     if is_new and register.is_empty():
         shipped = shipped_data_path()
         load_files(register, [shipped], actor="emrtrack", source=f"{SHIPPED_DATA} (shipped)")
-        notify(f"Created a new register at {path} with the shipped data ({SHIPPED_DATA}: "
-               f"{register.facility_count()} facilities).")
+        from emrtrack.i18n import ngettext
+
+        count = register.facility_count()
+        notify(ngettext("Created a new register at {path} with the shipped data ({file}: {n} facility).",
+                        "Created a new register at {path} with the shipped data ({file}: {n} facilities).", count)
+               .format(path=path, file=SHIPPED_DATA, n=count))
     return register
 
 

@@ -46,7 +46,9 @@ class _Boundary(TyperGroup):
         except sqlite3.Error as e:
             if os.environ.get("EMRTRACK_DEBUG") == "1":
                 raise
-            _fail(f"the register could not be used: {e}", 1)
+            from emrtrack.i18n import _
+
+            _fail(_("the register could not be used: {error}").format(error=e), 1)
         except BrokenPipeError:
             # The reader went away (e.g. `| head`): stop quietly, as other command-line tools do.
             os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
@@ -56,7 +58,10 @@ class _Boundary(TyperGroup):
         except Exception as e:
             if os.environ.get("EMRTRACK_DEBUG") == "1" or type(e).__module__.startswith(("click", "typer")):
                 raise
-            _fail(f"unexpected error: {type(e).__name__}: {e} (run with EMRTRACK_DEBUG=1 to see where)", 1)
+            from emrtrack.i18n import _
+
+            _fail(_("unexpected error: {kind}: {error} (run with EMRTRACK_DEBUG=1 to see where)")
+                  .format(kind=type(e).__name__, error=e), 1)
 
 
 app = typer.Typer(
@@ -222,7 +227,9 @@ def load(
     from emrtrack.progress import when_slow
 
     register = _open(db)
-    with when_slow(f"Loading {len(files)} file(s)…"):
+    from emrtrack.i18n import _
+
+    with when_slow(_("Loading {n} file(s)…").format(n=len(files))):
         summary = load_files(register, files, actor=_actor(by), dry_run=dry_run)
     typer.echo(load_summary(summary))
 
@@ -254,7 +261,9 @@ def template(
     _language(lang)
     fmt = format.value if format else output.suffix.lower().lstrip(".")
     if fmt not in ("xlsx", "csv"):
-        raise UsageError("give --format xlsx or csv, or an --output file ending in .xlsx or .csv")
+        from emrtrack.i18n import _
+
+        raise UsageError(_("give --format xlsx or csv, or an --output file ending in .xlsx or .csv"))
     write_template(output, fmt)
     _wrote(output)
 
@@ -306,12 +315,15 @@ def status(
 
 def _output_format(format: str, output: Path | None, file_formats: tuple[str, ...]) -> str:
     """The format to write: as asked, or for `--output FILE` alone, the one its extension names."""
+    from emrtrack.i18n import _
+
     if format == "xlsx" and output is None:
-        raise UsageError("--format xlsx writes a file: give it with --output FILE.xlsx")
+        raise UsageError(_("--format xlsx writes a file: give it with --output FILE.xlsx"))
     if format == "table" and output is not None:
         suffix = {".md": "markdown"}.get(output.suffix.lower(), output.suffix.lower().lstrip("."))
         if suffix not in file_formats:
-            raise UsageError(f"--output needs a file format: add --format (one of: {', '.join(file_formats)}) or use one of their extensions")
+            raise UsageError(_("--output needs a file format: add --format (one of: {formats}) or use one of "
+                               "their extensions").format(formats=", ".join(file_formats)))
         return suffix
     return format
 
@@ -355,7 +367,10 @@ def _mark(facility: str, milestone: str, on: date | None, ref: str | None, note:
     from emrtrack.render import mark_result
 
     if milestone not in MILESTONES:
-        raise UsageError(f"unknown milestone {milestone!r}; choose one of: {', '.join(MILESTONES)}")
+        from emrtrack.i18n import _
+
+        raise UsageError(_("unknown milestone {milestone}; choose one of: {choices}")
+                         .format(milestone=repr(milestone), choices=", ".join(MILESTONES)))
     register = _open(db)
     found = register.resolve(facility)
     result = register.mark(found, milestone, on or register.today(), actor=_actor(by),
@@ -446,10 +461,11 @@ def report(
     Example: emrtrack report --overdue --as-of 2025-09-01 --format csv > overdue.csv
     """
     from emrtrack import render
+    from emrtrack.i18n import _, ngettext
 
     _language(lang)
     if overdue and due_within is not None:
-        raise UsageError("--overdue and --due-within select different facilities: give one of them")
+        raise UsageError(_("--overdue and --due-within select different facilities: give one of them"))
     format = ReportFormat(_output_format(format.value, output, ("csv", "json", "markdown", "xlsx")))
     register = _open(db)
     day = _as_of(register, as_of)
@@ -477,7 +493,7 @@ def report(
     if fail_on_overdue:
         late = sum(register.standings(req, day, overdue_only=True, limit=0)[0] for req in wanted)
         if late:
-            typer.echo(f"emrtrack: {late} overdue", err=True)
+            typer.echo("emrtrack: " + ngettext("{n} overdue", "{n} overdue", late).format(n=late), err=True)
             raise typer.Exit(3)
 
 
@@ -503,7 +519,9 @@ def chart(
     from emrtrack import chart as charts
 
     if output is not None and output.suffix.lower() not in (".svg", ".html", ".htm"):
-        raise UsageError("--output must be a .svg or .html file")
+        from emrtrack.i18n import _
+
+        raise UsageError(_("--output must be a .svg or .html file"))
     register = _open(db)
     day = _as_of(register, as_of)
     req = register.requirement(requirement)
@@ -619,7 +637,7 @@ def undo(
 
 
 @app.command()
-def verify(db: DbOption = None) -> None:
+def verify(lang: LangOption = None, db: DbOption = None) -> None:
     """Check that the history was not altered.
 
     Recomputes the history's hash chain and replays it into the state it should give.
@@ -630,13 +648,16 @@ def verify(db: DbOption = None) -> None:
     Example: emrtrack verify
     """
     from emrtrack.errors import RegisterError
+    from emrtrack.i18n import _, ngettext
 
     register = _open(db)
     result = register.verify()
     if not result.ok:
-        raise RegisterError(f"verify failed after {result.events} good events: {result.problem}")
-    typer.echo(f"ok: {result.events} events checked")
-    typer.echo(f"last hash: {result.head}")
+        raise RegisterError(ngettext("verify failed after {n} good event: {problem}",
+                                     "verify failed after {n} good events: {problem}", result.events)
+                            .format(n=result.events, problem=result.problem))
+    typer.echo(ngettext("ok: {n} event checked", "ok: {n} events checked", result.events).format(n=result.events))
+    typer.echo(_("last hash: {hash}").format(hash=result.head))
 
 
 def main() -> None:

@@ -20,6 +20,7 @@ from zoneinfo import ZoneInfo
 import yaml
 
 from emrtrack.errors import InputError, Problem
+from emrtrack.i18n import N_, _, fmt_date
 from emrtrack.model import (
     KINDS,
     MILESTONES,
@@ -40,12 +41,12 @@ _STR = "tag:yaml.org,2002:str"
 _TIMESTAMP = "tag:yaml.org,2002:timestamp"
 _BOOL = "tag:yaml.org,2002:bool"
 _TYPE_NAMES = {
-    "tag:yaml.org,2002:int": "a number",
-    "tag:yaml.org,2002:float": "a number",
-    _BOOL: "true/false",
-    "tag:yaml.org,2002:null": "empty",
-    _TIMESTAMP: "a date",
-    _STR: "text",
+    "tag:yaml.org,2002:int": N_("a number"),
+    "tag:yaml.org,2002:float": N_("a number"),
+    _BOOL: N_("true/false"),
+    "tag:yaml.org,2002:null": N_("empty"),
+    _TIMESTAMP: N_("a date"),
+    _STR: N_("text"),
 }
 _DATE = re.compile(r"\d{4}-\d{2}-\d{2}\Z")
 _ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._/-]{0,99}\Z")
@@ -91,19 +92,59 @@ _SEQ = "tag:yaml.org,2002:seq"
 def _node_type(node: yaml.Node) -> str:
     if node.tag not in _TYPE_NAMES and node.tag not in (_MAP, _SEQ):
         tag = node.tag.replace("tag:yaml.org,2002:", "!!")
-        return f"a value tagged {tag} (tags are not allowed)"
+        return _("a value tagged {tag} (tags are not allowed)").format(tag=tag)
     if isinstance(node, yaml.MappingNode):
-        return "a mapping"
+        return _("a mapping")
     if isinstance(node, yaml.SequenceNode):
-        return "a list"
-    return _TYPE_NAMES.get(node.tag, f"a value tagged {node.tag}")
+        return _("a list")
+    if node.tag in _TYPE_NAMES:
+        return _(_TYPE_NAMES[node.tag])
+    return _("a value tagged {tag}").format(tag=node.tag)
 
 
 def _did_you_mean(word: str, choices: tuple[str, ...] | list[str]) -> str:
     close = difflib.get_close_matches(word, choices, n=1, cutoff=0.6)
     if close:
-        return f" (did you mean {close[0]!r}?)"
-    return f" (expected one of: {', '.join(choices)})"
+        return _(" (did you mean {word}?)").format(word=repr(close[0]))
+    return _(" (expected one of: {choices})").format(choices=", ".join(choices))
+
+
+_ROW_LABEL = re.compile(r"facility on row (\d+)\Z")
+_HEADS = (("facility ", N_("facility {id}")), ("requirement ", N_("requirement {id}")))
+
+
+def _what(what: str) -> str:
+    """The part of a message naming where the problem is, in the interface language.
+
+    It is built in English as the file is read ("facility 'x': milestone 'deployed'", "requirement
+    requirements[2]: deadlines[0]: applies_to", "facility on row 5: aliases item"), since a problem is
+    rare and the file is large; only when a problem is reported is it translated. Field names stay as
+    the file writes them."""
+    from emrtrack import i18n
+
+    if i18n.current() == "en":
+        return what
+    head, sep, rest = what.partition(": ")
+    row = _ROW_LABEL.match(head)
+    if row:
+        head = _("facility on row {row}").format(row=row.group(1))
+    elif head == "the file":
+        head = _("the file")
+    else:
+        for prefix, template in _HEADS:
+            if head.startswith(prefix):
+                head = _(template).format(id=head[len(prefix):])
+                break
+    parts = [head]
+    for part in rest.split(": ") if sep else ():
+        if part.startswith("milestone "):
+            part = _("milestone {name}").format(name=part[len("milestone "):])
+        elif part.endswith(" item"):
+            part = _("{field} item").format(field=part[:-len(" item")])
+        parts.append(part)
+    if len(parts) == 1 and head.endswith(" item"):
+        parts[0] = _("{field} item").format(field=head[:-len(" item")])
+    return ": ".join(parts)
 
 
 def _given_id(node: yaml.Node) -> str | None:
@@ -125,7 +166,14 @@ class _FileReader:
         self.facility_ids: list[tuple[str, str, int]] = []
 
     # -- primitives --------------------------------------------------------------------------
-    def problem(self, node: yaml.Node | None, message: str) -> None:
+    def problem(self, node: yaml.Node | None, message: str, what: str | None = None, **args: Any) -> None:
+        """Note a problem: `message` is an English template, translated and filled in only here, with
+        `what` (where the problem is) and `args`, so that reading a file without problems costs nothing."""
+        if what is not None:
+            args["what"] = _what(what)
+        self.add(node, _(message).format(**args) if args else _(message))
+
+    def add(self, node: yaml.Node | None, message: str) -> None:
         line = node.start_mark.line + 1 if node is not None else 1
         self.problems.append(Problem(self.name, line, message))
 
@@ -136,19 +184,22 @@ class _FileReader:
     def mapping(self, node: yaml.Node, what: str, allowed: tuple[str, ...]) -> dict[str, tuple[yaml.Node, yaml.Node]]:
         """The entries of a mapping node by key; unknown and repeated keys are problems."""
         if not isinstance(node, yaml.MappingNode) or node.tag != _MAP:
-            self.problem(node, f"{what} must be a mapping of fields, not {_node_type(node)}")
+            self.problem(node, N_("{what} must be a mapping of fields, not {type}"), what, type=_node_type(node))
             return {}
         out: dict[str, tuple[yaml.Node, yaml.Node]] = {}
         for key_node, value_node in node.value:
             if not isinstance(key_node, yaml.ScalarNode) or key_node.tag != _STR:
-                self.problem(key_node, f"{what}: a field name must be text, not {_node_type(key_node)}")
+                self.problem(key_node, N_("{what}: a field name must be text, not {type}"), what,
+                             type=_node_type(key_node))
                 continue
             key = key_node.value
             if key in out:
                 first = out[key][0].start_mark.line + 1
-                self.problem(key_node, f"{what}: field {key!r} is given twice (first on line {first})")
+                self.problem(key_node, N_("{what}: field {key} is given twice (first on line {line})"), what,
+                             key=repr(key), line=first)
             elif key not in allowed:
-                self.problem(key_node, f"{what}: unknown field {key!r}{_did_you_mean(key, allowed)}")
+                self.problem(key_node, N_("{what}: unknown field {key}{hint}"), what, key=repr(key),
+                             hint=_did_you_mean(key, allowed))
             else:
                 out[key] = (key_node, value_node)
         return out
@@ -157,11 +208,11 @@ class _FileReader:
         if isinstance(node, yaml.ScalarNode) and node.tag == _STR:
             value = node.value.strip()
             if not value:
-                self.problem(node, f"{what} is empty")
+                self.problem(node, N_("{what} is empty"), what)
                 return None
             return value
-        self.problem(node, f"{what} must be text, not {_node_type(node)}"
-                     + (" (put it in quotes)" if isinstance(node, yaml.ScalarNode) else ""))
+        self.problem(node, N_("{what} must be text, not {type} (put it in quotes)") if isinstance(node, yaml.ScalarNode)
+                     else N_("{what} must be text, not {type}"), what, type=_node_type(node))
         return None
 
     def texts(self, node: yaml.Node, what: str) -> tuple[str, ...] | None:
@@ -170,7 +221,7 @@ class _FileReader:
             value = self.text(node, what)
             return (value,) if value else None
         if not isinstance(node, yaml.SequenceNode) or node.tag != _SEQ:
-            self.problem(node, f"{what} must be a list of text, not {_node_type(node)}")
+            self.problem(node, N_("{what} must be a list of text, not {type}"), what, type=_node_type(node))
             return None
         items = [self.text(item, f"{what} item") for item in node.value]
         if any(i is None for i in items):
@@ -179,22 +230,23 @@ class _FileReader:
 
     def date(self, node: yaml.Node, what: str) -> date | None:
         if not isinstance(node, yaml.ScalarNode) or node.tag not in (_STR, _TIMESTAMP):
-            self.problem(node, f"{what} must be a date written YYYY-MM-DD, not {_node_type(node)}")
+            self.problem(node, N_("{what} must be a date written YYYY-MM-DD, not {type}"), what,
+                         type=_node_type(node))
             return None
         value = node.value.strip()
         if not _DATE.match(value):
-            self.problem(node, f"{what}: {value!r} is not a date written YYYY-MM-DD")
+            self.problem(node, N_("{what}: {value} is not a date written YYYY-MM-DD"), what, value=repr(value))
             return None
         try:
             return date.fromisoformat(value)
         except ValueError:
-            self.problem(node, f"{what}: {value} is not a real date")
+            self.problem(node, N_("{what}: {value} is not a real date"), what, value=value)
             return None
 
     def flag(self, node: yaml.Node, what: str) -> bool | None:
         if isinstance(node, yaml.ScalarNode) and node.tag == _BOOL:
             return node.value.lower() in ("true", "yes", "on")
-        self.problem(node, f"{what} must be true or false, not {_node_type(node)}")
+        self.problem(node, N_("{what} must be true or false, not {type}"), what, type=_node_type(node))
         return None
 
     def choices(self, node: yaml.Node, what: str, allowed: tuple[str, ...]) -> tuple[str, ...] | None:
@@ -203,13 +255,15 @@ class _FileReader:
             return None
         bad = [v for v in values if v not in allowed]
         for v in bad:
-            self.problem(node, f"{what}: unknown value {v!r}{_did_you_mean(v, allowed)}")
+            self.problem(node, N_("{what}: unknown value {value}{hint}"), what, value=repr(v),
+                         hint=_did_you_mean(v, allowed))
         return None if bad else values
 
     def choice(self, node: yaml.Node, what: str, allowed: tuple[str, ...]) -> str | None:
         value = self.text(node, what)
         if value is not None and value not in allowed:
-            self.problem(node, f"{what}: unknown value {value!r}{_did_you_mean(value, allowed)}")
+            self.problem(node, N_("{what}: unknown value {value}{hint}"), what, value=repr(value),
+                         hint=_did_you_mean(value, allowed))
             return None
         return value
 
@@ -226,7 +280,7 @@ class _FileReader:
             ok = ok and got is not None
             ownerships = got or ()
         if not fields and isinstance(node, yaml.MappingNode):
-            self.problem(node, f"{what} is empty: name a kind and/or an ownership, or leave it out")
+            self.problem(node, N_("{what} is empty: name a kind and/or an ownership, or leave it out"), what)
             ok = False
         return Selector(kinds=kinds, ownerships=ownerships) if ok else None
 
@@ -235,7 +289,7 @@ class _FileReader:
             return node.value
         if node.tag == "tag:yaml.org,2002:null":
             return []
-        self.problem(node, f"{what} must be a list, not {_node_type(node)}")
+        self.problem(node, N_("{what} must be a list, not {type}"), what, type=_node_type(node))
         return []
 
     # -- the file's sections -----------------------------------------------------------------
@@ -251,8 +305,8 @@ class _FileReader:
                 try:
                     ZoneInfo(timezone)
                 except (ValueError, KeyError, OSError):
-                    self.problem(tz_node, f"register: timezone: unknown time zone {timezone!r} "
-                                          "(use a name such as Asia/Ho_Chi_Minh)")
+                    self.problem(tz_node, N_("register: timezone: unknown time zone {zone} "
+                                             "(use a name such as Asia/Ho_Chi_Minh)"), zone=repr(timezone))
         notes = self.texts(fields["notes"][1], "register: notes") if "notes" in fields else ()
         if len(self.problems) > before:
             return None, frozenset()
@@ -271,7 +325,7 @@ class _FileReader:
         if "id" in fields:
             rid = self.text(fields["id"][1], f"requirement {label}: id")
         else:
-            self.problem(node, f"requirement {label}: missing required field 'id'")
+            self.problem(node, N_("{what}: missing required field {key}"), f"requirement {label}", key="'id'")
         what = f"requirement {rid!r}" if rid else f"requirement {label}"
         get: dict[str, Any] = {}
         for key in ("title", "issuer", "source"):
@@ -281,7 +335,7 @@ class _FileReader:
             if key in fields:
                 get[key] = self.date(fields[key][1], f"{what}: {key}")
         if "issued" not in fields:
-            self.problem(node, f"{what}: missing required field 'issued'")
+            self.problem(node, N_("{what}: missing required field {key}"), what, key="'issued'")
         if "refs" in fields:
             get["refs"] = self.texts(fields["refs"][1], f"{what}: refs") or ()
         if "default" in fields:
@@ -292,7 +346,7 @@ class _FileReader:
         cohorts: list[Cohort] = []
         issued = get.get("issued")
         if ("deadline" in fields) == ("deadlines" in fields):
-            self.problem(node, f"{what}: give either 'deadline' (one date) or 'deadlines' (one per cohort)")
+            self.problem(node, N_("{what}: give either 'deadline' (one date) or 'deadlines' (one per cohort)"), what)
         elif "deadline" in fields:
             d = self.date(fields["deadline"][1], f"{what}: deadline")
             if d is not None:
@@ -301,7 +355,7 @@ class _FileReader:
         else:
             items = self.seq(fields["deadlines"][1], f"{what}: deadlines")
             if not items and isinstance(fields["deadlines"][1], yaml.Node):
-                self.problem(fields["deadlines"][1], f"{what}: deadlines is empty")
+                self.problem(fields["deadlines"][1], N_("{what}: deadlines is empty"), what)
             for i, item in enumerate(items):
                 cohort_what = f"{what}: deadlines[{i}]"
                 cf = self.mapping(item, cohort_what, ("applies_to", "deadline"))
@@ -311,7 +365,7 @@ class _FileReader:
                 if "applies_to" in cf:
                     sel = self.selector(cf["applies_to"][1], f"{cohort_what}: applies_to") or Selector()
                 if "deadline" not in cf:
-                    self.problem(item, f"{cohort_what}: missing required field 'deadline'")
+                    self.problem(item, N_("{what}: missing required field {key}"), cohort_what, key="'deadline'")
                     continue
                 d = self.date(cf["deadline"][1], f"{cohort_what}: deadline")
                 if d is not None:
@@ -327,7 +381,8 @@ class _FileReader:
 
     def check_after(self, node: yaml.Node, what: str, deadline: date, issued: date | None) -> None:
         if issued is not None and deadline < issued:
-            self.problem(node, f"{what}: deadline {deadline} is before the issue date {issued}")
+            self.problem(node, N_("{what}: deadline {deadline} is before the issue date {issued}"), what,
+                         deadline=fmt_date(deadline), issued=fmt_date(issued))
 
     def facility(self, node: yaml.Node, index: int) -> FacilityEntry | None:
         label = self.label("facilities", index)
@@ -342,8 +397,8 @@ class _FileReader:
             id_node = fields["id"][1]
             fid = self.text(id_node, f"facility {label}: id")
             if fid is not None and not _ID.match(fid):
-                self.problem(id_node, f"facility {label}: id {fid!r} must be a short slug of letters, "
-                                      "digits and - . _ / (e.g. do-luong-general)")
+                self.problem(id_node, N_("{what}: id {id} must be a short slug of letters, "
+                                         "digits and - . _ / (e.g. do-luong-general)"), f"facility {label}", id=repr(fid))
                 fid = None
         if fid is not None:
             self.facility_ids.append((fid, self.name, node.start_mark.line + 1))
@@ -352,10 +407,10 @@ class _FileReader:
         for key, required in (("name", True), ("ownership", True), ("kind", True)):
             if key not in fields:
                 if required:
-                    self.problem(node, f"{what}: missing required field {key!r}")
+                    self.problem(node, N_("{what}: missing required field {key}"), what, key=repr(key))
                 continue
         if "id" not in fields:
-            self.problem(node, f"{what}: missing required field 'id'")
+            self.problem(node, N_("{what}: missing required field {key}"), what, key="'id'")
         if "name" in fields:
             values["name"] = self.text(fields["name"][1], f"{what}: name")
         if "ownership" in fields:
@@ -370,8 +425,8 @@ class _FileReader:
         if "verified" in fields:
             values["verified"] = self.date(fields["verified"][1], f"{what}: verified")
             if values["verified"] is not None and values["verified"] > self.today:
-                self.problem(fields["verified"][1], f"{what}: verified {values['verified']} is in the future "
-                                                    f"(today is {self.today})")
+                self.problem(fields["verified"][1], N_("{what}: verified {date} is in the future (today is {today})"),
+                             what, date=fmt_date(values["verified"]), today=fmt_date(self.today))
         milestones: dict[str, date] = {}
         if "milestones" in fields:
             mf = self.mapping(fields["milestones"][1], f"{what}: milestones", MILESTONES)
@@ -380,8 +435,9 @@ class _FileReader:
                 if d is None:
                     continue
                 if d > self.today:
-                    self.problem(value_node, f"{what}: milestone {m!r} is dated {d}, in the future "
-                                             f"(today is {self.today})")
+                    self.problem(value_node, N_("{what}: milestone {milestone} is dated {date}, in the future "
+                                                "(today is {today})"), what, milestone=repr(m), date=fmt_date(d),
+                                 today=fmt_date(self.today))
                     continue
                 milestones[m] = d
         if len(self.problems) > before or fid is None:
@@ -395,11 +451,11 @@ class _FileReader:
 
     def document(self, root: yaml.Node | None, out: LoadedFiles) -> None:
         if root is None:
-            self.problem(None, "the file is empty: expected 'register', 'requirements' and/or 'facilities'")
+            self.problem(None, N_("the file is empty: expected 'register', 'requirements' and/or 'facilities'"))
             return
         fields = self.mapping(root, "the file", ("register", "requirements", "facilities"))
         if isinstance(root, yaml.MappingNode) and not fields and not self.problems:
-            self.problem(root, "the file holds none of 'register', 'requirements', 'facilities'")
+            self.problem(root, N_("the file holds none of 'register', 'requirements', 'facilities'"))
         if "register" in fields:
             info, given = self.register(fields["register"][1])
             if info is not None:
@@ -422,16 +478,18 @@ def _decode(name: str, raw: bytes) -> str:
         return raw.decode("utf-8-sig")
     except UnicodeDecodeError as e:
         line = raw.count(b"\n", 0, e.start) + 1
-        raise InputError([Problem(name, line, f"the file is not UTF-8 text (byte {e.start}: "
-                                              f"0x{raw[e.start]:02x}); save it as UTF-8")]) from None
+        raise InputError([Problem(name, line, _("the file is not UTF-8 text (byte {position}: {byte}); "
+                                                "save it as UTF-8").format(position=e.start,
+                                                                           byte=f"0x{raw[e.start]:02x}"))]) from None
 
 
 def _check_size(name: str, text: str) -> None:
     """Refuse, before composing, a file with more items than any register has (junk, or a bomb)."""
     items = sum(text.count(c) for c in ("\n", ",", "- ", "[", "{"))
     if items > MAX_ITEMS:
-        raise InputError([Problem(name, 1, f"the file holds about {items:,} lines and items; the limit is "
-                                           f"{MAX_ITEMS:,}: is it a register? Split a large one into files")])
+        raise InputError([Problem(name, 1, _("the file holds about {items} lines and items; the limit is "
+                                             "{limit}: is it a register? Split a large one into files")
+                                   .format(items=f"{items:,}", limit=f"{MAX_ITEMS:,}"))])
 
 
 _FIELD_ON_LINE = re.compile(r"\s*(?:-\s+)?([^\s:#][^:#]*?)\s*:(?:\s|$)")
@@ -447,10 +505,10 @@ def _reader_problem(name: str, text: str, e: yaml.reader.ReaderError) -> Problem
     line = text.count("\n", 0, position) + 1
     start = text.rfind("\n", 0, position) + 1
     field = _FIELD_ON_LINE.match(text, start)
-    where = f" in field {field.group(1)!r}" if field and field.end() <= position else ""
+    where = _(" in field {field}").format(field=repr(field.group(1))) if field and field.end() <= position else ""
     char = e.character if isinstance(e.character, str) else chr(e.character)
-    return Problem(name, line, f"not valid YAML: the invisible control character U+{ord(char):04X}{where} "
-                               "is not allowed; delete it")
+    return Problem(name, line, _("not valid YAML: the invisible control character {code}{where} "
+                                 "is not allowed; delete it").format(code=f"U+{ord(char):04X}", where=where))
 
 
 class _Composer(_Parser):  # type: ignore[misc, valid-type]
@@ -479,16 +537,22 @@ def _compose(name: str, text: str) -> yaml.Node | None:
         line = mark.line + 1 if mark is not None else 1
         what = " ".join(p for p in (e.context, e.problem) if p)
         if e.context_mark is not None and e.problem_mark is not None and e.context_mark.line != mark.line:
-            what += f" (the construct began on line {e.context_mark.line + 1})"
+            what += _(" (the construct began on line {line})").format(line=e.context_mark.line + 1)
         if "tab" in (e.problem or ""):
-            what += "; indent with spaces, not tabs"
-        raise InputError([Problem(name, line, f"not valid YAML: {what}")]) from None
+            what += _("; indent with spaces, not tabs")
+        raise InputError([Problem(name, line, _("not valid YAML: {problem}").format(problem=what))]) from None
     except yaml.reader.ReaderError as e:
         raise InputError([_reader_problem(name, text, e)]) from None
     except yaml.YAMLError as e:
-        raise InputError([Problem(name, 1, f"not valid YAML: {e}")]) from None
+        raise InputError([Problem(name, 1, _("not valid YAML: {problem}").format(problem=e))]) from None
     finally:
         parser.dispose()
+
+
+def too_large(size: int) -> str:
+    """The problem with a file over MAX_FILE_BYTES."""
+    return _("the file is {size} MiB; the limit is {limit} MiB").format(size=size // 2**20,
+                                                                      limit=MAX_FILE_BYTES // 2**20)
 
 
 def read_files(paths: list[Path], today: date) -> LoadedFiles:
@@ -505,8 +569,7 @@ def read_files(paths: list[Path], today: date) -> LoadedFiles:
         try:
             size = path.stat().st_size
             if size > MAX_FILE_BYTES:
-                raise InputError([Problem(name, 1, f"the file is {size // 2**20} MiB; the limit is "
-                                                   f"{MAX_FILE_BYTES // 2**20} MiB")])
+                raise InputError([Problem(name, 1, too_large(size))])
             text = _decode(name, path.read_bytes())
             _check_size(name, text)
             root = _compose(name, text)
@@ -514,7 +577,7 @@ def read_files(paths: list[Path], today: date) -> LoadedFiles:
             problems.extend(e.problems)
             continue
         except OSError as e:
-            problems.append(Problem(name, 0, f"cannot read the file: {e.strerror}"))
+            problems.append(Problem(name, 0, _("cannot read the file: {error}").format(error=e.strerror)))
             continue
         reader = _FileReader(name, today)
         reader.document(root, out)
@@ -532,8 +595,8 @@ def _cross_check(out: LoadedFiles) -> list[Problem]:
     for fid, file, line in out.facility_ids:
         first = seen.get(fid)
         if first is not None:
-            problems.append(Problem(file, line, f"facility {fid!r}: the id is used twice "
-                                                f"(first at {first[0]}:{first[1]})"))
+            problems.append(Problem(file, line, _("facility {id}: the id is used twice (first at {where})")
+                                    .format(id=repr(fid), where=f"{first[0]}:{first[1]}")))
         else:
             seen[fid] = (file, line)
     req_seen: dict[str, RequirementEntry] = {}
@@ -541,14 +604,15 @@ def _cross_check(out: LoadedFiles) -> list[Problem]:
     for r in out.requirements:
         first_r = req_seen.get(r.requirement.id)
         if first_r is not None:
-            problems.append(Problem(r.file, r.line, f"requirement {r.requirement.id!r}: the id is used twice "
-                                                    f"(first at {first_r.file}:{first_r.line})"))
+            problems.append(Problem(r.file, r.line, _("requirement {id}: the id is used twice (first at {where})")
+                                    .format(id=repr(r.requirement.id), where=f"{first_r.file}:{first_r.line}")))
         req_seen[r.requirement.id] = r
         if r.requirement.default:
             if default is not None:
-                problems.append(Problem(r.file, r.line, f"requirement {r.requirement.id!r}: only one requirement "
-                                                        f"may be the default ({default.requirement.id!r} "
-                                                        f"already is, at {default.file}:{default.line})"))
+                problems.append(Problem(r.file, r.line, _("requirement {id}: only one requirement may be the default "
+                                                          "({other} already is, at {where})")
+                                        .format(id=repr(r.requirement.id), other=repr(default.requirement.id),
+                                                where=f"{default.file}:{default.line}")))
             else:
                 default = r
     return problems

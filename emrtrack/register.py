@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any
 
 from emrtrack import migrations
 from emrtrack.errors import AmbiguousFacility, FacilityNotFound, Refused, RegisterError
+from emrtrack.i18n import N_, _, fmt_date
 
 from emrtrack.model import (
     KINDS,
@@ -212,6 +213,21 @@ class HistoryEntry:
     facility_name: str | None = None
 
 
+_ENTITY_NAMES = {"facility": N_("facility"), "milestone": N_("milestone"), "requirement": N_("requirement"),
+                 "register": N_("register")}
+
+
+def _milestone_word(milestone: str) -> str:
+    """A milestone as a message names it: its key in English (as typed on the command line), else its label."""
+    from emrtrack import i18n
+
+    if i18n.current() == "en":
+        return milestone
+    from emrtrack.render import milestone_label
+
+    return milestone_label(milestone)
+
+
 @dataclass
 class ChangeInfo:
     id: int
@@ -259,7 +275,7 @@ class Register:
             conn.execute("PRAGMA foreign_keys = ON")
             register._migrate()
         except sqlite3.DatabaseError as e:
-            raise RegisterError(f"{path}: cannot open the register: {e}") from None
+            raise RegisterError(_("{path}: cannot open the register: {error}").format(path=path, error=e)) from None
         return register
 
     def close(self) -> None:
@@ -283,8 +299,8 @@ class Register:
         unknown = [n for n in applied if n not in migrations.NAMES]
         if unknown:
             raise RegisterError(
-                f"{self.path}: this register was written by a newer emrtrack (schema step {unknown[-1]!r}); "
-                "upgrade emrtrack to use it. Nothing was changed.")
+                _("{path}: this register was written by a newer emrtrack (schema step {step}); "
+                  "upgrade emrtrack to use it. Nothing was changed.").format(path=self.path, step=repr(unknown[-1])))
         if len(applied) < len(migrations.NAMES) and not check_only:
             migrations.apply(self.conn)
 
@@ -324,11 +340,12 @@ class Register:
 
         requirements = self.requirements()
         if not requirements:
-            raise RegisterError("the register holds no requirement yet: load a file with 'requirements'")
+            raise RegisterError(_("the register holds no requirement yet: load a file with 'requirements'"))
         picked = pick_requirement(requirements, wanted)
         if picked is None:
             known = ", ".join(r.id for r in requirements)
-            raise RegisterError(f"no requirement {wanted!r} in the register (known: {known})")
+            raise RegisterError(_("no requirement {wanted} in the register (known: {known})")
+                                .format(wanted=repr(wanted), known=known))
         return picked
 
     def facility(self, facility_id: str) -> Facility:
@@ -611,8 +628,9 @@ class Register:
         """Record a milestone; the same date again changes nothing, another date needs `correct`."""
         now = self.today()
         if on > now:
-            raise Refused(f"{on} is in the future (today is {now} in {self.info().timezone}); "
-                          "a milestone is recorded once it has happened")
+            raise Refused(_("{on} is in the future (today is {today} in {timezone}); "
+                            "a milestone is recorded once it has happened")
+                          .format(on=fmt_date(on), today=fmt_date(now), timezone=self.info().timezone))
         with self.transaction():
             row = self.conn.execute("SELECT date FROM milestones WHERE facility_id = ? AND milestone = ?",
                                     (facility.id, milestone)).fetchone()
@@ -620,8 +638,10 @@ class Register:
             if previous == on:
                 return MarkResult(facility, milestone, on, previous, changed=False)
             if previous is not None and not correct:
-                raise Refused(f"{facility.name} ({facility.id}) already has {milestone} on {previous}; "
-                              f"to record {on} instead, run the command again with --correct")
+                raise Refused(_("{name} ({id}) already has {milestone} on {previous}; "
+                                "to record {on} instead, run the command again with --correct")
+                              .format(name=facility.name, id=facility.id, milestone=_milestone_word(milestone),
+                                      previous=fmt_date(previous), on=fmt_date(on)))
             action = "corrected" if previous else "recorded"
             summary = f"{milestone} {action} for {facility.id}: {on}" + (f" (was {previous})" if previous else "")
             change_id = self._new_change(actor=actor, source="cli", command=f"mark {milestone}", summary=summary,
@@ -649,12 +669,12 @@ class Register:
         with self.transaction():
             latest = self.last_change()
             if latest is None or latest.id != change.id:
-                raise Refused("the register changed since the undo was shown; run undo again")
+                raise Refused(_("the register changed since the undo was shown; run undo again"))
             events = []
             for e in change.events:  # newest first: undo in reverse order
                 current = self._current_value(e.entity, e.key, e.milestone)
                 if current != e.new:
-                    raise Refused(f"cannot undo change #{change.id}: {e.key} was changed again since")
+                    raise Refused(_("cannot undo change #{id}: {key} was changed again since").format(id=change.id, key=e.key))
                 events.append((e.entity, e.key, e.milestone, _reverse_action(e.action), e.new, e.old))
             undo_id = self._new_change(actor=actor, source="cli", command="undo",
                                        summary=f"undo of #{change.id}: {change.summary}", reverts=change.id)
@@ -713,27 +733,28 @@ class Register:
             eid, change_id, entity, key, milestone, _action, old, new = content
 
             def bad(message: str, eid: int = eid) -> VerifyResult:
-                return VerifyResult(count, prev, f"event #{eid}: {message}")
+                return VerifyResult(count, prev, _("event #{id}: {problem}").format(id=eid, problem=message))
 
             change = changes.get(change_id)
             if change is None:
-                return bad(f"its change #{change_id} is missing (deleted)")
+                return bad(_("its change #{id} is missing (deleted)").format(id=change_id))
             if stored is None:
-                return bad("it has no hash: it was inserted outside emrtrack")
+                return bad(_("it has no hash: it was inserted outside emrtrack"))
             if event_hash(stored_prev or "", content, change) != stored:
-                return bad(f"its content or its change #{change_id} was altered")
+                return bad(_("its content or its change #{id} was altered").format(id=change_id))
             if eid != expected_id or stored_prev != prev:
                 if eid > expected_id and stored_prev != prev:
-                    return bad(f"the event before it (#{expected_id}) was deleted")
-                return bad("it was inserted out of order (its chain does not follow the event before it)")
+                    return bad(_("the event before it (#{id}) was deleted").format(id=expected_id))
+                return bad(_("it was inserted out of order (its chain does not follow the event before it)"))
             if change_id < last_change:
-                return bad(f"its change #{change_id} comes before change #{last_change}: inserted out of order")
+                return bad(_("its change #{id} comes before change #{last}: inserted out of order")
+                           .format(id=change_id, last=last_change))
             entity_key: Any = (key, milestone) if entity == "milestone" else key
             table = state.get(entity)
             if table is None:
-                return bad(f"unknown kind of fact {entity!r}")
+                return bad(_("unknown kind of fact {entity}").format(entity=repr(entity)))
             if table.get(entity_key) != old:
-                return bad("its old value does not match what the history before it recorded")
+                return bad(_("its old value does not match what the history before it recorded"))
             if new is None:
                 table.pop(entity_key, None)
                 if entity == "requirement":
@@ -747,10 +768,11 @@ class Register:
             count += 1
         empty = sorted(set(changes) - with_events)
         if empty:
-            return VerifyResult(count, prev, f"change #{empty[0]} has no events (its events were deleted)")
+            return VerifyResult(count, prev, _("change #{id} has no events (its events were deleted)").format(id=empty[0]))
         mismatch = self._compare_current(state, order)
         if mismatch:
-            return VerifyResult(count, prev, f"the current tables do not match the history: {mismatch}")
+            return VerifyResult(count, prev, _("the current tables do not match the history: {difference}")
+                                .format(difference=mismatch))
         return VerifyResult(count, prev, None)
 
     def _compare_current(self, state: dict[str, dict[Any, str]], order: list[str]) -> str | None:
@@ -760,7 +782,7 @@ class Register:
             doc = _row_doc(row[:8])
             facilities[row[0]] = doc
             if row[8] != _folded(row[1], json.loads(row[2])):
-                return f"facility {row[0]!r}: its search names were altered"
+                return _("facility {id}: its search names were altered").format(id=repr(row[0]))
         milestones = {(f, m): d for f, m, d in self.conn.execute(
             "SELECT facility_id, milestone, date FROM milestones")}
         requirements = dict(self.conn.execute("SELECT id, doc FROM requirements"))
@@ -770,12 +792,14 @@ class Register:
             replayed = state[entity]
             for k in sorted(set(replayed) | set(current), key=str):
                 if replayed.get(k) != current.get(k):
-                    what = f"{k[1]} of {k[0]!r}" if entity == "milestone" else repr(k)
-                    return (f"{entity} {what} is {current.get(k)!r} in the register "
-                            f"but {replayed.get(k)!r} in the history")
+                    what = _("{milestone} of {id}").format(milestone=k[1], id=repr(k[0])) \
+                        if entity == "milestone" else repr(k)
+                    return (_("{entity} {what} is {current} in the register but {replayed} in the history")
+                            .format(entity=_(_ENTITY_NAMES[entity]), what=what, current=repr(current.get(k)),
+                                    replayed=repr(replayed.get(k))))
         positions = [r for (r,) in self.conn.execute("SELECT id FROM requirements ORDER BY position, id")]
         if positions != order:
-            return "the order of the requirements was altered"
+            return _("the order of the requirements was altered")
         return None
 
     # -- reports -------------------------------------------------------------------------------

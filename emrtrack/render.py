@@ -18,18 +18,13 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
-from emrtrack.i18n import _, fmt_date, ngettext
+from emrtrack.i18n import N_, _, fmt_date, ngettext
 from emrtrack.model import Facility, Requirement, Standing, State
 from emrtrack.register import ChangeInfo, Counts, HistoryEntry, LoadSummary, MarkResult, RequirementStatus
 
 # C0/C1 controls, DEL, and the Unicode characters that reorder or hide text.
 _UNSAFE = re.compile("[\x00-\x1f\x7f-\x9f\u061c\u200b-\u200f\u202a-\u202e\u2066-\u2069\ufeff]")
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
-
-
-def N_(message: str) -> str:
-    """Marks a message for translation where it is defined; it is translated where it is shown."""
-    return message
 
 
 OWNERSHIP_LABELS = {"public": N_("Public"), "non-public": N_("Non-public")}
@@ -515,20 +510,60 @@ def print_rows(console: Console, new_table: Callable[[], Table], rows: list[list
 
 
 # -- one facility, history, undo -----------------------------------------------------------------
+_EVENT_TEXTS = {
+    ("milestone", "recorded"): N_("{milestone} recorded: {date}"),
+    ("milestone", "corrected"): N_("{milestone} corrected: {date}"),
+    ("milestone", "recorded", "was"): N_("{milestone} recorded: {date} (was {previous})"),
+    ("milestone", "corrected", "was"): N_("{milestone} corrected: {date} (was {previous})"),
+    ("milestone", "cleared"): N_("{milestone} cleared (was {previous})"),
+    ("facility", "added"): N_("facility added"),
+    ("facility", "removed"): N_("facility removed"),
+    ("facility", "updated"): N_("facility updated: {fields}"),
+    ("requirement", "added"): N_("requirement {key} added"),
+    ("requirement", "updated"): N_("requirement {key} updated"),
+    ("requirement", "removed"): N_("requirement {key} removed"),
+    ("register", "added"): N_("register {key} added"),
+    ("register", "updated"): N_("register {key} updated"),
+    ("register", "removed"): N_("register {key} removed"),
+}
+
+
+def _iso_date(value: str | None) -> str:
+    """A date the history holds as YYYY-MM-DD, as the language writes it."""
+    try:
+        return fmt_date(date.fromisoformat(value)) if value else ""
+    except ValueError:
+        return value or ""
+
+
+def _milestone_name(m: str | None) -> str:
+    """A milestone in a description: its key in English (as typed on the command line), else its label."""
+    from emrtrack import i18n
+
+    return (m or "") if i18n.current() == "en" else milestone_label(m or "")
+
+
 def describe_event(e: HistoryEntry) -> str:
     if e.entity == "milestone":
         if e.new is None:
-            return f"{e.milestone} cleared (was {e.old})"
-        return f"{e.milestone} {e.action}: {e.new}" + (f" (was {e.old})" if e.old else "")
+            key: tuple[str, ...] = ("milestone", "cleared")
+        else:
+            key = ("milestone", e.action, "was") if e.old else ("milestone", e.action)
+        template = _EVENT_TEXTS.get(key)
+        if template is None:
+            return f"{e.milestone} {e.action}: {e.new}" + (f" (was {e.old})" if e.old else "")
+        return _(template).format(milestone=_milestone_name(e.milestone), date=_iso_date(e.new),
+                                  previous=_iso_date(e.old))
     if e.entity == "facility":
         if e.old and e.new:
             old, new = json.loads(e.old), json.loads(e.new)
             fields = sorted(k for k in set(old) | set(new) if old.get(k) != new.get(k))
-            return "facility updated: " + ", ".join(fields)
-        return f"facility {'added' if e.new else 'removed'}"
-    if e.entity == "requirement":
-        return f"requirement {e.key} {e.action}"
-    return f"register {e.key} {e.action}"
+            return _(_EVENT_TEXTS["facility", "updated"]).format(fields=", ".join(fields))
+        return _(_EVENT_TEXTS["facility", "added" if e.new else "removed"])
+    template = _EVENT_TEXTS.get((e.entity, e.action))
+    if template is None:
+        return f"{e.entity} {e.key} {e.action}"
+    return _(template).format(key=e.key)
 
 
 def print_history(console: Console, events: list[HistoryEntry], title: str) -> None:
@@ -552,8 +587,45 @@ def history_json(events: list[HistoryEntry]) -> str:
 
 
 def describe_change(c: ChangeInfo) -> str:
-    return (f"Change #{c.id}, recorded {c.recorded_at.replace('T', ' ').rstrip('Z')} UTC by {safe(c.actor)} "
-            f"({c.command}, {safe(c.source)}): {safe(c.summary)}; {plural(len(c.events), 'event')}.")
+    n = len(c.events)
+    return ngettext("Change #{id}, recorded {at} UTC by {actor} ({command}, {source}): {summary}; {n} event.",
+                    "Change #{id}, recorded {at} UTC by {actor} ({command}, {source}): {summary}; {n} events.", n
+                    ).format(id=c.id, at=c.recorded_at.replace("T", " ").rstrip("Z"), actor=safe(c.actor),
+                             command=c.command, source=safe(c.source), summary=safe(describe_summary(c.summary)), n=n)
+
+
+_MARK_SUMMARY = re.compile(r"(\S+) (recorded|corrected) for (\S+): (\d{4}-\d{2}-\d{2})(?: \(was (\d{4}-\d{2}-\d{2})\))?\Z")
+_LOAD_SUMMARY = re.compile(r"load of (.*): (\d+) facilities added, (\d+) updated"
+                           r"(?:, (\d+) requirements added or updated)?(?:, (\d+) milestones recorded)?\Z", re.S)
+_UNDO_SUMMARY = re.compile(r"undo of #(\d+): (.*)\Z", re.S)
+
+
+def describe_summary(summary: str) -> str:
+    """A change's summary as the register keeps it (in English), in the interface language."""
+    from emrtrack import i18n
+
+    if i18n.current() == "en":
+        return summary
+    m = _MARK_SUMMARY.match(summary)
+    if m:
+        milestone, action, fid, on, was = m.groups()
+        text = (_("{milestone} corrected for {id}: {date}") if action == "corrected"
+                else _("{milestone} recorded for {id}: {date}")).format(
+            milestone=_milestone_name(milestone), id=fid, date=_iso_date(on))
+        return text + (_(" (was {previous})").format(previous=_iso_date(was)) if was else "")
+    m = _LOAD_SUMMARY.match(summary)
+    if m:
+        source, added, updated, requirements, milestones = m.groups()
+        parts = [_("{n} facilities added").format(n=added), _("{n} updated").format(n=updated)]
+        if requirements:
+            parts.append(_("{n} requirements added or updated").format(n=requirements))
+        if milestones:
+            parts.append(_("{n} milestones recorded").format(n=milestones))
+        return _("load of {source}: {parts}").format(source=source, parts=", ".join(parts))
+    m = _UNDO_SUMMARY.match(summary)
+    if m:
+        return _("undo of #{id}: {summary}").format(id=m.group(1), summary=describe_summary(m.group(2)))
+    return summary
 
 
 def print_facility(console: Console, f: Facility, milestones: dict[str, date],

@@ -19,7 +19,19 @@ from typing import Any
 import yaml
 
 from emrtrack.errors import InputError, Problem
-from emrtrack.loader import _MAP, _SEQ, _STR, _TIMESTAMP, MAX_FILE_BYTES, LoadedFiles, _decode, _did_you_mean, _FileReader
+from emrtrack.i18n import N_, _
+from emrtrack.loader import (
+    _MAP,
+    _SEQ,
+    _STR,
+    _TIMESTAMP,
+    MAX_FILE_BYTES,
+    LoadedFiles,
+    _decode,
+    _did_you_mean,
+    _FileReader,
+    too_large,
+)
 from emrtrack.model import MILESTONES
 
 FACT_COLUMNS: tuple[str, ...] = ("id", "name", "aliases", "ownership", "kind", "managed_by", "location", "verified")
@@ -42,7 +54,7 @@ def column_letter(index: int) -> str:
 class _TableReader(_FileReader):
     """The YAML loader's reader, with positions given as ROW:COLUMN."""
 
-    def problem(self, node: yaml.Node | None, message: str) -> None:
+    def add(self, node: yaml.Node | None, message: str) -> None:
         if node is None:
             self.problems.append(Problem(self.name, 1, message))
             return
@@ -85,18 +97,20 @@ def _header(name: str, cells: list[Any]) -> tuple[dict[int, str], list[Problem]]
         text = str(raw).strip()
         field = loose.get(_LOOSE.sub("", text.lower()))
         if field is None:
-            problems.append(Problem(name, 1, f"unknown column {text!r}{_did_you_mean(text, COLUMNS)}",
+            problems.append(Problem(name, 1, _("unknown column {column}{hint}")
+                                    .format(column=repr(text), hint=_did_you_mean(text, COLUMNS)),
                                     column_letter(i)))
         elif field in columns.values():
             first = next(column_letter(j) for j, f in columns.items() if f == field)
-            problems.append(Problem(name, 1, f"column {field!r} is given twice (first in column {first})",
+            problems.append(Problem(name, 1, _("column {column} is given twice (first in column {first})")
+                                    .format(column=repr(field), first=first),
                                     column_letter(i)))
         else:
             columns[i] = field
     for field in REQUIRED:
         if field not in columns.values() and not problems:
-            problems.append(Problem(name, 1, f"missing column {field!r}: the first row must name the columns "
-                                             f"({', '.join(COLUMNS)})"))
+            problems.append(Problem(name, 1, _("missing column {column}: the first row must name the columns "
+                                               "({columns})").format(column=repr(field), columns=", ".join(COLUMNS))))
     return columns, problems
 
 
@@ -109,7 +123,7 @@ def _row_node(name: str, row: int, cells: list[Any], columns: dict[int, str],
             continue
         field = columns.get(i)
         if field is None:
-            problems.append(Problem(name, row, "a value in a column with no name in the first row",
+            problems.append(Problem(name, row, _("a value in a column with no name in the first row"),
                                     column_letter(i)))
             continue
         key = yaml.ScalarNode(_STR, field, _mark(name, row, i), _mark(name, row, i))
@@ -150,13 +164,13 @@ def read_table(path: Path, today: date, out: LoadedFiles) -> list[Problem]:
     try:
         size = path.stat().st_size
         if size > MAX_FILE_BYTES:
-            return [Problem(name, 1, f"the file is {size // 2**20} MiB; the limit is {MAX_FILE_BYTES // 2**20} MiB")]
+            return [Problem(name, 1, too_large(size))]
         rows = iter(_csv_rows(name, path.read_bytes()) if path.suffix.lower() == ".csv" else _xlsx_rows(path))
         reader = _TableReader(name, today)
         header_cells = next(rows, None)
         if header_cells is None or all(_blank(c) for c in header_cells):
-            return [Problem(name, 1, "the file is empty: the first row must name the columns "
-                                     f"({', '.join(COLUMNS)})")]
+            return [Problem(name, 1, _("the file is empty: the first row must name the columns ({columns})")
+                            .format(columns=", ".join(COLUMNS)))]
         columns, problems = _header(name, header_cells)
         if problems:
             return problems
@@ -172,12 +186,13 @@ def read_table(path: Path, today: date, out: LoadedFiles) -> list[Problem]:
     except InputError as e:
         return e.problems
     except OSError as e:
-        return [Problem(name, 0, f"cannot read the file: {e.strerror}")]
+        return [Problem(name, 0, _("cannot read the file: {error}").format(error=e.strerror))]
     except csv.Error as e:
-        return [Problem(name, 1, f"not valid CSV: {e}")]
+        return [Problem(name, 1, _("not valid CSV: {problem}").format(problem=e))]
     except Exception as e:  # openpyxl's many ways of saying "not a spreadsheet"
         if path.suffix.lower() == ".xlsx" and type(e).__module__.split(".")[0] in ("openpyxl", "zipfile", "xml"):
-            return [Problem(name, 1, f"not a readable .xlsx spreadsheet ({type(e).__name__}: {e})")]
+            return [Problem(name, 1, _("not a readable .xlsx spreadsheet ({kind}: {problem})")
+                            .format(kind=type(e).__name__, problem=e))]
         raise
 
 
@@ -196,7 +211,7 @@ def write_template(path: Path, fmt: str) -> None:
 
     wb = Workbook()
     ws = wb.active
-    ws.title = "Facilities"
+    ws.title = _("Facilities")
     ws.append(list(COLUMNS))
     for i, c in enumerate(COLUMNS, 1):
         ws.cell(row=1, column=i).font = Font(bold=True)
@@ -207,25 +222,25 @@ def write_template(path: Path, fmt: str) -> None:
         dv = DataValidation(type="list", formula1='"' + ",".join(allowed) + '"', allow_blank=False)
         dv.add(f"{letter}2:{letter}5000")
         ws.add_data_validation(dv)
-    help_ws = wb.create_sheet("Help")
-    help_ws.append(["column", "required", "what to write"])
-    for row in HELP:
-        help_ws.append(list(row))
+    help_ws = wb.create_sheet(_("Help"))
+    help_ws.append([_("column"), _("required"), _("what to write")])
+    for column, required, text in HELP:
+        help_ws.append([column, _(required), _(text)])
     help_ws.column_dimensions["A"].width = 14
     help_ws.column_dimensions["C"].width = 100
     wb.save(path)
 
 
 HELP: tuple[tuple[str, str, str], ...] = (
-    ("id", "yes", "a short stable slug of letters, digits and - . _ / (e.g. do-luong-general); rows are matched by it"),
-    ("name", "yes", "the facility's name as written in official documents, with diacritics"),
-    ("aliases", "no", "other names, separated by ;"),
-    ("ownership", "yes", "public or non-public"),
-    ("kind", "yes", "hospital, medical-centre, specialised-centre, clinic or other"),
-    ("managed_by", "no", "who manages it (e.g. province)"),
-    ("location", "no", "where it is"),
-    ("verified", "no", "the date these facts were last confirmed (a date cell, or text YYYY-MM-DD)"),
-    ("appraised", "no", "the date the EMR was appraised as qualified"),
-    ("deployed", "no", "the date the EMR was deployed"),
-    ("annex-signed", "no", "the date the annex with Social Insurance (BHXH) was signed"),
+    ("id", N_("yes"), N_("a short stable slug of letters, digits and - . _ / (e.g. do-luong-general); rows are matched by it")),
+    ("name", N_("yes"), N_("the facility's name as written in official documents, with diacritics")),
+    ("aliases", N_("no"), N_("other names, separated by ;")),
+    ("ownership", N_("yes"), N_("public or non-public")),
+    ("kind", N_("yes"), N_("hospital, medical-centre, specialised-centre, clinic or other")),
+    ("managed_by", N_("no"), N_("who manages it (e.g. province)")),
+    ("location", N_("no"), N_("where it is")),
+    ("verified", N_("no"), N_("the date these facts were last confirmed (a date cell, or text YYYY-MM-DD)")),
+    ("appraised", N_("no"), N_("the date the EMR was appraised as qualified")),
+    ("deployed", N_("no"), N_("the date the EMR was deployed")),
+    ("annex-signed", N_("no"), N_("the date the annex with Social Insurance (BHXH) was signed")),
 )
