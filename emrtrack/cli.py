@@ -167,11 +167,14 @@ def _main(
     version: Annotated[bool, typer.Option("--version", callback=_version, is_eager=True,
                                           help="Show the version and exit.")] = False,
     lang: LangOption = None,
+    db: DbOption = None,
 ) -> None:
     """Track who has deployed electronic medical records (EMR) against which deadline."""
     from emrtrack import i18n
 
     i18n.set_language(i18n.resolve(lang.value if lang else None))
+    if db is not None:  # `emrtrack --db FILE COMMAND`: the same as the command's own --db
+        os.environ["EMRTRACK_DB"] = str(db)
 
 
 def _console() -> Console:

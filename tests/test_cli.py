@@ -843,3 +843,11 @@ def test_show_as_of_marks_milestones_that_came_later(shipped_db: Path) -> None:
     assert "│ Deployed     │ 2025-09-05 (after 2025-09-01)" in out
     assert "│ 2898/SYT-VP    │ 2025-08-31 │ overdue" in out
     assert "│ Deployed     │ 2025-09-05 " in run("show", "hoan my", "--as-of", "2025-09-05").stdout
+
+
+def test_db_may_be_given_before_the_command(shipped_db: Path, tmp_path: Path, monkeypatch) -> None:
+    monkeypatch.setenv("EMRTRACK_DB", str(tmp_path / "elsewhere.db"))
+    r = run("--db", str(shipped_db), "report", "--overdue", "--as-of", "2025-09-01", "--format", "json")
+    assert r.code == 0 and r.stderr == ""
+    assert '"count": 25' in r.stdout
+    assert not (tmp_path / "elsewhere.db").exists()
