@@ -5,7 +5,6 @@ from __future__ import annotations
 import contextlib
 import enum
 import os
-import sqlite3
 import sys
 from collections.abc import Iterator
 from datetime import date, datetime
@@ -31,24 +30,12 @@ def _fail(message: str, code: int) -> NoReturn:
 
 
 class _Boundary(TyperGroup):
-    """Every command runs inside this: our errors become one stderr line and their exit code."""
+    """Every command runs inside this: an error becomes plain stderr lines and its exit code, never a
+    traceback (unless EMRTRACK_DEBUG=1)."""
 
     def invoke(self, ctx: Any) -> Any:
         try:
             return super().invoke(ctx)
-        except EmrtrackError as e:
-            if os.environ.get("EMRTRACK_DEBUG") == "1":
-                raise
-            lines = str(e).splitlines() or [type(e).__name__]
-            for line in lines[:-1]:
-                typer.echo(f"emrtrack: {line}", err=True)
-            _fail(lines[-1], e.exit_code)
-        except sqlite3.Error as e:
-            if os.environ.get("EMRTRACK_DEBUG") == "1":
-                raise
-            from emrtrack.i18n import _
-
-            _fail(_("the register could not be used: {error}").format(error=e), 1)
         except BrokenPipeError:
             # The reader went away (e.g. `| head`): stop quietly, as other command-line tools do.
             os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
@@ -58,10 +45,24 @@ class _Boundary(TyperGroup):
         except Exception as e:
             if os.environ.get("EMRTRACK_DEBUG") == "1" or type(e).__module__.startswith(("click", "typer")):
                 raise
-            from emrtrack.i18n import _
+            lines, code = _explain(e)
+            for line in lines[:-1]:
+                typer.echo(f"emrtrack: {line}", err=True)
+            _fail(lines[-1], code)
 
-            _fail(_("unexpected error: {kind}: {error} (run with EMRTRACK_DEBUG=1 to see where)")
-                  .format(kind=type(e).__name__, error=e), 1)
+
+def _explain(e: Exception) -> tuple[list[str], int]:
+    """The lines a user sees for an error, and the exit code."""
+    import sqlite3
+
+    from emrtrack.i18n import _
+
+    if isinstance(e, EmrtrackError):
+        return str(e).splitlines() or [type(e).__name__], e.exit_code
+    if isinstance(e, sqlite3.Error):
+        return [_("the register could not be used: {error}").format(error=e)], 1
+    return [_("unexpected error: {kind}: {error} (run with EMRTRACK_DEBUG=1 to see where)")
+            .format(kind=type(e).__name__, error=e)], 1
 
 
 app = typer.Typer(
