@@ -4,8 +4,10 @@ Where the register lives, creating it from the shipped data, and loading files i
 
 from __future__ import annotations
 
+import contextlib
 import os
-from collections.abc import Callable
+import tempfile
+from collections.abc import Callable, Iterator
 from importlib import resources
 from pathlib import Path
 
@@ -32,25 +34,87 @@ def shipped_data_path() -> Path:
         return Path(__file__).resolve().parent.parent / "data" / SHIPPED_DATA
 
 
+def _is_new(path: Path) -> bool:
+    return not path.exists() or path.stat().st_size == 0
+
+
+def _created_message(path: Path, count: int) -> str:
+    from emrtrack.i18n import ngettext
+
+    return ngettext("Created a new register at {path} with the shipped data ({file}: {n} facility).",
+                    "Created a new register at {path} with the shipped data ({file}: {n} facilities).", count
+                    ).format(path=path, file=SHIPPED_DATA, n=count)
+
+
+@contextlib.contextmanager
+def _built_aside(path: Path) -> Iterator[tuple[Register, Callable[[], bool]]]:
+    """A new register built in a temporary file beside `path`, holding the shipped data.
+
+    It takes the place of `path` only when `publish()` is called, and only if no register appeared there
+    meanwhile (publish() then says False): a register never exists half made, and a failed or dry-run load
+    into a new path leaves nothing behind."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, name = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".new")
+    os.close(fd)
+    aside = Path(name)
+    register = Register.open(aside)
+    closed = False
+
+    def publish() -> bool:
+        nonlocal closed
+        register.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        register.close()
+        closed = True
+        try:
+            os.link(aside, path)  # fails if a register appeared at `path` meanwhile: that one wins
+        except FileExistsError:
+            return False
+        except OSError:  # a file system without hard links
+            if not _is_new(path):
+                return False
+            os.replace(aside, path)
+        return True
+
+    try:
+        load_files(register, [shipped_data_path()], actor="emrtrack", source=f"{SHIPPED_DATA} (shipped)")
+        yield register, publish
+    finally:
+        if not closed:
+            register.close()
+        for suffix in ("", "-wal", "-shm", "-journal"):
+            Path(f"{aside}{suffix}").unlink(missing_ok=True)
+
+
 def open_register(path: Path | None, *, notify: Callable[[str], None]) -> Register:
     """Open the register; a new one is first filled with the shipped data (said through `notify`)."""
     path = path or default_register_path()
-    is_new = not path.exists() or path.stat().st_size == 0
-    register = Register.open(path)
-    if is_new and register.is_empty():
-        shipped = shipped_data_path()
-        load_files(register, [shipped], actor="emrtrack", source=f"{SHIPPED_DATA} (shipped)")
-        from emrtrack.i18n import ngettext
+    if _is_new(path):
+        with _built_aside(path) as (register, publish):
+            count = register.facility_count()
+            if publish():
+                notify(_created_message(path, count))
+    return Register.open(path)
 
-        count = register.facility_count()
-        notify(ngettext("Created a new register at {path} with the shipped data ({file}: {n} facility).",
-                        "Created a new register at {path} with the shipped data ({file}: {n} facilities).", count)
-               .format(path=path, file=SHIPPED_DATA, n=count))
-    return register
+
+def load_into(path: Path | None, paths: list[Path], *, actor: str, dry_run: bool, correct: bool,
+              notify: Callable[[str], None]) -> LoadSummary:
+    """`load`: files into the register at `path`. A new register is made with the shipped data and these
+    files together, only once they are valid, and not at all for a dry run."""
+    path = path or default_register_path()
+    if _is_new(path):
+        with _built_aside(path) as (register, publish):
+            summary = load_files(register, paths, actor=actor, dry_run=dry_run, correct=correct)
+            count = register.facility_count()
+            if dry_run:
+                return summary
+            if publish():
+                notify(_created_message(path, count))
+                return summary
+    return load_files(Register.open(path), paths, actor=actor, dry_run=dry_run, correct=correct)
 
 
 def load_files(register: Register, paths: list[Path], *, actor: str, dry_run: bool = False,
-               source: str | None = None) -> LoadSummary:
+               correct: bool = False, source: str | None = None) -> LoadSummary:
     """Validate every file, then load them together in one transaction."""
     import gc
 
@@ -65,7 +129,7 @@ def load_files(register: Register, paths: list[Path], *, actor: str, dry_run: bo
     try:
         loaded = read_files(paths, today(info.timezone))
         return register.load(loaded, source=source or ", ".join(str(p) for p in paths), actor=actor,
-                             dry_run=dry_run)
+                             dry_run=dry_run, correct=correct)
     finally:
         if gc_was_enabled:
             gc.enable()

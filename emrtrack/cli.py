@@ -213,6 +213,8 @@ def load(
         help="Files to load together: YAML, or facility lists as .xlsx or .csv (see: emrtrack template).",
         exists=True, dir_okay=False, show_default=False, metavar="FILE...")],
     dry_run: Annotated[bool, typer.Option("--dry-run", help="Validate and count; write nothing.")] = False,
+    correct: Annotated[bool, typer.Option(
+        "--correct", help="Let the files replace milestone dates already recorded (kept in history as corrections).")] = False,
     by: ByOption = None,
     lang: LangOption = None,
     db: DbOption = None,
@@ -221,20 +223,19 @@ def load(
 
     Every file is validated first; then facilities and requirements are added or updated in one transaction.
 
-    Facilities are matched by id; none is ever deleted. Loading the same file twice changes nothing.
+    Facilities are matched by id; none is ever deleted. Loading the same file twice changes nothing. A
+    milestone date already recorded is replaced only with --correct.
 
     Example: emrtrack load data/nghe-an-2898.yaml --dry-run
     """
-    from emrtrack.app import load_files
+    from emrtrack.app import load_into
+    from emrtrack.i18n import _
+    from emrtrack.progress import when_slow
     from emrtrack.render import load_summary
 
-    from emrtrack.progress import when_slow
-
-    register = _open(db)
-    from emrtrack.i18n import _
-
     with when_slow(_("Loading {n} file(s)…").format(n=len(files))):
-        summary = load_files(register, files, actor=_actor(by), dry_run=dry_run)
+        summary = load_into(db, files, actor=_actor(by), dry_run=dry_run, correct=correct,
+                            notify=lambda line: typer.echo(line, err=True))
     typer.echo(load_summary(summary))
 
 

@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any
 
 from emrtrack import migrations
 from emrtrack.errors import AmbiguousFacility, FacilityNotFound, Refused, RegisterError
-from emrtrack.i18n import N_, _, fmt_date
+from emrtrack.i18n import N_, _, fmt_date, ngettext
 
 from emrtrack.model import (
     KINDS,
@@ -136,7 +136,8 @@ class LoadSummary:
     not_in_files: int = 0
     requirements_added: int = 0
     requirements_updated: int = 0
-    milestones_recorded: int = 0
+    milestones_recorded: int = 0  # new dates, corrections included
+    milestones_corrected: int = 0  # of which dates that replaced another (needs `correct`)
     register_updated: bool = False
     change_id: int | None = None
     dry_run: bool = False
@@ -539,20 +540,24 @@ class Register:
         if del_facilities:
             self.conn.executemany("DELETE FROM facilities WHERE id = ?", del_facilities)
 
-    def load(self, loaded: LoadedFiles, *, source: str, actor: str, dry_run: bool = False) -> LoadSummary:
-        """Upsert what the files hold, in one transaction. Nothing is ever deleted by a load."""
+    def load(self, loaded: LoadedFiles, *, source: str, actor: str, dry_run: bool = False,
+             correct: bool = False) -> LoadSummary:
+        """Upsert what the files hold, in one transaction. Nothing is ever deleted by a load, and a
+        milestone date already recorded is replaced only with `correct` (as `mark` asks)."""
         summary = LoadSummary(dry_run=dry_run)
         try:
             with self.transaction():
-                self._load(loaded, summary, source=source, actor=actor)
+                self._load(loaded, summary, source=source, actor=actor, correct=correct)
                 if dry_run:
                     raise _Rollback()
         except _Rollback:
             pass
         return summary
 
-    def _load(self, loaded: LoadedFiles, summary: LoadSummary, *, source: str, actor: str) -> None:
+    def _load(self, loaded: LoadedFiles, summary: LoadSummary, *, source: str, actor: str,
+              correct: bool) -> None:
         events: list[tuple[str, str, str | None, str, str | None, str | None]] = []
+        conflicts: list[str] = []  # recorded dates a file would replace without `correct`
         # register facts
         if loaded.register is not None:
             meta = dict(self.conn.execute("SELECT key, value FROM meta"))
@@ -609,8 +614,19 @@ class Register:
                 iso = d.isoformat()
                 old_date = recorded.get((f.id, m))
                 if old_date != iso:
+                    if old_date and not correct:
+                        conflicts.append(_("{file}:{line}: facility {id!r}: {milestone} is recorded as {old}; "
+                                           "the file says {new}").format(
+                            file=entry.file, line=entry.line, id=f.id, milestone=m, old=old_date, new=iso))
+                        continue
                     summary.milestones_recorded += 1
+                    summary.milestones_corrected += bool(old_date)
                     events.append(("milestone", f.id, m, "corrected" if old_date else "recorded", old_date, iso))
+        if conflicts:
+            raise Refused("\n".join([*conflicts, ngettext(
+                "Nothing was loaded: to replace the recorded date with the file's, load again with --correct.",
+                "Nothing was loaded: to replace the recorded dates with the file's, load again with --correct.",
+                len(conflicts))]))
         summary.not_in_files = sum(1 for fid in existing if fid not in mentioned)
         if events and not summary.dry_run:
             parts = [f"{summary.added} facilities added", f"{summary.updated} updated"]

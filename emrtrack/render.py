@@ -67,7 +67,9 @@ def load_summary(s: LoadSummary) -> str:
             added=s.added, updated=s.updated, unchanged=s.unchanged, kept=s.not_in_files),
         _("Requirements: {added} added, {updated} updated.").format(
             added=s.requirements_added, updated=s.requirements_updated),
-        _("Milestones: {milestones} recorded.").format(milestones=s.milestones_recorded),
+        (_("Milestones: {milestones} recorded, {corrected} of them corrected.").format(
+            milestones=s.milestones_recorded, corrected=s.milestones_corrected) if s.milestones_corrected
+         else _("Milestones: {milestones} recorded.").format(milestones=s.milestones_recorded)),
     ]
     if not s.changed and not s.dry_run:
         lines.append(_("Nothing changed; no history recorded."))

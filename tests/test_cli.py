@@ -851,3 +851,47 @@ def test_db_may_be_given_before_the_command(shipped_db: Path, tmp_path: Path, mo
     assert r.code == 0 and r.stderr == ""
     assert '"count": 25' in r.stdout
     assert not (tmp_path / "elsewhere.db").exists()
+
+
+def test_a_failed_or_dry_run_load_into_a_new_register_leaves_nothing_behind(tmp_path: Path) -> None:
+    new = tmp_path / "office" / "new.db"
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("facilities:\n  - id: x\n    name: X\n    ownership: public\n    kind: hospitl\n", encoding="utf-8")
+    good = tmp_path / "good.yaml"
+    good.write_text("facilities:\n  - id: x\n    name: Phòng khám X\n    ownership: public\n    kind: clinic\n",
+                    encoding="utf-8")
+    r = run("load", str(bad), "--db", str(new))
+    assert r.code == 1 and "hospitl" in r.stderr
+    dry = run("load", str(good), "--dry-run", "--db", str(new))
+    assert dry.code == 0 and dry.stdout.startswith("Dry run: nothing was written.")
+    assert "Facilities: 1 added, 0 updated, 0 unchanged; 25 in the register" in dry.stdout
+    assert list(new.parent.iterdir()) == []  # no register, no temporary file
+    real = run("load", str(good), "--db", str(new))
+    assert real.code == 0
+    assert real.stderr == (f"Created a new register at {new} with the shipped data "
+                           "(nghe-an-2898.yaml: 26 facilities).\n")
+    assert sorted(p.name for p in new.parent.iterdir() if not p.name.endswith(("-wal", "-shm"))) == ["new.db"]
+    assert rows(new, "SELECT COUNT(*) FROM facilities") == [(26,)]
+    assert rows(new, "SELECT COUNT(*) FROM changes") == [(2,)]  # the shipped data, then the file
+
+
+def test_load_replaces_a_recorded_date_only_with_correct(shipped_db: Path, tmp_path: Path) -> None:
+    assert run("mark-deployed", "do luong", "--on", "2025-08-20").code == 0
+    path = tmp_path / "old.yaml"
+    path.write_text("facilities:\n  - id: do-luong-general\n    name: Bệnh viện Đa khoa Đô Lương\n"
+                    "    aliases: [Do Luong General Hospital]\n    ownership: public\n    kind: hospital\n"
+                    "    managed_by: province\n    location: Đô Lương (former district)\n    verified: 2025-07-09\n"
+                    "    milestones: {deployed: 2025-08-25}\n", encoding="utf-8")
+    before = table_hash(shipped_db)
+    for extra in ((), ("--dry-run",)):
+        r = run("load", str(path), *extra)
+        assert r.code == 1 and r.stdout == ""
+        assert r.stderr == (
+            f"emrtrack: {path}:2: facility 'do-luong-general': deployed is recorded as 2025-08-20; "
+            "the file says 2025-08-25\n"
+            "emrtrack: Nothing was loaded: to replace the recorded date with the file's, load again with --correct.\n")
+    assert table_hash(shipped_db) == before
+    r = run("load", str(path), "--correct")
+    assert r.code == 0
+    assert "Milestones: 1 recorded, 1 of them corrected." in r.stdout
+    assert rows(shipped_db, "SELECT date FROM milestones WHERE facility_id = 'do-luong-general'") == [("2025-08-25",)]

@@ -92,9 +92,17 @@ def test_load_keeps_facilities_not_mentioned_and_records_milestones(
     again = load_files(register, [write(tmp_path, EXTRA)], actor="tester")
     assert again.milestones_recorded == 0 and not again.changed
     assert counts(shipped_db) == before
-    # a different date: one correction event
-    changed = load_files(register, [write(tmp_path, EXTRA.replace("2025-08-20", "2025-08-22"))], actor="tester")
-    assert changed.milestones_recorded == 1
+    # a different date: refused without --correct, with nothing written ...
+    other = write(tmp_path, EXTRA.replace("2025-08-20", "2025-08-22"))
+    with pytest.raises(Refused) as refused:
+        load_files(register, [other], actor="tester")
+    assert str(refused.value).splitlines() == [
+        f"{other}:2: facility 'do-luong-general': deployed is recorded as 2025-08-20; the file says 2025-08-22",
+        "Nothing was loaded: to replace the recorded date with the file's, load again with --correct."]
+    assert counts(shipped_db) == before
+    # ... and one correction event with it
+    changed = load_files(register, [other], actor="tester", correct=True)
+    assert (changed.milestones_recorded, changed.milestones_corrected) == (1, 1)
     assert rows(shipped_db, "SELECT milestone, action, old, new FROM events WHERE change_id = ?",
                 (changed.change_id,)) == [("deployed", "corrected", "2025-08-20", "2025-08-22")]
     # a milestone left out of the file is kept
