@@ -11,6 +11,7 @@ from collections.abc import Callable, Iterator
 from importlib import resources
 from pathlib import Path
 
+from emrtrack.errors import RegisterError
 from emrtrack.register import LoadSummary, Register
 
 SHIPPED_DATA = "nghe-an-2898.yaml"
@@ -53,8 +54,14 @@ def _built_aside(path: Path) -> Iterator[tuple[Register, Callable[[], bool]]]:
     It takes the place of `path` only when `publish()` is called, and only if no register appeared there
     meanwhile (publish() then says False): a register never exists half made, and a failed or dry-run load
     into a new path leaves nothing behind."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, name = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".new")
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, name = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".new")
+    except OSError as e:
+        from emrtrack.i18n import _
+
+        raise RegisterError(_("{path}: cannot create the register: {error}").format(
+            path=path, error=e.strerror or e)) from None
     os.close(fd)
     aside = Path(name)
     register = Register.open(aside)

@@ -61,6 +61,8 @@ def _explain(e: Exception) -> tuple[list[str], int]:
         return str(e).splitlines() or [type(e).__name__], e.exit_code
     if isinstance(e, sqlite3.Error):
         return [_("the register could not be used: {error}").format(error=e)], 1
+    if isinstance(e, OSError) and e.strerror:  # a file or folder that cannot be read or written
+        return [f"{e.filename}: {e.strerror}" if e.filename else e.strerror], 1
     return [_("unexpected error: {kind}: {error} (run with EMRTRACK_DEBUG=1 to see where)")
             .format(kind=type(e).__name__, error=e)], 1
 

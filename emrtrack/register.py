@@ -275,8 +275,9 @@ class Register:
             conn.execute("PRAGMA synchronous = NORMAL")
             conn.execute("PRAGMA foreign_keys = ON")
             register._migrate()
-        except sqlite3.DatabaseError as e:
-            raise RegisterError(_("{path}: cannot open the register: {error}").format(path=path, error=e)) from None
+        except (sqlite3.DatabaseError, OSError) as e:
+            reason = e.strerror if isinstance(e, OSError) and e.strerror else e
+            raise RegisterError(_("{path}: cannot open the register: {error}").format(path=path, error=reason)) from None
         return register
 
     def close(self) -> None:

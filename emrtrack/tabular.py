@@ -189,8 +189,8 @@ def read_table(path: Path, today: date, out: LoadedFiles) -> list[Problem]:
         return [Problem(name, 0, _("cannot read the file: {error}").format(error=e.strerror))]
     except csv.Error as e:
         return [Problem(name, 1, _("not valid CSV: {problem}").format(problem=e))]
-    except Exception as e:  # openpyxl's many ways of saying "not a spreadsheet"
-        if path.suffix.lower() == ".xlsx" and type(e).__module__.split(".")[0] in ("openpyxl", "zipfile", "xml"):
+    except Exception as e:  # openpyxl's many ways of saying "not a spreadsheet" (KeyError, zipfile, XML errors...)
+        if path.suffix.lower() == ".xlsx":
             return [Problem(name, 1, _("not a readable .xlsx spreadsheet ({kind}: {problem})")
                             .format(kind=type(e).__name__, problem=e))]
         raise

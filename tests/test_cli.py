@@ -895,3 +895,19 @@ def test_load_replaces_a_recorded_date_only_with_correct(shipped_db: Path, tmp_p
     assert r.code == 0
     assert "Milestones: 1 recorded, 1 of them corrected." in r.stdout
     assert rows(shipped_db, "SELECT date FROM milestones WHERE facility_id = 'do-luong-general'") == [("2025-08-25",)]
+
+
+def test_files_and_folders_that_cannot_be_used_get_one_plain_line(shipped_db: Path, tmp_path: Path) -> None:
+    r = run("report", "--overdue", "--output", str(tmp_path / "no-such-folder" / "o.csv"))
+    assert (r.code, r.stderr) == (1, f"emrtrack: {tmp_path / 'no-such-folder' / 'o.csv'}: No such file or directory\n")
+    blocker = tmp_path / "a-file"
+    blocker.write_text("")
+    r = run("status", "--db", str(blocker / "r.db"))
+    assert (r.code, r.stderr) == (1, f"emrtrack: {blocker / 'r.db'}: cannot create the register: File exists\n")
+    import zipfile
+    fake = tmp_path / "fake.xlsx"
+    with zipfile.ZipFile(fake, "w") as z:
+        z.writestr("hello.txt", "not a spreadsheet")
+    r = run("load", str(fake))
+    assert r.code == 1 and r.stderr.startswith(f"emrtrack: {fake}:1: not a readable .xlsx spreadsheet (")
+    assert "unexpected" not in r.stderr
