@@ -57,14 +57,19 @@ class FacilityNotFound(EmrtrackError):
 class AmbiguousFacility(EmrtrackError):
     """Several facilities match the name given; nothing is done."""
 
-    def __init__(self, query: str, candidates: list[tuple[str, str]]):
+    SHOWN = 10
+
+    def __init__(self, query: str, candidates: list[tuple[str, str]], total: int | None = None):
         self.query = query
         self.candidates = candidates
+        self.total = total if total is not None else len(candidates)
         from emrtrack.i18n import _
 
-        names = "; ".join(f"{name} ({fid})" for fid, name in candidates)
-        super().__init__(_("{query} matches {n} facilities: {names}. Nothing was changed; name one by its id.")
-                         .format(query=repr(query), n=len(candidates), names=names))
+        names = "; ".join(f"{name} ({fid})" for fid, name in candidates[:self.SHOWN])
+        if self.total > self.SHOWN:
+            names += "; " + _("and {n} more").format(n=self.total - self.SHOWN)
+        super().__init__(_("{query} matches {n} facilities: {names}. Nothing was done; name one by its id.")
+                         .format(query=repr(query), n=self.total, names=names))
 
 
 class Refused(EmrtrackError):

@@ -397,16 +397,16 @@ class Register:
         folded = fold(query)
         expanded = expand_abbreviations(folded)
         for wanted in dict.fromkeys(w for w in (folded, expanded) if w):  # as typed, then abbreviations written out
-            found = self._match(wanted)
-            if len(found) == 1:
+            total, found = self._match(wanted)
+            if total == 1:
                 return _facility_from_row(found[0][1:])
-            if found:
-                raise AmbiguousFacility(query, [(r[1], r[2]) for r in found])
+            if total:
+                raise AmbiguousFacility(query, [(r[1], r[2]) for r in found], total)
         raise FacilityNotFound(query, self.suggest(expanded))
 
-    def _match(self, folded: str) -> list[tuple[Any, ...]]:
-        """The facilities the first matching rule finds (at most 51, by folded name): a whole name or
-        alias, then part of one, then every word anywhere."""
+    def _match(self, folded: str) -> tuple[int, list[tuple[Any, ...]]]:
+        """How many facilities the first matching rule finds (a whole name or alias, then part of one,
+        then every word anywhere), and the first 51 of them by folded name."""
         names = self._folded_names()
         everything = "\n" + "\n".join(f for _, f in names) + "\n"  # to rule out a rule at once
         words = [f" {w} " for w in folded.split()]
@@ -418,10 +418,11 @@ class Register:
              lambda f: all(w in f" {f.replace(chr(10), ' ')} " for w in words)),
         )
         for possible, rule in rules:
-            matched = [rowid for rowid, f in names if rule(f)] if possible else []
+            matched = sorted((f.split("\n", 1)[0], rowid) for rowid, f in names if rule(f)) if possible else []
             if matched:
-                return sorted(self._rows_by_rowid(matched), key=lambda r: (fold(r[2]), r[1]))[:51]
-        return []
+                first = self._rows_by_rowid([rowid for _, rowid in matched[:51]])
+                return len(matched), sorted(first, key=lambda r: (fold(r[2]), r[1]))
+        return 0, []
 
     def _folded_names(self) -> list[tuple[int, str]]:
         """(rowid, folded names and aliases) of every facility, read once per command."""

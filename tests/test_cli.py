@@ -404,7 +404,7 @@ def test_ambiguous_name_is_refused_and_nothing_written(shipped_db: Path) -> None
     assert r.code == 1 and r.stdout == ""
     assert r.stderr == (
         "emrtrack: '115' matches 2 facilities: Bệnh viện Đa khoa 115 Nghệ An (general-115); "
-        "Bệnh viện Ngoại khoa 115 Nghệ An (surgical-115). Nothing was changed; name one by its id.\n")
+        "Bệnh viện Ngoại khoa 115 Nghệ An (surgical-115). Nothing was done; name one by its id.\n")
     assert table_hash(shipped_db) == before
 
 

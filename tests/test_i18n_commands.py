@@ -79,7 +79,7 @@ def test_mark_show_undo_and_errors_in_both_languages(small, runner):
     assert ambiguous.exit_code == 1
     assert ambiguous.stderr == (
         "emrtrack: 'da khoa' khớp với 3 cơ sở: Bệnh viện Đa khoa Đô Lương (do-luong-general); Bệnh viện Đa khoa "
-        "Hoàn Mỹ Vinh (hoan-my-vinh); Bệnh viện Đa khoa Thái An (thai-an). Không có gì thay đổi; hãy chỉ rõ một "
+        "Hoàn Mỹ Vinh (hoan-my-vinh); Bệnh viện Đa khoa Thái An (thai-an). Không làm gì cả; hãy chỉ rõ một "
         "cơ sở bằng mã của nó.\n")
 
 

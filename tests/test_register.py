@@ -303,3 +303,18 @@ def test_ambiguous_candidates_are_listed_in_alphabetical_order_of_their_folded_n
     with pytest.raises(AmbiguousFacility) as e:
         register.resolve("115")
     assert [fid for fid, _ in e.value.candidates] == ["general-115", "surgical-115"]  # Đa khoa before Ngoại khoa
+
+
+def test_an_ambiguous_name_counts_every_match_and_lists_the_first_ten(register: Register, tmp_path: Path) -> None:
+    many = tmp_path / "many.yaml"
+    many.write_text("facilities:\n" + "".join(
+        f"  - {{id: pk-{i:02d}, name: Phòng khám số {i:02d}, ownership: non-public, kind: clinic}}\n"
+        for i in range(60)), encoding="utf-8")
+    load_files(register, [many], actor="tester")
+    with pytest.raises(AmbiguousFacility) as e:
+        register.resolve("phong kham so")
+    assert e.value.total == 60 and len(e.value.candidates) == 51
+    assert str(e.value) == (
+        "'phong kham so' matches 60 facilities: "
+        + "; ".join(f"Phòng khám số {i:02d} (pk-{i:02d})" for i in range(10))
+        + "; and 50 more. Nothing was done; name one by its id.")
