@@ -306,13 +306,15 @@ def status(
     _language(lang)
     format = StatusFormat(_output_format(format.value, output, ("json", "xlsx")))
     register = _open(db)
-    day = _as_of(register, as_of)
-    info = register.info()
-    statuses = [register.status(r, day) for r in _requirements(register, requirement, every_by_default=True)]
+    with register.snapshot():
+        day = _as_of(register, as_of)
+        info = register.info()
+        statuses = [register.status(r, day) for r in _requirements(register, requirement, every_by_default=True)]
+        provenance = _provenance(register, day) if format is StatusFormat.xlsx else None
     if format is StatusFormat.xlsx and output is not None:
         from emrtrack import xlsx
 
-        xlsx.write_status(output, _provenance(register, day), statuses)
+        xlsx.write_status(output, provenance, statuses)
         _wrote(output)
     elif format is StatusFormat.json:
         _emit(render.status_json(statuses, day, info.name, info.notes) + "\n", output)
@@ -475,33 +477,34 @@ def report(
         raise UsageError(_("--overdue and --due-within select different facilities: give one of them"))
     format = ReportFormat(_output_format(format.value, output, ("csv", "json", "markdown", "xlsx")))
     register = _open(db)
-    day = _as_of(register, as_of)
-    wanted = _requirements(register, requirement, every_by_default=False)
-    table_limit = None if (all_rows or format is not ReportFormat.table) else limit
-    parts = [(req, *register.standings(req, day, overdue_only=overdue, group_by=group_by.value, limit=table_limit,
-                                       due_within=due_within))
-             for req in wanted]
-    if format is ReportFormat.xlsx and output is not None:
-        from emrtrack import xlsx
+    with register.snapshot():
+        day = _as_of(register, as_of)
+        wanted = _requirements(register, requirement, every_by_default=False)
+        table_limit = None if (all_rows or format is not ReportFormat.table) else limit
+        parts = [(req, *register.standings(req, day, overdue_only=overdue, group_by=group_by.value, limit=table_limit,
+                                           due_within=due_within))
+                 for req in wanted]
+        if format is ReportFormat.xlsx and output is not None:
+            from emrtrack import xlsx
 
-        xlsx.write_report(output, _provenance(register, day), parts, group_by.value,
-                          render.selection_label(overdue, due_within))
-        _wrote(output)
-    elif format is not ReportFormat.table:
-        with _output(output, format.value) as out:
-            if format is ReportFormat.json:
-                render.write_report_json(out, day, parts, several=requirement == "all")
-            elif format is ReportFormat.csv:
-                render.write_report_csv(out, parts)
-            else:
-                render.write_report_markdown(out, day, parts, group_by.value, overdue, due_within)
-    else:
-        render.print_report_table(_console(), day, parts, group_by.value, overdue, table_limit, due_within)
-    if fail_on_overdue:
-        late = sum(register.standings(req, day, overdue_only=True, limit=0)[0] for req in wanted)
-        if late:
-            typer.echo("emrtrack: " + ngettext("{n} overdue", "{n} overdue", late).format(n=late), err=True)
-            raise typer.Exit(3)
+            xlsx.write_report(output, _provenance(register, day), parts, group_by.value,
+                              render.selection_label(overdue, due_within))
+            _wrote(output)
+        elif format is not ReportFormat.table:
+            with _output(output, format.value) as out:
+                if format is ReportFormat.json:
+                    render.write_report_json(out, day, parts, several=requirement == "all")
+                elif format is ReportFormat.csv:
+                    render.write_report_csv(out, parts)
+                else:
+                    render.write_report_markdown(out, day, parts, group_by.value, overdue, due_within)
+        else:
+            render.print_report_table(_console(), day, parts, group_by.value, overdue, table_limit, due_within)
+        late = sum(register.standings(req, day, overdue_only=True, limit=0)[0] for req in wanted) \
+            if fail_on_overdue else 0
+    if late:
+        typer.echo("emrtrack: " + ngettext("{n} overdue", "{n} overdue", late).format(n=late), err=True)
+        raise typer.Exit(3)
 
 
 @app.command()

@@ -318,6 +318,16 @@ class Register:
         else:
             self.conn.execute("COMMIT")
 
+    @contextmanager
+    def snapshot(self) -> Iterator[None]:
+        """Reads that all see one state of the register, whatever other officers write meanwhile
+        (a report's count, its rows and its exit code agree)."""
+        self.conn.execute("BEGIN")
+        try:
+            yield
+        finally:
+            self.conn.execute("COMMIT")  # nothing was written: this only ends the read
+
     # -- reading the register ------------------------------------------------------------------
     def is_empty(self) -> bool:
         return self.conn.execute("SELECT 1 FROM changes LIMIT 1").fetchone() is None

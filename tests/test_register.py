@@ -318,3 +318,14 @@ def test_an_ambiguous_name_counts_every_match_and_lists_the_first_ten(register: 
         "'phong kham so' matches 60 facilities: "
         + "; ".join(f"Phòng khám số {i:02d} (pk-{i:02d})" for i in range(10))
         + "; and 50 more. Nothing was done; name one by its id.")
+
+
+def test_reads_in_a_snapshot_do_not_see_a_write_made_meanwhile(register: Register, shipped_db: Path) -> None:
+    other = Register.open(shipped_db)
+    with register.snapshot():
+        count, _ = register.standings(register.requirement(None), D("2025-09-01"), overdue_only=True)
+        other.mark(other.facility("do-luong-general"), "deployed", D("2025-08-20"), actor="officer-b")
+        again, rows_ = register.standings(register.requirement(None), D("2025-09-01"), overdue_only=True)
+        assert count == again == 25 and len(list(rows_)) == 25
+    assert register.standings(register.requirement(None), D("2025-09-01"), overdue_only=True)[0] == 24
+    other.close()
