@@ -7,6 +7,7 @@ the current tables in the same transaction.
 
 from __future__ import annotations
 
+import dataclasses
 import getpass
 import json
 import sqlite3
@@ -33,7 +34,7 @@ from emrtrack.model import (
     Standing,
     State,
 )
-from emrtrack.rules import expand_abbreviations, fold, latest_milestone, state_of, today
+from emrtrack.rules import days_overdue, expand_abbreviations, fold, latest_milestone, state_of, today
 
 if TYPE_CHECKING:
     from emrtrack.loader import LoadedFiles
@@ -950,6 +951,8 @@ class Register:
             deadlines = [c.deadline for c in requirement.cohorts]
             for r in self.conn.execute(sql, qparams):
                 facility = _facility_from_row(r)
+                if facility.verified is not None and facility.verified > as_of:  # not yet verified that day
+                    facility = dataclasses.replace(facility, verified=None)
                 reached = {m: date.fromisoformat(d) for m, d in
                            (pair.split("=") for pair in r[10].split(","))} if r[10] else {}
                 deadline = deadlines[r[8]]
@@ -958,7 +961,7 @@ class Register:
                 latest = latest_milestone(reached, as_of)
                 yield Standing(
                     facility=facility, requirement_id=requirement.id, deadline=deadline, state=state,
-                    days_overdue=(as_of - deadline).days if state is State.OVERDUE else 0,
+                    days_overdue=days_overdue(deadline, deployed, as_of),
                     deployed=deployed, latest_milestone=latest[0] if latest else None,
                     latest_milestone_date=latest[1] if latest else None, milestones=reached)
 

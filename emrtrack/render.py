@@ -187,14 +187,14 @@ def print_status(console: Console, statuses: list[RequirementStatus], as_of: dat
 
 # -- report ----------------------------------------------------------------------------------------
 REPORT_FIELDS = ("id", "name", "ownership", "kind", "deadline", "state", "days_overdue", "latest_milestone",
-                 "verified")
+                 "verified", "deployed")
 
 
 def standing_json(s: Standing) -> dict[str, Any]:
     return {"id": s.facility.id, "name": s.facility.name, "ownership": s.facility.ownership,
             "kind": s.facility.kind, "deadline": _iso(s.deadline), "state": s.state.value,
             "days_overdue": s.days_overdue, "latest_milestone": s.latest_milestone,
-            "verified": _iso(s.facility.verified)}
+            "verified": _iso(s.facility.verified), "deployed": _iso(s.deployed)}
 
 
 def write_report_json(out: IO[str], as_of: date, parts: list[tuple[Requirement, int, Iterator[Standing]]],

@@ -111,7 +111,8 @@ def test_reproduction_json(shipped_db: Path) -> None:
     assert doc["count"] == 25
     assert list(doc) == ["as_of", "requirement", "count", "facilities"]
     assert list(doc["facilities"][0]) == ["id", "name", "ownership", "kind", "deadline", "state", "days_overdue",
-                                          "latest_milestone", "verified"]
+                                          "latest_milestone", "verified", "deployed"]
+    assert {f["deployed"] for f in doc["facilities"]} == {None}
     _check_reproduction(doc["facilities"])
 
 
@@ -120,7 +121,7 @@ def test_reproduction_csv(shipped_db: Path) -> None:
     assert r.code == 0 and r.stderr == ""
     table = list(csv.DictReader(io.StringIO(r.stdout)))
     assert r.stdout.splitlines()[0] == \
-        "requirement,id,name,ownership,kind,deadline,state,days_overdue,latest_milestone,verified"
+        "requirement,id,name,ownership,kind,deadline,state,days_overdue,latest_milestone,verified,deployed"
     assert {row["requirement"] for row in table} == {"2898/SYT-VP"}
     _check_reproduction(table)
 
@@ -196,10 +197,10 @@ def test_exact_json_report(small_db: Path) -> None:
         '"deadline": "2025-08-31"}], "applies_to": {}, "source": null, "refs": []}, "count": 2, "facilities": [\n'
         '  {"id": "do-luong-general", "name": "Bệnh viện Đa khoa Đô Lương", "ownership": "public", '
         '"kind": "hospital", "deadline": "2025-08-31", "state": "overdue", "days_overdue": 3, '
-        '"latest_milestone": "appraised", "verified": "2025-07-09"},\n'
+        '"latest_milestone": "appraised", "verified": "2025-07-09", "deployed": null},\n'
         '  {"id": "hoan-my-clinic", "name": "Phòng khám Hoàn Mỹ", "ownership": "non-public", "kind": "clinic", '
         '"deadline": "2025-08-31", "state": "overdue", "days_overdue": 3, "latest_milestone": null, '
-        '"verified": null}\n'
+        '"verified": null, "deployed": null}\n'
         ']}\n')
 
 
@@ -911,3 +912,15 @@ def test_files_and_folders_that_cannot_be_used_get_one_plain_line(shipped_db: Pa
     r = run("load", str(fake))
     assert r.code == 1 and r.stderr.startswith(f"emrtrack: {fake}:1: not a readable .xlsx spreadsheet (")
     assert "unexpected" not in r.stderr
+
+
+def test_machine_formats_carry_the_deployment_date_and_verified_as_of_the_day(shipped_db: Path) -> None:
+    assert run("mark-deployed", "quan y 4", "--on", "2025-09-28").code == 0
+    doc = json.loads(run("report", "--as-of", "2025-10-01", "--format", "json").stdout)
+    row = next(f for f in doc["facilities"] if f["id"] == "military-hospital-4")
+    assert (row["state"], row["days_overdue"], row["deployed"]) == ("deployed-late", 0, "2025-09-28")
+    csv_row = next(r for r in csv.DictReader(io.StringIO(run("report", "--as-of", "2025-10-01", "--format",
+                                                             "csv").stdout)) if r["id"] == "military-hospital-4")
+    assert csv_row["deployed"] == "2025-09-28"
+    early = json.loads(run("report", "--as-of", "2025-07-01", "--format", "json").stdout)
+    assert {f["verified"] for f in early["facilities"]} == {None}  # verified on 2025-07-09: not yet on 07-01
