@@ -213,6 +213,7 @@ class HistoryEntry:
     old: str | None
     new: str | None
     facility_name: str | None = None
+    reverts: int | None = None  # the change an undo reverted
 
 
 _ENTITY_NAMES = {"facility": N_("facility"), "milestone": N_("milestone"), "requirement": N_("requirement"),
@@ -735,7 +736,7 @@ class Register:
             where.append("e.change_id = ?")
             params.append(change_id)
         sql = ("SELECT e.id, c.id, c.recorded_at, c.actor, c.source, c.command, c.ref, c.note, e.entity, e.key, "
-               "e.milestone, e.action, e.old, e.new, f.name FROM events e JOIN changes c ON c.id = e.change_id "
+               "e.milestone, e.action, e.old, e.new, f.name, c.reverts FROM events e JOIN changes c ON c.id = e.change_id "
                "LEFT JOIN facilities f ON f.id = e.key AND e.entity IN ('facility', 'milestone')"
                + (" WHERE " + " AND ".join(where) if where else "") + " ORDER BY e.id DESC")
         if limit is not None:

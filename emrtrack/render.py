@@ -576,14 +576,17 @@ def print_history(console: Console, events: list[HistoryEntry], title: str) -> N
     for e in events:
         facility = e.facility_name or e.key if e.entity in ("facility", "milestone") else ""
         refnote = " / ".join(x for x in (e.ref, e.note) if x)
+        what = describe_event(e)
+        if e.reverts is not None:
+            what = _("undo of #{change}: {what}").format(change=e.reverts, what=what)
         table.add_row(f"#{e.change_id}", e.recorded_at.replace("T", " ").rstrip("Z"), cell(facility),
-                      cell(describe_event(e)), cell(e.actor), cell(e.source), cell(refnote))
+                      cell(what), cell(e.actor), cell(e.source), cell(refnote))
     console.print(table)
 
 
 def history_json(events: list[HistoryEntry]) -> str:
     return json.dumps([{"event": e.event_id, "change": e.change_id, "recorded_at": e.recorded_at, "by": e.actor,
-                        "source": e.source, "command": e.command, "ref": e.ref, "note": e.note,
+                        "source": e.source, "command": e.command, "reverts": e.reverts, "ref": e.ref, "note": e.note,
                         "entity": e.entity, "key": e.key, "milestone": e.milestone, "action": e.action,
                         "old": e.old, "new": e.new} for e in events], ensure_ascii=False, indent=2)
 

@@ -924,3 +924,12 @@ def test_machine_formats_carry_the_deployment_date_and_verified_as_of_the_day(sh
     assert csv_row["deployed"] == "2025-09-28"
     early = json.loads(run("report", "--as-of", "2025-07-01", "--format", "json").stdout)
     assert {f["verified"] for f in early["facilities"]} == {None}  # verified on 2025-07-09: not yet on 07-01
+
+
+def test_history_says_which_change_an_undo_reverted(shipped_db: Path) -> None:
+    assert run("mark", "quan y 4", "appraised", "--on", "2025-07-01").code == 0
+    assert run("undo", "--yes").code == 0
+    out = run("history", "quan y 4").stdout
+    assert "undo of #2: appraised cleared (was 2025-07-01)" in out
+    events = json.loads(run("history", "--format", "json", "--limit", "1").stdout)
+    assert (events[0]["command"], events[0]["reverts"]) == ("undo", 2)
