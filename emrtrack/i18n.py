@@ -12,7 +12,6 @@ from datetime import date
 from pathlib import Path
 
 DOMAIN = "emrtrack"
-LANGUAGES: tuple[str, ...] = ("en", "vi")
 LOCALE_DIR = Path(__file__).parent / "locale"
 
 _translation: gettext.NullTranslations = gettext.NullTranslations()
@@ -64,3 +63,16 @@ def fmt_date(d: date | None) -> str:
         return ""
     # Translators: a strftime pattern for dates in letters.
     return d.strftime(_("%Y-%m-%d"))
+
+
+_MILESTONE_LABELS = {"appraised": N_("appraised"), "deployed": N_("deployed"), "annex-signed": N_("annex signed")}
+
+
+def milestone_label(milestone: str) -> str:
+    """A milestone as a report shows it: "annex signed", "đã ký phụ lục"."""
+    return _(_MILESTONE_LABELS[milestone]) if milestone in _MILESTONE_LABELS else milestone
+
+
+def milestone_word(milestone: str) -> str:
+    """A milestone in a sentence: its key in English (as typed on the command line), else its label."""
+    return milestone if _current == "en" else milestone_label(milestone)

@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Any
 
 from emrtrack import migrations
 from emrtrack.errors import AmbiguousFacility, FacilityNotFound, Refused, RegisterError
-from emrtrack.i18n import N_, _, fmt_date, ngettext
+from emrtrack.i18n import N_, _, fmt_date, milestone_word, ngettext
 
 from emrtrack.model import (
     KINDS,
@@ -218,17 +218,6 @@ class HistoryEntry:
 
 _ENTITY_NAMES = {"facility": N_("facility"), "milestone": N_("milestone"), "requirement": N_("requirement"),
                  "register": N_("register")}
-
-
-def _milestone_word(milestone: str) -> str:
-    """A milestone as a message names it: its key in English (as typed on the command line), else its label."""
-    from emrtrack import i18n
-
-    if i18n.current() == "en":
-        return milestone
-    from emrtrack.render import milestone_label
-
-    return milestone_label(milestone)
 
 
 @dataclass
@@ -670,7 +659,7 @@ class Register:
             if previous is not None and not correct:
                 raise Refused(_("{name} ({id}) already has {milestone} on {previous}; "
                                 "to record {on} instead, run the command again with --correct")
-                              .format(name=facility.name, id=facility.id, milestone=_milestone_word(milestone),
+                              .format(name=facility.name, id=facility.id, milestone=milestone_word(milestone),
                                       previous=fmt_date(previous), on=fmt_date(on)))
             action = "corrected" if previous else "recorded"
             summary = f"{milestone} {action} for {facility.id}: {on}" + (f" (was {previous})" if previous else "")

@@ -18,8 +18,8 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
-from emrtrack.i18n import N_, _, fmt_date, ngettext
-from emrtrack.model import Facility, Requirement, Standing, State
+from emrtrack.i18n import N_, _, fmt_date, milestone_label, milestone_word, ngettext
+from emrtrack.model import MILESTONES, Facility, Requirement, Standing, State
 from emrtrack.register import ChangeInfo, Counts, HistoryEntry, LoadSummary, MarkResult, RequirementStatus
 
 # C0/C1 controls, DEL, and the Unicode characters that reorder or hide text.
@@ -76,11 +76,6 @@ def load_summary(s: LoadSummary) -> str:
     elif s.change_id:
         lines.append(_("Recorded as change #{id}.").format(id=s.change_id))
     return "\n".join(lines)
-
-
-def milestone_label(m: str) -> str:
-    labels = {"appraised": N_("appraised"), "deployed": N_("deployed"), "annex-signed": N_("annex signed")}
-    return _(labels[m]) if m in labels else m
 
 
 def mark_result(r: MarkResult) -> str:
@@ -538,13 +533,6 @@ def _iso_date(value: str | None) -> str:
         return value or ""
 
 
-def _milestone_name(m: str | None) -> str:
-    """A milestone in a description: its key in English (as typed on the command line), else its label."""
-    from emrtrack import i18n
-
-    return (m or "") if i18n.current() == "en" else milestone_label(m or "")
-
-
 def describe_event(e: HistoryEntry) -> str:
     if e.entity == "milestone":
         if e.new is None:
@@ -554,7 +542,7 @@ def describe_event(e: HistoryEntry) -> str:
         template = _EVENT_TEXTS.get(key)
         if template is None:
             return f"{e.milestone} {e.action}: {e.new}" + (f" (was {e.old})" if e.old else "")
-        return _(template).format(milestone=_milestone_name(e.milestone), date=_iso_date(e.new),
+        return _(template).format(milestone=milestone_word(e.milestone or ""), date=_iso_date(e.new),
                                   previous=_iso_date(e.old))
     if e.entity == "facility":
         if e.old and e.new:
@@ -616,7 +604,7 @@ def describe_summary(summary: str) -> str:
         milestone, action, fid, on, was = m.groups()
         text = (_("{milestone} corrected for {id}: {date}") if action == "corrected"
                 else _("{milestone} recorded for {id}: {date}")).format(
-            milestone=_milestone_name(milestone), id=fid, date=_iso_date(on))
+            milestone=milestone_word(milestone or ""), id=fid, date=_iso_date(on))
         return text + (_(" (was {previous})").format(previous=_iso_date(was)) if was else "")
     m = _LOAD_SUMMARY.match(summary)
     if m:
@@ -643,7 +631,7 @@ def print_facility(console: Console, f: Facility, milestones: dict[str, date],
                          (_("Managed by"), f.managed_by or ""), (_("Location"), f.location or ""),
                          (_("Verified"), fmt_date(f.verified) or _("never"))):
         table.add_row(label, cell(value))
-    for m in ("appraised", "deployed", "annex-signed"):
+    for m in MILESTONES:
         label = milestone_label(m)
         when = milestones.get(m)
         if when is None:

@@ -14,7 +14,7 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
-from emrtrack.i18n import _
+from emrtrack.i18n import _, milestone_label
 from emrtrack.model import Requirement, Standing, State
 from emrtrack.register import Counts, RequirementStatus
 from emrtrack.render import (
@@ -170,17 +170,13 @@ def write_report(path: Path, provenance: Provenance,
                     values.append(kind_label(f.kind))
                 values += [s.deadline, state_label(s.state),
                            s.days_overdue if s.state is State.OVERDUE else None,
-                           _milestone_label(s.latest_milestone), s.latest_milestone_date, f.verified]
+                           milestone_label(s.latest_milestone) if s.latest_milestone else None,
+                           s.latest_milestone_date, f.verified]
                 sheet.put(values)
         sheet.finish()
     if not parts:
         wb.create_sheet("-")
     wb.save(path)
-
-
-def _milestone_label(m: str | None) -> str | None:
-    labels = {"appraised": _("appraised"), "deployed": _("deployed"), "annex-signed": _("annex signed")}
-    return labels.get(m, m) if m else None
 
 
 def _counts(c: Counts) -> list[Any]:
