@@ -559,20 +559,13 @@ def show(
     Example: emrtrack show "quan y 4"
     """
     from emrtrack import render
-    from emrtrack.rules import deadline_for, days_overdue, state_of
+    from emrtrack.rules import standing_under_each
 
     register = _open(db)
     found = register.resolve(facility)
     day = _as_of(register, as_of)
     milestones = register.milestones(found.id)
-    reached = milestones.get("deployed")
-    standings = []
-    for req in register.requirements():
-        deadline = deadline_for(req, found.ownership, found.kind)
-        if deadline is None:
-            standings.append((req, None, None, 0))
-        else:
-            standings.append((req, deadline, state_of(deadline, reached, day), days_overdue(deadline, reached, day)))
+    standings = standing_under_each(register.requirements(), found, milestones, day)
     console = _console()
     render.print_facility(console, found, milestones, standings, day)
     from emrtrack.i18n import _

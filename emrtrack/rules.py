@@ -99,6 +99,22 @@ def days_overdue(deadline: date, deployed: date | None, as_of: date) -> int:
     return 0
 
 
+def standing_under_each(requirements: Iterable[Requirement], facility: Facility, milestones: dict[str, date],
+                        as_of: date) -> list[tuple[Requirement, date | None, State | None, int]]:
+    """One facility under each requirement on `as_of`: (requirement, deadline, state, days overdue); the
+    deadline and state are None where the requirement does not apply to it."""
+    deployed = milestones.get("deployed")
+    out: list[tuple[Requirement, date | None, State | None, int]] = []
+    for requirement in requirements:
+        deadline = deadline_for(requirement, facility.ownership, facility.kind)
+        if deadline is None:
+            out.append((requirement, None, None, 0))
+        else:
+            out.append((requirement, deadline, state_of(deadline, deployed, as_of),
+                        days_overdue(deadline, deployed, as_of)))
+    return out
+
+
 def milestones_as_of(milestones: dict[str, date], as_of: date) -> dict[str, date]:
     """The milestones reached on or before `as_of`, in their usual order."""
     return {m: milestones[m] for m in MILESTONES if m in milestones and milestones[m] <= as_of}

@@ -185,3 +185,17 @@ def test_today_is_the_date_in_the_register_time_zone_not_utc(monkeypatch: pytest
     monkeypatch.setattr(rules, "datetime", Frozen)
     assert rules.today("Asia/Ho_Chi_Minh") == D("2025-09-01")
     assert rules.today("UTC") == D("2025-08-31")
+
+
+def test_standing_under_each_requirement_of_one_facility() -> None:
+    from emrtrack.model import Cohort, Facility, Requirement, Selector, State
+    from emrtrack.rules import standing_under_each
+
+    centre = Facility(id="c", name="C", ownership="public", kind="specialised-centre")
+    dispatch = Requirement(id="D", issued=date(2025, 7, 9), cohorts=(Cohort(Selector(), date(2025, 8, 31)),))
+    hospitals_only = Requirement(id="H", issued=date(2025, 6, 6), cohorts=(Cohort(Selector(), date(2025, 9, 30)),),
+                                 applies_to=Selector(kinds=("hospital",)))
+    got = standing_under_each([dispatch, hospitals_only], centre, {"deployed": date(2025, 9, 5)}, date(2025, 9, 3))
+    assert got == [(dispatch, date(2025, 8, 31), State.OVERDUE, 3), (hospitals_only, None, None, 0)]
+    later = standing_under_each([dispatch], centre, {"deployed": date(2025, 9, 5)}, date(2025, 9, 10))
+    assert later == [(dispatch, date(2025, 8, 31), State.DEPLOYED_LATE, 0)]
