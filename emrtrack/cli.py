@@ -387,16 +387,16 @@ def _mark(facility: str, milestone: str, on: date | None, ref: str | None, note:
     typer.echo(mark_result(result))
 
 
-def _complete_facility(incomplete: str) -> list[tuple[str, str]]:
+def _complete_facility(ctx: typer.Context, incomplete: str) -> list[tuple[str, str]]:
     from emrtrack.completion import facilities
 
-    return facilities(incomplete)
+    return facilities(incomplete, ctx.params.get("db"))
 
 
-def _complete_requirement(incomplete: str) -> list[tuple[str, str]]:
+def _complete_requirement(ctx: typer.Context, incomplete: str) -> list[tuple[str, str]]:
     from emrtrack.completion import requirements
 
-    return requirements(incomplete)
+    return requirements(incomplete, ctx.params.get("db"))
 
 
 FacilityArgument = Annotated[str, typer.Argument(

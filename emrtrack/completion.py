@@ -5,36 +5,35 @@ Completion never creates or migrates a register: with none at the usual place, i
 from __future__ import annotations
 
 import sqlite3
+from collections.abc import Callable
+from pathlib import Path
+from typing import TypeVar
 
+from emrtrack.register import Register
 from emrtrack.rules import fold
 
 LIMIT = 50
+T = TypeVar("T")
 
 
-def _connect() -> sqlite3.Connection | None:
+def _read(db: Path | None, read: Callable[[Register], list[T]]) -> list[T]:
     from emrtrack.app import default_register_path
 
-    path = default_register_path()
-    if not path.is_file():
-        return None
-    try:
-        return sqlite3.connect(f"file:{path}?mode=ro", uri=True, timeout=1)
-    except sqlite3.Error:
-        return None
-
-
-def facilities(incomplete: str) -> list[tuple[str, str]]:
-    """(id, name) of facilities whose id starts with `incomplete`, then those whose name or alias has it."""
-    conn = _connect()
-    if conn is None:
+    register = Register.open_read_only(db or default_register_path())
+    if register is None:
         return []
-    folded = fold(incomplete)
     try:
-        rows = conn.execute("SELECT id, name, folded FROM facilities ORDER BY id").fetchall()
-    except sqlite3.Error:
+        return read(register)
+    except sqlite3.Error:  # not a register, or one being written: offer nothing rather than fail
         return []
     finally:
-        conn.close()
+        register.close()
+
+
+def facilities(incomplete: str, db: Path | None = None) -> list[tuple[str, str]]:
+    """(id, name) of facilities whose id starts with `incomplete`, then those whose name or alias has it."""
+    rows = _read(db, Register.facility_names)
+    folded = fold(incomplete)
     by_id = [(fid, name) for fid, name, _f in rows if fid.startswith(incomplete)]
     # a name or alias matches where one of its words starts what was typed ("do lu" finds "... Đô Lương")
     by_name = [(fid, name) for fid, name, names in rows
@@ -43,18 +42,10 @@ def facilities(incomplete: str) -> list[tuple[str, str]]:
     return (by_id + by_name)[:LIMIT]
 
 
-def requirements(incomplete: str) -> list[tuple[str, str]]:
+def requirements(incomplete: str, db: Path | None = None) -> list[tuple[str, str]]:
     """Requirement ids starting with `incomplete` (case-insensitive), with their titles, and 'all'."""
-    conn = _connect()
-    if conn is None:
-        return []
-    try:
-        rows = conn.execute("SELECT id, json_extract(doc, '$.title') FROM requirements ORDER BY position").fetchall()
-    except sqlite3.Error:
-        return []
-    finally:
-        conn.close()
-    out = [(rid, title or "") for rid, title in rows if rid.lower().startswith(incomplete.lower())]
-    if "all".startswith(incomplete.lower()):
+    known = _read(db, Register.requirements)
+    out = [(r.id, r.title or "") for r in known if r.id.lower().startswith(incomplete.lower())]
+    if known and "all".startswith(incomplete.lower()):
         out.append(("all", "every requirement"))
     return out

@@ -271,6 +271,16 @@ class Register:
             raise RegisterError(_("{path}: cannot open the register: {error}").format(path=path, error=reason)) from None
         return register
 
+    @classmethod
+    def open_read_only(cls, path: Path) -> Register | None:
+        """An existing register, for reading only and as it is (never created nor migrated); None if none."""
+        if not path.is_file():
+            return None
+        try:
+            return cls(sqlite3.connect(f"file:{path}?mode=ro", uri=True, timeout=1), path)
+        except sqlite3.Error:
+            return None
+
     def close(self) -> None:
         self.conn.close()
 
@@ -463,10 +473,10 @@ class Register:
             out.setdefault(fid, name)
         return list(out.items())[:limit]
 
-    def completion_candidates(self) -> list[tuple[str, str]]:
-        return list(self.conn.execute("SELECT id, name FROM facilities ORDER BY id"))
+    def facility_names(self) -> list[tuple[str, str, str]]:
+        """(id, name, folded names and aliases) of every facility, by id."""
+        return self.conn.execute("SELECT id, name, folded FROM facilities ORDER BY id").fetchall()
 
-    # -- writing -------------------------------------------------------------------------------
     def _new_change(self, *, actor: str, source: str, command: str, summary: str,
                     ref: str | None = None, note: str | None = None, reverts: int | None = None) -> int:
         now = datetime.now(timezone.utc).isoformat(timespec="seconds").replace("+00:00", "Z")

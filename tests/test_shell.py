@@ -11,7 +11,9 @@ import time
 from rich.console import Console
 
 from emrtrack import __version__
-from emrtrack.cli import _complete_facility, _complete_requirement, app
+from emrtrack.cli import app
+from emrtrack.completion import facilities as _complete_facility
+from emrtrack.completion import requirements as _complete_requirement
 from emrtrack.progress import when_slow
 
 
@@ -25,6 +27,12 @@ def test_facility_completion_by_id_and_by_folded_name(small):
     assert [fid for fid, _n in _complete_facility("")] == ["do-luong-general", "hoan-my-vinh",
                                                            "hung-nguyen-centre", "thai-an"]
     assert _complete_facility("zzz") == []
+
+
+def test_completion_reads_the_register_given_with_db(small, tmp_path, monkeypatch):
+    monkeypatch.setenv("EMRTRACK_DB", str(tmp_path / "none.db"))
+    assert _complete_facility("thai") == []
+    assert _complete_facility("thai", small) == [("thai-an", "Bệnh viện Đa khoa Thái An")]
 
 
 def test_requirement_completion(small):
