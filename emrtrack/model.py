@@ -20,10 +20,6 @@ class State(str, enum.Enum):
     OVERDUE = "overdue"
     NOT_YET_DUE = "not-yet-due"
 
-    @property
-    def label(self) -> str:
-        return self.value.replace("-", " ")
-
 
 @dataclass(frozen=True)
 class Selector:
@@ -40,14 +36,6 @@ class Selector:
     @property
     def is_everything(self) -> bool:
         return not self.kinds and not self.ownerships
-
-    def describe(self) -> str:
-        parts = []
-        if self.ownerships:
-            parts.append("/".join(self.ownerships))
-        if self.kinds:
-            parts.append("/".join(self.kinds))
-        return " ".join(parts) if parts else "all facilities"
 
     def as_dict(self) -> dict[str, list[str]]:
         out: dict[str, list[str]] = {}

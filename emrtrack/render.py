@@ -19,7 +19,7 @@ from rich.table import Table
 from rich.text import Text
 
 from emrtrack.i18n import N_, _, fmt_date, milestone_label, milestone_word, ngettext
-from emrtrack.model import MILESTONES, Facility, Requirement, Standing, State
+from emrtrack.model import MILESTONES, Facility, Requirement, Selector, Standing, State
 from emrtrack.register import ChangeInfo, Counts, HistoryEntry, LoadSummary, MarkResult, RequirementStatus
 
 # C0/C1 controls, DEL, and the Unicode characters that reorder or hide text.
@@ -39,10 +39,6 @@ def safe(text: str | None) -> str:
 
 def cell(text: str | None) -> Text:
     return Text(safe(text))
-
-
-def plural(n: int, word: str, words: str | None = None) -> str:
-    return f"{n} {word if n == 1 else (words or word + 's')}"
 
 
 def days_phrase(deadline: date, as_of: date) -> str:
@@ -150,8 +146,7 @@ def print_status(console: Console, statuses: list[RequirementStatus], as_of: dat
     _count_columns(table)
     for s in statuses:
         for i, c in enumerate(s.cohorts):
-            whom = describe_selector(c.selector) if i == 0 or not c.selector.is_everything else _("other facilities")
-            table.add_row(cell(s.requirement.id), whom, fmt_date(c.deadline),
+            table.add_row(cell(s.requirement.id), describe_cohort(c.selector, i), fmt_date(c.deadline),
                           days_phrase(c.deadline, as_of), *_count_cells(c.counts))
     console.print(table)
     split = Table(title=_("By ownership"), title_justify="left")
@@ -305,7 +300,7 @@ def ownership_label(ownership: str) -> str:
     return _(OWNERSHIP_LABELS[ownership]) if ownership in OWNERSHIP_LABELS else ownership
 
 
-def describe_selector(selector: Any) -> str:
+def describe_selector(selector: Selector) -> str:
     """Whom a deadline applies to, in the interface language."""
     parts = [" / ".join(ownership_label(o).lower() for o in selector.ownerships)] if selector.ownerships else []
     if selector.kinds:
@@ -313,11 +308,15 @@ def describe_selector(selector: Any) -> str:
     return " ".join(parts) if parts else _("all facilities")
 
 
+def describe_cohort(selector: Selector, index: int) -> str:
+    """Whom a requirement's index-th deadline applies to: a selector-less cohort after the first is the rest."""
+    return describe_selector(selector) if index == 0 or not selector.is_everything else _("other facilities")
+
+
 def deadlines_text(req: Requirement) -> str:
     if len(req.cohorts) == 1 and req.cohorts[0].selector.is_everything:
         return fmt_date(req.cohorts[0].deadline)
-    return "; ".join(f"{fmt_date(c.deadline)} ({describe_selector(c.selector) if i == 0 or not c.selector.is_everything else _('other facilities')})"
-                     for i, c in enumerate(req.cohorts))
+    return "; ".join(f"{fmt_date(c.deadline)} ({describe_cohort(c.selector, i)})" for i, c in enumerate(req.cohorts))
 
 
 def _who(group_by: str, key: str, group: list[Standing]) -> str:

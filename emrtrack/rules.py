@@ -130,11 +130,6 @@ def latest_milestone(milestones: dict[str, date], as_of: date) -> tuple[str, dat
     return name, reached[name]
 
 
-def in_scope(requirement: Requirement, facilities: Iterable[Facility]) -> list[Facility]:
-    """The facilities a requirement applies to."""
-    return [f for f in facilities if deadline_for(requirement, f.ownership, f.kind) is not None]
-
-
 def pick_requirement(requirements: list[Requirement], wanted: str | None) -> Requirement | None:
     """The requirement named (by id, or folded id), else the default one, else the only/first one."""
     if not requirements:

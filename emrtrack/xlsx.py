@@ -19,7 +19,7 @@ from emrtrack.model import Requirement, Standing, State
 from emrtrack.register import Counts, RequirementStatus
 from emrtrack.render import (
     _grouped,
-    describe_selector,
+    describe_cohort,
     kind_label,
     ownership_label,
     safe,
@@ -128,8 +128,7 @@ def _requirement_items(req: Requirement) -> list[tuple[str, Any]]:
         items.append((_("Deadline"), req.cohorts[0].deadline))
     else:
         for i, c in enumerate(req.cohorts):
-            whom = describe_selector(c.selector) if i == 0 or not c.selector.is_everything else _("other facilities")
-            items.append((f"{_('Deadline')} ({whom})", c.deadline))
+            items.append((f"{_('Deadline')} ({describe_cohort(c.selector, i)})", c.deadline))
     return items
 
 
@@ -199,8 +198,7 @@ def write_status(path: Path, provenance: Provenance, statuses: list[RequirementS
     sheet.table_header([_("Requirement"), _("Applies to"), _("Deadline"), *counts])
     for s in statuses:
         for i, c in enumerate(s.cohorts):
-            whom = describe_selector(c.selector) if i == 0 or not c.selector.is_everything else _("other facilities")
-            sheet.put([s.requirement.id, whom, c.deadline, *_counts(c.counts)])
+            sheet.put([s.requirement.id, describe_cohort(c.selector, i), c.deadline, *_counts(c.counts)])
     sheet.row += 1
     sheet.put([_("Requirement"), _("Ownership"), "", *counts], bold=True)
     for s in statuses:

@@ -11,7 +11,6 @@ from emrtrack.rules import (
     days_overdue,
     deadline_for,
     fold,
-    in_scope,
     latest_milestone,
     milestones_as_of,
     pick_requirement,
@@ -91,11 +90,11 @@ def test_deadline_for_when_no_cohort_matches_is_none() -> None:
     assert deadline_for(only_hospitals, "public", "hospital") == D("2025-09-30")
 
 
-def test_in_scope() -> None:
+def test_scope_is_where_a_requirement_gives_a_deadline() -> None:
     facilities = [Facility("a", "A", "public", "hospital"), Facility("b", "B", "non-public", "hospital"),
                   Facility("c", "C", "public", "clinic"), Facility("d", "D", "public", "medical-centre")]
-    assert [f.id for f in in_scope(PUBLIC_HOSPITALS, facilities)] == ["a", "d"]
-    assert [f.id for f in in_scope(CIRCULAR_13, facilities)] == ["a", "b", "c", "d"]
+    assert [f.id for f in facilities if deadline_for(PUBLIC_HOSPITALS, f.ownership, f.kind)] == ["a", "d"]
+    assert [f.id for f in facilities if deadline_for(CIRCULAR_13, f.ownership, f.kind)] == ["a", "b", "c", "d"]
 
 
 @pytest.mark.parametrize(("deployed", "as_of", "state", "late"), [
@@ -114,10 +113,6 @@ def test_state_of_and_days_overdue(deployed: str | None, as_of: str, state: Stat
     d = D(deployed) if deployed else None
     assert state_of(DEADLINE, d, D(as_of)) is state
     assert days_overdue(DEADLINE, d, D(as_of)) == late
-
-
-def test_state_labels() -> None:
-    assert [s.label for s in State] == ["deployed on time", "deployed late", "overdue", "not yet due"]
 
 
 def test_milestones_as_of_keeps_usual_order_and_drops_later_ones() -> None:
