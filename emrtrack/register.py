@@ -305,7 +305,8 @@ class Register:
                 _("{path}: this register was written by a newer emrtrack (schema step {step}); "
                   "upgrade emrtrack to use it. Nothing was changed.").format(path=self.path, step=repr(unknown[-1])))
         if len(applied) < len(migrations.NAMES) and not check_only:
-            migrations.apply(self.conn)
+            with self.transaction():  # one process upgrades; another opening it meanwhile waits, then has nothing to do
+                migrations.apply(self.conn)
 
     @contextmanager
     def transaction(self) -> Iterator[None]:

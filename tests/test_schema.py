@@ -126,3 +126,31 @@ def test_m002_register_gains_the_views_with_nothing_lost_and_its_chain_intact(db
         assert conn.execute("SELECT COUNT(*) FROM facility_state").fetchone()[0] == 25 * 2
     finally:
         conn.close()
+
+
+def test_several_officers_opening_an_old_register_at_once_upgrade_it_once(tmp_path: Path) -> None:
+    import threading
+
+    from emrtrack.register import Register
+
+    path = tmp_path / "old.db"
+    shutil.copy(FIXTURE, path)
+    start, errors = threading.Barrier(8), []
+
+    def officer() -> None:
+        start.wait()
+        try:
+            Register.open(path).close()
+        except Exception as e:  # noqa: BLE001 - any failure is the test's finding
+            errors.append(e)
+
+    threads = [threading.Thread(target=officer) for _ in range(8)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert errors == []
+    assert _applied(path) == list(migrations.NAMES)
+    register = Register.open(path)
+    assert register.verify().problem is None
+    register.close()
