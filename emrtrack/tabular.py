@@ -144,7 +144,11 @@ def _row_node(name: str, row: int, cells: list[Any], columns: dict[int, str],
 
 def _csv_rows(name: str, raw: bytes) -> Iterable[list[Any]]:
     text = _decode(name, raw)
-    yield from csv.reader(io.StringIO(text, newline=""))
+    header = text.split("\n", 1)[0]
+    # Spreadsheet programs set to Vietnamese (or other languages that write decimals with a comma)
+    # save "CSV" with semicolons between the columns: the header row tells which.
+    delimiter = ";" if header.count(";") > header.count(",") else ","
+    yield from csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
 
 
 def _xlsx_rows(path: Path) -> Iterable[list[Any]]:

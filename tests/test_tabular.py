@@ -174,3 +174,18 @@ def test_template_csv(runner, tmp_path):
     bad = runner.invoke(app, ["template", "-o", str(tmp_path / "t.txt")])
     assert bad.exit_code == 2
     assert bad.stderr == "emrtrack: give --format xlsx or csv, or an --output file ending in .xlsx or .csv\n"
+
+
+def test_csv_saved_with_semicolons_by_a_vietnamese_spreadsheet_loads_the_same(small, runner, tmp_path):
+    comma, semi = tmp_path / "comma.csv", tmp_path / "semi.csv"
+    comma.write_text("id,name,ownership,kind,deployed\npk-1,\"Phòng khám A, cơ sở 2\",non-public,clinic,2025-08-20\n",
+                     encoding="utf-8")
+    semi.write_text("id;name;ownership;kind;deployed\npk-1;Phòng khám A, cơ sở 2;non-public;clinic;2025-08-20\n",
+                    encoding="utf-8")
+    from datetime import date
+
+    from emrtrack.loader import read_files
+
+    a, b = read_files([comma], date(2026, 1, 1)), read_files([semi], date(2026, 1, 1))
+    assert [(e.facility, e.milestones) for e in a.facilities] == [(e.facility, e.milestones) for e in b.facilities]
+    assert b.facilities[0].facility.name == "Phòng khám A, cơ sở 2"
