@@ -47,7 +47,7 @@ def _fold_word(word: str) -> str:
 ABBREVIATIONS = {
     "bv": "benh vien", "bvdk": "benh vien da khoa", "dk": "da khoa", "ttyt": "trung tam y te",
     "pk": "phong kham", "pkdk": "phong kham da khoa", "yhct": "y hoc co truyen", "rhm": "rang ham mat",
-    "phcn": "phuc hoi chuc nang", "bvqy": "benh vien quan y",
+    "phcn": "phuc hoi chuc nang", "bvqy": "benh vien quan y", "tt": "trung tam",
 }
 
 

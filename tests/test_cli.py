@@ -271,6 +271,8 @@ def test_status_table(shipped_db: Path) -> None:
         "expected completion date, commitment [2].",
         "- On 24 September 2025 the Minister of Health said Nghệ An had activated EMR at 100% of its public and "
         "private facilities (VietNamNet, 26 September 2025); per-facility dates were not published [4].",
+        "- Sources: [1] Báo Nghệ An (baonghean.vn), July 2025; [2] Vietnamese press on the same dispatch; "
+        "[3] Circular 13/2025/TT-BYT, Art. 4; [4] VietNamNet, 26 September 2025.",
     ]
 
 

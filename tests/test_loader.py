@@ -109,7 +109,7 @@ def test_shipped_data_is_valid() -> None:
     assert [e.facility.ownership for e in out.facilities].count("public") == 13
     assert [e.requirement.id for e in out.requirements] == ["2898/SYT-VP", "13/2025/TT-BYT"]
     assert [e.requirement.default for e in out.requirements] == [True, False]
-    assert len(out.register.notes) == 3
+    assert len(out.register.notes) == 4
 
 
 def test_yaml_syntax_error(tmp_path: Path) -> None:
