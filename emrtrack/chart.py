@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from html import escape
 
-from emrtrack.i18n import _, fmt_date, ngettext
+from emrtrack.i18n import _, fmt_date, fmt_number, ngettext
 from emrtrack.model import Requirement, Standing
 
 PACE_WEEKS = 8
@@ -64,7 +64,7 @@ def progress(requirement: Requirement, count: int, rows: list[Standing], as_of: 
 def summary(p: Progress) -> list[str]:
     pct = round(100 * p.done / p.in_scope, 1) if p.in_scope else 0.0
     lines = [_("{id}: {done} of {total} facilities in scope have deployed EMR ({pct}%) as of {date}.").format(
-        id=p.requirement.id, done=p.done, total=p.in_scope, pct=pct, date=fmt_date(p.as_of))]
+        id=p.requirement.id, done=p.done, total=p.in_scope, pct=fmt_number(pct), date=fmt_date(p.as_of))]
     lines.append(_("Deadline: {dates}.").format(dates=", ".join(fmt_date(d) for d in p.deadlines)))
     if p.in_scope and p.done >= p.in_scope:
         lines.append(_("100% reached on {date}.").format(date=fmt_date(p.forecast)))
@@ -73,7 +73,7 @@ def summary(p: Progress) -> list[str]:
                               PACE_WEEKS).format(weeks=PACE_WEEKS))
     else:
         lines.append(_("Forecast: at the pace of the last {weeks} weeks ({pace} a week), 100% on {date}.").format(
-            weeks=PACE_WEEKS, pace=f"{p.pace_per_week:.2f}".rstrip("0").rstrip("."), date=fmt_date(p.forecast)))
+            weeks=PACE_WEEKS, pace=fmt_number(p.pace_per_week, 2, trim=True), date=fmt_date(p.forecast)))
     return lines
 
 

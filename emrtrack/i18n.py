@@ -65,6 +65,14 @@ def fmt_date(d: date | None) -> str:
     return d.strftime(_("%Y-%m-%d"))
 
 
+def fmt_number(value: float, digits: int = 1, *, trim: bool = False) -> str:
+    """A decimal number as the language writes it: 60.5 in English, 60,5 in Vietnamese."""
+    text = f"{value:.{digits}f}"
+    if trim and "." in text:
+        text = text.rstrip("0").rstrip(".")
+    return text.replace(".", ",") if _current == "vi" else text
+
+
 _MILESTONE_LABELS = {"appraised": N_("appraised"), "deployed": N_("deployed"), "annex-signed": N_("annex signed")}
 
 

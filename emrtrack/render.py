@@ -18,7 +18,7 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
-from emrtrack.i18n import N_, _, fmt_date, milestone_label, milestone_word, ngettext
+from emrtrack.i18n import N_, _, fmt_date, fmt_number, milestone_label, milestone_word, ngettext
 from emrtrack.model import MILESTONES, Facility, Requirement, Selector, Standing, State
 from emrtrack.register import ChangeInfo, Counts, HistoryEntry, LoadSummary, MarkResult, RequirementStatus
 
@@ -131,7 +131,7 @@ def _count_columns(table: Table) -> None:
 
 def _count_cells(c: Counts) -> list[str]:
     return [str(c.in_scope), str(c.deployed_on_time), str(c.deployed_late), str(c.overdue),
-            str(c.not_yet_due), f"{c.compliance_pct:.1f}%"]
+            str(c.not_yet_due), f"{fmt_number(c.compliance_pct)}%"]
 
 
 def print_status(console: Console, statuses: list[RequirementStatus], as_of: date, register_name: str | None,

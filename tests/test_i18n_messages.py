@@ -115,3 +115,15 @@ def test_history_undo_verify_and_overdue_in_vietnamese(small, runner):
     overdue = _vi(runner, "report", "--overdue", "--as-of", "2025-09-01", "--fail-on-overdue")
     assert overdue.exit_code == 3
     assert overdue.stderr == "emrtrack: 3 cơ sở quá hạn\n"
+
+
+def test_vietnamese_writes_decimals_with_a_comma(runner, tmp_path, monkeypatch):
+    from emrtrack.i18n import fmt_number, set_language
+
+    set_language("vi")
+    assert (fmt_number(60.0), fmt_number(0.75, 2, trim=True), fmt_number(2.5, 2, trim=True)) == ("60,0", "0,75", "2,5")
+    set_language("en")
+    assert (fmt_number(60.0), fmt_number(0.75, 2, trim=True)) == ("60.0", "0.75")
+    monkeypatch.setenv("EMRTRACK_DB", str(tmp_path / "r.db"))
+    out = _vi(runner, "status", "--as-of", "2025-09-01").stdout
+    assert "0,0%" in out and "0.0%" not in out
