@@ -74,9 +74,7 @@ def _built_aside(path: Path) -> Iterator[tuple[Register, Callable[[], bool]]]:
         closed = True
         try:
             os.link(aside, path)  # fails if a register appeared at `path` meanwhile: that one wins
-        except FileExistsError:
-            return False
-        except OSError:  # a file system without hard links
+        except OSError:  # it exists (perhaps an empty file), or a file system without hard links
             if not _is_new(path):
                 return False
             os.replace(aside, path)

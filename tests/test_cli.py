@@ -935,3 +935,11 @@ def test_history_says_which_change_an_undo_reverted(shipped_db: Path) -> None:
     assert "undo of #2: appraised cleared (was 2025-07-01)" in out
     events = json.loads(run("history", "--format", "json", "--limit", "1").stdout)
     assert (events[0]["command"], events[0]["reverts"]) == ("undo", 2)
+
+
+def test_an_empty_file_at_the_register_path_is_filled_like_a_new_register(tmp_path: Path) -> None:
+    path = tmp_path / "empty.db"
+    path.write_bytes(b"")
+    r = run("report", "--overdue", "--as-of", "2025-09-01", "--format", "json", "--db", str(path))
+    assert r.code == 0 and r.stderr.startswith(f"Created a new register at {path}")
+    assert json.loads(r.stdout)["count"] == 25
