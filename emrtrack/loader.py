@@ -354,7 +354,7 @@ class _FileReader:
                 self.check_after(fields["deadline"][1], what, d, issued)
         else:
             items = self.seq(fields["deadlines"][1], f"{what}: deadlines")
-            if not items and isinstance(fields["deadlines"][1], yaml.Node):
+            if not items and isinstance(fields["deadlines"][1], yaml.SequenceNode):
                 self.problem(fields["deadlines"][1], N_("{what}: deadlines is empty"), what)
             for i, item in enumerate(items):
                 cohort_what = f"{what}: deadlines[{i}]"

@@ -343,3 +343,13 @@ def test_duplicate_id_is_reported_even_when_an_entry_has_other_problems(tmp_path
         f"{path}:7: facility 'do-luong-general': the id is used twice (first at {path}:2)",
         f"{path}:10: facility 'do-luong-general': kind: unknown value 'hospitl' (did you mean 'hospital'?)",
     ]
+
+
+def test_deadlines_that_are_not_a_list_get_one_message(tmp_path: Path) -> None:
+    path = write(tmp_path, """\
+        requirements:
+          - id: R
+            issued: 2025-07-09
+            deadlines: 2025-08-31
+        """)
+    assert problems(path) == [f"{path}:4: requirement 'R': deadlines must be a list, not a date"]
