@@ -102,25 +102,29 @@ def open_register(path: Path | None, *, notify: Callable[[str], None]) -> Regist
 
 
 def load_into(path: Path | None, paths: list[Path], *, actor: str, dry_run: bool, correct: bool,
-              notify: Callable[[str], None]) -> LoadSummary:
+              notify: Callable[[str], None], on_step: Callable[[str], None] | None = None) -> LoadSummary:
     """`load`: files into the register at `path`. A new register is made with the shipped data and these
     files together, only once they are valid, and not at all for a dry run."""
     path = path or default_register_path()
     if _is_new(path):
         with _built_aside(path) as (register, publish):
-            summary = load_files(register, paths, actor=actor, dry_run=dry_run, correct=correct)
-            count = register.facility_count()
+            count = register.facility_count()  # the shipped data's, for the notice
+            summary = load_files(register, paths, actor=actor, dry_run=dry_run, correct=correct, on_step=on_step)
             if dry_run:
                 return summary
             if publish():
                 notify(_created_message(path, count))
                 return summary
-    return load_files(Register.open(path), paths, actor=actor, dry_run=dry_run, correct=correct)
+    return load_files(Register.open(path), paths, actor=actor, dry_run=dry_run, correct=correct, on_step=on_step)
 
 
 def load_files(register: Register, paths: list[Path], *, actor: str, dry_run: bool = False,
-               correct: bool = False, source: str | None = None) -> LoadSummary:
-    """Validate every file, then load them together in one transaction."""
+               correct: bool = False, source: str | None = None,
+               on_step: Callable[[str], None] | None = None) -> LoadSummary:
+    """Validate every file, then load them together in one transaction (`on_step` hears of each step)."""
+    from emrtrack.i18n import _
+
+    step = on_step or (lambda _what: None)
     import gc
 
     from emrtrack.loader import read_files
@@ -132,7 +136,9 @@ def load_files(register: Register, paths: list[Path], *, actor: str, dry_run: bo
     gc_was_enabled = gc.isenabled()
     gc.disable()
     try:
-        loaded = read_files(paths, today(info.timezone))
+        loaded = read_files(paths, today(info.timezone),
+                            on_file=lambda p: step(_("Reading {file}").format(file=p.name)))
+        step(_("Writing the register"))
         return register.load(loaded, source=source or ", ".join(str(p) for p in paths), actor=actor,
                              dry_run=dry_run, correct=correct)
     finally:

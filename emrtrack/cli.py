@@ -235,9 +235,9 @@ def load(
     from emrtrack.progress import when_slow
     from emrtrack.render import load_summary
 
-    with when_slow(_("Loading {n} file(s)…").format(n=len(files))):
+    with when_slow(len(files) + 1, _("Loading")) as progress:  # reading each file, then writing
         summary = load_into(db, files, actor=_actor(by), dry_run=dry_run, correct=correct,
-                            notify=lambda line: typer.echo(line, err=True))
+                            notify=lambda line: typer.echo(line, err=True), on_step=progress.step)
     typer.echo(load_summary(summary))
 
 

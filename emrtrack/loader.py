@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import difflib
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -555,11 +556,15 @@ def too_large(size: int) -> str:
                                                                       limit=MAX_FILE_BYTES // 2**20)
 
 
-def read_files(paths: list[Path], today: date) -> LoadedFiles:
-    """Read and validate files; raise InputError listing every problem, in every file."""
+def read_files(paths: list[Path], today: date, on_file: Callable[[Path], None] | None = None) -> LoadedFiles:
+    """Read and validate files; raise InputError listing every problem, in every file.
+
+    `on_file` is told when each file is begun (for a progress bar)."""
     out = LoadedFiles()
     problems: list[Problem] = []
     for path in paths:
+        if on_file is not None:
+            on_file(path)
         name = str(path)
         if path.suffix.lower() in (".csv", ".xlsx"):  # a facility list from a spreadsheet
             from emrtrack.tabular import read_table

@@ -65,13 +65,18 @@ def test_python_dash_m(small):
 
 def test_progress_shows_only_when_the_work_is_slow():
     out = io.StringIO()
-    console = Console(file=out, force_terminal=True, width=60)
-    with when_slow("Loading 1 file(s)…", delay=0.5, console=console):
-        pass
+    console = Console(file=out, force_terminal=True, width=80)
+    with when_slow(2, "Loading", delay=0.5, console=console) as progress:
+        progress.step("Reading one.yaml")
     assert out.getvalue() == ""
-    with when_slow("Loading 1 file(s)…", delay=0.05, console=console):
-        time.sleep(0.4)
-    assert "Loading 1 file(s)…" in out.getvalue()
+    with when_slow(2, "Loading", delay=0.05, console=console) as progress:
+        progress.step("Reading national.yaml")
+        time.sleep(0.3)
+        progress.step("Writing the register")
+        time.sleep(0.3)
+    shown = out.getvalue()
+    assert "Reading national.yaml" in shown and "0/2" in shown
+    assert "Writing the register" in shown and "1/2" in shown
 
 
 def test_no_progress_when_stderr_is_not_a_terminal(small, runner, tmp_path):
