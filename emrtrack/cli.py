@@ -265,7 +265,6 @@ def template(
     """
     from emrtrack.tabular import write_template
 
-    _language(lang)
     fmt = format.value if format else output.suffix.lower().lstrip(".")
     if fmt not in ("xlsx", "csv"):
         from emrtrack.i18n import _
@@ -303,7 +302,6 @@ def status(
     """
     from emrtrack import render
 
-    _language(lang)
     format = StatusFormat(_output_format(format.value, output, ("json", "xlsx")))
     register = _open(db)
     with register.snapshot():
@@ -472,7 +470,6 @@ def report(
     from emrtrack import render
     from emrtrack.i18n import _, ngettext
 
-    _language(lang)
     if overdue and due_within is not None:
         raise UsageError(_("--overdue and --due-within select different facilities: give one of them"))
     format = ReportFormat(_output_format(format.value, output, ("csv", "json", "markdown", "xlsx")))
