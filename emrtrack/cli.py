@@ -14,14 +14,33 @@ from typing import IO, TYPE_CHECKING, Annotated, Any, NoReturn
 import typer
 from typer.core import TyperGroup
 
-from emrtrack import __version__
+from emrtrack import __version__, i18n
 from emrtrack.errors import EmrtrackError, UsageError
+from emrtrack.i18n import _
 
 if TYPE_CHECKING:
     from rich.console import Console
 
     from emrtrack.model import Requirement
     from emrtrack.register import Register
+
+
+def _lang_argument(argv: list[str]) -> str | None:
+    """The value of the last --lang (or --lang=...) on the command line, if any."""
+    found = None
+    for i, arg in enumerate(argv):
+        if arg == "--":  # what follows is arguments, not options
+            break
+        if arg == "--lang" and i + 1 < len(argv):
+            found = argv[i + 1]
+        elif arg.startswith("--lang="):
+            found = arg.removeprefix("--lang=")
+    return found
+
+
+# The help texts below are translated as this module is read, before the command line is parsed, so the
+# language is known now: from --lang if given, else the environment and locale (the callbacks set it again).
+i18n.set_language(i18n.resolve(_lang_argument(sys.argv[1:])))
 
 
 def _fail(message: str, code: int) -> NoReturn:
@@ -69,8 +88,8 @@ def _explain(e: Exception) -> tuple[list[str], int]:
 
 app = typer.Typer(
     cls=_Boundary,
-    help="Track who has deployed electronic medical records (EMR) against which deadline.\n\n"
-         "The register is a local SQLite file, loaded from YAML; see README for the format.",
+    help=_("Track who has deployed electronic medical records (EMR) against which deadline.\n\n"
+           "The register is a local SQLite file, loaded from YAML; see README for the format."),
     context_settings={"help_option_names": ["-h", "--help"]},
     no_args_is_help=True,
     pretty_exceptions_enable=False,
@@ -115,7 +134,7 @@ def _language(lang: Lang | None) -> Lang | None:
 
 
 LangOption = Annotated[Lang | None, typer.Option(
-    "--lang", metavar="en|vi", help="Interface language (default: $EMRTRACK_LANG, else your locale).",
+    "--lang", metavar="en|vi", help=_("Interface language (default: $EMRTRACK_LANG, else your locale)."),
     show_default=False, callback=_language, is_eager=True)]
 
 
@@ -126,7 +145,7 @@ class GroupBy(str, enum.Enum):
 
 
 DbOption = Annotated[Path | None, typer.Option(
-    "--db", help="The register file. Default: $EMRTRACK_DB, else register.db in your data directory.",
+    "--db", help=_("The register file. Default: $EMRTRACK_DB, else register.db in your data directory."),
     dir_okay=False, show_default=False, metavar="PATH")]
 
 
@@ -142,21 +161,21 @@ def _date_option(value: str | None) -> date | None:
 
 
 AsOfOption = Annotated[date | None, typer.Option(
-    "--as-of", parser=_date_option, metavar="DATE", help="Report as of this date (YYYY-MM-DD); default today.",
+    "--as-of", parser=_date_option, metavar="DATE", help=_("Report as of this date (YYYY-MM-DD); default today."),
     show_default=False)]
 ByOption = Annotated[str | None, typer.Option("--by", metavar="NAME",
-                                              help="Who records this (default: your login name).")]
+                                              help=_("Who records this (default: your login name)."))]
 RefOption = Annotated[str | None, typer.Option("--ref", metavar="TEXT",
-                                               help="The document this rests on, e.g. a dispatch number.")]
-NoteOption = Annotated[str | None, typer.Option("--note", metavar="TEXT", help="A note kept with the change.")]
+                                               help=_("The document this rests on, e.g. a dispatch number."))]
+NoteOption = Annotated[str | None, typer.Option("--note", metavar="TEXT", help=_("A note kept with the change."))]
 OnOption = Annotated[date | None, typer.Option(
-    "--on", parser=_date_option, metavar="DATE", help="The date it happened (YYYY-MM-DD); default today.",
+    "--on", parser=_date_option, metavar="DATE", help=_("The date it happened (YYYY-MM-DD); default today."),
     show_default=False)]
 OutputOption = Annotated[Path | None, typer.Option(
-    "--output", "-o", dir_okay=False, help="Write to this file instead of the screen (needed for xlsx).",
+    "--output", "-o", dir_okay=False, help=_("Write to this file instead of the screen (needed for xlsx)."),
     show_default=False, metavar="PATH")]
 CorrectOption = Annotated[bool, typer.Option(
-    "--correct", help="Replace a date already recorded (kept in history as a correction).")]
+    "--correct", help=_("Replace a date already recorded (kept in history as a correction)."))]
 
 
 def _version(value: bool) -> None:
@@ -168,7 +187,7 @@ def _version(value: bool) -> None:
 @app.callback()
 def _main(
     version: Annotated[bool, typer.Option("--version", callback=_version, is_eager=True,
-                                          help="Show the version and exit.")] = False,
+                                          help=_("Show the version and exit."))] = False,
     lang: LangOption = None,
     db: DbOption = None,
 ) -> None:
@@ -209,27 +228,23 @@ def _actor(by: str | None) -> str:
     return by or default_actor()
 
 
-@app.command()
+@app.command(help=_(
+    "Load facilities and requirements (YAML, CSV, XLSX).\n\n"
+    "Every file is validated first; then facilities and requirements are added or updated in one transaction.\n\n"
+    "Facilities are matched by id; none is ever deleted. Loading the same file twice changes nothing. A milestone "
+    "date already recorded is replaced only with --correct.\n\n"
+    "Example: emrtrack load data/nghe-an-2898.yaml --dry-run"))
 def load(
     files: Annotated[list[Path], typer.Argument(
-        help="Files to load together: YAML, or facility lists as .xlsx or .csv (see: emrtrack template).",
+        help=_("Files to load together: YAML, or facility lists as .xlsx or .csv (see: emrtrack template)."),
         exists=True, dir_okay=False, show_default=False, metavar="FILE...")],
-    dry_run: Annotated[bool, typer.Option("--dry-run", help="Validate and count; write nothing.")] = False,
+    dry_run: Annotated[bool, typer.Option("--dry-run", help=_("Validate and count; write nothing."))] = False,
     correct: Annotated[bool, typer.Option(
-        "--correct", help="Let the files replace milestone dates already recorded (kept in history as corrections).")] = False,
+        "--correct", help=_("Let the files replace milestone dates already recorded (kept in history as corrections)."))] = False,
     by: ByOption = None,
     lang: LangOption = None,
     db: DbOption = None,
 ) -> None:
-    """Load facilities and requirements (YAML, CSV, XLSX).
-
-    Every file is validated first; then facilities and requirements are added or updated in one transaction.
-
-    Facilities are matched by id; none is ever deleted. Loading the same file twice changes nothing. A
-    milestone date already recorded is replaced only with --correct.
-
-    Example: emrtrack load data/nghe-an-2898.yaml --dry-run
-    """
     from emrtrack.app import load_into
     from emrtrack.i18n import _
     from emrtrack.progress import when_slow
@@ -246,23 +261,19 @@ class TemplateFormat(str, enum.Enum):
     csv = "csv"
 
 
-@app.command()
+@app.command(help=_(
+    "Write an empty facility list to fill in (.xlsx or .csv).\n\n"
+    "It has the columns `load` reads.\n\n"
+    "Columns: id, name, aliases (separated by ;), ownership, kind, managed_by, location, verified, appraised, "
+    "deployed, annex-signed. Dates are date cells or text YYYY-MM-DD.\n\n"
+    "Example: emrtrack template --format xlsx --output facilities.xlsx"))
 def template(
-    output: Annotated[Path, typer.Option("--output", "-o", dir_okay=False, metavar="PATH", help="The file to write.",
+    output: Annotated[Path, typer.Option("--output", "-o", dir_okay=False, metavar="PATH", help=_("The file to write."),
                                          show_default=False)],
     format: Annotated[TemplateFormat | None, typer.Option(
-        "--format", "-f", help="xlsx or csv (default: from the file's extension).", show_default=False)] = None,
+        "--format", "-f", help=_("xlsx or csv (default: from the file's extension)."), show_default=False)] = None,
     lang: LangOption = None,
 ) -> None:
-    """Write an empty facility list to fill in (.xlsx or .csv).
-
-    It has the columns `load` reads.
-
-    Columns: id, name, aliases (separated by ;), ownership, kind, managed_by, location, verified,
-    appraised, deployed, annex-signed. Dates are date cells or text YYYY-MM-DD.
-
-    Example: emrtrack template --format xlsx --output facilities.xlsx
-    """
     from emrtrack.tabular import write_template
 
     fmt = format.value if format else output.suffix.lower().lstrip(".")
@@ -283,23 +294,20 @@ def _requirements(register: Register, requirement: str | None, *, every_by_defau
     return [register.requirement(requirement)]
 
 
-@app.command()
+@app.command(help=_(
+    "Who is on time, late, overdue or not yet due, at a glance.\n\n"
+    "For each requirement: counts by state, the same split by ownership, milestones, data age, notes.\n\n"
+    "Example: emrtrack status --as-of 2025-09-01"))
 def status(
     as_of: AsOfOption = None,
     requirement: Annotated[str | None, typer.Option(
-        "--requirement", "-r", metavar="ID", help="One requirement id (default: every requirement).",
+        "--requirement", "-r", metavar="ID", help=_("One requirement id (default: every requirement)."),
         autocompletion=_complete_requirement)] = None,
-    format: Annotated[StatusFormat, typer.Option("--format", "-f", help="table, json or xlsx.")] = StatusFormat.table,
+    format: Annotated[StatusFormat, typer.Option("--format", "-f", help=_("table, json or xlsx."))] = StatusFormat.table,
     output: OutputOption = None,
     lang: LangOption = None,
     db: DbOption = None,
 ) -> None:
-    """Who is on time, late, overdue or not yet due, at a glance.
-
-    For each requirement: counts by state, the same split by ownership, milestones, data age, notes.
-
-    Example: emrtrack status --as-of 2025-09-01
-    """
     from emrtrack import render
 
     format = StatusFormat(_output_format(format.value, output, ("json", "xlsx")))
@@ -398,11 +406,14 @@ def _complete_requirement(ctx: typer.Context, incomplete: str) -> list[tuple[str
 
 
 FacilityArgument = Annotated[str, typer.Argument(
-    metavar="FACILITY", help="Facility id, name or alias; case and diacritics do not matter (e.g. 'do luong').",
+    metavar="FACILITY", help=_("Facility id, name or alias; case and diacritics do not matter (e.g. 'do luong')."),
     show_default=False, autocompletion=_complete_facility)]
 
 
-@app.command("mark-deployed")
+@app.command("mark-deployed", help=_(
+    "Record that a facility has deployed EMR.\n\n"
+    "The same as: emrtrack mark FACILITY deployed.\n\n"
+    "Example: emrtrack mark-deployed \"do luong\" --on 2025-08-20 --ref 3120/SYT-VP"))
 def mark_deployed(
     facility: FacilityArgument,
     on: OnOption = None,
@@ -413,19 +424,15 @@ def mark_deployed(
     lang: LangOption = None,
     db: DbOption = None,
 ) -> None:
-    """Record that a facility has deployed EMR.
-
-    The same as: emrtrack mark FACILITY deployed.
-
-    Example: emrtrack mark-deployed "do luong" --on 2025-08-20 --ref 3120/SYT-VP
-    """
     _mark(facility, "deployed", on, ref, note, by, correct, db)
 
 
-@app.command()
+@app.command(help=_(
+    "Record a milestone: appraised, deployed or annex-signed.\n\n"
+    "Example: emrtrack mark \"hoan my\" annex-signed --on 2025-08-25"))
 def mark(
     facility: FacilityArgument,
-    milestone: Annotated[str, typer.Argument(metavar="MILESTONE", help="appraised, deployed or annex-signed.", show_default=False)],
+    milestone: Annotated[str, typer.Argument(metavar="MILESTONE", help=_("appraised, deployed or annex-signed."), show_default=False)],
     on: OnOption = None,
     ref: RefOption = None,
     note: NoteOption = None,
@@ -434,39 +441,32 @@ def mark(
     lang: LangOption = None,
     db: DbOption = None,
 ) -> None:
-    """Record a milestone: appraised, deployed or annex-signed.
-
-    Example: emrtrack mark "hoan my" annex-signed --on 2025-08-25
-    """
     _mark(facility, milestone, on, ref, note, by, correct, db)
 
 
-@app.command()
+@app.command(help=_(
+    "List facilities and their state, or only the overdue.\n\n"
+    "Grouped by ownership (public first), most overdue first.\n\n"
+    "Example: emrtrack report --overdue --as-of 2025-09-01 --format csv > overdue.csv"))
 def report(
-    overdue: Annotated[bool, typer.Option("--overdue", help="Only facilities past their deadline and not deployed.")] = False,
+    overdue: Annotated[bool, typer.Option("--overdue", help=_("Only facilities past their deadline and not deployed."))] = False,
     as_of: AsOfOption = None,
     requirement: Annotated[str | None, typer.Option(
-        "--requirement", "-r", metavar="ID", help="A requirement id, or 'all' (default: the register's default).",
+        "--requirement", "-r", metavar="ID", help=_("A requirement id, or 'all' (default: the register's default)."),
         autocompletion=_complete_requirement)] = None,
-    group_by: Annotated[GroupBy, typer.Option("--group-by", help="ownership, kind or none.")] = GroupBy.ownership,
-    format: Annotated[ReportFormat, typer.Option("--format", "-f", help="table, csv, json, markdown or xlsx (xlsx needs --output).")] = ReportFormat.table,
-    limit: Annotated[int, typer.Option("--limit", min=1, metavar="N", help="Rows shown in a table (machine formats show all).")] = 50,
-    all_rows: Annotated[bool, typer.Option("--all", help="Show every row in a table.")] = False,
+    group_by: Annotated[GroupBy, typer.Option("--group-by", help=_("ownership, kind or none."))] = GroupBy.ownership,
+    format: Annotated[ReportFormat, typer.Option("--format", "-f", help=_("table, csv, json, markdown or xlsx (xlsx needs --output)."))] = ReportFormat.table,
+    limit: Annotated[int, typer.Option("--limit", min=1, metavar="N", help=_("Rows shown in a table (machine formats show all)."))] = 50,
+    all_rows: Annotated[bool, typer.Option("--all", help=_("Show every row in a table."))] = False,
     fail_on_overdue: Annotated[bool, typer.Option(
-        "--fail-on-overdue", help="Exit with code 3 when any facility is overdue.")] = False,
+        "--fail-on-overdue", help=_("Exit with code 3 when any facility is overdue."))] = False,
     output: OutputOption = None,
     due_within: Annotated[int | None, typer.Option(
         "--due-within", min=0, metavar="DAYS",
-        help="Only facilities not yet deployed whose deadline falls in the next DAYS days.")] = None,
+        help=_("Only facilities not yet deployed whose deadline falls in the next DAYS days."))] = None,
     lang: LangOption = None,
     db: DbOption = None,
 ) -> None:
-    """List facilities and their state, or only the overdue.
-
-    Grouped by ownership (public first), most overdue first.
-
-    Example: emrtrack report --overdue --as-of 2025-09-01 --format csv > overdue.csv
-    """
     from emrtrack import render
     from emrtrack.i18n import _, ngettext
 
@@ -504,25 +504,22 @@ def report(
         raise typer.Exit(3)
 
 
-@app.command()
+@app.command(help=_(
+    "Draw deployment progress against the deadline.\n\n"
+    "Deployed facilities over time against those in scope, the deadline marked, and a forecast at the pace of the "
+    "last 8 weeks.\n\n"
+    "Example: emrtrack chart --output progress.svg"))
 def chart(
     requirement: Annotated[str | None, typer.Option(
-        "--requirement", "-r", metavar="ID", help="A requirement id (default: the register's default).",
+        "--requirement", "-r", metavar="ID", help=_("A requirement id (default: the register's default)."),
         autocompletion=_complete_requirement)] = None,
     as_of: AsOfOption = None,
     output: Annotated[Path | None, typer.Option(
-        "--output", "-o", dir_okay=False, metavar="PATH", help="Write the chart to FILE.svg or FILE.html instead.",
+        "--output", "-o", dir_okay=False, metavar="PATH", help=_("Write the chart to FILE.svg or FILE.html instead."),
         show_default=False)] = None,
     lang: LangOption = None,
     db: DbOption = None,
 ) -> None:
-    """Draw deployment progress against the deadline.
-
-    Deployed facilities over time against those in scope, the deadline marked, and a forecast at the
-    pace of the last 8 weeks.
-
-    Example: emrtrack chart --output progress.svg
-    """
     from emrtrack import chart as charts
 
     if output is not None and output.suffix.lower() not in (".svg", ".html", ".htm"):
@@ -542,19 +539,16 @@ def chart(
         _wrote(output)
 
 
-@app.command()
+@app.command(help=_(
+    "Everything known about one facility.\n\n"
+    "Its facts, its milestones, its state under each requirement, and its history.\n\n"
+    "Example: emrtrack show \"quan y 4\""))
 def show(
     facility: FacilityArgument,
     as_of: AsOfOption = None,
     lang: LangOption = None,
     db: DbOption = None,
 ) -> None:
-    """Everything known about one facility.
-
-    Its facts, its milestones, its state under each requirement, and its history.
-
-    Example: emrtrack show "quan y 4"
-    """
     from emrtrack import render
     from emrtrack.rules import standing_under_each
 
@@ -570,19 +564,17 @@ def show(
     render.print_history(console, register.history(found.id, limit=None), _("History, newest first"))
 
 
-@app.command()
+@app.command(help=_(
+    "The register's history of changes, newest first.\n\n"
+    "Example: emrtrack history \"do luong\" --limit 5"))
 def history(
-    facility: Annotated[str | None, typer.Argument(metavar="FACILITY", help="Only this facility (id, name or alias).",
+    facility: Annotated[str | None, typer.Argument(metavar="FACILITY", help=_("Only this facility (id, name or alias)."),
                                                    show_default=False, autocompletion=_complete_facility)] = None,
-    limit: Annotated[int, typer.Option("--limit", "-n", min=1, metavar="N", help="How many events, newest first.")] = 20,
-    format: Annotated[Format, typer.Option("--format", "-f", help="table or json.")] = Format.table,
+    limit: Annotated[int, typer.Option("--limit", "-n", min=1, metavar="N", help=_("How many events, newest first."))] = 20,
+    format: Annotated[Format, typer.Option("--format", "-f", help=_("table or json."))] = Format.table,
     lang: LangOption = None,
     db: DbOption = None,
 ) -> None:
-    """The register's history of changes, newest first.
-
-    Example: emrtrack history "do luong" --limit 5
-    """
     from emrtrack import render
 
     register = _open(db)
@@ -602,19 +594,16 @@ def history(
             console.print(_("Older events are not shown: see more with --limit {n}.").format(n=limit * 5))
 
 
-@app.command()
+@app.command(help=_(
+    "Show the latest change and revert it.\n\n"
+    "The undo is recorded too: history keeps both.\n\n"
+    "Example: emrtrack undo --yes"))
 def undo(
-    yes: Annotated[bool, typer.Option("--yes", "-y", help="Do not ask for confirmation.")] = False,
+    yes: Annotated[bool, typer.Option("--yes", "-y", help=_("Do not ask for confirmation."))] = False,
     by: ByOption = None,
     lang: LangOption = None,
     db: DbOption = None,
 ) -> None:
-    """Show the latest change and revert it.
-
-    The undo is recorded too: history keeps both.
-
-    Example: emrtrack undo --yes
-    """
     from emrtrack.render import describe_change
 
     register = _open(db)
@@ -636,17 +625,13 @@ def undo(
     typer.echo(_("Reverted change #{id}; recorded as change #{undo}.").format(id=change.id, undo=undo_id))
 
 
-@app.command()
+@app.command(help=_(
+    "Check that the history was not altered.\n\n"
+    "Recomputes the history's hash chain and replays it into the state it should give.\n\n"
+    "Prints \"ok\" with the number of events checked and the hash of the last one (quote it to prove later that "
+    "nothing was changed), or names the first event altered, deleted or inserted (exit code 1).\n\n"
+    "Example: emrtrack verify"))
 def verify(lang: LangOption = None, db: DbOption = None) -> None:
-    """Check that the history was not altered.
-
-    Recomputes the history's hash chain and replays it into the state it should give.
-
-    Prints "ok" with the number of events checked and the hash of the last one (quote it to prove later
-    that nothing was changed), or names the first event altered, deleted or inserted (exit code 1).
-
-    Example: emrtrack verify
-    """
     from emrtrack.errors import RegisterError
     from emrtrack.i18n import _, ngettext
 
