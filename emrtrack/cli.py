@@ -16,7 +16,7 @@ from typer.core import TyperGroup
 
 from emrtrack import __version__, i18n
 from emrtrack.errors import EmrtrackError, UsageError
-from emrtrack.i18n import _
+from emrtrack.i18n import _, ngettext
 
 if TYPE_CHECKING:
     from rich.console import Console
@@ -74,8 +74,6 @@ def _explain(e: Exception) -> tuple[list[str], int]:
     """The lines a user sees for an error, and the exit code."""
     import sqlite3
 
-    from emrtrack.i18n import _
-
     if isinstance(e, EmrtrackError):
         return str(e).splitlines() or [type(e).__name__], e.exit_code
     if isinstance(e, sqlite3.Error):
@@ -127,8 +125,6 @@ class Lang(str, enum.Enum):
 def _language(lang: Lang | None) -> Lang | None:
     """Use the language asked for by a command's --lang (the main --lang, env and locale otherwise)."""
     if lang is not None:
-        from emrtrack import i18n
-
         i18n.set_language(lang.value)
     return lang
 
@@ -192,8 +188,6 @@ def _main(
     db: DbOption = None,
 ) -> None:
     """Track who has deployed electronic medical records (EMR) against which deadline."""
-    from emrtrack import i18n
-
     i18n.set_language(i18n.resolve(lang.value if lang else None))
     if db is not None:  # `emrtrack --db FILE COMMAND`: the same as the command's own --db
         os.environ["EMRTRACK_DB"] = str(db)
@@ -246,7 +240,6 @@ def load(
     db: DbOption = None,
 ) -> None:
     from emrtrack.app import load_into
-    from emrtrack.i18n import _
     from emrtrack.progress import when_slow
     from emrtrack.render import load_summary
 
@@ -278,8 +271,6 @@ def template(
 
     fmt = format.value if format else output.suffix.lower().lstrip(".")
     if fmt not in ("xlsx", "csv"):
-        from emrtrack.i18n import _
-
         raise UsageError(_("give --format xlsx or csv, or an --output file ending in .xlsx or .csv"))
     write_template(output, fmt)
     _wrote(output)
@@ -330,8 +321,6 @@ def status(
 
 def _output_format(format: str, output: Path | None, file_formats: tuple[str, ...]) -> str:
     """The format to write: as asked, or for `--output FILE` alone, the one its extension names."""
-    from emrtrack.i18n import _
-
     if format == "xlsx" and output is None:
         raise UsageError(_("--format xlsx writes a file: give it with --output FILE.xlsx"))
     if format == "table" and output is not None:
@@ -361,8 +350,6 @@ def _emit(text: str, output: Path | None) -> None:
 
 
 def _wrote(output: Path) -> None:
-    from emrtrack.i18n import _
-
     typer.echo(_("Wrote {file}.").format(file=output), err=True)
 
 
@@ -382,8 +369,6 @@ def _mark(facility: str, milestone: str, on: date | None, ref: str | None, note:
     from emrtrack.render import mark_result
 
     if milestone not in MILESTONES:
-        from emrtrack.i18n import _
-
         raise UsageError(_("unknown milestone {milestone}; choose one of: {choices}")
                          .format(milestone=repr(milestone), choices=", ".join(MILESTONES)))
     register = _open(db)
@@ -468,7 +453,6 @@ def report(
     db: DbOption = None,
 ) -> None:
     from emrtrack import render
-    from emrtrack.i18n import _, ngettext
 
     if overdue and due_within is not None:
         raise UsageError(_("--overdue and --due-within select different facilities: give one of them"))
@@ -523,8 +507,6 @@ def chart(
     from emrtrack import chart as charts
 
     if output is not None and output.suffix.lower() not in (".svg", ".html", ".htm"):
-        from emrtrack.i18n import _
-
         raise UsageError(_("--output must be a .svg or .html file"))
     register = _open(db)
     day = _as_of(register, as_of)
@@ -559,8 +541,6 @@ def show(
     standings = standing_under_each(register.requirements(), found, milestones, day)
     console = _console()
     render.print_facility(console, found, milestones, standings, day)
-    from emrtrack.i18n import _
-
     render.print_history(console, register.history(found.id, limit=None), _("History, newest first"))
 
 
@@ -584,8 +564,6 @@ def history(
     if format is Format.json:
         typer.echo(render.history_json(events))
     else:
-        from emrtrack.i18n import _
-
         title = (_("History of {name}, newest first").format(name=render.safe(found.name)) if found
                  else _("History of the register, newest first"))
         console = _console()
@@ -608,8 +586,6 @@ def undo(
 
     register = _open(db)
     change = register.last_change()
-    from emrtrack.i18n import _
-
     if change is None:
         typer.echo(_("Nothing to undo (the load that created the register is never undone: "
                      "load a corrected file instead)."))
@@ -633,7 +609,6 @@ def undo(
     "Example: emrtrack verify"))
 def verify(lang: LangOption = None, db: DbOption = None) -> None:
     from emrtrack.errors import RegisterError
-    from emrtrack.i18n import _, ngettext
 
     register = _open(db)
     result = register.verify()
