@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import os
 import shutil
 import sqlite3
 from dataclasses import dataclass
@@ -12,6 +13,10 @@ import pytest
 from typer.testing import CliRunner
 
 from emrtrack import i18n
+
+# Help texts are built when emrtrack.cli is imported, in the language of the environment: English for the
+# tests, whatever the machine's locale (each test starts in English too: see db_path).
+os.environ["EMRTRACK_LANG"] = "en"
 
 SHIPPED_FACILITIES = 25
 
