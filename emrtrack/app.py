@@ -54,6 +54,7 @@ def _built_aside(path: Path) -> Iterator[tuple[Register, Callable[[], bool]]]:
     It takes the place of `path` only when `publish()` is called, and only if no register appeared there
     meanwhile (publish() then says False): a register never exists half made, and a failed or dry-run load
     into a new path leaves nothing behind."""
+    made = [p for p in reversed(path.parents) if not p.exists()]  # folders to remove if nothing is published
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         fd, name = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".new")
@@ -88,6 +89,10 @@ def _built_aside(path: Path) -> Iterator[tuple[Register, Callable[[], bool]]]:
             register.close()
         for suffix in ("", "-wal", "-shm", "-journal"):
             Path(f"{aside}{suffix}").unlink(missing_ok=True)
+        if not path.exists():  # nothing was published: leave no empty folder behind either
+            for folder in reversed(made):
+                with contextlib.suppress(OSError):
+                    folder.rmdir()
 
 
 def open_register(path: Path | None, *, notify: Callable[[str], None]) -> Register:

@@ -539,7 +539,8 @@ def _compose(name: str, text: str) -> yaml.Node | None:
         what = " ".join(p for p in (e.context, e.problem) if p)
         if e.context_mark is not None and e.problem_mark is not None and e.context_mark.line != mark.line:
             what += _(" (the construct began on line {line})").format(line=e.context_mark.line + 1)
-        if "tab" in (e.problem or ""):
+        lines = text.split("\n")
+        if "tab" in (e.problem or "") or (mark is not None and "\t" in lines[min(mark.line, len(lines) - 1)]):
             what += _("; indent with spaces, not tabs")
         raise InputError([Problem(name, line, _("not valid YAML: {problem}").format(problem=what))]) from None
     except yaml.reader.ReaderError as e:

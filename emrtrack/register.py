@@ -631,7 +631,8 @@ class Register:
                     if old_date and not correct:
                         conflicts.append(_("{file}:{line}: facility {id!r}: {milestone} is recorded as {old}; "
                                            "the file says {new}").format(
-                            file=entry.file, line=entry.line, id=f.id, milestone=m, old=old_date, new=iso))
+                            file=entry.file, line=entry.line, id=f.id, milestone=milestone_word(m),
+                            old=fmt_date(date.fromisoformat(old_date)), new=fmt_date(d)))
                         continue
                     summary.milestones_recorded += 1
                     summary.milestones_corrected += bool(old_date)

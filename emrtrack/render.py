@@ -620,6 +620,13 @@ def describe_summary(summary: str) -> str:
     return summary
 
 
+def _as_of_date(when: date | None, as_of: date) -> str:
+    """A date as known on `as_of`: a later one is shown as such."""
+    if when is not None and when > as_of:
+        return _("{date} (after {as_of})").format(date=fmt_date(when), as_of=fmt_date(as_of))
+    return fmt_date(when)
+
+
 def print_facility(console: Console, f: Facility, milestones: dict[str, date],
                    standings: list[tuple[Requirement, date | None, State | None, int]], as_of: date) -> None:
     table = Table(show_header=False, title=safe(f.name), title_justify="left")
@@ -628,18 +635,11 @@ def print_facility(console: Console, f: Facility, milestones: dict[str, date],
     for label, value in ((_("Id"), f.id), (_("Name"), f.name), (_("Aliases"), "; ".join(f.aliases) or _("none")),
                          (_("Ownership"), ownership_label(f.ownership)), (_("Kind"), kind_label(f.kind)),
                          (_("Managed by"), f.managed_by or ""), (_("Location"), f.location or ""),
-                         (_("Verified"), fmt_date(f.verified) or _("never"))):
+                         (_("Verified"), _as_of_date(f.verified, as_of) or _("never"))):
         table.add_row(label, cell(value))
     for m in MILESTONES:
         label = milestone_label(m)
-        when = milestones.get(m)
-        if when is None:
-            text = _("not recorded")
-        elif when > as_of:
-            text = _("{date} (after {as_of})").format(date=fmt_date(when), as_of=fmt_date(as_of))
-        else:
-            text = fmt_date(when)
-        table.add_row(label[:1].upper() + label[1:], text)
+        table.add_row(label[:1].upper() + label[1:], _as_of_date(milestones.get(m), as_of) or _("not recorded"))
     console.print(table)
     states = Table(title=_("Standing as of {date}").format(date=fmt_date(as_of)), title_justify="left")
     for name in (N_("Requirement"), N_("Deadline"), N_("State"), N_("Days overdue")):

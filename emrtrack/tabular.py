@@ -186,6 +186,8 @@ def read_table(path: Path, today: date, out: LoadedFiles) -> list[Problem]:
             if entry is not None:
                 out.facilities.append(entry)
         out.facility_ids.extend(reader.facility_ids)
+        if not reader.facility_ids and not problems and not reader.problems:
+            return [Problem(name, 2, _("the file lists no facility: fill in a row under the column names"))]
         return sorted(problems + reader.problems, key=lambda p: p.line)  # row order; stable within a row
     except InputError as e:
         return e.problems

@@ -846,6 +846,7 @@ def test_show_as_of_marks_milestones_that_came_later(shipped_db: Path) -> None:
     assert "│ Deployed     │ 2025-09-05 (after 2025-09-01)" in out
     assert "│ 2898/SYT-VP    │ 2025-08-31 │ overdue" in out
     assert "│ Deployed     │ 2025-09-05 " in run("show", "hoan my", "--as-of", "2025-09-05").stdout
+    assert "│ Verified     │ 2025-07-09 (after 2025-07-01)" in run("show", "hoan my", "--as-of", "2025-07-01").stdout
 
 
 def test_db_may_be_given_before_the_command(shipped_db: Path, tmp_path: Path, monkeypatch) -> None:
@@ -857,7 +858,7 @@ def test_db_may_be_given_before_the_command(shipped_db: Path, tmp_path: Path, mo
 
 
 def test_a_failed_or_dry_run_load_into_a_new_register_leaves_nothing_behind(tmp_path: Path) -> None:
-    new = tmp_path / "office" / "new.db"
+    new = tmp_path / "office" / "2026" / "new.db"
     bad = tmp_path / "bad.yaml"
     bad.write_text("facilities:\n  - id: x\n    name: X\n    ownership: public\n    kind: hospitl\n", encoding="utf-8")
     good = tmp_path / "good.yaml"
@@ -868,7 +869,8 @@ def test_a_failed_or_dry_run_load_into_a_new_register_leaves_nothing_behind(tmp_
     dry = run("load", str(good), "--dry-run", "--db", str(new))
     assert dry.code == 0 and dry.stdout.startswith("Dry run: nothing was written.")
     assert "Facilities: 1 added, 0 updated, 0 unchanged; 25 in the register" in dry.stdout
-    assert list(new.parent.iterdir()) == []  # no register, no temporary file
+    assert sorted(tmp_path.iterdir()) == sorted([bad, good])
+    assert not (tmp_path / "office").exists()  # no register, no temporary file, no folder
     real = run("load", str(good), "--db", str(new))
     assert real.code == 0
     assert real.stderr == (f"Created a new register at {new} with the shipped data "

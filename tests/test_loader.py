@@ -353,3 +353,11 @@ def test_deadlines_that_are_not_a_list_get_one_message(tmp_path: Path) -> None:
             deadlines: 2025-08-31
         """)
     assert problems(path) == [f"{path}:4: requirement 'R': deadlines must be a list, not a date"]
+
+
+def test_a_tab_in_the_indentation_is_named(tmp_path: Path) -> None:
+    path = tmp_path / "tabs.yaml"
+    path.write_text("facilities:\n  - id: x\n\tname: X\n", encoding="utf-8")
+    found = problems(path)
+    assert len(found) == 1 and found[0].startswith(f"{path}:3: not valid YAML: ")
+    assert found[0].endswith("; indent with spaces, not tabs")

@@ -189,3 +189,12 @@ def test_csv_saved_with_semicolons_by_a_vietnamese_spreadsheet_loads_the_same(sm
     a, b = read_files([comma], date(2026, 1, 1)), read_files([semi], date(2026, 1, 1))
     assert [(e.facility, e.milestones) for e in a.facilities] == [(e.facility, e.milestones) for e in b.facilities]
     assert b.facilities[0].facility.name == "Phòng khám A, cơ sở 2"
+
+
+def test_a_facility_list_with_no_row_is_refused_like_an_empty_yaml_file(small, runner, tmp_path):
+    path = tmp_path / "facilities.csv"
+    result = runner.invoke(app, ["template", "--format", "csv", "--output", str(path)])
+    assert result.exit_code == 0
+    loaded = runner.invoke(app, ["load", str(path)])
+    assert loaded.exit_code == 1
+    assert loaded.stderr == f"emrtrack: {path}:2: the file lists no facility: fill in a row under the column names\n"
