@@ -34,7 +34,15 @@ from emrtrack.model import (
     Standing,
     State,
 )
-from emrtrack.rules import days_overdue, expand_abbreviations, fold, latest_milestone, state_of, today
+from emrtrack.rules import (
+    cohort_index,
+    days_overdue,
+    expand_abbreviations,
+    fold,
+    latest_milestone,
+    state_of,
+    today,
+)
 
 if TYPE_CHECKING:
     from emrtrack.loader import LoadedFiles
@@ -840,17 +848,19 @@ class Register:
         One pass over the register per date gives counts by (ownership, kind): a requirement's scope
         and cohorts depend on nothing else, so every requirement is then counted from them."""
         by_deployed, by_fresh = self._status_counts(as_of)
-        cohort_of: dict[tuple[str, str], int | None] = {}
-        for ownership in OWNERSHIPS:
-            for kind in KINDS:
-                cohort_of[ownership, kind] = _cohort_index(requirement, ownership, kind)
+        cohorts_by_class: dict[tuple[str, str], int | None] = {}
+
+        def cohort_of(ownership: str, kind: str) -> int | None:
+            if (ownership, kind) not in cohorts_by_class:
+                cohorts_by_class[ownership, kind] = cohort_index(requirement, ownership, kind)
+            return cohorts_by_class[ownership, kind]
+
         cohorts = [CohortStatus(c.selector, c.deadline, Counts()) for c in requirement.cohorts]
         by_ownership = {o: Counts() for o in OWNERSHIPS}
         funnel = dict.fromkeys(MILESTONES, 0)
         tally: dict[tuple[int, str, str], int] = {}
         for ownership, kind, deployed, n, appraised, annex in by_deployed:
-            cohort = cohort_of[ownership, kind] if (ownership, kind) in cohort_of \
-                else _cohort_index(requirement, ownership, kind)
+            cohort = cohort_of(ownership, kind)
             if cohort is None:
                 continue
             state = state_of(requirement.cohorts[cohort].deadline, _date(deployed), as_of)
@@ -869,9 +879,7 @@ class Register:
             total.add(c.counts)
         fresh: dict[str, int] = {}
         for ownership, kind, day, n in by_fresh:
-            scope = cohort_of[ownership, kind] if (ownership, kind) in cohort_of \
-                else _cohort_index(requirement, ownership, kind)
-            if scope is not None and day:
+            if cohort_of(ownership, kind) is not None and day:
                 fresh[day] = fresh.get(day, 0) + n
         known = sum(fresh.values())
         oldest = median = None
@@ -886,7 +894,7 @@ class Register:
                     break
         return RequirementStatus(
             requirement=requirement, as_of=as_of, total=total, cohorts=cohorts,
-            by_ownership={o: c for o, c in by_ownership.items() if c.in_scope or o in OWNERSHIPS},
+            by_ownership=by_ownership,
             funnel=funnel, oldest_data=_date(oldest), median_data=_date(median),
             never_verified=total.in_scope - known)
 
@@ -981,13 +989,6 @@ def _reverse_action(action: str) -> str:
 
 def _order_case(column: str, values: tuple[str, ...]) -> str:
     return f"CASE {column} " + " ".join(f"WHEN '{v}' THEN {i}" for i, v in enumerate(values)) + f" ELSE {len(values)} END"
-
-
-def _cohort_index(requirement: Requirement, ownership: str, kind: str) -> int | None:
-    """The index of the cohort a facility falls in, None when out of scope (rules.deadline_for's rule)."""
-    if not requirement.applies_to.matches(ownership, kind):
-        return None
-    return next((i for i, c in enumerate(requirement.cohorts) if c.selector.matches(ownership, kind)), None)
 
 
 def _selector_sql(selector: Selector, params: dict[str, Any], prefix: str) -> str:

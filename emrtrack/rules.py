@@ -75,14 +75,18 @@ def today(timezone: str) -> date:
     return datetime.now(ZoneInfo(timezone)).date()
 
 
-def deadline_for(requirement: Requirement, ownership: str, kind: str) -> date | None:
-    """The deadline a requirement sets for a facility, or None when it is out of scope."""
+def cohort_index(requirement: Requirement, ownership: str, kind: str) -> int | None:
+    """Which of a requirement's cohorts a facility falls in (the first that matches), None when the
+    requirement does not apply to it."""
     if not requirement.applies_to.matches(ownership, kind):
         return None
-    for cohort in requirement.cohorts:
-        if cohort.selector.matches(ownership, kind):
-            return cohort.deadline
-    return None
+    return next((i for i, c in enumerate(requirement.cohorts) if c.selector.matches(ownership, kind)), None)
+
+
+def deadline_for(requirement: Requirement, ownership: str, kind: str) -> date | None:
+    """The deadline a requirement sets for a facility, or None when it is out of scope."""
+    index = cohort_index(requirement, ownership, kind)
+    return None if index is None else requirement.cohorts[index].deadline
 
 
 def state_of(deadline: date, deployed: date | None, as_of: date) -> State:
