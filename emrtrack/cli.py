@@ -481,8 +481,10 @@ def report(
                     render.write_report_markdown(out, day, parts, group_by.value, overdue, due_within)
         else:
             render.print_report_table(_console(), day, parts, group_by.value, overdue, table_limit, due_within)
-        late = sum(register.standings(req, day, overdue_only=True, limit=0)[0] for req in wanted) \
-            if fail_on_overdue else 0
+        late = 0
+        if fail_on_overdue:  # a report of the overdue has counted them already
+            late = sum(count for _req, count, _rows in parts) if overdue else \
+                sum(register.standings(req, day, overdue_only=True, limit=0)[0] for req in wanted)
     if late:
         typer.echo("emrtrack: " + ngettext("{n} overdue", "{n} overdue", late).format(n=late), err=True)
         raise typer.Exit(3)

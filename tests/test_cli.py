@@ -382,6 +382,10 @@ def test_fail_on_overdue(shipped_db: Path) -> None:
     assert len(r.stdout.splitlines()) == 26
     without = run("report", "--overdue", "--as-of", "2025-09-01", "--format", "csv")
     assert without.code == 0 and without.stdout == r.stdout
+    # the full report (every state) counts the overdue for its exit code too
+    full = run("report", "--as-of", "2025-09-01", "--fail-on-overdue", "--format", "json")
+    assert (full.code, full.stderr) == (3, "emrtrack: 25 overdue\n")
+    assert run("report", "--as-of", "2025-08-31", "--fail-on-overdue", "--format", "json").code == 0
 
 
 # -- naming a facility -----------------------------------------------------------------------------
