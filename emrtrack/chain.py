@@ -16,7 +16,23 @@ EVENT_COLUMNS = ("id", "change_id", "entity", "key", "milestone", "action", "old
 CHANGE_COLUMNS = ("recorded_at", "actor", "source", "command", "summary", "ref", "note", "reverts")
 
 
-_json = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode  # one encoder: built once
+def json_encoder(*, sort_keys: bool = False, separators: tuple[str, str] = (",", ":")) -> Callable[[Any], str]:
+    """`json.JSONEncoder(ensure_ascii=False, ...).encode`, giving the same text, with the C encoder built
+    once: the json module builds it anew on every call, which costs as much as the encoding itself."""
+    reference = json.JSONEncoder(ensure_ascii=False, sort_keys=sort_keys, separators=separators)
+    make = getattr(json.encoder, "c_make_encoder", None)
+    if make is None:  # pragma: no cover - a Python without the json module's C part
+        return reference.encode
+    encode_chunks = make(None, reference.default, json.encoder.encode_basestring, None, separators[1],
+                         separators[0], sort_keys, False, True)
+
+    def encode(value: Any) -> str:
+        return "".join(encode_chunks(value, 0))
+
+    return encode
+
+
+_json = json_encoder()
 
 
 def event_hash(prev_hash: str, event: Sequence[Any], change: Sequence[Any]) -> str:
@@ -26,10 +42,10 @@ def event_hash(prev_hash: str, event: Sequence[Any], change: Sequence[Any]) -> s
 
 def event_hasher(change: Sequence[Any]) -> Callable[[str, Sequence[Any]], str]:
     """`event_hash` for the events of one change, its part of the JSON written once."""
-    tail = "," + _json(list(change)) + "]"
+    tail = "," + _json(tuple(change)) + "]"
+    sha256, text = hashlib.sha256, json.encoder.encode_basestring
 
     def hash_event(prev_hash: str, event: Sequence[Any]) -> str:
-        payload = "[" + _json(prev_hash) + "," + _json(list(event)) + tail
-        return hashlib.sha256(payload.encode("utf-8")).hexdigest()
+        return sha256(("[" + text(prev_hash) + "," + _json(event) + tail).encode()).hexdigest()
 
     return hash_event

@@ -9,8 +9,12 @@ from __future__ import annotations
 
 import dataclasses
 import getpass
+import itertools
 import json
+import queue
 import sqlite3
+import sys
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -19,6 +23,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from emrtrack import migrations
+from emrtrack.chain import json_encoder
 from emrtrack.errors import AmbiguousFacility, FacilityNotFound, Refused, RegisterError
 from emrtrack.i18n import N_, _, fmt_date, milestone_word, ngettext
 
@@ -48,6 +53,7 @@ if TYPE_CHECKING:
     from emrtrack.loader import LoadedFiles
 
 BUSY_TIMEOUT_MS = 60_000
+PAGE_SIZE = 16_384
 
 
 def default_actor() -> str:
@@ -57,12 +63,8 @@ def default_actor() -> str:
         return "unknown"
 
 
-_CANONICAL = json.JSONEncoder(ensure_ascii=False, sort_keys=True, separators=(",", ":"))
-_ALIASES = json.JSONEncoder(ensure_ascii=False)  # how the `aliases` column holds a list
-
-
-def _canonical(doc: dict[str, Any]) -> str:
-    return _CANONICAL.encode(doc)
+_canonical = json_encoder(sort_keys=True)
+_aliases = json_encoder(separators=(", ", ": "))  # how the `aliases` column holds a list
 
 
 def _iso(d: date | None) -> str | None:
@@ -78,7 +80,7 @@ _FACILITY_COLUMNS = "id, name, aliases, ownership, kind, managed_by, location, v
 
 
 def _facility_row(f: Facility) -> tuple[Any, ...]:
-    return (f.id, f.name, _ALIASES.encode(list(f.aliases)), f.ownership, f.kind,
+    return (f.id, f.name, _aliases(f.aliases), f.ownership, f.kind,
             f.managed_by, f.location, _iso(f.verified))
 
 
@@ -92,18 +94,22 @@ _DOC_KEYS = ("id", "name", "aliases", "ownership", "kind", "managed_by", "locati
 
 def _row_doc(row: tuple[Any, ...], aliases: list[str] | tuple[str, ...] | None = None) -> str:
     """A facility row as the canonical JSON its events carry (`aliases` given spares decoding them)."""
-    doc = dict(zip(_DOC_KEYS, row))
-    doc["aliases"] = list(aliases) if aliases is not None else json.loads(doc["aliases"])
-    return _canonical({k: v for k, v in doc.items() if v not in (None, [])})
+    doc = {k: v for k, v in zip(_DOC_KEYS, row) if v is not None}
+    doc["aliases"] = aliases if aliases is not None else json.loads(row[2])
+    if not doc["aliases"]:
+        del doc["aliases"]
+    return _canonical(doc)
 
 
 def _doc_row(doc: str) -> tuple[Any, ...]:
     d = json.loads(doc)
-    return (d["id"], d["name"], _ALIASES.encode(d.get("aliases", [])), d["ownership"],
+    return (d["id"], d["name"], _aliases(d.get("aliases", [])), d["ownership"],
             d["kind"], d.get("managed_by"), d.get("location"), d.get("verified"))
 
 
 def _folded(name: str, aliases: list[str] | tuple[str, ...]) -> str:
+    if not aliases:
+        return fold(name)
     return "\n".join(dict.fromkeys(fold(n) for n in (name, *aliases)))
 
 
@@ -251,6 +257,92 @@ class VerifyResult:
 
 
 # -- the register --------------------------------------------------------------------------------
+_EVENT_COLUMNS = "id, change_id, entity, key, milestone, action, old, new, prev_hash, hash"
+
+
+class _Writer:
+    """The statements of one write, run as they come, or, for a large one, on a helper thread.
+
+    SQLite releases the interpreter lock while it writes, so on a machine with more than one core a
+    large load's rows are written while the next ones are prepared (and hashed). Rows go many to a
+    statement: each statement is then one long stretch of work outside the lock. The caller does not
+    use the connection until the block ends, which waits for the last statement (and raises its error).
+    """
+
+    BEHIND_FROM = 20_000  # rows from which a helper thread pays for itself
+    BATCH = 5_000  # rows prepared at a time
+
+    def __init__(self, conn: sqlite3.Connection, *, behind: bool):
+        self.conn = conn
+        # how many values one statement may take (SQLite's default; Python 3.11 can ask the library)
+        self.max_variables = (conn.getlimit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER) if hasattr(conn, "getlimit")
+                              else 32_766 if sqlite3.sqlite_version_info >= (3, 32) else 999)
+        self.error: BaseException | None = None
+        self.jobs: queue.Queue[tuple[str, Any] | None] | None = None
+        if behind:
+            # The thread waits for the interpreter lock after each statement: hand it over sooner.
+            self.switch_interval = sys.getswitchinterval()
+            sys.setswitchinterval(0.001)
+            # Room for every page a large write touches, not SQLite's 2 MiB: fewer trips to the disk.
+            self.cache_size = conn.execute("PRAGMA cache_size").fetchone()[0]
+            conn.execute("PRAGMA cache_size = -262144")
+            self.jobs = queue.Queue(maxsize=4)
+            self.thread = threading.Thread(target=self._work, name="emrtrack-writer", daemon=True)
+            self.thread.start()
+
+    def __enter__(self) -> _Writer:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self.jobs is not None:
+            self.jobs.put(None)
+            self.thread.join()
+            self.jobs = None
+            sys.setswitchinterval(self.switch_interval)
+            self.conn.execute(f"PRAGMA cache_size = {int(self.cache_size)}")
+        if self.error is not None and exc[0] is None:
+            raise self.error
+
+    def __call__(self, sql: str, rows: list[tuple[Any, ...]]) -> None:
+        """Run `sql` once for each row."""
+        if self.jobs is None:
+            self.conn.executemany(sql, rows)
+        else:
+            self.jobs.put((sql, rows))
+
+    def rows(self, table: str, columns: str, rows: list[tuple[Any, ...]], *, replace: bool = False) -> None:
+        """Insert (or with `replace`, insert or replace) rows, as many to a statement as SQLite allows."""
+        width = columns.count(",") + 1
+        per = max(1, min(1000, self.max_variables // width))
+        head = f"INSERT {'OR REPLACE ' if replace else ''}INTO {table} ({columns}) VALUES "
+        one = "(" + ", ".join("?" * width) + ")"
+        for start in range(0, len(rows), per):
+            batch = rows[start:start + per]
+            sql = head + ", ".join([one] * len(batch))
+            params = list(itertools.chain.from_iterable(batch))
+            if self.jobs is None:
+                self.conn.execute(sql, params)
+            else:
+                self.jobs.put((sql, [params]))
+
+    def drain(self) -> None:
+        """Wait until every statement given so far has run: the caller may then use the connection."""
+        if self.jobs is not None:
+            self.jobs.join()
+        if self.error is not None:
+            raise self.error
+
+    def _work(self) -> None:
+        assert self.jobs is not None
+        while (job := self.jobs.get()) is not None:
+            if self.error is None:  # after an error, the rest are only taken off the queue
+                try:
+                    self.conn.executemany(*job)
+                except BaseException as e:  # raised on the caller's thread by drain or at the end
+                    self.error = e
+            self.jobs.task_done()
+
+
 class Register:
     """An open register file."""
 
@@ -265,10 +357,13 @@ class Register:
         """Open (creating if needed) and migrate the register at `path`."""
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
-            conn = sqlite3.connect(path, timeout=BUSY_TIMEOUT_MS / 1000, isolation_level=None)
+            conn = sqlite3.connect(path, timeout=BUSY_TIMEOUT_MS / 1000, isolation_level=None,
+                                   check_same_thread=False)  # a large write runs on a helper thread
             conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
             register = cls(conn, path)
             register._refuse_newer_schema()  # before anything is written, even the journal mode
+            if conn.execute("PRAGMA page_count").fetchone()[0] == 0:  # a new file: larger pages than
+                conn.execute(f"PRAGMA page_size = {PAGE_SIZE}")  # SQLite's 4 KiB write a large load faster
             if conn.execute("PRAGMA journal_mode").fetchone()[0] != "wal":
                 conn.execute("PRAGMA journal_mode = WAL")
             conn.execute("PRAGMA synchronous = NORMAL")
@@ -495,40 +590,42 @@ class Register:
             (now, actor, source, command, summary, ref, note, reverts))
         return int(cur.lastrowid or 0)
 
-    def _append_events(self, change_id: int, events: list[tuple[str, str, str | None, str, str | None, str | None]],
-                       facility_rows: dict[str, tuple[Any, ...]] | None = None) -> None:
-        """Append events (entity, key, milestone, action, old, new) and apply them to the current tables.
+    def _record(self, change_id: int, events: list[tuple[str, str, str | None, str, str | None, str | None]],
+                write: _Writer | None = None) -> None:
+        """Append events (entity, key, milestone, action, old, new) to the history and apply them."""
+        with write or _Writer(self.conn, behind=False) as w:
+            self._apply_events(events, w)
+            self._append_events(change_id, events, w)
 
-        `facility_rows` may give, by facility id, the row (with its folded names) that a facility event's
-        new value stands for, when the caller has it already."""
+    def _append_events(self, change_id: int, events: list[tuple[str, str, str | None, str, str | None, str | None]],
+                       write: _Writer) -> None:
+        """Append events to the history, each with its link in the hash chain."""
         self._status_cache.clear()
         self._names = None
         from emrtrack.chain import CHANGE_COLUMNS, GENESIS, event_hasher
 
+        write.drain()  # the reads below, on this thread
         event_hash = event_hasher(self.conn.execute(
             f"SELECT {', '.join(CHANGE_COLUMNS)} FROM changes WHERE id = ?", (change_id,)).fetchone())
         last = self.conn.execute("SELECT id, hash FROM events ORDER BY id DESC LIMIT 1").fetchone()
         next_id, prev = (last[0] + 1, last[1] or GENESIS) if last else (1, GENESIS)
-        rows = []
-        for i, e in enumerate(events, start=next_id):
-            content = (i, change_id, *e)
-            h = event_hash(prev, content)
-            rows.append((*content, prev, h))
-            prev = h
-        self.conn.executemany(
-            "INSERT INTO events (id, change_id, entity, key, milestone, action, old, new, prev_hash, hash) "
-            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", rows)
-        self._apply_events(events, facility_rows or {})
+        for start in range(0, len(events), _Writer.BATCH):  # a batch is hashed while the one before is written
+            rows = []
+            for i, e in enumerate(events[start:start + _Writer.BATCH], start=next_id + start):
+                content = (i, change_id, *e)
+                h = event_hash(prev, content)
+                rows.append((*content, prev, h))
+                prev = h
+            write.rows("events", _EVENT_COLUMNS, rows)
 
     def _apply_events(self, events: list[tuple[str, str, str | None, str, str | None, str | None]],
-                      facility_rows: dict[str, tuple[Any, ...]]) -> None:
+                      write: _Writer) -> None:
+        """Bring the current tables in line with the events."""
         put_facilities, del_facilities, put_milestones, del_milestones = [], [], [], []
         for entity, key, milestone, _action, _old, new in events:
             if entity == "facility":
                 if new is None:
                     del_facilities.append((key,))
-                elif key in facility_rows:
-                    put_facilities.append(facility_rows[key])
                 else:
                     row = _doc_row(new)
                     put_facilities.append((*row, _folded(row[1], json.loads(row[2]))))
@@ -539,28 +636,24 @@ class Register:
                     put_milestones.append((key, milestone, new))
             elif entity == "requirement":
                 if new is None:
-                    self.conn.execute("DELETE FROM requirements WHERE id = ?", (key,))
+                    write("DELETE FROM requirements WHERE id = ?", [(key,)])
                 else:
-                    self.conn.execute(
-                        "INSERT INTO requirements (id, position, doc) VALUES (?, "
-                        "(SELECT COALESCE(MAX(position), 0) + 1 FROM requirements), ?) "
-                        "ON CONFLICT(id) DO UPDATE SET doc = excluded.doc", (key, new))
+                    write("INSERT INTO requirements (id, position, doc) VALUES (?, "
+                          "(SELECT COALESCE(MAX(position), 0) + 1 FROM requirements), ?) "
+                          "ON CONFLICT(id) DO UPDATE SET doc = excluded.doc", [(key, new)])
             elif entity == "register":
                 if new is None:
-                    self.conn.execute("DELETE FROM meta WHERE key = ?", (key,))
+                    write("DELETE FROM meta WHERE key = ?", [(key,)])
                 else:
-                    self.conn.execute("INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)", (key, new))
+                    write("INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)", [(key, new)])
         if put_facilities:
-            self.conn.executemany(
-                f"INSERT OR REPLACE INTO facilities ({_FACILITY_COLUMNS}, folded) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                put_facilities)
+            write.rows("facilities", _FACILITY_COLUMNS + ", folded", put_facilities, replace=True)
         if put_milestones:
-            self.conn.executemany(
-                "INSERT OR REPLACE INTO milestones (facility_id, milestone, date) VALUES (?, ?, ?)", put_milestones)
+            write.rows("milestones", "facility_id, milestone, date", put_milestones, replace=True)
         if del_milestones:
-            self.conn.executemany("DELETE FROM milestones WHERE facility_id = ? AND milestone = ?", del_milestones)
+            write("DELETE FROM milestones WHERE facility_id = ? AND milestone = ?", del_milestones)
         if del_facilities:
-            self.conn.executemany("DELETE FROM facilities WHERE id = ?", del_facilities)
+            write("DELETE FROM facilities WHERE id = ?", del_facilities)
 
     def load(self, loaded: LoadedFiles, *, source: str, actor: str, dry_run: bool = False,
              correct: bool = False) -> LoadSummary:
@@ -611,56 +704,78 @@ class Register:
                     d.pop("default")
                     summary.requirements_updated += 1
                     events.append(("requirement", rid, None, "updated", doc, _canonical(d)))
-        # facilities and their milestones
+        # facilities and their milestones, whose rows are written as they are worked out (on a helper
+        # thread for a large load: written while the next ones are prepared); a refusal undoes them
         existing = {row[0]: row for row in self.conn.execute(f"SELECT {_FACILITY_COLUMNS} FROM facilities")}
         recorded: dict[tuple[str, str], str] = {
             (fid, m): d for fid, m, d in self.conn.execute("SELECT facility_id, milestone, date FROM milestones")}
+        facts = len(events)  # the events before this point are applied with the others, at the end
         mentioned = set()
-        known: dict[str, tuple[Any, ...]] = {}  # the rows of added or updated facilities, with folded names
-        for entry in loaded.facilities:
-            f = entry.facility
-            mentioned.add(f.id)
-            row = _facility_row(f)
-            old_row = existing.get(f.id)
-            if old_row is None:
-                summary.added += 1
-                events.append(("facility", f.id, None, "added", None, _row_doc(row, f.aliases)))
-                known[f.id] = (*row, _folded(f.name, f.aliases))
-            elif tuple(old_row) != row:
-                summary.updated += 1
-                events.append(("facility", f.id, None, "updated", _row_doc(tuple(old_row)), _row_doc(row, f.aliases)))
-                known[f.id] = (*row, _folded(f.name, f.aliases))
-            else:
-                summary.unchanged += 1
-            for m, d in entry.milestones.items():
-                iso = d.isoformat()
-                old_date = recorded.get((f.id, m))
-                if old_date != iso:
-                    if old_date and not correct:
-                        conflicts.append(_("{file}:{line}: facility {id!r}: {milestone} is recorded as {old}; "
-                                           "the file says {new}").format(
-                            file=entry.file, line=entry.line, id=f.id, milestone=milestone_word(m),
-                            old=fmt_date(date.fromisoformat(old_date)), new=fmt_date(d)))
-                        continue
-                    summary.milestones_recorded += 1
-                    summary.milestones_corrected += bool(old_date)
-                    events.append(("milestone", f.id, m, "corrected" if old_date else "recorded", old_date, iso))
-        if conflicts:
-            raise Refused("\n".join([*conflicts, ngettext(
-                "Nothing was loaded: to replace the recorded date with the file's, load again with --correct.",
-                "Nothing was loaded: to replace the recorded dates with the file's, load again with --correct.",
-                len(conflicts))]))
-        summary.not_in_files = sum(1 for fid in existing if fid not in mentioned)
-        if events and not summary.dry_run:
-            parts = [f"{summary.added} facilities added", f"{summary.updated} updated"]
-            if summary.requirements_added or summary.requirements_updated:
-                parts.append(f"{summary.requirements_added + summary.requirements_updated} requirements added or updated")
-            if summary.milestones_recorded:
-                parts.append(f"{summary.milestones_recorded} milestones recorded")
-            change_id = self._new_change(actor=actor, source=source, command="load",
-                                         summary="load of " + source + ": " + ", ".join(parts))
-            self._append_events(change_id, events, known)
-            summary.change_id = change_id
+        put_facilities: list[tuple[Any, ...]] = []
+        put_milestones: list[tuple[str, str, str]] = []
+        writing = not summary.dry_run
+
+        def flush() -> None:
+            if writing and put_facilities:
+                write.rows("facilities", _FACILITY_COLUMNS + ", folded", put_facilities, replace=True)
+            if writing and put_milestones:
+                write.rows("milestones", "facility_id, milestone, date", put_milestones, replace=True)
+            put_facilities.clear()
+            put_milestones.clear()
+
+        with _Writer(self.conn, behind=writing and len(loaded.facilities) >= _Writer.BEHIND_FROM) as write:
+            for entry in loaded.facilities:
+                f = entry.facility
+                mentioned.add(f.id)
+                row = _facility_row(f)
+                old_row = existing.get(f.id)
+                if old_row is None:
+                    summary.added += 1
+                    events.append(("facility", f.id, None, "added", None, _row_doc(row, f.aliases)))
+                    put_facilities.append((*row, _folded(f.name, f.aliases)))
+                elif tuple(old_row) != row:
+                    summary.updated += 1
+                    events.append(("facility", f.id, None, "updated", _row_doc(tuple(old_row)),
+                                   _row_doc(row, f.aliases)))
+                    put_facilities.append((*row, _folded(f.name, f.aliases)))
+                else:
+                    summary.unchanged += 1
+                for m, d in entry.milestones.items():
+                    iso = d.isoformat()
+                    old_date = recorded.get((f.id, m))
+                    if old_date != iso:
+                        if old_date and not correct:
+                            conflicts.append(_("{file}:{line}: facility {id!r}: {milestone} is recorded as {old}; "
+                                               "the file says {new}").format(
+                                file=entry.file, line=entry.line, id=f.id, milestone=milestone_word(m),
+                                old=fmt_date(date.fromisoformat(old_date)), new=fmt_date(d)))
+                            continue
+                        summary.milestones_recorded += 1
+                        summary.milestones_corrected += bool(old_date)
+                        events.append(("milestone", f.id, m, "corrected" if old_date else "recorded", old_date, iso))
+                        put_milestones.append((f.id, m, iso))
+                if len(put_facilities) >= _Writer.BATCH:
+                    flush()
+            flush()
+            if conflicts:
+                raise Refused("\n".join([*conflicts, ngettext(
+                    "Nothing was loaded: to replace the recorded date with the file's, load again with --correct.",
+                    "Nothing was loaded: to replace the recorded dates with the file's, load again with --correct.",
+                    len(conflicts))]))
+            summary.not_in_files = sum(1 for fid in existing if fid not in mentioned)
+            if events and writing:
+                parts = [f"{summary.added} facilities added", f"{summary.updated} updated"]
+                if summary.requirements_added or summary.requirements_updated:
+                    parts.append(f"{summary.requirements_added + summary.requirements_updated} "
+                                 "requirements added or updated")
+                if summary.milestones_recorded:
+                    parts.append(f"{summary.milestones_recorded} milestones recorded")
+                write.drain()
+                change_id = self._new_change(actor=actor, source=source, command="load",
+                                             summary="load of " + source + ": " + ", ".join(parts))
+                self._apply_events(events[:facts], write)
+                self._append_events(change_id, events, write)
+                summary.change_id = change_id
 
     def mark(self, facility: Facility, milestone: str, on: date, *, actor: str, ref: str | None = None,
              note: str | None = None, correct: bool = False) -> MarkResult:
@@ -685,7 +800,7 @@ class Register:
             summary = f"{milestone} {action} for {facility.id}: {on}" + (f" (was {previous})" if previous else "")
             change_id = self._new_change(actor=actor, source="cli", command=f"mark {milestone}", summary=summary,
                                          ref=ref, note=note)
-            self._append_events(change_id, [("milestone", facility.id, milestone, action, _iso(previous), on.isoformat())])
+            self._record(change_id, [("milestone", facility.id, milestone, action, _iso(previous), on.isoformat())])
         return MarkResult(facility, milestone, on, previous, changed=True, change_id=change_id)
 
     def last_change(self) -> ChangeInfo | None:
@@ -717,7 +832,7 @@ class Register:
                 events.append((e.entity, e.key, e.milestone, _reverse_action(e.action), e.new, e.old))
             undo_id = self._new_change(actor=actor, source="cli", command="undo",
                                        summary=f"undo of #{change.id}: {change.summary}", reverts=change.id)
-            self._append_events(undo_id, events)
+            self._record(undo_id, events)
         return undo_id
 
     def _current_value(self, entity: str, key: str, milestone: str | None) -> str | None:

@@ -23,22 +23,25 @@ def fold(text: str) -> str:
     >>> fold("Bệnh viện Đa khoa Đô Lương")
     'benh vien da khoa do luong'
     """
-    folded = []
-    for word in text.split():
-        done = _FOLDED_WORDS.get(word)
-        if done is None:
-            done = _fold_word(word)
-            if len(_FOLDED_WORDS) < 200_000:  # names share most of their words: fold each once
-                _FOLDED_WORDS[word] = done
-        if done:
-            folded.append(done)
-    return " ".join(folded)
+    return " ".join(filter(None, map(_FOLDED_WORDS.__getitem__, text.split())))
 
 
-_FOLDED_WORDS: dict[str, str] = {}
+class _FoldedWords(dict[str, str]):
+    """Each word folded once: names share most of their words."""
+
+    def __missing__(self, word: str) -> str:
+        done = _fold_word(word)
+        if len(self) < 200_000:
+            self[word] = done
+        return done
+
+
+_FOLDED_WORDS = _FoldedWords()
 
 
 def _fold_word(word: str) -> str:
+    if word.isascii():  # nothing to decompose
+        return _NON_ALNUM.sub(" ", word.lower()).strip()
     text = _COMBINING.sub("", unicodedata.normalize("NFKD", word.translate(_EXTRA_FOLDS)))
     return _NON_ALNUM.sub(" ", text.casefold()).strip()
 

@@ -1,9 +1,10 @@
 """Facility lists from spreadsheets (.xlsx, read with openpyxl) and CSV, and the template for them.
 
-The first row names the columns (see COLUMNS); every later row is one facility. Each row is turned
-into the same nodes a YAML facility entry gives and checked by the YAML loader's own reader, so the
-rules and messages are the same; only the positions differ: FILE:ROW:COLUMN (a spreadsheet letter).
-Requirements and register facts still come from YAML.
+The first row names the columns (see COLUMNS); every later row is one facility. A row of plainly
+valid text cells (nearly every row of a real list) is taken as it is by `_plain_entry`; any other row
+is turned into the same nodes a YAML facility entry gives and checked by the YAML loader's own reader,
+so the rules and messages are the same; only the positions differ: FILE:ROW:COLUMN (a spreadsheet
+letter). Requirements and register facts still come from YAML.
 """
 
 from __future__ import annotations
@@ -21,18 +22,21 @@ import yaml
 from emrtrack.errors import InputError, Problem
 from emrtrack.i18n import N_, _
 from emrtrack.loader import (
+    _DATE,
+    _ID,
     _MAP,
     _SEQ,
     _STR,
     _TIMESTAMP,
     MAX_FILE_BYTES,
+    FacilityEntry,
     LoadedFiles,
     _decode,
     _did_you_mean,
     _FileReader,
     too_large,
 )
-from emrtrack.model import MILESTONES
+from emrtrack.model import KINDS, MILESTONES, OWNERSHIPS, Facility
 
 FACT_COLUMNS: tuple[str, ...] = ("id", "name", "aliases", "ownership", "kind", "managed_by", "location", "verified")
 COLUMNS: tuple[str, ...] = FACT_COLUMNS + MILESTONES
@@ -142,6 +146,51 @@ def _row_node(name: str, row: int, cells: list[Any], columns: dict[int, str],
     return yaml.MappingNode(_MAP, pairs, _mark(name, row, -1), _mark(name, row, -1))
 
 
+_DATE_FIELDS = frozenset(("verified", *MILESTONES))
+
+
+def _plain_entry(name: str, row: int, cells: list[Any], columns: dict[int, str], today: date) -> FacilityEntry | None:
+    """The row's facility when every cell is text the reader would take as it is; otherwise None, and the
+    reader checks the row (and explains what is wrong). Must agree with `_FileReader.facility` on the
+    rows it takes: the tests compare the two on generated rows."""
+    values: dict[str, str] = {}
+    for i, cell in enumerate(cells):
+        if cell is None:
+            continue
+        if type(cell) is not str:
+            return None
+        value = cell.strip()
+        if value:
+            field = columns.get(i)
+            if field is None:
+                return None
+            values[field] = value
+    fid, facility_name = values.get("id"), values.get("name")
+    ownership, kind = values.get("ownership"), values.get("kind")
+    if (fid is None or facility_name is None or ownership not in OWNERSHIPS or kind not in KINDS
+            or not _ID.match(fid)):
+        return None
+    dates: dict[str, date] = {}  # in the order of the columns, as the reader gives milestones
+    for field, text in values.items():
+        if field in _DATE_FIELDS:
+            if not _DATE.match(text):
+                return None
+            try:
+                d = date.fromisoformat(text)
+            except ValueError:
+                return None
+            if d > today:
+                return None
+            dates[field] = d
+    aliases = values.get("aliases")
+    facility = Facility(
+        id=fid, name=facility_name, ownership=ownership, kind=kind,
+        aliases=tuple(p for p in (a.strip() for a in aliases.split(ALIAS_SEPARATOR)) if p) if aliases else (),
+        managed_by=values.get("managed_by"), location=values.get("location"), verified=dates.pop("verified", None),
+    )
+    return FacilityEntry(facility, dates, name, row)
+
+
 def _csv_rows(name: str, raw: bytes) -> Iterable[list[Any]]:
     text = _decode(name, raw)
     header = text.split("\n", 1)[0]
@@ -179,10 +228,14 @@ def read_table(path: Path, today: date, out: LoadedFiles) -> list[Problem]:
         if problems:
             return problems
         for row, cells in enumerate(rows, start=2):
-            node = _row_node(name, row, cells, columns, problems)
-            if node is None:
-                continue
-            entry = reader.facility(node, row)
+            entry = _plain_entry(name, row, cells, columns, today)
+            if entry is not None:
+                reader.facility_ids.append((entry.facility.id, name, row))
+            else:
+                node = _row_node(name, row, cells, columns, problems)
+                if node is None:
+                    continue
+                entry = reader.facility(node, row)
             if entry is not None:
                 out.facilities.append(entry)
         out.facility_ids.extend(reader.facility_ids)

@@ -7,7 +7,7 @@ import tempfile
 from datetime import date, timedelta
 from pathlib import Path
 
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
 from emrtrack.errors import AmbiguousFacility
@@ -138,3 +138,51 @@ def test_as_of_is_monotone(facs: list[dict], d1: date, gap: int) -> None:
                 assert late[fid] in (State.DEPLOYED_LATE, State.OVERDUE)
         assert register.status(req, d2).total.deployed_on_time >= register.status(req, d1).total.deployed_on_time
         register.close()
+
+
+# -- spreadsheet rows: the quick path for plain rows agrees with the reader --------------------------
+_cell_text = st.sampled_from([
+    "", " ", "bv-1", "BV_2.a/b", " bv-3 ", "-bad", "a b", "Bệnh viện Đa khoa", " Bệnh viện Phổi ", "public",
+    "non-public", "Public", "hospital", "clinic", "other", "2025-06-30", " 2025-01-02 ", "2025-02-30",
+    "2026-01-02", "2025-6-3", "30/06/2025", "a;b", " ; ", ";x ; y;", "Tỉnh", "\u00a0", "x\ny",
+])
+_cell = st.none() | _cell_text | st.text(max_size=6)
+
+
+_GOOD = {"id": st.sampled_from(["bv-1", " BV_2.a/b "]), "name": st.sampled_from(["Bệnh viện Phổi", " Tỉnh "]),
+         "ownership": st.sampled_from(OWNERSHIPS), "kind": st.sampled_from(KINDS),
+         "aliases": st.sampled_from(["a;b", ";x ; y;", " ; ", "BV Phổi"])}
+_GOOD_DATE = st.dates(min_value=date(2024, 1, 1), max_value=TODAY).map(date.isoformat)
+
+
+@settings(max_examples=400, deadline=None)
+@given(optional=st.lists(st.sampled_from((2, *range(5, 11))), unique=True), drop=st.integers(0, 30),
+       extra=st.lists(st.none() | _cell, max_size=2), data=st.data())
+def test_plain_rows_are_read_as_the_reader_reads_them(optional, drop, extra, data):
+    from emrtrack.tabular import COLUMNS, _plain_entry, _row_node, _TableReader
+
+    assert COLUMNS[:4] == ("id", "name", "aliases", "ownership")
+    # the required columns (id, name, ownership, kind), one of them now and then left out, and others
+    header = data.draw(st.permutations([c for c in (0, 1, 3, 4, *optional) if c != drop]))
+    columns = {i: COLUMNS[c] for i, c in enumerate(header)}
+    # a cell per column, a good value more often than not, then perhaps cells under no column name
+    good = {field: _GOOD.get(field, _cell_text if field in ("managed_by", "location") else st.none() | _GOOD_DATE)
+            for field in columns.values()}
+    cells = [data.draw(good[field] if data.draw(st.integers(0, 9)) else _cell) for field in columns.values()] + extra
+    quick = _plain_entry("f.csv", 7, list(cells), columns, TODAY)
+    reader = _TableReader("f.csv", TODAY)
+    problems: list = []
+    node = _row_node("f.csv", 7, list(cells), columns, problems)
+    thorough = reader.facility(node, 7) if node is not None else None
+    if problems or reader.problems:
+        event("a row with a problem")
+        assert quick is None
+    elif thorough is not None:
+        event("a valid row")
+        assert quick is not None  # every valid row of text takes the quick path...
+        assert quick == thorough  # ...and gives the same facility, milestones in the same order
+        assert list(quick.milestones) == list(thorough.milestones)
+        assert reader.facility_ids == [(quick.facility.id, "f.csv", 7)]
+    else:
+        event("a blank row")
+        assert quick is None

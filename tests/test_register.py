@@ -329,3 +329,107 @@ def test_reads_in_a_snapshot_do_not_see_a_write_made_meanwhile(register: Registe
         assert count == again == 25 and len(list(rows_)) == 25
     assert register.standings(register.requirement(None), D("2025-09-01"), overdue_only=True)[0] == 24
     other.close()
+
+
+# -- a large write, on a helper thread --------------------------------------------------------------
+def _many(tmp_path: Path, n: int) -> Path:
+    lines = ["facilities:"]
+    for i in range(n):
+        lines += [f"  - id: f{i:04d}", f"    name: Trạm Y tế xã Số {i}", "    ownership: public",
+                  f"    kind: {'clinic' if i % 2 else 'other'}", f"    aliases: [Tram {i}]"]
+        if i % 3:
+            lines += ["    milestones:", f"      appraised: 2025-0{1 + i % 9}-1{i % 10}", "      deployed: 2025-10-01"]
+    return write(tmp_path, "\n".join(lines) + "\n", "many.yaml")
+
+
+def _content(path: Path) -> list:
+    """Everything in the register but the time each change was recorded (and the hashes that cover it)."""
+    return [rows(path, "SELECT * FROM facilities ORDER BY rowid"), rows(path, "SELECT * FROM milestones"),
+            rows(path, "SELECT * FROM requirements"), rows(path, "SELECT * FROM meta"),
+            rows(path, "SELECT id, change_id, entity, key, milestone, action, old, new FROM events ORDER BY id"),
+            rows(path, "SELECT id, actor, source, command, summary FROM changes ORDER BY id")]
+
+
+def test_a_large_load_written_on_a_helper_thread_gives_the_same_register(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import emrtrack.register as register_module
+
+    many = _many(tmp_path, 400)
+    results = []
+    for behind_from in (10**9, 1):  # on the caller's thread, then on the helper thread
+        monkeypatch.setattr(register_module._Writer, "BEHIND_FROM", behind_from)
+        monkeypatch.setattr(register_module._Writer, "BATCH", 70)  # several batches, the last one short
+        path = tmp_path / f"r{behind_from}.db"
+        reg = Register.open(path)
+        s = load_files(reg, [shipped_data_path(), many], actor="tester", source="files")
+        assert (s.added, s.milestones_recorded) == (425, 2 * 266)
+        assert reg.verify().problem is None
+        mark = reg.mark(reg.resolve("f0001"), "annex-signed", D("2025-11-01"), actor="tester")
+        assert mark.changed
+        reg.close()
+        results.append(_content(path))
+    assert results[0] == results[1]
+    # register facts (name, notes, time zone), requirements, facilities, milestones, the mark
+    assert len(results[0][4]) == 3 + 2 + 25 + 400 + 2 * 266 + 1
+
+
+def test_a_failure_on_the_helper_thread_is_raised_and_nothing_is_written(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import sqlite3
+    import sys
+    import threading
+
+    import emrtrack.register as register_module
+
+    monkeypatch.setattr(register_module._Writer, "BEHIND_FROM", 1)
+    monkeypatch.setattr(register_module._Writer, "BATCH", 50)
+    path = tmp_path / "r.db"
+    reg = Register.open(path)
+    load_files(reg, [shipped_data_path()], actor="tester")
+    # a fault in the middle of the write: the disk, say, or a constraint
+    reg.conn.execute("CREATE TRIGGER fault BEFORE INSERT ON facilities WHEN NEW.id = 'f0250' "
+                     "BEGIN SELECT RAISE(ABORT, 'disk trouble'); END")
+    before, interval, threads = table_hash(path), sys.getswitchinterval(), threading.active_count()
+    with pytest.raises(sqlite3.IntegrityError, match="disk trouble"):
+        load_files(reg, [_many(tmp_path, 400)], actor="tester")
+    assert table_hash(path) == before
+    assert (sys.getswitchinterval(), threading.active_count()) == (interval, threads)
+    assert reg.conn.execute("PRAGMA cache_size").fetchone()[0] == -2000  # SQLite's, as before the load
+    reg.conn.execute("DROP TRIGGER fault")  # and the register is usable at once
+    assert load_files(reg, [_many(tmp_path, 400)], actor="tester").added == 400
+    assert reg.verify().problem is None
+
+
+def test_a_new_register_has_large_pages_and_an_old_one_keeps_its_own(tmp_path: Path) -> None:
+    import shutil
+
+    from emrtrack.register import PAGE_SIZE
+
+    new = Register.open(tmp_path / "new.db")
+    assert new.conn.execute("PRAGMA page_size").fetchone()[0] == PAGE_SIZE == 16_384
+    old_path = tmp_path / "old.db"
+    shutil.copyfile(Path(__file__).parent / "data" / "schema" / "register-m002.db", old_path)
+    old = Register.open(old_path)
+    assert old.conn.execute("PRAGMA page_size").fetchone()[0] == 4096
+    assert load_files(old, [_many(tmp_path, 30)], actor="tester").added == 30
+    assert old.verify().problem is None
+    assert old.conn.execute("PRAGMA page_size").fetchone()[0] == 4096
+
+
+def test_a_refused_large_load_written_on_a_helper_thread_leaves_nothing(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import emrtrack.register as register_module
+
+    monkeypatch.setattr(register_module._Writer, "BEHIND_FROM", 1)
+    monkeypatch.setattr(register_module._Writer, "BATCH", 50)
+    path = tmp_path / "r.db"
+    reg = Register.open(path)
+    load_files(reg, [_many(tmp_path, 400)], actor="tester")
+    before = table_hash(path)
+    changed = _many(tmp_path, 401).read_text(encoding="utf-8").replace("deployed: 2025-10-01", "deployed: 2025-10-02")
+    with pytest.raises(Refused, match="load again with --correct"):  # rows were already being written
+        load_files(reg, [write(tmp_path, changed, "changed.yaml")], actor="tester")
+    assert table_hash(path) == before
+    s = load_files(reg, [write(tmp_path, changed, "changed.yaml")], actor="tester", correct=True)
+    assert (s.added, s.milestones_corrected) == (1, 266)
+    assert reg.verify().problem is None
