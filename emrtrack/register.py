@@ -13,7 +13,6 @@ import itertools
 import json
 import queue
 import sqlite3
-import sys
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -280,13 +279,10 @@ class _Writer:
         self.error: BaseException | None = None
         self.jobs: queue.Queue[tuple[str, Any] | None] | None = None
         if behind:
-            # The thread waits for the interpreter lock after each statement: hand it over sooner.
-            self.switch_interval = sys.getswitchinterval()
-            sys.setswitchinterval(0.001)
             # Room for every page a large write touches, not SQLite's 2 MiB: fewer trips to the disk.
             self.cache_size = conn.execute("PRAGMA cache_size").fetchone()[0]
             conn.execute("PRAGMA cache_size = -262144")
-            self.jobs = queue.Queue(maxsize=4)
+            self.jobs = queue.Queue(maxsize=16)
             self.thread = threading.Thread(target=self._work, name="emrtrack-writer", daemon=True)
             self.thread.start()
 
@@ -298,7 +294,6 @@ class _Writer:
             self.jobs.put(None)
             self.thread.join()
             self.jobs = None
-            sys.setswitchinterval(self.switch_interval)
             self.conn.execute(f"PRAGMA cache_size = {int(self.cache_size)}")
         if self.error is not None and exc[0] is None:
             raise self.error
@@ -313,7 +308,7 @@ class _Writer:
     def rows(self, table: str, columns: str, rows: list[tuple[Any, ...]], *, replace: bool = False) -> None:
         """Insert (or with `replace`, insert or replace) rows, as many to a statement as SQLite allows."""
         width = columns.count(",") + 1
-        per = max(1, min(1000, self.max_variables // width))
+        per = max(1, min(5_000, self.max_variables // width))  # and well within SQLite's 1 MB of SQL text
         head = f"INSERT {'OR REPLACE ' if replace else ''}INTO {table} ({columns}) VALUES "
         one = "(" + ", ".join("?" * width) + ")"
         for start in range(0, len(rows), per):
