@@ -268,8 +268,8 @@ class _Writer:
     use the connection until the block ends, which waits for the last statement (and raises its error).
     """
 
-    BEHIND_FROM = 20_000  # rows from which a helper thread pays for itself
-    BATCH = 5_000  # rows prepared at a time
+    BEHIND_FROM = 5_000  # facilities from which a helper thread pays for itself (more than one batch)
+    BATCH = 5_000  # facilities, or events, prepared at a time
 
     def __init__(self, conn: sqlite3.Connection, *, behind: bool):
         self.conn = conn
