@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from typing import Any
 
 GENESIS = "0" * 64
@@ -35,17 +35,17 @@ def json_encoder(*, sort_keys: bool = False, separators: tuple[str, str] = (",",
 _json = json_encoder()
 
 
-def event_hash(prev_hash: str, event: Sequence[Any], change: Sequence[Any]) -> str:
+def event_hash(prev_hash: str, event: tuple[Any, ...] | list[Any], change: tuple[Any, ...] | list[Any]) -> str:
     """SHA-256 (hex) of the canonical JSON `[prev_hash, event, change]`."""
     return event_hasher(change)(prev_hash, event)
 
 
-def event_hasher(change: Sequence[Any]) -> Callable[[str, Sequence[Any]], str]:
+def event_hasher(change: tuple[Any, ...] | list[Any]) -> Callable[[str, tuple[Any, ...] | list[Any]], str]:
     """`event_hash` for the events of one change, its part of the JSON written once."""
     tail = "," + _json(tuple(change)) + "]"
     sha256, text = hashlib.sha256, json.encoder.encode_basestring
 
-    def hash_event(prev_hash: str, event: Sequence[Any]) -> str:
+    def hash_event(prev_hash: str, event: tuple[Any, ...] | list[Any]) -> str:
         return sha256(("[" + text(prev_hash) + "," + _json(event) + tail).encode()).hexdigest()
 
     return hash_event

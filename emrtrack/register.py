@@ -273,30 +273,50 @@ class _Writer:
 
     def __init__(self, conn: sqlite3.Connection, *, behind: bool):
         self.conn = conn
-        # how many values one statement may take (SQLite's default; Python 3.11 can ask the library)
-        self.max_variables = (conn.getlimit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER) if hasattr(conn, "getlimit")
-                              else 32_766 if sqlite3.sqlite_version_info >= (3, 32) else 999)
+        # how many values one statement may take: Python 3.11 can ask SQLite; before, its old default
+        self.max_variables = conn.getlimit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER) if hasattr(conn, "getlimit") else 999
         self.error: BaseException | None = None
+        self.stopping = False  # the write failed or was interrupted: what is still queued is not run
         self.jobs: queue.Queue[tuple[str, Any] | None] | None = None
         if behind:
-            # Room for every page a large write touches, not SQLite's 2 MiB: fewer trips to the disk.
             self.cache_size = conn.execute("PRAGMA cache_size").fetchone()[0]
-            conn.execute("PRAGMA cache_size = -262144")
             self.jobs = queue.Queue(maxsize=16)
             self.thread = threading.Thread(target=self._work, name="emrtrack-writer", daemon=True)
             self.thread.start()
+            # Room for every page a large write touches, not SQLite's 2 MiB: fewer trips to the disk.
+            conn.execute("PRAGMA cache_size = -262144")
 
     def __enter__(self) -> _Writer:
         return self
 
-    def __exit__(self, *exc: object) -> None:
+    def __exit__(self, kind: type[BaseException] | None, *_: object) -> None:
         if self.jobs is not None:
-            self.jobs.put(None)
-            self.thread.join()
-            self.jobs = None
-            self.conn.execute(f"PRAGMA cache_size = {int(self.cache_size)}")
-        if self.error is not None and exc[0] is None:
+            if kind is not None:  # the transaction will be rolled back: nothing more is worth writing
+                self.stopping = True
+            self._stop_thread()
+        if self.error is not None and kind is None:
             raise self.error
+
+    def _stop_thread(self) -> None:
+        """Wait for the helper thread to end, even through Ctrl-C (raised again once it has ended): the
+        caller rolls back next, and the thread must not write after that."""
+        assert self.jobs is not None
+        interrupted: BaseException | None = None
+        sent = False
+        while self.thread.is_alive():
+            try:
+                if not sent:
+                    self.jobs.put(None)
+                    sent = True
+                self.thread.join()
+            except BaseException as e:  # Ctrl-C: stop at once, cutting short the statement under way
+                interrupted = interrupted or e
+                self.stopping = True
+                self.conn.interrupt()
+        self.jobs = None
+        self.conn.execute(f"PRAGMA cache_size = {int(self.cache_size)}")
+        if interrupted is not None:
+            raise interrupted
 
     def __call__(self, sql: str, rows: list[tuple[Any, ...]]) -> None:
         """Run `sql` once for each row."""
@@ -308,7 +328,7 @@ class _Writer:
     def rows(self, table: str, columns: str, rows: list[tuple[Any, ...]], *, replace: bool = False) -> None:
         """Insert (or with `replace`, insert or replace) rows, as many to a statement as SQLite allows."""
         width = columns.count(",") + 1
-        per = max(1, min(5_000, self.max_variables // width))  # and well within SQLite's 1 MB of SQL text
+        per = max(1, min(5_000, self.max_variables // width))
         head = f"INSERT {'OR REPLACE ' if replace else ''}INTO {table} ({columns}) VALUES "
         one = "(" + ", ".join("?" * width) + ")"
         for start in range(0, len(rows), per):
@@ -330,12 +350,14 @@ class _Writer:
     def _work(self) -> None:
         assert self.jobs is not None
         while (job := self.jobs.get()) is not None:
-            if self.error is None:  # after an error, the rest are only taken off the queue
+            if self.error is None and not self.stopping:  # otherwise the rest are only taken off the queue
                 try:
                     self.conn.executemany(*job)
                 except BaseException as e:  # raised on the caller's thread by drain or at the end
                     self.error = e
+                    self.stopping = True
             self.jobs.task_done()
+        self.jobs.task_done()
 
 
 class Register:
@@ -413,7 +435,8 @@ class Register:
         try:
             yield
         except BaseException:
-            self.conn.execute("ROLLBACK")
+            if self.conn.in_transaction:  # SQLite ends it itself on some errors (disk full, interrupted)
+                self.conn.execute("ROLLBACK")
             raise
         else:
             self.conn.execute("COMMIT")
@@ -585,12 +608,11 @@ class Register:
             (now, actor, source, command, summary, ref, note, reverts))
         return int(cur.lastrowid or 0)
 
-    def _record(self, change_id: int, events: list[tuple[str, str, str | None, str, str | None, str | None]],
-                write: _Writer | None = None) -> None:
+    def _record(self, change_id: int, events: list[tuple[str, str, str | None, str, str | None, str | None]]) -> None:
         """Append events (entity, key, milestone, action, old, new) to the history and apply them."""
-        with write or _Writer(self.conn, behind=False) as w:
-            self._apply_events(events, w)
-            self._append_events(change_id, events, w)
+        with _Writer(self.conn, behind=False) as write:
+            self._apply_events(events, write)
+            self._append_events(change_id, events, write)
 
     def _append_events(self, change_id: int, events: list[tuple[str, str, str | None, str, str | None, str | None]],
                        write: _Writer) -> None:

@@ -432,3 +432,47 @@ def test_a_refused_large_load_written_on_a_helper_thread_leaves_nothing(
     s = load_files(reg, [write(tmp_path, changed, "changed.yaml")], actor="tester", correct=True)
     assert (s.added, s.milestones_corrected) == (1, 266)
     assert reg.verify().problem is None
+
+
+@pytest.mark.parametrize("when", ["while rows are prepared", "while the helper thread is awaited", "both"])
+def test_ctrl_c_during_a_large_load_leaves_nothing_and_no_thread_behind(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, when: str) -> None:
+    import threading
+    import time
+
+    import emrtrack.register as register_module
+
+    monkeypatch.setattr(register_module._Writer, "BEHIND_FROM", 1)
+    monkeypatch.setattr(register_module._Writer, "BATCH", 50)
+    path = tmp_path / "r.db"
+    reg = Register.open(path)
+    load_files(reg, [shipped_data_path()], actor="tester")
+    before, threads = table_hash(path), threading.active_count()
+    reg.conn.set_progress_handler(lambda: time.sleep(0.002), 2_000)  # a slow disk: the helper falls behind
+    if when != "while the helper thread is awaited":
+        folded, calls = register_module._folded, [0]
+
+        def interrupted_folding(name: str, aliases: tuple[str, ...]) -> str:
+            calls[0] += 1
+            if calls[0] == 390:
+                raise KeyboardInterrupt
+            return folded(name, aliases)
+
+        monkeypatch.setattr(register_module, "_folded", interrupted_folding)
+    if when != "while rows are prepared":
+        join, pressed = threading.Thread.join, []
+
+        def interrupted_join(thread: threading.Thread, *args: object) -> None:
+            if thread.name == "emrtrack-writer" and not pressed:
+                pressed.append(True)
+                raise KeyboardInterrupt
+            join(thread, *args)
+
+        monkeypatch.setattr(threading.Thread, "join", interrupted_join)
+    with pytest.raises(KeyboardInterrupt):
+        load_files(reg, [_many(tmp_path, 400)], actor="tester")
+    reg.conn.set_progress_handler(None, 0)
+    assert threading.active_count() == threads  # the helper thread ended before the rollback
+    assert table_hash(path) == before
+    assert reg.conn.execute("PRAGMA cache_size").fetchone()[0] == -2000
+    assert Register.open(path).verify().problem is None
