@@ -10,6 +10,7 @@ import pytest
 from emrtrack.app import load_files, shipped_data_path
 from emrtrack.errors import AmbiguousFacility, FacilityNotFound, Refused
 from emrtrack.model import State
+import emrtrack.register as register_module
 from emrtrack.register import Register
 from conftest import rows, table_hash
 
@@ -342,6 +343,12 @@ def _many(tmp_path: Path, n: int) -> Path:
     return write(tmp_path, "\n".join(lines) + "\n", "many.yaml")
 
 
+def _write_on_the_helper_thread(monkeypatch: pytest.MonkeyPatch, *, behind_from: int = 1, batch: int = 50) -> None:
+    """Large-load writing for small files: the helper thread from `behind_from` facilities, `batch` at a time."""
+    monkeypatch.setattr(register_module._Writer, "BEHIND_FROM", behind_from)
+    monkeypatch.setattr(register_module._Writer, "BATCH", batch)
+
+
 def _content(path: Path) -> list:
     """Everything in the register but the time each change was recorded (and the hashes that cover it)."""
     return [rows(path, "SELECT * FROM facilities ORDER BY rowid"), rows(path, "SELECT * FROM milestones"),
@@ -352,13 +359,10 @@ def _content(path: Path) -> list:
 
 def test_a_large_load_written_on_a_helper_thread_gives_the_same_register(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    import emrtrack.register as register_module
-
     many = _many(tmp_path, 400)
     results = []
     for behind_from in (10**9, 1):  # on the caller's thread, then on the helper thread
-        monkeypatch.setattr(register_module._Writer, "BEHIND_FROM", behind_from)
-        monkeypatch.setattr(register_module._Writer, "BATCH", 70)  # several batches, the last one short
+        _write_on_the_helper_thread(monkeypatch, behind_from=behind_from, batch=70)  # the last batch short
         path = tmp_path / f"r{behind_from}.db"
         reg = Register.open(path)
         s = load_files(reg, [shipped_data_path(), many], actor="tester", source="files")
@@ -378,10 +382,7 @@ def test_a_failure_on_the_helper_thread_is_raised_and_nothing_is_written(
     import sqlite3
     import threading
 
-    import emrtrack.register as register_module
-
-    monkeypatch.setattr(register_module._Writer, "BEHIND_FROM", 1)
-    monkeypatch.setattr(register_module._Writer, "BATCH", 50)
+    _write_on_the_helper_thread(monkeypatch)
     path = tmp_path / "r.db"
     reg = Register.open(path)
     load_files(reg, [shipped_data_path()], actor="tester")
@@ -417,10 +418,7 @@ def test_a_new_register_has_large_pages_and_an_old_one_keeps_its_own(tmp_path: P
 
 def test_a_refused_large_load_written_on_a_helper_thread_leaves_nothing(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    import emrtrack.register as register_module
-
-    monkeypatch.setattr(register_module._Writer, "BEHIND_FROM", 1)
-    monkeypatch.setattr(register_module._Writer, "BATCH", 50)
+    _write_on_the_helper_thread(monkeypatch)
     path = tmp_path / "r.db"
     reg = Register.open(path)
     load_files(reg, [_many(tmp_path, 400)], actor="tester")
@@ -440,10 +438,7 @@ def test_ctrl_c_during_a_large_load_leaves_nothing_and_no_thread_behind(
     import threading
     import time
 
-    import emrtrack.register as register_module
-
-    monkeypatch.setattr(register_module._Writer, "BEHIND_FROM", 1)
-    monkeypatch.setattr(register_module._Writer, "BATCH", 50)
+    _write_on_the_helper_thread(monkeypatch)
     path = tmp_path / "r.db"
     reg = Register.open(path)
     load_files(reg, [shipped_data_path()], actor="tester")
