@@ -21,11 +21,11 @@ from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+import orjson
+
 from emrtrack import migrations
-from emrtrack.chain import json_encoder
 from emrtrack.errors import AmbiguousFacility, FacilityNotFound, Refused, RegisterError
 from emrtrack.i18n import N_, _, fmt_date, milestone_word, ngettext
-
 from emrtrack.model import (
     KINDS,
     MILESTONES,
@@ -62,8 +62,17 @@ def default_actor() -> str:
         return "unknown"
 
 
-_canonical = json_encoder(sort_keys=True)
-_aliases = json_encoder(separators=(", ", ": "))  # how the `aliases` column holds a list
+def _canonical(value: Any) -> str:
+    """JSON with sorted keys, no spaces and non-ASCII as is: the text of a stored document."""
+    return orjson.dumps(value, option=orjson.OPT_SORT_KEYS).decode()
+
+
+def _aliases(aliases: tuple[str, ...] | list[str]) -> str:
+    """How the `aliases` column holds a list: as `json.dumps(aliases, ensure_ascii=False)` writes it."""
+    return "[" + ", ".join(map(_json_string, aliases)) + "]"
+
+
+_json_string = json.encoder.encode_basestring  # a string as JSON, non-ASCII as is
 
 
 def _iso(d: date | None) -> str | None:
