@@ -13,9 +13,10 @@ import itertools
 import json
 import queue
 import sqlite3
+import sys
 import threading
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
@@ -279,6 +280,7 @@ class _Writer:
 
     BEHIND_FROM = 5_000  # facilities from which a helper thread pays for itself (more than one batch)
     BATCH = 5_000  # facilities, or events, prepared at a time
+    SWITCH_INTERVAL = 0.000_25  # seconds a thread may hold the interpreter lock while another waits
 
     def __init__(self, conn: sqlite3.Connection, *, behind: bool):
         self.conn = conn
@@ -290,6 +292,10 @@ class _Writer:
         if behind:
             self.cache_size = conn.execute("PRAGMA cache_size").fetchone()[0]
             self.jobs = queue.Queue(maxsize=16)
+            # The helper thread needs the interpreter lock back after each statement; by default the
+            # thread holding it keeps it for up to 5 ms, and the helper waits that long every time.
+            self.switch_interval = sys.getswitchinterval()
+            sys.setswitchinterval(self.SWITCH_INTERVAL)
             self.thread = threading.Thread(target=self._work, name="emrtrack-writer", daemon=True)
             self.thread.start()
             # Room for every page a large write touches, not SQLite's 2 MiB: fewer trips to the disk.
@@ -323,6 +329,7 @@ class _Writer:
                 self.stopping = True
                 self.conn.interrupt()
         self.jobs = None
+        sys.setswitchinterval(self.switch_interval)
         self.conn.execute(f"PRAGMA cache_size = {int(self.cache_size)}")
         if interrupted is not None:
             raise interrupted
@@ -390,15 +397,43 @@ class Register:
             register._refuse_newer_schema()  # before anything is written, even the journal mode
             if conn.execute("PRAGMA page_count").fetchone()[0] == 0:  # a new file: larger pages than
                 conn.execute(f"PRAGMA page_size = {PAGE_SIZE}")  # SQLite's 4 KiB write a large load faster
-            if conn.execute("PRAGMA journal_mode").fetchone()[0] != "wal":
-                conn.execute("PRAGMA journal_mode = WAL")
-            conn.execute("PRAGMA synchronous = NORMAL")
+            register._use_wal()
             conn.execute("PRAGMA foreign_keys = ON")
             register._migrate()
         except (sqlite3.DatabaseError, OSError) as e:
             reason = e.strerror if isinstance(e, OSError) and e.strerror else e
             raise RegisterError(_("{path}: cannot open the register: {error}").format(path=path, error=reason)) from None
         return register
+
+    def _use_wal(self) -> None:
+        """Write-ahead logging: readers go on while someone writes. Left as it is while another
+        process writes with a rollback journal (a large load, see `_direct_writes`); that one switches back."""
+        try:
+            self.conn.execute("PRAGMA journal_mode = WAL")
+        except sqlite3.OperationalError as e:
+            if "locked" not in str(e):
+                raise
+        wal = self.conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+        # NORMAL: with the log, a power cut may lose the last write but never damages the file;
+        # without it, only FULL syncs keep the file whole
+        self.conn.execute(f"PRAGMA synchronous = {'NORMAL' if wal else 'FULL'}")
+
+    @contextmanager
+    def _direct_writes(self) -> Iterator[None]:
+        """A large write goes straight into the register file, under a rollback journal, instead of
+        through the write-ahead log, which writes every page twice (into the log, then into the file).
+        Only when no one else has the register open: SQLite refuses otherwise, and the log is kept."""
+        try:
+            direct = self.conn.execute("PRAGMA journal_mode = DELETE").fetchone()[0] == "delete"
+        except sqlite3.OperationalError:  # "database is locked": another connection is open
+            direct = False
+        if direct:
+            self.conn.execute("PRAGMA synchronous = FULL")  # see `_use_wal`
+        try:
+            yield
+        finally:
+            if direct:
+                self._use_wal()
 
     @classmethod
     def open_read_only(cls, path: Path) -> Register | None:
@@ -686,8 +721,9 @@ class Register:
         """Upsert what the files hold, in one transaction. Nothing is ever deleted by a load, and a
         milestone date already recorded is replaced only with `correct` (as `mark` asks)."""
         summary = LoadSummary(dry_run=dry_run)
+        large = not dry_run and len(loaded.facilities) >= _Writer.BEHIND_FROM
         try:
-            with self.transaction():
+            with self._direct_writes() if large else nullcontext(), self.transaction():
                 self._load(loaded, summary, source=source, actor=actor, correct=correct)
                 if dry_run:
                     raise _Rollback()

@@ -349,6 +349,16 @@ def _write_on_the_helper_thread(monkeypatch: pytest.MonkeyPatch, *, behind_from:
     monkeypatch.setattr(register_module._Writer, "BATCH", batch)
 
 
+def _settings_as_before_the_load(reg: Register) -> None:
+    """What a large load changes for its duration is back as it was, however the load ended."""
+    import sys
+
+    assert reg.conn.execute("PRAGMA cache_size").fetchone()[0] == -2000  # SQLite's default
+    assert reg.conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+    assert reg.conn.execute("PRAGMA synchronous").fetchone()[0] == 1  # NORMAL
+    assert sys.getswitchinterval() == 0.005  # Python's default
+
+
 def _content(path: Path) -> list:
     """Everything in the register but the time each change was recorded (and the hashes that cover it)."""
     return [rows(path, "SELECT * FROM facilities ORDER BY rowid"), rows(path, "SELECT * FROM milestones"),
@@ -394,9 +404,51 @@ def test_a_failure_on_the_helper_thread_is_raised_and_nothing_is_written(
         load_files(reg, [_many(tmp_path, 400)], actor="tester")
     assert table_hash(path) == before
     assert threading.active_count() == threads
-    assert reg.conn.execute("PRAGMA cache_size").fetchone()[0] == -2000  # SQLite's, as before the load
+    _settings_as_before_the_load(reg)
     reg.conn.execute("DROP TRIGGER fault")  # and the register is usable at once
     assert load_files(reg, [_many(tmp_path, 400)], actor="tester").added == 400
+    assert reg.verify().problem is None
+
+
+def test_a_large_load_writes_straight_into_the_file_then_returns_to_the_log(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    _write_on_the_helper_thread(monkeypatch)
+    path = tmp_path / "r.db"
+    reg = Register.open(path)
+    load_files(reg, [shipped_data_path()], actor="tester")
+    assert reg.conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+    wal, journal = Path(f"{path}-wal"), Path(f"{path}-journal")
+    during = []
+    folded = register_module._folded
+
+    def watching(name: str, aliases: tuple[str, ...]) -> str:
+        during.append((wal.exists(), journal.exists()))
+        return folded(name, aliases)
+
+    monkeypatch.setattr(register_module, "_folded", watching)
+    assert load_files(reg, [_many(tmp_path, 400)], actor="tester").added == 400
+    # no write-ahead log; a rollback journal once rows are written
+    assert not any(w for w, _ in during) and any(j for _, j in during)
+    assert not journal.exists()
+    _settings_as_before_the_load(reg)
+    reg.close()
+    assert Register.open(path).verify().problem is None
+
+
+def test_a_large_load_while_someone_else_has_the_register_open_goes_through_the_log(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import sqlite3
+
+    _write_on_the_helper_thread(monkeypatch)
+    path = tmp_path / "r.db"
+    reg = Register.open(path)
+    load_files(reg, [shipped_data_path()], actor="tester")
+    other = sqlite3.connect(path)  # another officer's status, say
+    assert other.execute("SELECT COUNT(*) FROM facilities").fetchone() == (25,)
+    assert load_files(reg, [_many(tmp_path, 400)], actor="tester").added == 400
+    _settings_as_before_the_load(reg)
+    assert other.execute("SELECT COUNT(*) FROM facilities").fetchone() == (425,)
+    other.close()
     assert reg.verify().problem is None
 
 
@@ -469,5 +521,5 @@ def test_ctrl_c_during_a_large_load_leaves_nothing_and_no_thread_behind(
     reg.conn.set_progress_handler(None, 0)
     assert threading.active_count() == threads  # the helper thread ended before the rollback
     assert table_hash(path) == before
-    assert reg.conn.execute("PRAGMA cache_size").fetchone()[0] == -2000
+    _settings_as_before_the_load(reg)
     assert Register.open(path).verify().problem is None
