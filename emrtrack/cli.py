@@ -122,11 +122,12 @@ class Lang(str, enum.Enum):
     vi = "vi"
 
 
-def _language(lang: Lang | None) -> Lang | None:
+def _language(lang: Lang | None) -> str | None:
     """Use the language asked for by a command's --lang (the main --lang, env and locale otherwise)."""
-    if lang is not None:
-        i18n.set_language(lang.value)
-    return lang
+    if lang is None:
+        return None
+    i18n.set_language(lang.value)
+    return lang.value  # as typed: some Typer versions convert the callback's result again
 
 
 LangOption = Annotated[Lang | None, typer.Option(
@@ -188,7 +189,7 @@ def _main(
     db: DbOption = None,
 ) -> None:
     """Track who has deployed electronic medical records (EMR) against which deadline."""
-    i18n.set_language(i18n.resolve(lang.value if lang else None))
+    i18n.set_language(i18n.resolve(Lang(lang).value if lang else None))
     if db is not None:  # `emrtrack --db FILE COMMAND`: the same as the command's own --db
         os.environ["EMRTRACK_DB"] = str(db)
 

@@ -64,8 +64,8 @@ ENGLISH_MARK_DEPLOYED_HELP = (
     '  Example: emrtrack mark-deployed "do luong" --on 2025-08-20 --ref 3120/SYT-VP\n'
     '\n'
     'Arguments:\n'
-    '  FACILITY <str>  Facility id, name or alias; case and diacritics do not\n'
-    "                  matter (e.g. 'do luong').  [required]\n"
+    '  FACILITY  Facility id, name or alias; case and diacritics do not matter\n'
+    "            (e.g. 'do luong').  [required]\n"
     '\n'
     'Options:\n'
     '  --on DATE     The date it happened (YYYY-MM-DD); default today.\n'
@@ -187,8 +187,8 @@ def test_mark_deployed_help_in_vietnamese(lang: dict[str, str]) -> None:
         '  Ví dụ: emrtrack mark-deployed "do luong" --on 2025-08-20 --ref 3120/SYT-VP',
     ]
     for line in [
-        "  FACILITY <str>  Mã, tên hoặc tên khác của cơ sở; không phân biệt chữ hoa,",
-        "                  chữ thường và dấu (ví dụ 'do luong').  [required]",
+        "  FACILITY  Mã, tên hoặc tên khác của cơ sở; không phân biệt chữ hoa, chữ",
+        "            thường và dấu (ví dụ 'do luong').  [required]",
         "  --on DATE     Ngày diễn ra (YYYY-MM-DD); mặc định là hôm nay.",
         "  --ref TEXT    Văn bản làm căn cứ, ví dụ số công văn.",
         "  --note TEXT   Ghi chú lưu kèm thay đổi.",
