@@ -98,15 +98,20 @@ def _facility_from_row(row: tuple[Any, ...] | sqlite3.Row) -> Facility:
                     kind=row[4], managed_by=row[5], location=row[6], verified=_date(row[7]))
 
 
-_DOC_KEYS = ("id", "name", "aliases", "ownership", "kind", "managed_by", "location", "verified")
-
-
 def _row_doc(row: tuple[Any, ...], aliases: list[str] | tuple[str, ...] | None = None) -> str:
     """A facility row as the canonical JSON its events carry (`aliases` given spares decoding them)."""
-    doc = {k: v for k, v in zip(_DOC_KEYS, row) if v is not None}
-    doc["aliases"] = aliases if aliases is not None else json.loads(row[2])
-    if not doc["aliases"]:
-        del doc["aliases"]
+    fid, name, aliases_column, ownership, kind, managed_by, location, verified = row
+    doc = {"id": fid, "name": name, "ownership": ownership, "kind": kind}
+    if aliases is None:
+        aliases = json.loads(aliases_column)
+    if aliases:
+        doc["aliases"] = aliases
+    if managed_by is not None:
+        doc["managed_by"] = managed_by
+    if location is not None:
+        doc["location"] = location
+    if verified is not None:
+        doc["verified"] = verified
     return _canonical(doc)
 
 
@@ -117,9 +122,12 @@ def _doc_row(doc: str) -> tuple[Any, ...]:
 
 
 def _folded(name: str, aliases: list[str] | tuple[str, ...]) -> str:
-    if not aliases:
-        return fold(name)
-    return "\n".join(dict.fromkeys(fold(n) for n in (name, *aliases)))
+    """The `folded` column: the folded name, then each folded alias that differs, one per line."""
+    folded = [fold(name)]
+    for alias in aliases:
+        if (f := fold(alias)) not in folded:
+            folded.append(f)
+    return "\n".join(folded)
 
 
 def _requirement_doc(r: Requirement) -> str:
