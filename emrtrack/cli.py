@@ -1,6 +1,5 @@
 """The command line: parse, call the library, render. One boundary turns errors into one line."""
 
-from __future__ import annotations
 
 import contextlib
 import enum
@@ -194,7 +193,7 @@ def _main(
         os.environ["EMRTRACK_DB"] = str(db)
 
 
-def _console() -> Console:
+def _console() -> "Console":
     from rich.console import Console
 
     class _Console(Console):
@@ -207,13 +206,13 @@ def _console() -> Console:
     return console
 
 
-def _open(db: Path | None) -> Register:
+def _open(db: Path | None) -> "Register":
     from emrtrack.app import open_register
 
     return open_register(db, notify=lambda line: typer.echo(line, err=True))
 
 
-def _as_of(register: Register, as_of: date | None) -> date:
+def _as_of(register: "Register", as_of: date | None) -> date:
     return as_of or register.today()
 
 
@@ -221,6 +220,18 @@ def _actor(by: str | None) -> str:
     from emrtrack.register import default_actor
 
     return by or default_actor()
+
+
+def _complete_facility(ctx: typer.Context, incomplete: str) -> list[tuple[str, str]]:
+    from emrtrack.completion import facilities
+
+    return facilities(incomplete, ctx.params.get("db"))
+
+
+def _complete_requirement(ctx: typer.Context, incomplete: str) -> list[tuple[str, str]]:
+    from emrtrack.completion import requirements
+
+    return requirements(incomplete, ctx.params.get("db"))
 
 
 @app.command(help=_(
@@ -277,7 +288,7 @@ def template(
     _wrote(output)
 
 
-def _requirements(register: Register, requirement: str | None, *, every_by_default: bool) -> list[Requirement]:
+def _requirements(register: "Register", requirement: str | None, *, every_by_default: bool) -> "list[Requirement]":
     if requirement == "all" or (requirement is None and every_by_default):
         found = register.requirements()
         if not found:
@@ -354,7 +365,7 @@ def _wrote(output: Path) -> None:
     typer.echo(_("Wrote {file}.").format(file=output), err=True)
 
 
-def _provenance(register: Register, day: date) -> Any:
+def _provenance(register: "Register", day: date) -> Any:
     from emrtrack.xlsx import Provenance
 
     from zoneinfo import ZoneInfo
@@ -377,18 +388,6 @@ def _mark(facility: str, milestone: str, on: date | None, ref: str | None, note:
     result = register.mark(found, milestone, on or register.today(), actor=_actor(by),
                            ref=ref, note=note, correct=correct)
     typer.echo(mark_result(result))
-
-
-def _complete_facility(ctx: typer.Context, incomplete: str) -> list[tuple[str, str]]:
-    from emrtrack.completion import facilities
-
-    return facilities(incomplete, ctx.params.get("db"))
-
-
-def _complete_requirement(ctx: typer.Context, incomplete: str) -> list[tuple[str, str]]:
-    from emrtrack.completion import requirements
-
-    return requirements(incomplete, ctx.params.get("db"))
 
 
 FacilityArgument = Annotated[str, typer.Argument(
