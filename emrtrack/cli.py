@@ -1,6 +1,5 @@
 """The command line: parse, call the library, render. One boundary turns errors into one line."""
 
-
 import contextlib
 import enum
 import os

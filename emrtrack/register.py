@@ -299,15 +299,22 @@ class _Writer:
         self.jobs: queue.Queue[tuple[str, Any] | None] | None = None
         if behind:
             self.cache_size = conn.execute("PRAGMA cache_size").fetchone()[0]
-            self.jobs = queue.Queue(maxsize=16)
-            # The helper thread needs the interpreter lock back after each statement; by default the
-            # thread holding it keeps it for up to 5 ms, and the helper waits that long every time.
-            self.switch_interval = sys.getswitchinterval()
-            sys.setswitchinterval(self.SWITCH_INTERVAL)
+            self.switch_interval: float | None = None  # what to restore, when lowered here
             self.thread = threading.Thread(target=self._work, name="emrtrack-writer", daemon=True)
-            self.thread.start()
-            # Room for every page a large write touches, not SQLite's 2 MiB: fewer trips to the disk.
-            conn.execute("PRAGMA cache_size = -262144")
+            self.jobs = queue.Queue(maxsize=16)
+            try:
+                self.thread.start()
+                # Room for every page a large write touches, not SQLite's 2 MiB: fewer trips to the disk.
+                conn.execute("PRAGMA cache_size = -262144")
+                # The helper thread needs the interpreter lock back after each statement; by default the
+                # thread holding it keeps it for up to 5 ms, and the helper waits that long every time.
+                # (Lowered by the first of several large writes at once, which restores it.)
+                if (previous := sys.getswitchinterval()) > self.SWITCH_INTERVAL:
+                    sys.setswitchinterval(self.SWITCH_INTERVAL)
+                    self.switch_interval = previous
+            except BaseException:
+                self._stop_thread()
+                raise
 
     def __enter__(self) -> _Writer:
         return self
@@ -337,7 +344,8 @@ class _Writer:
                 self.stopping = True
                 self.conn.interrupt()
         self.jobs = None
-        sys.setswitchinterval(self.switch_interval)
+        if self.switch_interval is not None:
+            sys.setswitchinterval(self.switch_interval)
         self.conn.execute(f"PRAGMA cache_size = {int(self.cache_size)}")
         if interrupted is not None:
             raise interrupted
@@ -415,7 +423,8 @@ class Register:
 
     def _use_wal(self) -> None:
         """Write-ahead logging: readers go on while someone writes. Left as it is while another
-        process writes with a rollback journal (a large load, see `_direct_writes`); that one switches back."""
+        process writes with a rollback journal (a large load, see `_direct_writes`); that one switches back.
+        Syncs as the mode in use asks (a connection opened during such a load keeps FULL: safe, if slower)."""
         try:
             self.conn.execute("PRAGMA journal_mode = WAL")
         except sqlite3.OperationalError as e:
@@ -441,7 +450,10 @@ class Register:
             yield
         finally:
             if direct:
-                self._use_wal()
+                try:
+                    self._use_wal()
+                except sqlite3.Error:  # the load's outcome stands; the next open switches back
+                    pass
 
     @classmethod
     def open_read_only(cls, path: Path) -> Register | None:
@@ -487,11 +499,17 @@ class Register:
         try:
             yield
         except BaseException:
-            if self.conn.in_transaction:  # SQLite ends it itself on some errors (disk full, interrupted)
-                self.conn.execute("ROLLBACK")
+            self._rollback()
             raise
-        else:
+        try:
             self.conn.execute("COMMIT")
+        except BaseException:  # e.g. readers kept the register busy past the timeout: nothing is written
+            self._rollback()
+            raise
+
+    def _rollback(self) -> None:
+        if self.conn.in_transaction:  # SQLite ends it itself on some errors (disk full, interrupted)
+            self.conn.execute("ROLLBACK")
 
     @contextmanager
     def snapshot(self) -> Iterator[None]:
@@ -732,7 +750,7 @@ class Register:
         large = not dry_run and len(loaded.facilities) >= _Writer.BEHIND_FROM
         try:
             with self._direct_writes() if large else nullcontext(), self.transaction():
-                self._load(loaded, summary, source=source, actor=actor, correct=correct)
+                self._load(loaded, summary, source=source, actor=actor, correct=correct, large=large)
                 if dry_run:
                     raise _Rollback()
         except _Rollback:
@@ -740,7 +758,7 @@ class Register:
         return summary
 
     def _load(self, loaded: LoadedFiles, summary: LoadSummary, *, source: str, actor: str,
-              correct: bool) -> None:
+              correct: bool, large: bool) -> None:
         events: list[tuple[str, str, str | None, str, str | None, str | None]] = []
         conflicts: list[str] = []  # recorded dates a file would replace without `correct`
         # register facts
@@ -793,7 +811,7 @@ class Register:
             put_facilities.clear()
             put_milestones.clear()
 
-        with _Writer(self.conn, behind=writing and len(loaded.facilities) >= _Writer.BEHIND_FROM) as write:
+        with _Writer(self.conn, behind=large) as write:
             for entry in loaded.facilities:
                 f = entry.facility
                 mentioned.add(f.id)
@@ -944,16 +962,21 @@ class Register:
         Returns how many events were checked and the first problem found (None when all is well)."""
         from emrtrack.chain import CHANGE_COLUMNS, EVENT_COLUMNS, GENESIS, event_hash
 
+        # emrtrack writes only text, integers and NULL into the history: a number with a fraction (or
+        # an infinity) or a blob was put there by other means, and hashing it could even hide the change
+        def written_by_emrtrack(columns: tuple[str, ...]) -> str:
+            return " AND ".join(f"typeof({c}) IN ('text', 'integer', 'null')" for c in columns)
+
         changes = {row[0]: row[1:] for row in self.conn.execute(
-            f"SELECT id, {', '.join(CHANGE_COLUMNS)} FROM changes")}
+            f"SELECT id, {', '.join(CHANGE_COLUMNS)}, {written_by_emrtrack(CHANGE_COLUMNS)} FROM changes")}
         state: dict[str, dict[Any, str]] = {"facility": {}, "milestone": {}, "requirement": {}, "register": {}}
         order: list[str] = []  # requirements in the order they were first added
         prev, expected_id, last_change, count = GENESIS, 1, 0, 0
         with_events: set[int] = set()
-        cursor = self.conn.execute(
-            f"SELECT {', '.join(EVENT_COLUMNS)}, prev_hash, hash FROM events ORDER BY id")
+        cursor = self.conn.execute(f"SELECT {', '.join(EVENT_COLUMNS)}, prev_hash, hash, "
+                                   f"{written_by_emrtrack(EVENT_COLUMNS)} FROM events ORDER BY id")
         for row in cursor:
-            content, stored_prev, stored = row[:8], row[8], row[9]
+            content, stored_prev, stored, well_formed = row[:8], row[8], row[9], row[10]
             eid, change_id, entity, key, milestone, _action, old, new = content
 
             def bad(message: str, eid: int = eid) -> VerifyResult:
@@ -964,7 +987,7 @@ class Register:
                 return bad(_("its change #{id} is missing (deleted)").format(id=change_id))
             if stored is None:
                 return bad(_("it has no hash: it was inserted outside emrtrack"))
-            if event_hash(stored_prev or "", content, change) != stored:
+            if not (well_formed and change[-1]) or event_hash(stored_prev or "", content, change[:-1]) != stored:
                 return bad(_("its content or its change #{id} was altered").format(id=change_id))
             if eid != expected_id or stored_prev != prev:
                 if eid > expected_id and stored_prev != prev:

@@ -410,6 +410,37 @@ def test_a_failure_on_the_helper_thread_is_raised_and_nothing_is_written(
     assert reg.verify().problem is None
 
 
+def _watch_the_load(monkeypatch: pytest.MonkeyPatch, path: Path, also=lambda: None) -> list[tuple[bool, bool]]:
+    """While a load works out its facilities: whether the write-ahead log and a rollback journal exist."""
+    seen: list[tuple[bool, bool]] = []
+    folded = register_module._folded
+
+    def watching(name: str, aliases: tuple[str, ...]) -> str:
+        seen.append((Path(f"{path}-wal").exists(), Path(f"{path}-journal").exists()))
+        also()
+        return folded(name, aliases)
+
+    monkeypatch.setattr(register_module, "_folded", watching)
+    return seen
+
+
+def _settings_of_the_write(monkeypatch: pytest.MonkeyPatch) -> list[tuple[str, int, float]]:
+    """For each large write: its journal mode and sync level, and the interpreter's switch interval."""
+    import sys
+
+    settings: list[tuple[str, int, float]] = []
+    init = register_module._Writer.__init__
+
+    def recording(writer, conn, *, behind: bool) -> None:
+        init(writer, conn, behind=behind)
+        if behind:
+            settings.append((conn.execute("PRAGMA journal_mode").fetchone()[0],
+                             conn.execute("PRAGMA synchronous").fetchone()[0], sys.getswitchinterval()))
+
+    monkeypatch.setattr(register_module._Writer, "__init__", recording)
+    return settings
+
+
 def test_a_large_load_writes_straight_into_the_file_then_returns_to_the_log(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     _write_on_the_helper_thread(monkeypatch)
@@ -417,22 +448,39 @@ def test_a_large_load_writes_straight_into_the_file_then_returns_to_the_log(
     reg = Register.open(path)
     load_files(reg, [shipped_data_path()], actor="tester")
     assert reg.conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
-    wal, journal = Path(f"{path}-wal"), Path(f"{path}-journal")
-    during = []
-    folded = register_module._folded
+    settings = _settings_of_the_write(monkeypatch)
+    others = []
 
-    def watching(name: str, aliases: tuple[str, ...]) -> str:
-        during.append((wal.exists(), journal.exists()))
-        return folded(name, aliases)
+    def someone_else_opens() -> None:  # another officer's status in the middle of the load
+        if len(others) < 1:
+            other = Register.open(path)
+            others.append((other.conn.execute("PRAGMA journal_mode").fetchone()[0],
+                           other.conn.execute("PRAGMA synchronous").fetchone()[0], other.facility_count()))
+            other.close()
 
-    monkeypatch.setattr(register_module, "_folded", watching)
+    seen = _watch_the_load(monkeypatch, path, someone_else_opens)
     assert load_files(reg, [_many(tmp_path, 400)], actor="tester").added == 400
-    # no write-ahead log; a rollback journal once rows are written
-    assert not any(w for w, _ in during) and any(j for _, j in during)
-    assert not journal.exists()
+    assert settings == [("delete", 2, 0.000_25)]  # FULL syncs keep the file whole without the log
+    # no write-ahead log; a rollback journal once rows are written; none left
+    assert not any(w for w, _ in seen) and any(j for _, j in seen)
+    assert not Path(f"{path}-journal").exists()
+    assert others == [("delete", 2, 25)]  # opened and read the register as it was, safely
     _settings_as_before_the_load(reg)
     reg.close()
     assert Register.open(path).verify().problem is None
+
+
+def test_a_large_dry_run_leaves_the_register_on_the_log(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    _write_on_the_helper_thread(monkeypatch)
+    path = tmp_path / "r.db"
+    reg = Register.open(path)
+    load_files(reg, [shipped_data_path()], actor="tester")
+    before = table_hash(path)
+    seen = _watch_the_load(monkeypatch, path)
+    assert load_files(reg, [_many(tmp_path, 400)], actor="tester", dry_run=True).added == 400
+    assert seen and set(seen) == {(True, False)}
+    assert table_hash(path) == before
+    _settings_as_before_the_load(reg)
 
 
 def test_a_large_load_while_someone_else_has_the_register_open_goes_through_the_log(
@@ -445,11 +493,79 @@ def test_a_large_load_while_someone_else_has_the_register_open_goes_through_the_
     load_files(reg, [shipped_data_path()], actor="tester")
     other = sqlite3.connect(path)  # another officer's status, say
     assert other.execute("SELECT COUNT(*) FROM facilities").fetchone() == (25,)
+    settings, seen = _settings_of_the_write(monkeypatch), _watch_the_load(monkeypatch, path)
     assert load_files(reg, [_many(tmp_path, 400)], actor="tester").added == 400
+    assert settings == [("wal", 1, 0.000_25)]
+    assert seen and set(seen) == {(True, False)}
     _settings_as_before_the_load(reg)
     assert other.execute("SELECT COUNT(*) FROM facilities").fetchone() == (425,)
     other.close()
     assert reg.verify().problem is None
+
+
+def test_a_large_load_that_readers_keep_from_committing_leaves_nothing(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Without the log, committing waits for readers; a reader that outlasts the wait makes the load fail whole."""
+    import sqlite3
+
+    _write_on_the_helper_thread(monkeypatch)
+    path = tmp_path / "r.db"
+    reg = Register.open(path)
+    load_files(reg, [shipped_data_path()], actor="tester")
+    before = table_hash(path)
+    reg.conn.execute("PRAGMA busy_timeout = 50")
+    readers: list[sqlite3.Connection] = []
+
+    def a_long_read_starts() -> None:
+        if not readers:
+            reader = sqlite3.connect(path, isolation_level=None)
+            reader.execute("BEGIN")
+            assert reader.execute("SELECT COUNT(*) FROM facilities").fetchone() == (25,)  # holds its snapshot
+            readers.append(reader)
+
+    _watch_the_load(monkeypatch, path, a_long_read_starts)
+    with pytest.raises(sqlite3.OperationalError, match="locked"):
+        load_files(reg, [_many(tmp_path, 400)], actor="tester")
+    assert not reg.conn.in_transaction
+    assert readers[0].execute("SELECT COUNT(*) FROM facilities").fetchone() == (25,)
+    readers[0].close()
+    assert table_hash(path) == before
+    reg.close()
+    again = Register.open(path)  # the next one to open finds the register whole, and back on the log
+    assert again.conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+    assert again.facility_count() == 25 and again.verify().problem is None
+
+
+@pytest.mark.parametrize("failing", ["start", "setswitchinterval"])
+def test_a_large_write_that_fails_to_set_up_changes_nothing(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, failing: str) -> None:
+    import sys
+    import threading
+
+    _write_on_the_helper_thread(monkeypatch)
+    path = tmp_path / "r.db"
+    reg = Register.open(path)
+    load_files(reg, [shipped_data_path()], actor="tester")
+    before, threads = table_hash(path), threading.active_count()
+    calls = []
+
+    def fails_once(*args: object) -> None:
+        calls.append(args)
+        if len(calls) == 1:
+            raise RuntimeError("cannot")
+        original(*args)
+
+    if failing == "start":  # no thread at all
+        original = threading.Thread.start
+        monkeypatch.setattr(threading.Thread, "start", fails_once)
+    else:  # the last step: the helper thread is running and the page cache enlarged
+        original = sys.setswitchinterval
+        monkeypatch.setattr(sys, "setswitchinterval", fails_once)
+    with pytest.raises(RuntimeError, match="cannot"):
+        load_files(reg, [_many(tmp_path, 400)], actor="tester")
+    assert threading.active_count() == threads  # no helper thread left waiting
+    assert table_hash(path) == before
+    _settings_as_before_the_load(reg)
 
 
 def test_a_new_register_has_large_pages_and_an_old_one_keeps_its_own(tmp_path: Path) -> None:

@@ -84,6 +84,18 @@ def test_changed_actor_is_caught(db: Path) -> None:
     _fails("verify failed after 30 good events: event #31: its content or its change #2 was altered")
 
 
+@pytest.mark.parametrize("edit", [
+    "UPDATE changes SET reverts = 9e999 WHERE id = 2",  # an infinity where NULL was: JSON has no such number
+    "UPDATE changes SET reverts = 0.5 WHERE id = 2",
+    "UPDATE events SET new = CAST(new AS BLOB) WHERE id = 31",  # the same bytes, stored as a blob
+    "UPDATE events SET key = CAST(key AS BLOB) WHERE id = 31",
+])
+def test_a_value_of_a_kind_emrtrack_never_writes_is_caught(db: Path, edit: str) -> None:
+    _make(db)
+    _edit(db, edit)
+    _fails("verify failed after 30 good events: event #31: its content or its change #2 was altered")
+
+
 def test_deleted_event_is_caught(db: Path) -> None:
     _make(db)
     _edit(db, "DELETE FROM events WHERE id = 32")
