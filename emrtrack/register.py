@@ -286,7 +286,9 @@ class _Writer:
     use the connection until the block ends, which waits for the last statement (and raises its error).
     """
 
-    BEHIND_FROM = 5_000  # facilities from which a helper thread pays for itself (more than one batch)
+    # facilities from which a helper thread pays for itself (more than one batch), and from which a
+    # load writes straight into the register file (Register._direct_writes)
+    BEHIND_FROM = 5_000
     BATCH = 5_000  # facilities, or events, prepared at a time
     SWITCH_INTERVAL = 0.000_25  # seconds a thread may hold the interpreter lock while another waits
 
