@@ -1,5 +1,7 @@
 """The command line: parse, call the library, render. One boundary turns errors into one line."""
 
+# No `from __future__ import annotations` in this module: Typer reads the commands' annotations at every
+# start, and text annotations would have it evaluate hundreds of them each time (15 ms of every command).
 import contextlib
 import enum
 import os

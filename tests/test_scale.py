@@ -178,3 +178,11 @@ def test_help_imports_nothing_heavy(tmp_path, monkeypatch):
     assert done.stdout.splitlines()[0] == "Usage: emrtrack [OPTIONS] COMMAND [ARGS]..."
     assert done.stdout.splitlines()[-1] == "[]"
     assert not (tmp_path / "register.db").exists()
+
+
+def test_the_command_line_annotations_are_not_text():
+    """Typer would evaluate text annotations (postponed ones) again at every start of every command."""
+    from emrtrack import cli
+
+    assert not hasattr(cli, "annotations")  # no `from __future__ import annotations`
+    assert cli.report.__annotations__ and not any(isinstance(a, str) for a in cli.report.__annotations__.values())
