@@ -452,7 +452,7 @@ def test_a_large_load_writes_straight_into_the_file_then_returns_to_the_log(
     others = []
 
     def someone_else_opens() -> None:  # another officer's status in the middle of the load
-        if len(others) < 1:
+        if not others:
             other = Register.open(path)
             others.append((other.conn.execute("PRAGMA journal_mode").fetchone()[0],
                            other.conn.execute("PRAGMA synchronous").fetchone()[0], other.facility_count()))
