@@ -12,15 +12,16 @@ import json
 import re
 from collections.abc import Callable, Iterable, Iterator
 from datetime import date
-from typing import IO, Any
-
-from rich.console import Console
-from rich.table import Table
-from rich.text import Text
+from typing import IO, TYPE_CHECKING, Any
 
 from emrtrack.i18n import N_, _, fmt_date, fmt_number, milestone_label, milestone_word, ngettext
 from emrtrack.model import MILESTONES, Facility, Requirement, Selector, Standing, State
 from emrtrack.register import ChangeInfo, Counts, HistoryEntry, LoadSummary, MarkResult, RequirementStatus
+
+if TYPE_CHECKING:  # Rich is imported by the functions that draw tables: other outputs start without it
+    from rich.console import Console
+    from rich.table import Table
+    from rich.text import Text
 
 # C0/C1 controls, DEL, and the Unicode characters that reorder or hide text.
 _UNSAFE = re.compile("[\x00-\x1f\x7f-\x9f\u061c\u200b-\u200f\u202a-\u202e\u2066-\u2069\ufeff]")
@@ -38,6 +39,8 @@ def safe(text: str | None) -> str:
 
 
 def cell(text: str | None) -> Text:
+    from rich.text import Text
+
     return Text(safe(text))
 
 
@@ -136,6 +139,9 @@ def _count_cells(c: Counts) -> list[str]:
 
 def print_status(console: Console, statuses: list[RequirementStatus], as_of: date, register_name: str | None,
                  notes: tuple[str, ...]) -> None:
+    from rich.table import Table
+    from rich.text import Text
+
     title = _("{register}: status as of {date}").format(register=safe(register_name) or _("EMR register"),
                                                           date=fmt_date(as_of))
     table = Table(title=title, title_justify="left")
@@ -382,6 +388,9 @@ def write_report_markdown(out: IO[str], as_of: date, parts: list[tuple[Requireme
 
 def print_report_table(console: Console, as_of: date, parts: list[tuple[Requirement, int, Iterator[Standing]]],
                        group_by: str, overdue_only: bool, limit: int | None, due_within: int | None = None) -> None:
+    from rich.table import Table
+    from rich.text import Text
+
     for req, count, rows in parts:
         console.print(Text(safe(_report_heading(req, as_of, count, overdue_only, due_within)), style="bold"))
         if not count:
@@ -446,6 +455,8 @@ def print_rows(console: Console, new_table: Callable[[], Table], rows: list[list
     (title, header, borders, column widths) around two rows made of those cells, and every row is
     then written the same way by hand, with Rich wrapping only the cells too wide for their column.
     The hand-written form of the two sample rows must equal Rich's lines, else Rich renders all."""
+    from rich.text import Text
+
     table = new_table()
     if len(rows) < FAST_ROWS or any(isinstance(c, Text) and c.spans for row in rows for c in row) \
             or any(isinstance(c, str) and ("[" in c or ":" in c) for row in rows for c in row):
@@ -556,6 +567,8 @@ def describe_event(e: HistoryEntry) -> str:
 
 
 def print_history(console: Console, events: list[HistoryEntry], title: str) -> None:
+    from rich.table import Table
+
     table = Table(title=title, title_justify="left")
     for name in (N_("Change"), N_("Recorded (UTC)"), N_("Facility"), N_("What"), N_("By"), N_("Source"),
                  N_("Ref / note")):
@@ -629,6 +642,8 @@ def _as_of_date(when: date | None, as_of: date) -> str:
 
 def print_facility(console: Console, f: Facility, milestones: dict[str, date],
                    standings: list[tuple[Requirement, date | None, State | None, int]], as_of: date) -> None:
+    from rich.table import Table
+
     table = Table(show_header=False, title=safe(f.name), title_justify="left")
     table.add_column("field", style="bold")
     table.add_column("value")
