@@ -349,6 +349,15 @@ def _write_on_the_helper_thread(monkeypatch: pytest.MonkeyPatch, *, behind_from:
     monkeypatch.setattr(register_module._Writer, "BATCH", batch)
 
 
+def _shipped_register(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> tuple[Path, Register]:
+    """A register holding the shipped data, in which a load of a few hundred facilities is a large load."""
+    _write_on_the_helper_thread(monkeypatch)
+    path = tmp_path / "r.db"
+    reg = Register.open(path)
+    load_files(reg, [shipped_data_path()], actor="tester")
+    return path, reg
+
+
 def _settings_as_before_the_load(reg: Register) -> None:
     """What a large load changes for its duration is back as it was, however the load ended."""
     import sys
@@ -392,10 +401,7 @@ def test_a_failure_on_the_helper_thread_is_raised_and_nothing_is_written(
     import sqlite3
     import threading
 
-    _write_on_the_helper_thread(monkeypatch)
-    path = tmp_path / "r.db"
-    reg = Register.open(path)
-    load_files(reg, [shipped_data_path()], actor="tester")
+    path, reg = _shipped_register(tmp_path, monkeypatch)
     # a fault in the middle of the write: the disk, say, or a constraint
     reg.conn.execute("CREATE TRIGGER fault BEFORE INSERT ON facilities WHEN NEW.id = 'f0250' "
                      "BEGIN SELECT RAISE(ABORT, 'disk trouble'); END")
@@ -443,10 +449,7 @@ def _settings_of_the_write(monkeypatch: pytest.MonkeyPatch) -> list[tuple[str, i
 
 def test_a_large_load_writes_straight_into_the_file_then_returns_to_the_log(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    _write_on_the_helper_thread(monkeypatch)
-    path = tmp_path / "r.db"
-    reg = Register.open(path)
-    load_files(reg, [shipped_data_path()], actor="tester")
+    path, reg = _shipped_register(tmp_path, monkeypatch)
     assert reg.conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
     settings = _settings_of_the_write(monkeypatch)
     others = []
@@ -471,10 +474,7 @@ def test_a_large_load_writes_straight_into_the_file_then_returns_to_the_log(
 
 
 def test_a_large_dry_run_leaves_the_register_on_the_log(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    _write_on_the_helper_thread(monkeypatch)
-    path = tmp_path / "r.db"
-    reg = Register.open(path)
-    load_files(reg, [shipped_data_path()], actor="tester")
+    path, reg = _shipped_register(tmp_path, monkeypatch)
     before = table_hash(path)
     seen = _watch_the_load(monkeypatch, path)
     assert load_files(reg, [_many(tmp_path, 400)], actor="tester", dry_run=True).added == 400
@@ -487,10 +487,7 @@ def test_a_large_load_while_someone_else_has_the_register_open_goes_through_the_
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     import sqlite3
 
-    _write_on_the_helper_thread(monkeypatch)
-    path = tmp_path / "r.db"
-    reg = Register.open(path)
-    load_files(reg, [shipped_data_path()], actor="tester")
+    path, reg = _shipped_register(tmp_path, monkeypatch)
     other = sqlite3.connect(path)  # another officer's status, say
     assert other.execute("SELECT COUNT(*) FROM facilities").fetchone() == (25,)
     settings, seen = _settings_of_the_write(monkeypatch), _watch_the_load(monkeypatch, path)
@@ -508,10 +505,7 @@ def test_a_large_load_that_readers_keep_from_committing_leaves_nothing(
     """Without the log, committing waits for readers; a reader that outlasts the wait makes the load fail whole."""
     import sqlite3
 
-    _write_on_the_helper_thread(monkeypatch)
-    path = tmp_path / "r.db"
-    reg = Register.open(path)
-    load_files(reg, [shipped_data_path()], actor="tester")
+    path, reg = _shipped_register(tmp_path, monkeypatch)
     before = table_hash(path)
     reg.conn.execute("PRAGMA busy_timeout = 50")
     readers: list[sqlite3.Connection] = []
@@ -542,10 +536,7 @@ def test_a_large_write_that_fails_to_set_up_changes_nothing(
     import sys
     import threading
 
-    _write_on_the_helper_thread(monkeypatch)
-    path = tmp_path / "r.db"
-    reg = Register.open(path)
-    load_files(reg, [shipped_data_path()], actor="tester")
+    path, reg = _shipped_register(tmp_path, monkeypatch)
     before, threads = table_hash(path), threading.active_count()
     calls = []
 
@@ -606,10 +597,7 @@ def test_ctrl_c_during_a_large_load_leaves_nothing_and_no_thread_behind(
     import threading
     import time
 
-    _write_on_the_helper_thread(monkeypatch)
-    path = tmp_path / "r.db"
-    reg = Register.open(path)
-    load_files(reg, [shipped_data_path()], actor="tester")
+    path, reg = _shipped_register(tmp_path, monkeypatch)
     before, threads = table_hash(path), threading.active_count()
     reg.conn.set_progress_handler(lambda: time.sleep(0.002), 2_000)  # a slow disk: the helper falls behind
     if when != "while the helper thread is awaited":
