@@ -454,23 +454,25 @@ def report(
     db: DbOption = None,
 ) -> None:
     from emrtrack import render
+    from emrtrack.model import Selection
 
     if overdue and due_within is not None:
         raise UsageError(_("--overdue and --due-within select different facilities: give one of them"))
+    selection = Selection.overdue() if overdue else \
+        Selection.due_within(due_within) if due_within is not None else Selection()
     format = ReportFormat(_output_format(format.value, output, ("csv", "json", "markdown", "xlsx")))
     register = _open(db)
     with register.snapshot():
         day = _as_of(register, as_of)
         wanted = _requirements(register, requirement, every_by_default=False)
         table_limit = None if (all_rows or format is not ReportFormat.table) else limit
-        parts = [(req, *register.standings(req, day, overdue_only=overdue, group_by=group_by.value, limit=table_limit,
-                                           due_within=due_within))
+        parts = [(req, *register.standings(req, day, selection, group_by=group_by.value, limit=table_limit))
                  for req in wanted]
         if format is ReportFormat.xlsx and output is not None:
             from emrtrack import xlsx
 
             xlsx.write_report(output, _provenance(register, day), parts, group_by.value,
-                              render.selection_label(overdue, due_within))
+                              render.selection_label(selection))
             _wrote(output)
         elif format is not ReportFormat.table:
             with _output(output, format.value) as out:
@@ -479,13 +481,13 @@ def report(
                 elif format is ReportFormat.csv:
                     render.write_report_csv(out, parts)
                 else:
-                    render.write_report_markdown(out, day, parts, group_by.value, overdue, due_within)
+                    render.write_report_markdown(out, day, parts, group_by.value, selection)
         else:
-            render.print_report_table(_console(), day, parts, group_by.value, overdue, table_limit, due_within)
+            render.print_report_table(_console(), day, parts, group_by.value, selection, table_limit)
         late = 0
         if fail_on_overdue:  # a report of the overdue has counted them already
             late = sum(count for _req, count, _rows in parts) if overdue else \
-                sum(register.standings(req, day, overdue_only=True, limit=0)[0] for req in wanted)
+                sum(register.standings(req, day, Selection.overdue(), limit=0)[0] for req in wanted)
     if late:
         typer.echo("emrtrack: " + ngettext("{n} overdue", "{n} overdue", late).format(n=late), err=True)
         raise typer.Exit(3)

@@ -110,3 +110,33 @@ class Standing:
     latest_milestone: str | None
     latest_milestone_date: date | None = None
     milestones: dict[str, date] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Selection:
+    """Which facilities a report lists: every one in scope, the overdue, or those due within some days.
+
+    One value instead of loose flags: the store filters by it, the outputs title and word a report by it."""
+
+    kind: str = "all"  # "all", "overdue" or "due-within"
+    days: int | None = None  # for "due-within"
+
+    @classmethod
+    def overdue(cls) -> Selection:
+        return cls("overdue")
+
+    @classmethod
+    def due_within(cls, days: int) -> Selection:
+        return cls("due-within", days)
+
+    @property
+    def is_all(self) -> bool:
+        return self.kind == "all"
+
+    @property
+    def is_overdue(self) -> bool:
+        return self.kind == "overdue"
+
+    @property
+    def is_due_within(self) -> bool:
+        return self.kind == "due-within"

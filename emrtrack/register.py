@@ -35,9 +35,20 @@ from emrtrack.model import (
     Facility,
     RegisterInfo,
     Requirement,
+    Selection,
     Selector,
     Standing,
     State,
+)
+from emrtrack.views import (
+    ChangeInfo,
+    CohortStatus,
+    Counts,
+    HistoryEntry,
+    LoadSummary,
+    MarkResult,
+    RequirementStatus,
+    VerifyResult,
 )
 from emrtrack.rules import (
     cohort_index,
@@ -159,118 +170,8 @@ def _requirement_from_doc(doc: str) -> Requirement:
     )
 
 
-# -- results -------------------------------------------------------------------------------------
-@dataclass
-class LoadSummary:
-    added: int = 0
-    updated: int = 0
-    unchanged: int = 0
-    not_in_files: int = 0
-    requirements_added: int = 0
-    requirements_updated: int = 0
-    milestones_recorded: int = 0  # new dates, corrections included
-    milestones_corrected: int = 0  # of which dates that replaced another (needs `correct`)
-    register_updated: bool = False
-    change_id: int | None = None
-    dry_run: bool = False
-
-    @property
-    def changed(self) -> bool:
-        return bool(self.added or self.updated or self.requirements_added or self.requirements_updated
-                    or self.milestones_recorded or self.register_updated)
-
-
-@dataclass
-class MarkResult:
-    facility: Facility
-    milestone: str
-    date: date
-    previous: date | None
-    changed: bool
-    change_id: int | None = None
-
-
-@dataclass
-class Counts:
-    in_scope: int = 0
-    deployed_on_time: int = 0
-    deployed_late: int = 0
-    overdue: int = 0
-    not_yet_due: int = 0
-
-    def add(self, other: Counts) -> None:
-        for k in vars(self):
-            setattr(self, k, getattr(self, k) + getattr(other, k))
-
-    @property
-    def compliance_pct(self) -> float:
-        return round(100 * self.deployed_on_time / self.in_scope, 1) if self.in_scope else 0.0
-
-
-@dataclass
-class CohortStatus:
-    selector: Selector
-    deadline: date
-    counts: Counts
-
-
-@dataclass
-class RequirementStatus:
-    requirement: Requirement
-    as_of: date
-    total: Counts
-    cohorts: list[CohortStatus]
-    by_ownership: dict[str, Counts]
-    funnel: dict[str, int]
-    oldest_data: date | None
-    median_data: date | None
-    never_verified: int
-
-
-@dataclass
-class HistoryEntry:
-    event_id: int
-    change_id: int
-    recorded_at: str
-    actor: str
-    source: str
-    command: str
-    ref: str | None
-    note: str | None
-    entity: str
-    key: str
-    milestone: str | None
-    action: str
-    old: str | None
-    new: str | None
-    facility_name: str | None = None
-    reverts: int | None = None  # the change an undo reverted
-
-
 _ENTITY_NAMES = {"facility": N_("facility"), "milestone": N_("milestone"), "requirement": N_("requirement"),
                  "register": N_("register")}
-
-
-@dataclass
-class ChangeInfo:
-    id: int
-    recorded_at: str
-    actor: str
-    source: str
-    command: str
-    summary: str
-    events: list[HistoryEntry] = field(default_factory=list)
-
-
-@dataclass
-class VerifyResult:
-    events: int
-    head: str
-    problem: str | None = None
-
-    @property
-    def ok(self) -> bool:
-        return self.problem is None
 
 
 # -- the register --------------------------------------------------------------------------------
@@ -1133,12 +1034,12 @@ class Register:
         self._status_cache[as_of] = result
         return result
 
-    def standings(self, requirement: Requirement, as_of: date, *, overdue_only: bool = False,
-                  group_by: str = "ownership", limit: int | None = None,
-                  due_within: int | None = None) -> tuple[int, Iterator[Standing]]:
+    def standings(self, requirement: Requirement, as_of: date, selection: Selection = Selection(), *,
+                  group_by: str = "ownership", limit: int | None = None) -> tuple[int, Iterator[Standing]]:
         """Facilities in scope with their state on `as_of`, grouped and most overdue first.
 
-        `due_within` keeps only those not deployed whose deadline is in [as_of, as_of + due_within days].
+        The overdue are those not deployed past their deadline; those due within N days are those not
+        deployed whose deadline is in [as_of, as_of + N days].
 
         Returns the number of rows and an iterator over at most `limit` of them (streamed)."""
         cohort_sql, params = _cohort_case(requirement)
@@ -1155,15 +1056,17 @@ class Register:
             WHERE cohort IS NOT NULL"""
         dl = f"({deadline_sql})"
         deployed_sql = "(instr(',' || COALESCE(reached, '') , ',deployed=') > 0)"
-        where = f" AND NOT {deployed_sql} AND :as_of > {dl}" if overdue_only else ""
-        if due_within is not None:
-            where += f" AND NOT {deployed_sql} AND {dl} >= :as_of AND {dl} <= :due_by"
+        where = ""
+        if selection.is_overdue:
+            where = f" AND NOT {deployed_sql} AND :as_of > {dl}"
+        elif selection.is_due_within:
+            where = f" AND NOT {deployed_sql} AND {dl} >= :as_of AND {dl} <= :due_by"
         group_order = {"ownership": _order_case("ownership", OWNERSHIPS),
                        "kind": _order_case("kind", KINDS), "none": "NULL"}[group_by]
         order = f" ORDER BY {group_order}, {deployed_sql}, {dl}, folded, id"
         qparams = {**params, "as_of": a}
-        if due_within is not None:
-            qparams["due_by"] = (as_of + timedelta(days=due_within)).isoformat()
+        if selection.is_due_within:
+            qparams["due_by"] = (as_of + timedelta(days=selection.days or 0)).isoformat()
         count = self.conn.execute(f"SELECT COUNT(*) FROM ({base}{where})", qparams).fetchone()[0]
         sql = base + where + order + (f" LIMIT {int(limit)}" if limit is not None else "")
 

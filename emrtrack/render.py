@@ -15,8 +15,8 @@ from datetime import date
 from typing import IO, TYPE_CHECKING, Any
 
 from emrtrack.i18n import N_, _, fmt_date, fmt_number, milestone_label, milestone_word, ngettext
-from emrtrack.model import MILESTONES, Facility, Requirement, Selector, Standing, State
-from emrtrack.register import ChangeInfo, Counts, HistoryEntry, LoadSummary, MarkResult, RequirementStatus
+from emrtrack.model import MILESTONES, Facility, Requirement, Selection, Selector, Standing, State
+from emrtrack.views import ChangeInfo, Counts, HistoryEntry, LoadSummary, MarkResult, RequirementStatus
 
 if TYPE_CHECKING:  # Rich is imported by the functions that draw tables: other outputs start without it
     from rich.console import Console
@@ -265,8 +265,8 @@ def _grouped(rows: Iterable[Standing], group_by: str) -> Iterator[tuple[str, lis
         yield current or "", bucket
 
 
-def _report_heading(req: Requirement, as_of: date, count: int, overdue_only: bool,
-                    due_within: int | None = None) -> str:
+def _report_heading(req: Requirement, as_of: date, count: int, selection: Selection) -> str:
+    overdue_only, due_within = selection.is_overdue, selection.days
     if overdue_only:
         text = ngettext("{n} facility overdue against {id} (deadline {deadlines}) as of {date}",
                         "{n} facilities overdue against {id} (deadline {deadlines}) as of {date}", count)
@@ -333,7 +333,8 @@ def _who(group_by: str, key: str, group: list[Standing]) -> str:
     return _(found) if found else key
 
 
-def selection_label(overdue_only: bool, due_within: int | None) -> str:
+def selection_label(selection: Selection) -> str:
+    overdue_only, due_within = selection.is_overdue, selection.days
     if overdue_only:
         return _("overdue (past the deadline, not deployed)")
     if due_within is not None:
@@ -342,8 +343,9 @@ def selection_label(overdue_only: bool, due_within: int | None) -> str:
 
 
 def write_report_markdown(out: IO[str], as_of: date, parts: list[tuple[Requirement, int, Iterator[Standing]]],
-                          group_by: str, overdue_only: bool, due_within: int | None = None) -> None:
+                          group_by: str, selection: Selection) -> None:
     """The list a dispatch carries: per requirement, grouped (public first) and numbered, ready to paste."""
+    overdue_only, due_within = selection.is_overdue, selection.days
     for n, (req, count, rows) in enumerate(parts):
         if n:
             out.write("\n")
@@ -387,12 +389,14 @@ def write_report_markdown(out: IO[str], as_of: date, parts: list[tuple[Requireme
 
 
 def print_report_table(console: Console, as_of: date, parts: list[tuple[Requirement, int, Iterator[Standing]]],
-                       group_by: str, overdue_only: bool, limit: int | None, due_within: int | None = None) -> None:
+                       group_by: str, selection: Selection, limit: int | None) -> None:
     from rich.table import Table
+
+    overdue_only, due_within = selection.is_overdue, selection.days
     from rich.text import Text
 
     for req, count, rows in parts:
-        console.print(Text(safe(_report_heading(req, as_of, count, overdue_only, due_within)), style="bold"))
+        console.print(Text(safe(_report_heading(req, as_of, count, selection)), style="bold"))
         if not count:
             console.print(_("None.") if overdue_only or due_within is not None else _("No facility in scope."))
             continue

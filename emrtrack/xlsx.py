@@ -16,7 +16,7 @@ from typing import Any
 
 from emrtrack.i18n import _, milestone_label
 from emrtrack.model import Requirement, Standing, State
-from emrtrack.register import Counts, RequirementStatus
+from emrtrack.views import Counts, RequirementStatus
 from emrtrack.render import (
     _grouped,
     describe_cohort,
@@ -180,7 +180,7 @@ def write_report(path: Path, provenance: Provenance,
 
 def _counts(c: Counts) -> list[Any]:
     return [c.in_scope, c.deployed_on_time, c.deployed_late, c.overdue, c.not_yet_due,
-            round(c.deployed_on_time / c.in_scope, 3) if c.in_scope else 0.0]
+            round(c.compliance, 3)]
 
 
 def write_status(path: Path, provenance: Provenance, statuses: list[RequirementStatus]) -> None:

@@ -9,7 +9,7 @@ import pytest
 
 from emrtrack.app import load_files, shipped_data_path
 from emrtrack.errors import AmbiguousFacility, FacilityNotFound, Refused
-from emrtrack.model import State
+from emrtrack.model import Selection, State
 import emrtrack.register as register_module
 from emrtrack.register import Register
 from conftest import rows, table_hash
@@ -277,13 +277,13 @@ def test_standings_order(register: Register) -> None:
     assert got[12] == ("nghe-an-lung", State.DEPLOYED_LATE, 0)
     assert got[24] == ("thai-an-general", State.DEPLOYED_ON_TIME, 0)
     assert all(state is State.OVERDUE and days == 5 for _, state, days in got[:12] + got[13:24])
-    count, it = register.standings(register.requirement(None), D("2025-09-05"), overdue_only=True)
+    count, it = register.standings(register.requirement(None), D("2025-09-05"), Selection.overdue())
     assert count == 23 and len(list(it)) == 23
 
 
 def test_standings_most_overdue_first_within_a_group(register: Register) -> None:
     # under Circular 13 on 2027-01-05, hospitals are 462 days overdue and the three centres 5 days
-    count, it = register.standings(register.requirement("13/2025/TT-BYT"), D("2027-01-05"), overdue_only=True)
+    count, it = register.standings(register.requirement("13/2025/TT-BYT"), D("2027-01-05"), Selection.overdue())
     public = [(s.facility.kind, s.days_overdue) for s in it if s.facility.ownership == "public"]
     assert public == [("hospital", 462)] * 10 + [
         ("specialised-centre", 5), ("medical-centre", 5), ("medical-centre", 5)]
@@ -324,11 +324,11 @@ def test_an_ambiguous_name_counts_every_match_and_lists_the_first_ten(register: 
 def test_reads_in_a_snapshot_do_not_see_a_write_made_meanwhile(register: Register, shipped_db: Path) -> None:
     other = Register.open(shipped_db)
     with register.snapshot():
-        count, _ = register.standings(register.requirement(None), D("2025-09-01"), overdue_only=True)
+        count, _ = register.standings(register.requirement(None), D("2025-09-01"), Selection.overdue())
         other.mark(other.facility("do-luong-general"), "deployed", D("2025-08-20"), actor="officer-b")
-        again, rows_ = register.standings(register.requirement(None), D("2025-09-01"), overdue_only=True)
+        again, rows_ = register.standings(register.requirement(None), D("2025-09-01"), Selection.overdue())
         assert count == again == 25 and len(list(rows_)) == 25
-    assert register.standings(register.requirement(None), D("2025-09-01"), overdue_only=True)[0] == 24
+    assert register.standings(register.requirement(None), D("2025-09-01"), Selection.overdue())[0] == 24
     other.close()
 
 

@@ -1,0 +1,127 @@
+"""What the store and the services hand to the outputs: plain dataclasses, no behaviour beyond arithmetic.
+
+The outputs render these; nothing here reads the register or formats text for people."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+from emrtrack.model import Facility, Requirement, Selector
+
+
+@dataclass
+class LoadSummary:
+    added: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    not_in_files: int = 0
+    requirements_added: int = 0
+    requirements_updated: int = 0
+    milestones_recorded: int = 0  # new dates, corrections included
+    milestones_corrected: int = 0  # of which dates that replaced another (needs `correct`)
+    register_updated: bool = False
+    change_id: int | None = None
+    dry_run: bool = False
+
+    @property
+    def changed(self) -> bool:
+        return bool(self.added or self.updated or self.requirements_added or self.requirements_updated
+                    or self.milestones_recorded or self.register_updated)
+
+
+@dataclass
+class MarkResult:
+    facility: Facility
+    milestone: str
+    date: date
+    previous: date | None
+    changed: bool
+    change_id: int | None = None
+
+
+@dataclass
+class Counts:
+    in_scope: int = 0
+    deployed_on_time: int = 0
+    deployed_late: int = 0
+    overdue: int = 0
+    not_yet_due: int = 0
+
+    def add(self, other: Counts) -> None:
+        for k in vars(self):
+            setattr(self, k, getattr(self, k) + getattr(other, k))
+
+    @property
+    def compliance(self) -> float:
+        """Deployed on time ÷ in scope (0 when nothing is in scope): the one definition of compliance."""
+        return self.deployed_on_time / self.in_scope if self.in_scope else 0.0
+
+    @property
+    def compliance_pct(self) -> float:
+        """Compliance as a percentage with one decimal, as tables and JSON show it."""
+        return round(100 * self.compliance, 1)
+
+
+@dataclass
+class CohortStatus:
+    selector: Selector
+    deadline: date
+    counts: Counts
+
+
+@dataclass
+class RequirementStatus:
+    requirement: Requirement
+    as_of: date
+    total: Counts
+    cohorts: list[CohortStatus]
+    by_ownership: dict[str, Counts]
+    funnel: dict[str, int]
+    oldest_data: date | None
+    median_data: date | None
+    never_verified: int
+
+
+@dataclass
+class HistoryEntry:
+    event_id: int
+    change_id: int
+    recorded_at: str
+    actor: str
+    source: str
+    command: str
+    ref: str | None
+    note: str | None
+    entity: str
+    key: str
+    milestone: str | None
+    action: str
+    old: str | None
+    new: str | None
+    facility_name: str | None = None
+    reverts: int | None = None  # the change an undo reverted
+
+
+@dataclass
+class ChangeInfo:
+    id: int
+    recorded_at: str
+    actor: str
+    source: str
+    command: str
+    summary: str  # the English sentence the history keeps (and its hash covers)
+    facts: dict[str, Any] | None = None  # the same, as structured facts the outputs word in any language
+    events: list[HistoryEntry] = field(default_factory=list)
+
+
+@dataclass
+class VerifyResult:
+    events: int
+    head: str
+    problem: str | None = None
+
+    @property
+    def ok(self) -> bool:
+        return self.problem is None
