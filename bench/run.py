@@ -373,7 +373,7 @@ def bench_size(n: int, runs: int, warmup: int, taskwarrior: bool, keep: Path | N
         env.pop("EMRTRACK_DEBUG", None)
         emr = [py, "-m", "emrtrack"]
         empty = tmp / "empty.db"
-        subprocess.run([py, "-c", "import sys; from pathlib import Path; from emrtrack.register import Register; "
+        subprocess.run([py, "-c", "import sys; from pathlib import Path; from emrtrack.store import Register; "
                         "Register.open(Path(sys.argv[1])).close()", str(empty)], check=True)
 
         def fresh_empty() -> None:

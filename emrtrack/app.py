@@ -12,7 +12,8 @@ from importlib import resources
 from pathlib import Path
 
 from emrtrack.errors import RegisterError
-from emrtrack.register import LoadSummary, Register
+from emrtrack.store import Register
+from emrtrack.views import LoadSummary
 
 SHIPPED_DATA = "nghe-an-2898.yaml"
 
@@ -130,22 +131,14 @@ def load_files(register: Register, paths: list[Path], *, actor: str, dry_run: bo
     from emrtrack.i18n import _
 
     step = on_step or (lambda _what: None)
-    import gc
-
     from emrtrack.loader import read_files
     from emrtrack.rules import today
+    from emrtrack.store.bulk import no_cycle_collection
 
     info = register.info()
-    # A large file becomes millions of small objects that hold no cycles: the cycle collector would
-    # walk them all again and again (most of the time of a national load) and find nothing to free.
-    gc_was_enabled = gc.isenabled()
-    gc.disable()
-    try:
+    with no_cycle_collection():
         loaded = read_files(paths, today(info.timezone),
                             on_file=lambda p: step(_("Reading {file}").format(file=p.name)))
         step(_("Writing the register"))
         return register.load(loaded, source=source or ", ".join(str(p) for p in paths), actor=actor,
                              dry_run=dry_run, correct=correct)
-    finally:
-        if gc_was_enabled:
-            gc.enable()

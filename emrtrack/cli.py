@@ -22,7 +22,7 @@ if TYPE_CHECKING:
     from rich.console import Console
 
     from emrtrack.model import Requirement
-    from emrtrack.register import Register
+    from emrtrack.store import Register
 
 
 def _lang_argument(argv: list[str]) -> str | None:
@@ -218,7 +218,7 @@ def _as_of(register: "Register", as_of: date | None) -> date:
 
 
 def _actor(by: str | None) -> str:
-    from emrtrack.register import default_actor
+    from emrtrack.store import default_actor
 
     return by or default_actor()
 

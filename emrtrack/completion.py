@@ -9,7 +9,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TypeVar
 
-from emrtrack.register import Register
+from emrtrack.store import Register
 from emrtrack.rules import fold
 
 LIMIT = 50

@@ -4,6 +4,7 @@ The outputs render these; nothing here reads the register or formats text for pe
 
 from __future__ import annotations
 
+import datetime
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
@@ -35,8 +36,8 @@ class LoadSummary:
 class MarkResult:
     facility: Facility
     milestone: str
-    date: date
-    previous: date | None
+    date: datetime.date
+    previous: datetime.date | None
     changed: bool
     change_id: int | None = None
 

@@ -62,7 +62,7 @@ def shipped_db(db_path: Path, _shipped_template: Path) -> Path:
 @pytest.fixture
 def register(shipped_db: Path):
     """An open Register on a copy of the shipped data."""
-    from emrtrack.register import Register
+    from emrtrack.store import Register
 
     reg = Register.open(shipped_db)
     yield reg
@@ -166,7 +166,7 @@ def runner() -> CliRunner:
 def small(tmp_path: Path, runner: CliRunner, monkeypatch: pytest.MonkeyPatch) -> Path:
     """A register holding only the four facilities of SMALL (not the shipped data)."""
     from emrtrack.app import load_files
-    from emrtrack.register import Register
+    from emrtrack.store import Register
 
     path = tmp_path / "small.yaml"
     path.write_text(SMALL, encoding="utf-8")

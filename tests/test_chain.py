@@ -12,8 +12,9 @@ import json
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from emrtrack.chain import GENESIS, event_hash, event_hasher
-from emrtrack.register import _aliases, _canonical
+from emrtrack.store.chain import GENESIS, event_hash, event_hasher
+from emrtrack.store.codec import aliases_json as _aliases
+from emrtrack.store.codec import canonical as _canonical
 
 
 def _defined(prev: str, event: tuple, change: tuple) -> str:

@@ -8,7 +8,7 @@ from datetime import date
 
 from emrtrack.chart import progress
 from emrtrack.cli import app
-from emrtrack.register import Register
+from emrtrack.store import Register
 
 SVG = "{http://www.w3.org/2000/svg}"
 

@@ -63,7 +63,7 @@ facilities:
 @pytest.fixture
 def small_db(db_path: Path, tmp_path: Path) -> Path:
     """A register holding only SMALL (three facilities, one requirement)."""
-    from emrtrack.register import Register
+    from emrtrack.store import Register
 
     Register.open(db_path).close()  # an empty register: not filled with the shipped data
     path = tmp_path / "small.yaml"
@@ -535,7 +535,7 @@ def test_undo_of_a_load(shipped_db: Path, tmp_path: Path) -> None:
 
 
 def test_nothing_to_undo(db_path: Path) -> None:
-    from emrtrack.register import Register
+    from emrtrack.store import Register
 
     Register.open(db_path).close()
     r = run("undo", "--yes")
@@ -781,7 +781,7 @@ def test_db_option_overrides_the_environment(db_path: Path, tmp_path: Path) -> N
 def test_history_records_actor_source_and_utc_time(shipped_db: Path) -> None:
     import re
 
-    from emrtrack.register import default_actor
+    from emrtrack.store import default_actor
 
     assert run("mark-deployed", "do luong", "--on", "2025-08-20", "--ref", "3120/SYT-VP").code == 0
     [(recorded_at, actor, source, ref)] = rows(shipped_db, "SELECT recorded_at, actor, source, ref FROM changes "

@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 from emrtrack.errors import AmbiguousFacility
 from emrtrack.loader import read_files
 from emrtrack.model import KINDS, OWNERSHIPS, State
-from emrtrack.register import Register
+from emrtrack.store import Register
 from emrtrack.rules import deadline_for, fold, state_of
 
 TODAY = date(2026, 1, 1)

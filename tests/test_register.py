@@ -10,8 +10,9 @@ import pytest
 from emrtrack.app import load_files, shipped_data_path
 from emrtrack.errors import AmbiguousFacility, FacilityNotFound, Refused
 from emrtrack.model import Selection, State
-import emrtrack.register as register_module
-from emrtrack.register import Register
+import emrtrack.store.changes as changes_module
+from emrtrack.store import bulk
+from emrtrack.store import Register
 from conftest import rows, table_hash
 
 D = date.fromisoformat
@@ -345,8 +346,8 @@ def _many(tmp_path: Path, n: int) -> Path:
 
 def _write_on_the_helper_thread(monkeypatch: pytest.MonkeyPatch, *, behind_from: int = 1, batch: int = 50) -> None:
     """Large-load writing for small files: the helper thread from `behind_from` facilities, `batch` at a time."""
-    monkeypatch.setattr(register_module._Writer, "BEHIND_FROM", behind_from)
-    monkeypatch.setattr(register_module._Writer, "BATCH", batch)
+    monkeypatch.setattr(bulk.Writer, "BEHIND_FROM", behind_from)
+    monkeypatch.setattr(bulk.Writer, "BATCH", batch)
 
 
 def _shipped_register(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> tuple[Path, Register]:
@@ -419,14 +420,14 @@ def test_a_failure_on_the_helper_thread_is_raised_and_nothing_is_written(
 def _watch_the_load(monkeypatch: pytest.MonkeyPatch, path: Path, also=lambda: None) -> list[tuple[bool, bool]]:
     """While a load works out its facilities: whether the write-ahead log and a rollback journal exist."""
     seen: list[tuple[bool, bool]] = []
-    folded = register_module._folded
+    folded = changes_module.folded_names
 
     def watching(name: str, aliases: tuple[str, ...]) -> str:
         seen.append((Path(f"{path}-wal").exists(), Path(f"{path}-journal").exists()))
         also()
         return folded(name, aliases)
 
-    monkeypatch.setattr(register_module, "_folded", watching)
+    monkeypatch.setattr(changes_module, "folded_names", watching)
     return seen
 
 
@@ -435,7 +436,7 @@ def _settings_of_the_write(monkeypatch: pytest.MonkeyPatch) -> list[tuple[str, i
     import sys
 
     settings: list[tuple[str, int, float]] = []
-    init = register_module._Writer.__init__
+    init = bulk.Writer.__init__
 
     def recording(writer, conn, *, behind: bool) -> None:
         init(writer, conn, behind=behind)
@@ -443,7 +444,7 @@ def _settings_of_the_write(monkeypatch: pytest.MonkeyPatch) -> list[tuple[str, i
             settings.append((conn.execute("PRAGMA journal_mode").fetchone()[0],
                              conn.execute("PRAGMA synchronous").fetchone()[0], sys.getswitchinterval()))
 
-    monkeypatch.setattr(register_module._Writer, "__init__", recording)
+    monkeypatch.setattr(bulk.Writer, "__init__", recording)
     return settings
 
 
@@ -562,7 +563,7 @@ def test_a_large_write_that_fails_to_set_up_changes_nothing(
 def test_a_new_register_has_large_pages_and_an_old_one_keeps_its_own(tmp_path: Path) -> None:
     import shutil
 
-    from emrtrack.register import PAGE_SIZE
+    from emrtrack.store.connection import PAGE_SIZE
 
     new = Register.open(tmp_path / "new.db")
     assert new.conn.execute("PRAGMA page_size").fetchone()[0] == PAGE_SIZE == 16_384
@@ -601,7 +602,7 @@ def test_ctrl_c_during_a_large_load_leaves_nothing_and_no_thread_behind(
     before, threads = table_hash(path), threading.active_count()
     reg.conn.set_progress_handler(lambda: time.sleep(0.002), 2_000)  # a slow disk: the helper falls behind
     if when != "while the helper thread is awaited":
-        folded, calls = register_module._folded, [0]
+        folded, calls = changes_module.folded_names, [0]
 
         def interrupted_folding(name: str, aliases: tuple[str, ...]) -> str:
             calls[0] += 1
@@ -609,7 +610,7 @@ def test_ctrl_c_during_a_large_load_leaves_nothing_and_no_thread_behind(
                 raise KeyboardInterrupt
             return folded(name, aliases)
 
-        monkeypatch.setattr(register_module, "_folded", interrupted_folding)
+        monkeypatch.setattr(changes_module, "folded_names", interrupted_folding)
     if when != "while rows are prepared":
         join, pressed = threading.Thread.join, []
 

@@ -22,7 +22,7 @@ from emrtrack.cli import app
 from emrtrack.errors import AmbiguousFacility, FacilityNotFound
 from emrtrack.loader import read_files
 from emrtrack.model import MILESTONES, OWNERSHIPS
-from emrtrack.register import Register
+from emrtrack.store import Register
 from emrtrack.rules import deadline_for, fold, state_of
 
 BENCH = Path(__file__).resolve().parent.parent / "bench" / "run.py"
@@ -172,7 +172,7 @@ def test_help_imports_nothing_heavy(tmp_path, monkeypatch):
     monkeypatch.setenv("EMRTRACK_DB", str(tmp_path / "register.db"))
     code = ("import sys\nsys.argv = ['emrtrack', '--help']\nfrom emrtrack import cli\n"
             "try:\n    cli.main()\nexcept SystemExit as e:\n    assert e.code == 0, e.code\n"
-            "print(sorted(m for m in sys.modules if m == 'emrtrack.register' or m.split('.')[0] in "
+            "print(sorted(m for m in sys.modules if m == 'emrtrack.store' or m.split('.')[0] in "
             "('rich', 'yaml', 'sqlite_utils', 'rapidfuzz', 'markdown_it')))")
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert done.stdout.splitlines()[0] == "Usage: emrtrack [OPTIONS] COMMAND [ARGS]..."

@@ -9,7 +9,7 @@ import shutil
 import sqlite3
 from pathlib import Path
 
-from emrtrack import migrations
+from emrtrack.store import migrations
 from trust_helpers import db, run  # noqa: F401  (db is a fixture)
 
 FIXTURE = Path(__file__).parent / "data" / "schema" / "register-m001.db"
@@ -23,7 +23,8 @@ def _snapshot(path: Path) -> dict[str, list[tuple]]:
             "milestones": conn.execute("SELECT * FROM milestones ORDER BY facility_id, milestone").fetchall(),
             "requirements": conn.execute("SELECT * FROM requirements ORDER BY id").fetchall(),
             "meta": conn.execute("SELECT * FROM meta ORDER BY key").fetchall(),
-            "changes": conn.execute("SELECT * FROM changes ORDER BY id").fetchall(),
+            "changes": conn.execute("SELECT id, recorded_at, actor, source, command, summary, ref, note, reverts "
+                                    "FROM changes ORDER BY id").fetchall(),
             "events": conn.execute("SELECT id, change_id, entity, key, milestone, action, old, new "
                                    "FROM events ORDER BY id").fetchall(),
         }
@@ -131,7 +132,7 @@ def test_m002_register_gains_the_views_with_nothing_lost_and_its_chain_intact(db
 def test_several_officers_opening_an_old_register_at_once_upgrade_it_once(tmp_path: Path) -> None:
     import threading
 
-    from emrtrack.register import Register
+    from emrtrack.store import Register
 
     path = tmp_path / "old.db"
     shutil.copy(FIXTURE, path)
@@ -154,3 +155,82 @@ def test_several_officers_opening_an_old_register_at_once_upgrade_it_once(tmp_pa
     register = Register.open(path)
     assert register.verify().problem is None
     register.close()
+
+
+FIXTURE_M003 = Path(__file__).parent / "data" / "schema" / "register-m003.db"
+# What the m003 fixture's eight changes say, as the facts m004 fills in from their summaries.
+M003_FACTS = [
+    {"command": "load", "source": "nghe-an-2898.yaml (shipped)", "facilities_added": 25, "facilities_updated": 0,
+     "requirements": 2, "milestones": 0},
+    {"command": "mark", "milestone": "deployed", "action": "recorded", "facility": "do-luong-general",
+     "date": "2025-08-20", "previous": None},
+    {"command": "mark", "milestone": "deployed", "action": "corrected", "facility": "do-luong-general",
+     "date": "2025-08-22", "previous": "2025-08-20"},
+    {"command": "mark", "milestone": "annex-signed", "action": "recorded", "facility": "hoan-my-vinh",
+     "date": "2025-08-25", "previous": None},
+    {"command": "mark", "milestone": "appraised", "action": "recorded", "facility": "military-hospital-4",
+     "date": "2025-07-01", "previous": None},
+    {"command": "undo", "change": 5, "of": {"command": "mark", "milestone": "appraised", "action": "recorded",
+                                             "facility": "military-hospital-4", "date": "2025-07-01",
+                                             "previous": None}},
+    {"command": "load", "source": "/tmp/extra.yaml", "facilities_added": 1, "facilities_updated": 0,
+     "requirements": 1, "milestones": 1},
+    {"command": "mark", "milestone": "deployed", "action": "recorded", "facility": "tram-y-te-xa-nghi-loc",
+     "date": "2025-09-10", "previous": None},
+]
+
+
+def test_m003_register_gains_change_facts_with_nothing_lost_and_its_chain_intact(db: Path) -> None:
+    assert _applied(FIXTURE_M003) == ["m001_initial", "m002_hash_chain", "m003_views"]
+    shutil.copy(FIXTURE_M003, db)
+    conn = sqlite3.connect(db)
+    hashes = conn.execute("SELECT id, prev_hash, hash FROM events ORDER BY id").fetchall()
+    conn.close()
+    before = _snapshot(db)
+    result = run("verify")
+    assert result.exit_code == 0, result.stderr
+    assert result.stdout.startswith("ok: 39 events checked\n")
+    assert _applied(db) == list(migrations.NAMES)
+    assert _snapshot(db) == before
+    conn = sqlite3.connect(db)
+    try:
+        assert conn.execute("SELECT id, prev_hash, hash FROM events ORDER BY id").fetchall() == hashes
+        facts = [json.loads(f) for (f,) in conn.execute("SELECT facts FROM changes ORDER BY id")]
+        assert facts == M003_FACTS
+        for sql in ("UPDATE changes SET facts = NULL WHERE id = 1", "DELETE FROM changes WHERE id = 1"):
+            try:
+                conn.execute(sql)
+            except sqlite3.IntegrityError as e:
+                assert "history is append-only" in str(e)
+            else:
+                raise AssertionError(f"{sql} was allowed")
+    finally:
+        conn.close()
+    # the migrated register keeps working, and new changes carry their facts
+    assert run("mark", "quan y 4", "appraised", "--on", "2025-07-01").exit_code == 0
+    assert run("verify").stdout.startswith("ok: 40 events checked\n")
+    assert json.loads(_rows_of(db, "SELECT facts FROM changes WHERE id = 9")[0][0]) == {
+        "command": "mark", "milestone": "appraised", "action": "recorded", "facility": "military-hospital-4",
+        "date": "2025-07-01", "previous": None}
+
+
+def _rows_of(path: Path, sql: str) -> list[tuple]:
+    conn = sqlite3.connect(path)
+    try:
+        return conn.execute(sql).fetchall()
+    finally:
+        conn.close()
+
+
+def test_verify_finds_a_change_whose_facts_were_altered(db: Path) -> None:
+    shutil.copy(FIXTURE_M003, db)
+    assert run("verify").exit_code == 0
+    conn = sqlite3.connect(db)
+    conn.execute("DROP TRIGGER changes_append_only_update")
+    conn.execute("""UPDATE changes SET facts = json_set(facts, '$.date', '2025-08-01') WHERE id = 2""")
+    conn.commit()
+    conn.close()
+    result = run("verify")
+    assert result.exit_code == 1
+    assert result.stderr == ("emrtrack: verify failed after 39 good events: change #2: its recorded facts do not "
+                             "match its summary (altered)\n")

@@ -7,7 +7,7 @@ from datetime import date, datetime
 import openpyxl
 
 from emrtrack.cli import app
-from emrtrack.register import Register
+from emrtrack.store import Register
 from emrtrack.tabular import COLUMNS, column_letter
 
 

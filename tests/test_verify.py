@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from emrtrack.chain import GENESIS
+from emrtrack.store.chain import GENESIS
 from trust_helpers import db, run  # noqa: F401  (db is a fixture)
 
 
@@ -127,7 +127,7 @@ def test_inserted_event_without_hash_is_caught(db: Path) -> None:
 
 def test_event_inserted_out_of_order_is_caught(db: Path) -> None:
     """A well-formed event (hash computed by the forger) inserted in the middle of the history."""
-    from emrtrack.chain import CHANGE_COLUMNS, event_hash
+    from emrtrack.store.chain import CHANGE_COLUMNS, event_hash
 
     _make(db)
     conn = sqlite3.connect(db)

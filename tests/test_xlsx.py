@@ -9,7 +9,7 @@ import openpyxl
 import pytest
 
 from emrtrack.cli import app
-from emrtrack.register import Register
+from emrtrack.store import Register
 
 HEADER = ["Ownership", "#", "Facility", "Id", "Kind", "Deadline", "State", "Days overdue", "Latest milestone",
           "Milestone date", "Verified"]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from typing import Any
 
@@ -59,7 +60,7 @@ def m001_initial(db: Any) -> None:
 @_step
 def m002_hash_chain(db: Any) -> None:
     """Tamper evidence: each event carries the SHA-256 of its content, its change and the previous event."""
-    from emrtrack.chain import CHANGE_COLUMNS, EVENT_COLUMNS, GENESIS, event_hash
+    from emrtrack.store.chain import CHANGE_COLUMNS, EVENT_COLUMNS, GENESIS, event_hash
 
     db.execute("ALTER TABLE events ADD COLUMN prev_hash TEXT")
     db.execute("ALTER TABLE events ADD COLUMN hash TEXT")
@@ -78,53 +79,62 @@ def m002_hash_chain(db: Any) -> None:
            BEGIN SELECT RAISE(ABORT, 'history is append-only'); END""")
 
 
-# Today in the register's time zone, for the views. SQLite knows no time-zone names, so the zones
-# with a fixed offset used in the region are listed; any other zone falls back to UTC.
-_TODAY_SQL = """date('now', CASE COALESCE((SELECT json_extract(value, '$') FROM meta WHERE key = 'timezone'),
-                                  'Asia/Ho_Chi_Minh')
-    WHEN 'Asia/Ho_Chi_Minh' THEN '+7 hours' WHEN 'Asia/Saigon' THEN '+7 hours'
-    WHEN 'Asia/Bangkok' THEN '+7 hours' WHEN 'Asia/Vientiane' THEN '+7 hours'
-    WHEN 'Asia/Phnom_Penh' THEN '+7 hours' WHEN 'Asia/Jakarta' THEN '+7 hours' ELSE '+0 hours' END)"""
-
-
-def _matches(selector: str, kind: str, ownership: str) -> str:
-    """SQL: the JSON selector at `selector` (kind/ownership lists) matches the facility."""
-    return " AND ".join(
-        f"(json_extract({selector}, '$.{field}') IS NULL OR EXISTS "
-        f"(SELECT 1 FROM json_each({selector}, '$.{field}') v WHERE v.value = {column}))"
-        for field, column in (("kind", kind), ("ownership", ownership)))
-
-
 @_step
 def m003_views(db: Any) -> None:
     """Views for other tools (sqlite3, datasette): each facility's state under each requirement, today."""
-    cohort_matches = _matches("json_extract(c.value, '$.applies_to')", "f.kind", "f.ownership")
-    scope_matches = _matches("json_extract(r.doc, '$.applies_to')", "f.kind", "f.ownership")
-    deadline = ("(SELECT json_extract(c.value, '$.deadline') FROM json_each(r.doc, '$.deadlines') c "
-                f"WHERE {cohort_matches} ORDER BY c.key LIMIT 1)")
-    db.execute(f"""
-        CREATE VIEW facility_state AS
-        WITH today AS (SELECT {_TODAY_SQL} AS d),
-        scoped AS (
-            SELECT f.id AS facility_id, f.name, f.ownership, f.kind, r.id AS requirement_id,
-                   {deadline} AS deadline,
-                   (SELECT m.date FROM milestones m WHERE m.facility_id = f.id AND m.milestone = 'deployed'
-                    AND m.date <= (SELECT d FROM today)) AS deployed,
-                   (SELECT d FROM today) AS as_of
-            FROM facilities f CROSS JOIN requirements r
-            WHERE {scope_matches})
-        SELECT facility_id, name, ownership, kind, requirement_id, deadline, deployed,
-               CASE WHEN deployed IS NOT NULL THEN
-                        CASE WHEN deployed <= deadline THEN 'deployed-on-time' ELSE 'deployed-late' END
-                    WHEN as_of > deadline THEN 'overdue' ELSE 'not-yet-due' END AS state,
-               CASE WHEN deployed IS NULL AND as_of > deadline
-                    THEN CAST(julianday(as_of) - julianday(deadline) AS INTEGER) ELSE 0 END AS days_overdue,
-               as_of
-        FROM scoped WHERE deadline IS NOT NULL""")
-    db.execute("""
-        CREATE VIEW overdue AS
-        SELECT facility_id, name, ownership, kind, requirement_id, deadline, days_overdue, as_of
-        FROM facility_state WHERE state = 'overdue'""")
+    from emrtrack.store import sql_rules
+
+    db.execute(sql_rules.facility_state_view())
+    db.execute(sql_rules.OVERDUE_VIEW)
+
+
+@_step
+def m004_change_facts(db: Any) -> None:
+    """Each change keeps its summary as structured facts too, so that it can be shown in any language.
+
+    The English `summary` stays (the hashes cover it) and is not rewritten; `facts` is filled for the
+    changes already recorded from their summaries, where the summary is one emrtrack wrote. `verify`
+    checks that a change's facts still give its summary."""
+    from emrtrack.store.codec import canonical, summary_text
+
+    db.execute("ALTER TABLE changes ADD COLUMN facts TEXT")
+    filled = []
+    summaries = dict(db.execute("SELECT id, summary FROM changes ORDER BY id").fetchall())
+    known: dict[int, dict[str, Any]] = {}
+    for change_id, summary in summaries.items():
+        facts = _facts_of(summary, known)
+        if facts is not None and summary_text(facts) == summary:
+            known[change_id] = facts
+            filled.append((canonical(facts), change_id))
+    # The history stays append-only: the trigger is lifted only to fill the new column.
+    db.execute("DROP TRIGGER changes_append_only_update")
+    db.conn.executemany("UPDATE changes SET facts = ? WHERE id = ?", filled)
+    db.execute("""CREATE TRIGGER changes_append_only_update BEFORE UPDATE ON changes
+           BEGIN SELECT RAISE(ABORT, 'history is append-only'); END""")
+
+
+_MARK_SUMMARY = re.compile(r"(\S+) (recorded|corrected) for (\S+): (\d{4}-\d{2}-\d{2})"
+                           r"(?: \(was (\d{4}-\d{2}-\d{2})\))?\Z")
+_LOAD_SUMMARY = re.compile(r"load of (.*): (\d+) facilities added, (\d+) updated"
+                           r"(?:, (\d+) requirements added or updated)?(?:, (\d+) milestones recorded)?\Z", re.S)
+_UNDO_SUMMARY = re.compile(r"undo of #(\d+): (.*)\Z", re.S)
+
+
+def _facts_of(summary: str, known: dict[int, dict[str, Any]]) -> dict[str, Any] | None:
+    """The facts behind a summary written before changes kept them (`known`: facts of earlier changes)."""
+    if m := _MARK_SUMMARY.match(summary):
+        milestone, action, fid, on, was = m.groups()
+        return {"command": "mark", "milestone": milestone, "action": action, "facility": fid, "date": on,
+                "previous": was}
+    if m := _LOAD_SUMMARY.match(summary):
+        source, added, updated, requirements, milestones = m.groups()
+        return {"command": "load", "source": source, "facilities_added": int(added),
+                "facilities_updated": int(updated), "requirements": int(requirements or 0),
+                "milestones": int(milestones or 0)}
+    if m := _UNDO_SUMMARY.match(summary):
+        reverted = known.get(int(m.group(1)))
+        return None if reverted is None else {"command": "undo", "change": int(m.group(1)), "of": reverted}
+    return None
 
 
 NAMES: tuple[str, ...] = tuple(name for name, _ in _STEPS)

@@ -1,0 +1,218 @@
+"""The register's two ways of changing: a load (what the files hold, diffed against what is stored) and a
+mark (one milestone of one facility). Each is one change in the history.
+
+The load's diff is a pure function (`diff_load`) over the stored state; it yields the rows to write in
+batches, so that a large load writes one batch (on a helper thread) while it works out the next."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from collections.abc import Iterator
+from contextlib import nullcontext
+from dataclasses import dataclass, field
+from datetime import date
+from typing import TYPE_CHECKING, Any
+
+from emrtrack.errors import Refused
+from emrtrack.i18n import _, fmt_date, milestone_word, ngettext
+from emrtrack.model import Facility
+from emrtrack.store import history
+from emrtrack.store.bulk import Writer
+from emrtrack.store.codec import (
+    FACILITY_COLUMNS,
+    Event,
+    canonical,
+    facility_row,
+    folded_names,
+    iso,
+    load_facts,
+    mark_facts,
+    requirement_doc,
+    row_doc,
+)
+from emrtrack.store.connection import direct_writes, transaction
+from emrtrack.views import LoadSummary, MarkResult
+
+if TYPE_CHECKING:
+    from emrtrack.reading import LoadedFiles
+
+Rows = list[tuple[Any, ...]]
+
+
+@dataclass
+class Stored:
+    """What the register holds that a load is compared with."""
+
+    meta: dict[str, str]
+    requirements: dict[str, str]  # id → canonical document
+    facilities: dict[str, tuple[Any, ...]]  # id → facility row
+    milestones: dict[tuple[str, str], str]  # (facility id, milestone) → date
+
+    @classmethod
+    def read(cls, conn: sqlite3.Connection) -> Stored:
+        return cls(
+            meta=dict(conn.execute("SELECT key, value FROM meta")),
+            requirements=dict(conn.execute("SELECT id, doc FROM requirements")),
+            facilities={row[0]: row for row in conn.execute(f"SELECT {FACILITY_COLUMNS} FROM facilities")},
+            milestones={(fid, m): d for fid, m, d in
+                        conn.execute("SELECT facility_id, milestone, date FROM milestones")})
+
+
+@dataclass
+class LoadDiff:
+    """What a load changes: its counts, its events, and the recorded dates it would replace unasked."""
+
+    summary: LoadSummary
+    events: list[Event] = field(default_factory=list)
+    facts: int = 0  # the first `facts` events (register facts, requirements) are applied at the end
+    conflicts: list[str] = field(default_factory=list)
+
+
+def diff_load(loaded: LoadedFiles, stored: Stored, diff: LoadDiff, *, correct: bool,
+              batch: int | None = None) -> Iterator[tuple[Rows, Rows]]:
+    """Work out what `loaded` changes in `stored`, filling `diff`; yield (facility rows, milestone rows)
+    to write, a batch of facilities at a time. Nothing is ever deleted by a load, and a milestone date
+    already recorded is replaced only with `correct`."""
+    summary, events = diff.summary, diff.events
+    batch = batch or Writer.BATCH
+    if loaded.register is not None:
+        given = {"name": loaded.register.name, "timezone": loaded.register.timezone,
+                 "notes": list(loaded.register.notes)}
+        for key in sorted(loaded.register_fields):
+            new = json.dumps(given[key], ensure_ascii=False)
+            if stored.meta.get(key) != new:
+                events.append(("register", key, None, "updated" if key in stored.meta else "added",
+                               stored.meta.get(key), new))
+                summary.register_updated = True
+    new_default = next((r.requirement.id for r in loaded.requirements if r.requirement.default), None)
+    for entry in loaded.requirements:
+        doc = requirement_doc(entry.requirement)
+        old = stored.requirements.get(entry.requirement.id)
+        if old is None:
+            summary.requirements_added += 1
+            events.append(("requirement", entry.requirement.id, None, "added", None, doc))
+        elif old != doc:
+            summary.requirements_updated += 1
+            events.append(("requirement", entry.requirement.id, None, "updated", old, doc))
+    if new_default is not None:
+        given_ids = {e.requirement.id for e in loaded.requirements}
+        for rid, doc in stored.requirements.items():
+            if rid != new_default and json.loads(doc).get("default") and rid not in given_ids:
+                d = json.loads(doc)
+                d.pop("default")
+                summary.requirements_updated += 1
+                events.append(("requirement", rid, None, "updated", doc, canonical(d)))
+    diff.facts = len(events)
+    mentioned = set()
+    put_facilities: Rows = []
+    put_milestones: Rows = []
+    for entry in loaded.facilities:
+        f = entry.facility
+        mentioned.add(f.id)
+        row = facility_row(f)
+        old_row = stored.facilities.get(f.id)
+        if old_row is None:
+            summary.added += 1
+            events.append(("facility", f.id, None, "added", None, row_doc(row, f.aliases)))
+            put_facilities.append((*row, folded_names(f.name, f.aliases)))
+        elif tuple(old_row) != row:
+            summary.updated += 1
+            events.append(("facility", f.id, None, "updated", row_doc(tuple(old_row)), row_doc(row, f.aliases)))
+            put_facilities.append((*row, folded_names(f.name, f.aliases)))
+        else:
+            summary.unchanged += 1
+        for m, d in entry.milestones.items():
+            on = d.isoformat()
+            old_date = stored.milestones.get((f.id, m))
+            if old_date != on:
+                if old_date and not correct:
+                    diff.conflicts.append(_("{file}:{line}: facility {id!r}: {milestone} is recorded as {old}; "
+                                            "the file says {new}").format(
+                        file=entry.file, line=entry.line, id=f.id, milestone=milestone_word(m),
+                        old=fmt_date(date.fromisoformat(old_date)), new=fmt_date(d)))
+                    continue
+                summary.milestones_recorded += 1
+                summary.milestones_corrected += bool(old_date)
+                events.append(("milestone", f.id, m, "corrected" if old_date else "recorded", old_date, on))
+                put_milestones.append((f.id, m, on))
+        if len(put_facilities) >= batch:
+            yield put_facilities, put_milestones
+            put_facilities, put_milestones = [], []
+    if put_facilities or put_milestones:
+        yield put_facilities, put_milestones
+    summary.not_in_files = sum(1 for fid in stored.facilities if fid not in mentioned)
+
+
+class _Rollback(Exception):
+    """Raised inside a transaction to discard it (a dry run)."""
+
+
+def load(conn: sqlite3.Connection, loaded: LoadedFiles, *, source: str, actor: str, dry_run: bool = False,
+         correct: bool = False) -> LoadSummary:
+    """Upsert what the files hold, in one transaction (none for a dry run)."""
+    summary = LoadSummary(dry_run=dry_run)
+    large = not dry_run and len(loaded.facilities) >= Writer.BEHIND_FROM
+    try:
+        with direct_writes(conn) if large else nullcontext(), transaction(conn):
+            _load(conn, loaded, summary, source=source, actor=actor, correct=correct, large=large)
+            if dry_run:
+                raise _Rollback()
+    except _Rollback:
+        pass
+    return summary
+
+
+def _load(conn: sqlite3.Connection, loaded: LoadedFiles, summary: LoadSummary, *, source: str, actor: str,
+          correct: bool, large: bool) -> None:
+    diff = LoadDiff(summary)
+    writing = not summary.dry_run
+    # facility and milestone rows are written as they are worked out; a refusal rolls them back
+    with Writer(conn, behind=large) as write:
+        for facilities, milestones in diff_load(loaded, Stored.read(conn), diff, correct=correct):
+            if writing and facilities:
+                write.rows("facilities", FACILITY_COLUMNS + ", folded", facilities, replace=True)
+            if writing and milestones:
+                write.rows("milestones", "facility_id, milestone, date", milestones, replace=True)
+        if diff.conflicts:
+            raise Refused("\n".join([*diff.conflicts, ngettext(
+                "Nothing was loaded: to replace the recorded date with the file's, load again with --correct.",
+                "Nothing was loaded: to replace the recorded dates with the file's, load again with --correct.",
+                len(diff.conflicts))]))
+        if diff.events and writing:
+            write.drain()
+            facts = load_facts(source, summary.added, summary.updated,
+                               summary.requirements_added + summary.requirements_updated,
+                               summary.milestones_recorded)
+            change_id = history.new_change(conn, actor=actor, source=source, command="load", facts=facts)
+            history.apply_events(diff.events[:diff.facts], write)
+            history.append_events(conn, change_id, diff.events, write)
+            summary.change_id = change_id
+
+
+def mark(conn: sqlite3.Connection, facility: Facility, milestone: str, on: date, *, actor: str, today: date,
+         timezone: str, ref: str | None = None, note: str | None = None, correct: bool = False) -> MarkResult:
+    """Record a milestone; the same date again changes nothing, another date needs `correct`, a date after
+    `today` (in the register's `timezone`) is refused."""
+    if on > today:
+        raise Refused(_("{on} is in the future (today is {today} in {timezone}); "
+                        "a milestone is recorded once it has happened")
+                      .format(on=fmt_date(on), today=fmt_date(today), timezone=timezone))
+    with transaction(conn):
+        row = conn.execute("SELECT date FROM milestones WHERE facility_id = ? AND milestone = ?",
+                           (facility.id, milestone)).fetchone()
+        previous = date.fromisoformat(row[0]) if row else None
+        if previous == on:
+            return MarkResult(facility, milestone, on, previous, changed=False)
+        if previous is not None and not correct:
+            raise Refused(_("{name} ({id}) already has {milestone} on {previous}; "
+                            "to record {on} instead, run the command again with --correct")
+                          .format(name=facility.name, id=facility.id, milestone=milestone_word(milestone),
+                                  previous=fmt_date(previous), on=fmt_date(on)))
+        action = "corrected" if previous else "recorded"
+        change_id = history.new_change(conn, actor=actor, source="cli", command=f"mark {milestone}",
+                                       facts=mark_facts(milestone, action, facility.id, on, previous),
+                                       ref=ref, note=note)
+        history.record(conn, change_id, [("milestone", facility.id, milestone, action, iso(previous),
+                                          on.isoformat())])
+    return MarkResult(facility, milestone, on, previous, changed=True, change_id=change_id)

@@ -1,0 +1,181 @@
+"""The history: changes and their events, appended with their links in the hash chain and applied to the
+current tables; undo (the opposite events, appended); and the history as people read it back."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from datetime import datetime, timezone
+from typing import Any
+
+from emrtrack.errors import Refused
+from emrtrack.i18n import _
+from emrtrack.store.bulk import Writer
+from emrtrack.store.chain import CHANGE_COLUMNS, GENESIS, event_hasher
+from emrtrack.store.codec import (
+    EVENT_COLUMNS,
+    FACILITY_COLUMNS,
+    Event,
+    canonical,
+    doc_row,
+    folded_names,
+    row_doc,
+    summary_text,
+    undo_facts,
+)
+from emrtrack.store.connection import transaction
+from emrtrack.views import ChangeInfo, HistoryEntry
+
+_REVERSE = {"added": "removed", "removed": "added", "recorded": "cleared", "cleared": "recorded",
+            "updated": "updated", "corrected": "corrected"}
+
+
+def new_change(conn: sqlite3.Connection, *, actor: str, source: str, command: str, facts: dict[str, Any] | None,
+               summary: str | None = None, ref: str | None = None, note: str | None = None,
+               reverts: int | None = None) -> int:
+    """Append a change: who, from where, what (its facts, and the English sentence made from them)."""
+    now = datetime.now(timezone.utc).isoformat(timespec="seconds").replace("+00:00", "Z")
+    if summary is None:
+        assert facts is not None
+        summary = summary_text(facts)
+    cur = conn.execute(
+        "INSERT INTO changes (recorded_at, actor, source, command, summary, ref, note, reverts, facts) "
+        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        (now, actor, source, command, summary, ref, note, reverts, canonical(facts) if facts is not None else None))
+    return int(cur.lastrowid or 0)
+
+
+def record(conn: sqlite3.Connection, change_id: int, events: list[Event]) -> None:
+    """Append events (entity, key, milestone, action, old, new) to the history and apply them."""
+    with Writer(conn, behind=False) as write:
+        apply_events(events, write)
+        append_events(conn, change_id, events, write)
+
+
+def append_events(conn: sqlite3.Connection, change_id: int, events: list[Event], write: Writer) -> None:
+    """Append events to the history, each with its link in the hash chain."""
+    write.drain()  # the reads below, on this thread
+    event_hash = event_hasher(conn.execute(
+        f"SELECT {', '.join(CHANGE_COLUMNS)} FROM changes WHERE id = ?", (change_id,)).fetchone())
+    last = conn.execute("SELECT id, hash FROM events ORDER BY id DESC LIMIT 1").fetchone()
+    next_id, prev = (last[0] + 1, last[1] or GENESIS) if last else (1, GENESIS)
+    for start in range(0, len(events), Writer.BATCH):  # a batch is hashed while the one before is written
+        rows = []
+        for i, e in enumerate(events[start:start + Writer.BATCH], start=next_id + start):
+            content = (i, change_id, *e)
+            h = event_hash(prev, content)
+            rows.append((*content, prev, h))
+            prev = h
+        write.rows("events", EVENT_COLUMNS, rows)
+
+
+def apply_events(events: list[Event], write: Writer) -> None:
+    """Bring the current tables in line with the events."""
+    put_facilities, del_facilities, put_milestones, del_milestones = [], [], [], []
+    for entity, key, milestone, _action, _old, new in events:
+        if entity == "facility":
+            if new is None:
+                del_facilities.append((key,))
+            else:
+                row = doc_row(new)
+                put_facilities.append((*row, folded_names(row[1], json.loads(row[2]))))
+        elif entity == "milestone":
+            if new is None:
+                del_milestones.append((key, milestone))
+            else:
+                put_milestones.append((key, milestone, new))
+        elif entity == "requirement":
+            if new is None:
+                write("DELETE FROM requirements WHERE id = ?", [(key,)])
+            else:
+                write("INSERT INTO requirements (id, position, doc) VALUES (?, "
+                      "(SELECT COALESCE(MAX(position), 0) + 1 FROM requirements), ?) "
+                      "ON CONFLICT(id) DO UPDATE SET doc = excluded.doc", [(key, new)])
+        elif entity == "register":
+            if new is None:
+                write("DELETE FROM meta WHERE key = ?", [(key,)])
+            else:
+                write("INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)", [(key, new)])
+    if put_facilities:
+        write.rows("facilities", FACILITY_COLUMNS + ", folded", put_facilities, replace=True)
+    if put_milestones:
+        write.rows("milestones", "facility_id, milestone, date", put_milestones, replace=True)
+    if del_milestones:
+        write("DELETE FROM milestones WHERE facility_id = ? AND milestone = ?", del_milestones)
+    if del_facilities:
+        write("DELETE FROM facilities WHERE id = ?", del_facilities)
+
+
+def _change(row: tuple[Any, ...]) -> ChangeInfo:
+    change_id, recorded_at, actor, source, command, summary, facts = row
+    return ChangeInfo(change_id, recorded_at, actor, source, command, summary,
+                      facts=json.loads(facts) if facts else None)
+
+
+def last_change(conn: sqlite3.Connection) -> ChangeInfo | None:
+    """The latest change that can still be undone (not an undo, not undone already).
+
+    The first change, the load that created the register, is never undone: undoing it would empty the
+    register; a corrected file is loaded instead."""
+    row = conn.execute(
+        "SELECT id, recorded_at, actor, source, command, summary, facts FROM changes c WHERE reverts IS NULL "
+        "AND NOT EXISTS (SELECT 1 FROM changes u WHERE u.reverts = c.id) "
+        "AND id > (SELECT MIN(id) FROM changes) ORDER BY id DESC LIMIT 1").fetchone()
+    if row is None:
+        return None
+    change = _change(row)
+    change.events = history(conn, change_id=change.id, limit=None)
+    return change
+
+
+def undo(conn: sqlite3.Connection, change: ChangeInfo, *, actor: str) -> int:
+    """Revert `change` by appending the opposite events; history keeps both."""
+    with transaction(conn):
+        latest = last_change(conn)
+        if latest is None or latest.id != change.id:
+            raise Refused(_("the register changed since the undo was shown; run undo again"))
+        events: list[Event] = []
+        for e in change.events:  # newest first: undo in reverse order
+            if _current_value(conn, e.entity, e.key, e.milestone) != e.new:
+                raise Refused(_("cannot undo change #{id}: {key} was changed again since")
+                              .format(id=change.id, key=e.key))
+            events.append((e.entity, e.key, e.milestone, _REVERSE.get(e.action, e.action), e.new, e.old))
+        undo_id = new_change(conn, actor=actor, source="cli", command="undo",
+                             facts=undo_facts(change.id, change.facts),
+                             summary=f"undo of #{change.id}: {change.summary}", reverts=change.id)
+        record(conn, undo_id, events)
+    return undo_id
+
+
+def _current_value(conn: sqlite3.Connection, entity: str, key: str, milestone: str | None) -> str | None:
+    if entity == "facility":
+        row = conn.execute(f"SELECT {FACILITY_COLUMNS} FROM facilities WHERE id = ?", (key,)).fetchone()
+        return row_doc(row) if row else None
+    if entity == "milestone":
+        row = conn.execute("SELECT date FROM milestones WHERE facility_id = ? AND milestone = ?",
+                           (key, milestone)).fetchone()
+    elif entity == "requirement":
+        row = conn.execute("SELECT doc FROM requirements WHERE id = ?", (key,)).fetchone()
+    else:
+        row = conn.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
+    return row[0] if row else None
+
+
+def history(conn: sqlite3.Connection, facility_id: str | None = None, *, change_id: int | None = None,
+            limit: int | None = 20) -> list[HistoryEntry]:
+    """Events, newest first, for one facility, one change, or the whole register."""
+    where: list[str] = []
+    params: list[Any] = []
+    if facility_id is not None:
+        where.append("e.key = ? AND e.entity IN ('facility', 'milestone')")
+        params.append(facility_id)
+    if change_id is not None:
+        where.append("e.change_id = ?")
+        params.append(change_id)
+    sql = ("SELECT e.id, c.id, c.recorded_at, c.actor, c.source, c.command, c.ref, c.note, e.entity, e.key, "
+           "e.milestone, e.action, e.old, e.new, f.name, c.reverts FROM events e JOIN changes c ON c.id = e.change_id "
+           "LEFT JOIN facilities f ON f.id = e.key AND e.entity IN ('facility', 'milestone')"
+           + (" WHERE " + " AND ".join(where) if where else "") + " ORDER BY e.id DESC")
+    if limit is not None:
+        sql += f" LIMIT {int(limit)}"
+    return [HistoryEntry(*row) for row in conn.execute(sql, params)]

@@ -1,0 +1,145 @@
+"""`Register`: the one entry point to a register file, a small facade over the store's modules.
+
+State (facilities, requirements, milestones) is derived from an append-only history: every write appends
+a `changes` row and its `events`, and updates the current tables in the same transaction."""
+
+from __future__ import annotations
+
+import getpass
+import sqlite3
+from collections.abc import Iterator
+from contextlib import AbstractContextManager
+from datetime import date
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from emrtrack.model import Facility, RegisterInfo, Requirement, Selection, Standing
+from emrtrack.rules import today
+from emrtrack.store import changes, connection, history, queries, verify
+from emrtrack.store.names import Names, facility_names
+from emrtrack.views import ChangeInfo, HistoryEntry, LoadSummary, MarkResult, RequirementStatus, VerifyResult
+
+if TYPE_CHECKING:
+    from emrtrack.reading import LoadedFiles
+
+
+def default_actor() -> str:
+    try:
+        return getpass.getuser()
+    except (OSError, KeyError):  # no login name (e.g. a container without a passwd entry)
+        return "unknown"
+
+
+class Register:
+    """An open register file."""
+
+    def __init__(self, conn: sqlite3.Connection, path: Path):
+        self.conn = conn
+        self.path = path
+        self.names = Names(conn)
+        self._status_rows: dict[date, queries.StatusRows] = {}
+
+    @classmethod
+    def open(cls, path: Path) -> Register:
+        """Open (creating if needed) and migrate the register at `path`."""
+        return cls(connection.connect(path), path)
+
+    @classmethod
+    def open_read_only(cls, path: Path) -> Register | None:
+        """An existing register, for reading only and as it is (never created nor migrated); None if none."""
+        conn = connection.connect_read_only(path)
+        return None if conn is None else cls(conn, path)
+
+    def close(self) -> None:
+        self.conn.close()
+
+    def transaction(self) -> AbstractContextManager[None]:
+        return connection.transaction(self.conn)
+
+    def snapshot(self) -> AbstractContextManager[None]:
+        return connection.snapshot(self.conn)
+
+    def _changed(self) -> None:
+        self._status_rows.clear()
+        self.names.forget()
+
+    # -- reading ---------------------------------------------------------------------------------
+    def is_empty(self) -> bool:
+        return self.conn.execute("SELECT 1 FROM changes LIMIT 1").fetchone() is None
+
+    def info(self) -> RegisterInfo:
+        return queries.info(self.conn)
+
+    def today(self) -> date:
+        return today(self.info().timezone)
+
+    def requirements(self) -> list[Requirement]:
+        return queries.requirements(self.conn)
+
+    def requirement(self, wanted: str | None) -> Requirement:
+        return queries.requirement(self.conn, wanted)
+
+    def facility(self, facility_id: str) -> Facility:
+        return queries.facility(self.conn, facility_id)
+
+    def milestones(self, facility_id: str) -> dict[str, date]:
+        return queries.milestones(self.conn, facility_id)
+
+    def content_hash(self) -> str:
+        return queries.content_hash(self.conn)
+
+    def facility_count(self) -> int:
+        count: int = self.conn.execute("SELECT COUNT(*) FROM facilities").fetchone()[0]
+        return count
+
+    def resolve(self, query: str) -> Facility:
+        return self.names.resolve(query)
+
+    def suggest(self, folded: str, limit: int = 3) -> list[tuple[str, str]]:
+        return self.names.suggest(folded, limit)
+
+    def facility_names(self) -> list[tuple[str, str, str]]:
+        return facility_names(self.conn)
+
+    def status(self, requirement: Requirement, as_of: date) -> RequirementStatus:
+        """The counts behind `status`; one pass over the register per date serves every requirement."""
+        if as_of not in self._status_rows:
+            self._status_rows[as_of] = queries.status_rows(self.conn, as_of)
+        return queries.status(requirement, as_of, self._status_rows[as_of])
+
+    def standings(self, requirement: Requirement, as_of: date, selection: Selection = Selection(), *,
+                  group_by: str = "ownership", limit: int | None = None) -> tuple[int, Iterator[Standing]]:
+        return queries.standings(self.conn, requirement, as_of, selection, group_by=group_by, limit=limit)
+
+    def history(self, facility_id: str | None = None, *, change_id: int | None = None,
+                limit: int | None = 20) -> list[HistoryEntry]:
+        return history.history(self.conn, facility_id, change_id=change_id, limit=limit)
+
+    def last_change(self) -> ChangeInfo | None:
+        return history.last_change(self.conn)
+
+    def verify(self) -> VerifyResult:
+        return verify.verify(self.conn)
+
+    # -- writing ---------------------------------------------------------------------------------
+    def load(self, loaded: LoadedFiles, *, source: str, actor: str, dry_run: bool = False,
+             correct: bool = False) -> LoadSummary:
+        try:
+            return changes.load(self.conn, loaded, source=source, actor=actor, dry_run=dry_run, correct=correct)
+        finally:
+            self._changed()
+
+    def mark(self, facility: Facility, milestone: str, on: date, *, actor: str, ref: str | None = None,
+             note: str | None = None, correct: bool = False) -> MarkResult:
+        timezone = self.info().timezone
+        try:
+            return changes.mark(self.conn, facility, milestone, on, actor=actor, today=today(timezone),
+                                timezone=timezone, ref=ref, note=note, correct=correct)
+        finally:
+            self._changed()
+
+    def undo(self, change: ChangeInfo, *, actor: str) -> int:
+        try:
+            return history.undo(self.conn, change, actor=actor)
+        finally:
+            self._changed()
