@@ -208,7 +208,7 @@ def _console() -> "Console":
 
 
 def _open(db: Path | None) -> "Register":
-    from emrtrack.app import open_register
+    from emrtrack.service.registers import open_register
 
     return open_register(db, notify=lambda line: typer.echo(line, err=True))
 
@@ -252,7 +252,7 @@ def load(
     lang: LangOption = None,
     db: DbOption = None,
 ) -> None:
-    from emrtrack.app import load_into
+    from emrtrack.service.registers import load_into
     from emrtrack.progress import when_slow
     from emrtrack.render import load_summary
 

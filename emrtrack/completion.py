@@ -17,7 +17,7 @@ T = TypeVar("T")
 
 
 def _read(db: Path | None, read: Callable[[Register], list[T]]) -> list[T]:
-    from emrtrack.app import default_register_path
+    from emrtrack.service.registers import default_register_path
 
     register = Register.open_read_only(db or default_register_path())
     if register is None:

@@ -5,11 +5,12 @@ The outputs render these; nothing here reads the register or formats text for pe
 from __future__ import annotations
 
 import datetime
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
-from emrtrack.model import Facility, Requirement, Selector
+from emrtrack.model import Facility, Requirement, Selection, Selector, Standing, State
 
 
 @dataclass
@@ -126,3 +127,94 @@ class VerifyResult:
     @property
     def ok(self) -> bool:
         return self.problem is None
+
+
+# -- what each command shows -----------------------------------------------------------------------
+@dataclass(frozen=True)
+class Provenance:
+    """Where a report's figures come from: printed in a spreadsheet's header block."""
+
+    register_name: str | None
+    as_of: date
+    generated: datetime.datetime  # in the register's time zone
+    version: str
+    content_hash: str
+    timezone: str
+
+
+@dataclass
+class StatusView:
+    as_of: date
+    register_name: str | None
+    notes: tuple[str, ...]
+    statuses: list[RequirementStatus]
+    provenance: Provenance | None = None
+
+
+@dataclass
+class ReportPart:
+    """One requirement's rows of a report: how many, and the rows (streamed, at most the limit)."""
+
+    requirement: Requirement
+    count: int
+    rows: Iterator[Standing]
+
+
+@dataclass
+class ReportView:
+    as_of: date
+    selection: Selection
+    group_by: str
+    parts: list[ReportPart]
+    several: bool  # `--requirement all`: one part per requirement
+    limit: int | None  # rows shown in a table (None: all)
+    late: int = 0  # facilities overdue under the requirements reported on, when asked to count them
+    provenance: Provenance | None = None
+
+
+@dataclass
+class ShowView:
+    facility: Facility
+    as_of: date
+    milestones: dict[str, date]
+    standings: list[tuple[Requirement, date | None, State | None, int]]
+    history: list[HistoryEntry]
+
+
+@dataclass
+class HistoryView:
+    facility: Facility | None
+    events: list[HistoryEntry]
+    more: bool  # older events were left out
+    limit: int
+
+
+PACE_WEEKS = 8  # the recent pace a forecast follows
+
+
+@dataclass(frozen=True)
+class Progress:
+    """Deployments over time against those in scope, for a chart."""
+
+    requirement: Requirement
+    as_of: date
+    in_scope: int
+    deployed: tuple[date, ...]  # deployment dates on or before as_of, sorted
+    start: date
+    deadlines: tuple[date, ...]
+    forecast: date | None  # when 100% would be reached at the recent pace; None if no progress
+    pace_per_week: float
+
+    @property
+    def done(self) -> int:
+        return len(self.deployed)
+
+    @property
+    def end(self) -> date:
+        last = max(self.as_of, *self.deadlines)
+        if self.forecast is not None:
+            last = max(last, min(self.forecast, last + datetime.timedelta(days=365)))
+        return last
+
+    def deployed_by(self, day: date) -> int:
+        return sum(1 for d in self.deployed if d <= day)

@@ -40,7 +40,7 @@ def db_path(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 @pytest.fixture(scope="session")
 def _shipped_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A register loaded once with the shipped data, closed so that the file alone holds it."""
-    from emrtrack.app import open_register
+    from emrtrack.service.registers import open_register
 
     path = tmp_path_factory.mktemp("template") / "register.db"
     notes: list[str] = []
@@ -165,7 +165,7 @@ def runner() -> CliRunner:
 @pytest.fixture
 def small(tmp_path: Path, runner: CliRunner, monkeypatch: pytest.MonkeyPatch) -> Path:
     """A register holding only the four facilities of SMALL (not the shipped data)."""
-    from emrtrack.app import load_files
+    from emrtrack.service.registers import load_files
     from emrtrack.store import Register
 
     path = tmp_path / "small.yaml"

@@ -613,7 +613,7 @@ def test_history(shipped_db: Path) -> None:
 
 # -- load ------------------------------------------------------------------------------------------
 def test_load_counts_and_idempotent_reload(shipped_db: Path, tmp_path: Path) -> None:
-    from emrtrack.app import shipped_data_path
+    from emrtrack.service.registers import shipped_data_path
 
     before = table_hash(shipped_db)
     r = run("load", str(shipped_data_path()))

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from emrtrack.app import shipped_data_path
+from emrtrack.service.registers import shipped_data_path
 from emrtrack.errors import InputError
 from emrtrack.loader import read_files
 from emrtrack.model import Cohort, Selector

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from emrtrack.app import load_files, shipped_data_path
+from emrtrack.service.registers import load_files, shipped_data_path
 from emrtrack.errors import AmbiguousFacility, FacilityNotFound, Refused
 from emrtrack.model import Selection, State
 import emrtrack.store.changes as changes_module

@@ -17,7 +17,7 @@ from rich.text import Text
 from typer.testing import CliRunner
 
 from emrtrack import render
-from emrtrack.app import load_files
+from emrtrack.service.registers import load_files
 from emrtrack.cli import app
 from emrtrack.errors import AmbiguousFacility, FacilityNotFound
 from emrtrack.loader import read_files
@@ -187,7 +187,7 @@ def test_outputs_that_draw_no_table_start_without_rich(tmp_path, monkeypatch, ar
     """Rich is for tables on a terminal; importing it costs every other command about 20 ms."""
     import subprocess
 
-    from emrtrack.app import shipped_data_path
+    from emrtrack.service.registers import shipped_data_path
 
     monkeypatch.setenv("EMRTRACK_DB", str(tmp_path / "register.db"))
     args = [str(shipped_data_path()) if a == "SHIPPED" else a for a in args]

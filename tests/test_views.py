@@ -51,7 +51,7 @@ facilities:
 """, encoding="utf-8")
     db = tmp_path / "x.db"
     register = Register.open(db)
-    from emrtrack.app import load_files
+    from emrtrack.service.registers import load_files
 
     load_files(register, [path], actor="t")
     rows = list(register.conn.execute("SELECT facility_id, deadline, state FROM facility_state"))

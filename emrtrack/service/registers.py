@@ -1,6 +1,5 @@
-"""What a command does with the register, above SQL and below the command line.
-
-Where the register lives, creating it from the shipped data, and loading files into it."""
+"""Where the register lives; making one (built aside with the shipped data, put in place only whole); and
+loading files into it."""
 
 from __future__ import annotations
 
