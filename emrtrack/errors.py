@@ -78,3 +78,19 @@ class Refused(EmrtrackError):
 
 class RegisterError(EmrtrackError):
     """The register file cannot be used (unknown schema, unknown requirement, unreadable)."""
+
+
+def explain(e: Exception) -> tuple[list[str], int]:
+    """The lines a user sees for an error, and the exit code."""
+    import sqlite3
+
+    from emrtrack.i18n import _
+
+    if isinstance(e, EmrtrackError):
+        return str(e).splitlines() or [type(e).__name__], e.exit_code
+    if isinstance(e, sqlite3.Error):
+        return [_("the register could not be used: {error}").format(error=e)], 1
+    if isinstance(e, OSError) and e.strerror:  # a file or folder that cannot be read or written
+        return [f"{e.filename}: {e.strerror}" if e.filename else e.strerror], 1
+    return [_("unexpected error: {kind}: {error} (run with EMRTRACK_DEBUG=1 to see where)")
+            .format(kind=type(e).__name__, error=e)], 1

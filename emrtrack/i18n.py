@@ -30,6 +30,19 @@ def resolve(option: str | None = None) -> str:
     return "en"
 
 
+def lang_argument(argv: list[str]) -> str | None:
+    """The value of the last --lang (or --lang=...) on a command line, if any."""
+    found = None
+    for i, arg in enumerate(argv):
+        if arg == "--":  # what follows is arguments, not options
+            break
+        if arg == "--lang" and i + 1 < len(argv):
+            found = argv[i + 1]
+        elif arg.startswith("--lang="):
+            found = arg.removeprefix("--lang=")
+    return found
+
+
 def set_language(lang: str) -> None:
     """Use `lang` ('en' or 'vi') for every message from now on."""
     global _translation, _current

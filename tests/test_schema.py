@@ -10,6 +10,7 @@ import sqlite3
 from pathlib import Path
 
 from emrtrack.store import migrations
+from conftest import rows
 from trust_helpers import db, run  # noqa: F401  (db is a fixture)
 
 FIXTURE = Path(__file__).parent / "data" / "schema" / "register-m001.db"
@@ -209,17 +210,9 @@ def test_m003_register_gains_change_facts_with_nothing_lost_and_its_chain_intact
     # the migrated register keeps working, and new changes carry their facts
     assert run("mark", "quan y 4", "appraised", "--on", "2025-07-01").exit_code == 0
     assert run("verify").stdout.startswith("ok: 40 events checked\n")
-    assert json.loads(_rows_of(db, "SELECT facts FROM changes WHERE id = 9")[0][0]) == {
+    assert json.loads(rows(db, "SELECT facts FROM changes WHERE id = 9")[0][0]) == {
         "command": "mark", "milestone": "appraised", "action": "recorded", "facility": "military-hospital-4",
         "date": "2025-07-01", "previous": None}
-
-
-def _rows_of(path: Path, sql: str) -> list[tuple]:
-    conn = sqlite3.connect(path)
-    try:
-        return conn.execute(sql).fetchall()
-    finally:
-        conn.close()
 
 
 def test_verify_finds_a_change_whose_facts_were_altered(db: Path) -> None:

@@ -1,0 +1,156 @@
+"""The command line's options and arguments, declared once and shared by the commands that take them;
+the settings given before the command; shell completion's hooks; dates as typed.
+
+Help texts are marked for translation here (N_) and translated when the program starts, in the language
+settled then (see cli._Boundary)."""
+
+# No `from __future__ import annotations`: Typer reads these annotations as objects (see cli.py).
+import enum
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+from emrtrack.i18n import N_, _
+
+
+@dataclass
+class Settings:
+    """What the options before the command settle for every command: the language and the register.
+    Kept in the root context's `obj`."""
+
+    lang: str = "en"
+    db: Path | None = None
+
+
+def translate_help(command: Any) -> None:
+    """Show the help texts (written in English, marked for translation) in the language settled: of the
+    command, its parameters and its subcommands. The English is kept, so that it can be done again."""
+    for item in (command, *getattr(command, "params", ())):
+        for attr in ("help", "short_help"):
+            english = getattr(item, f"_english_{attr}", None) or getattr(item, attr, None)
+            if english:
+                setattr(item, f"_english_{attr}", english)
+                setattr(item, attr, _(english))
+    for sub in getattr(command, "commands", {}).values():
+        translate_help(sub)
+
+
+def register_path(ctx: typer.Context, db: Path | None) -> Path | None:
+    """The register asked for: the command's --db, else the one given before the command."""
+    settings = ctx.find_root().obj
+    return db or (settings.db if isinstance(settings, Settings) else None)
+
+
+class Lang(str, enum.Enum):
+    en = "en"
+    vi = "vi"
+
+
+class GroupBy(str, enum.Enum):
+    ownership = "ownership"
+    kind = "kind"
+    none = "none"
+
+
+# The formats each command writes: the keys of its writer table (output.writers; a test keeps them equal).
+class TemplateFormat(str, enum.Enum):
+    xlsx = "xlsx"
+    csv = "csv"
+
+
+class StatusFormat(str, enum.Enum):
+    table = "table"
+    json = "json"
+    xlsx = "xlsx"
+
+
+class ReportFormat(str, enum.Enum):
+    table = "table"
+    csv = "csv"
+    json = "json"
+    markdown = "markdown"
+    xlsx = "xlsx"
+
+
+class HistoryFormat(str, enum.Enum):
+    table = "table"
+    json = "json"
+
+
+def _date(value: str | None) -> date | None:
+    from emrtrack.rules import parse_date
+
+    if value is None:
+        return None
+    try:
+        return parse_date(value)
+    except ValueError as e:
+        raise typer.BadParameter(str(e)) from None
+
+
+# -- shell completion: --db as typed so far, after the command or before it ------------------------
+def _completion_db(ctx: typer.Context) -> Path | None:
+    for c in (ctx, ctx.find_root()):
+        if c.params.get("db"):  # still text while completing
+            return Path(c.params["db"])
+    return None
+
+
+def _complete_facility(ctx: typer.Context, incomplete: str) -> list[tuple[str, str]]:
+    from emrtrack.completion import facilities
+
+    return facilities(incomplete, _completion_db(ctx))
+
+
+def _complete_requirement(ctx: typer.Context, incomplete: str) -> list[tuple[str, str]]:
+    from emrtrack.completion import requirements
+
+    return requirements(incomplete, _completion_db(ctx))
+
+
+# -- options whose meaning depends on the command: one declaration, the command's own help ----------
+def format_option(help: str) -> Any:
+    """--format / -f: the choices are the command's format enumeration."""
+    return typer.Option("--format", "-f", help=help)
+
+
+def requirement_option(help: str) -> Any:
+    """--requirement / -r ID, completed from the register."""
+    return typer.Option("--requirement", "-r", metavar="ID", help=help, autocompletion=_complete_requirement)
+
+
+def output_option(help: str = N_("Write to this file instead of the screen (needed for xlsx).")) -> Any:
+    """--output / -o PATH."""
+    return typer.Option("--output", "-o", dir_okay=False, help=help, show_default=False, metavar="PATH")
+
+
+# -- options that mean the same everywhere ---------------------------------------------------------
+LangOption = Annotated[Lang | None, typer.Option(
+    "--lang", metavar="en|vi", help=N_("Interface language (default: $EMRTRACK_LANG, else your locale)."),
+    show_default=False)]  # read when the program starts (cli._Boundary.main); declared for help and checking
+DbOption = Annotated[Path | None, typer.Option(
+    "--db", help=N_("The register file. Default: $EMRTRACK_DB, else register.db in your data directory."),
+    dir_okay=False, show_default=False, metavar="PATH")]
+AsOfOption = Annotated[date | None, typer.Option(
+    "--as-of", parser=_date, metavar="DATE", help=N_("Report as of this date (YYYY-MM-DD); default today."),
+    show_default=False)]
+OnOption = Annotated[date | None, typer.Option(
+    "--on", parser=_date, metavar="DATE", help=N_("The date it happened (YYYY-MM-DD); default today."),
+    show_default=False)]
+ByOption = Annotated[str | None, typer.Option(
+    "--by", metavar="NAME", help=N_("Who records this (default: your login name)."))]
+RefOption = Annotated[str | None, typer.Option(
+    "--ref", metavar="TEXT", help=N_("The document this rests on, e.g. a dispatch number."))]
+NoteOption = Annotated[str | None, typer.Option("--note", metavar="TEXT", help=N_("A note kept with the change."))]
+CorrectOption = Annotated[bool, typer.Option(
+    "--correct", help=N_("Replace a date already recorded (kept in history as a correction)."))]
+OutputOption = Annotated[Path | None, output_option()]
+FacilityArgument = Annotated[str, typer.Argument(
+    metavar="FACILITY", help=N_("Facility id, name or alias; case and diacritics do not matter (e.g. 'do luong')."),
+    show_default=False, autocompletion=_complete_facility)]
+OptionalFacilityArgument = Annotated[str | None, typer.Argument(
+    metavar="FACILITY", help=N_("Only this facility (id, name or alias)."), show_default=False,
+    autocompletion=_complete_facility)]
