@@ -280,7 +280,7 @@ def template(
         "--format", "-f", help=_("xlsx or csv (default: from the file's extension)."), show_default=False)] = None,
     lang: LangOption = None,
 ) -> None:
-    from emrtrack.tabular import write_template
+    from emrtrack.output.template import write_template
 
     fmt = format.value if format else output.suffix.lower().lstrip(".")
     if fmt not in ("xlsx", "csv"):

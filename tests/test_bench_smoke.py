@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from emrtrack.loader import read_files
+from emrtrack.reading import read_files
 from emrtrack.model import KINDS, OWNERSHIPS
 from emrtrack.rules import fold
 

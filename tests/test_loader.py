@@ -10,7 +10,7 @@ import pytest
 
 from emrtrack.service.registers import shipped_data_path
 from emrtrack.errors import InputError
-from emrtrack.loader import read_files
+from emrtrack.reading import read_files
 from emrtrack.model import Cohort, Selector
 
 D = date.fromisoformat

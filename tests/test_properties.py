@@ -11,7 +11,7 @@ from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
 from emrtrack.errors import AmbiguousFacility
-from emrtrack.loader import read_files
+from emrtrack.reading import read_files
 from emrtrack.model import KINDS, OWNERSHIPS, State
 from emrtrack.store import Register
 from emrtrack.rules import deadline_for, fold, state_of
@@ -163,7 +163,7 @@ _GOOD_DATE = st.dates(min_value=date(2024, 1, 1), max_value=TODAY).map(date.isof
 @given(optional=st.lists(st.sampled_from((2, *range(5, 11))), unique=True), drop=st.integers(0, 30),
        extra=st.lists(st.none() | _cell, max_size=2), data=st.data())
 def test_plain_rows_are_read_as_the_reader_reads_them(optional, drop, extra, data):
-    from emrtrack.tabular import COLUMNS, _plain_entry, _row_node, _TableReader
+    from emrtrack.reading.tables import COLUMNS, _plain_entry, _row_node, _TableReader
 
     assert COLUMNS[:4] == ("id", "name", "aliases", "ownership")
     # the required columns (id, name, ownership, kind), one of them now and then left out, and others

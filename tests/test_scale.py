@@ -20,7 +20,7 @@ from emrtrack import render
 from emrtrack.service.registers import load_files
 from emrtrack.cli import app
 from emrtrack.errors import AmbiguousFacility, FacilityNotFound
-from emrtrack.loader import read_files
+from emrtrack.reading import read_files
 from emrtrack.model import MILESTONES, OWNERSHIPS
 from emrtrack.store import Register
 from emrtrack.rules import deadline_for, fold, state_of

@@ -8,7 +8,7 @@ import openpyxl
 
 from emrtrack.cli import app
 from emrtrack.store import Register
-from emrtrack.tabular import COLUMNS, column_letter
+from emrtrack.reading.tables import COLUMNS, column_letter
 
 
 def _facts(db):
@@ -184,7 +184,7 @@ def test_csv_saved_with_semicolons_by_a_vietnamese_spreadsheet_loads_the_same(sm
                     encoding="utf-8")
     from datetime import date
 
-    from emrtrack.loader import read_files
+    from emrtrack.reading import read_files
 
     a, b = read_files([comma], date(2026, 1, 1)), read_files([semi], date(2026, 1, 1))
     assert [(e.facility, e.milestones) for e in a.facilities] == [(e.facility, e.milestones) for e in b.facilities]

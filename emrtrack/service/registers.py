@@ -130,7 +130,7 @@ def load_files(register: Register, paths: list[Path], *, actor: str, dry_run: bo
     from emrtrack.i18n import _
 
     step = on_step or (lambda _what: None)
-    from emrtrack.loader import read_files
+    from emrtrack.reading import read_files
     from emrtrack.rules import today
     from emrtrack.store.bulk import no_cycle_collection
 

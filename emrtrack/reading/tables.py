@@ -1,8 +1,8 @@
-"""Facility lists from spreadsheets (.xlsx, read with openpyxl) and CSV, and the template for them.
+"""Facility lists from spreadsheets (.xlsx, read with openpyxl) and CSV.
 
 The first row names the columns (see COLUMNS); every later row is one facility. A row of plainly
 valid text cells (nearly every row of a real list) is taken as it is by `_plain_entry`; any other row
-is turned into the same nodes a YAML facility entry gives and checked by the YAML loader's own reader,
+is turned into the same nodes a YAML facility entry gives and checked by the same node reader,
 so the rules and messages are the same; only the positions differ: FILE:ROW:COLUMN (a spreadsheet
 letter). Requirements and register facts still come from YAML.
 """
@@ -20,23 +20,10 @@ from typing import Any
 import yaml
 
 from emrtrack.errors import InputError, Problem
-from emrtrack.i18n import N_, _
-from emrtrack.loader import (
-    _DATE,
-    _ID,
-    _MAP,
-    _SEQ,
-    _STR,
-    _TIMESTAMP,
-    MAX_FILE_BYTES,
-    FacilityEntry,
-    LoadedFiles,
-    _decode,
-    _did_you_mean,
-    _FileReader,
-    too_large,
-)
+from emrtrack.i18n import _
 from emrtrack.model import KINDS, MILESTONES, OWNERSHIPS, Facility
+from emrtrack.reading.entries import DATE, ID, MAX_FILE_BYTES, FacilityEntry, LoadedFiles, decode, too_large
+from emrtrack.reading.nodes import MAP, SEQ, STR, TIMESTAMP, NodeReader, did_you_mean
 
 FACT_COLUMNS: tuple[str, ...] = ("id", "name", "aliases", "ownership", "kind", "managed_by", "location", "verified")
 COLUMNS: tuple[str, ...] = FACT_COLUMNS + MILESTONES
@@ -55,8 +42,8 @@ def column_letter(index: int) -> str:
     return letters
 
 
-class _TableReader(_FileReader):
-    """The YAML loader's reader, with positions given as ROW:COLUMN."""
+class _TableReader(NodeReader):
+    """The node reader, with positions given as ROW:COLUMN."""
 
     def add(self, node: yaml.Node | None, message: str) -> None:
         if node is None:
@@ -71,7 +58,7 @@ class _TableReader(_FileReader):
 
 
 def _mark(name: str, row: int, col: int) -> yaml.Mark:
-    return yaml.Mark(name, 0, row - 1, col, None, None)
+    return yaml.Mark(name, 0, row - 1, col, None, None)  # type: ignore[arg-type]  # no buffer, so no pointer
 
 
 def _scalar(name: str, value: Any, row: int, col: int) -> yaml.ScalarNode:
@@ -80,10 +67,10 @@ def _scalar(name: str, value: Any, row: int, col: int) -> yaml.ScalarNode:
     if isinstance(value, datetime) and value.time() == datetime.min.time():
         value = value.date()
     if isinstance(value, date) and not isinstance(value, datetime):
-        return yaml.ScalarNode(_TIMESTAMP, value.isoformat(), mark, mark)
+        return yaml.ScalarNode(TIMESTAMP, value.isoformat(), mark, mark)
     if isinstance(value, float) and value.is_integer():
         value = int(value)
-    return yaml.ScalarNode(_STR, str(value), mark, mark)
+    return yaml.ScalarNode(STR, str(value), mark, mark)
 
 
 def _blank(value: Any) -> bool:
@@ -102,7 +89,7 @@ def _header(name: str, cells: list[Any]) -> tuple[dict[int, str], list[Problem]]
         field = loose.get(_LOOSE.sub("", text.lower()))
         if field is None:
             problems.append(Problem(name, 1, _("unknown column {column}{hint}")
-                                    .format(column=repr(text), hint=_did_you_mean(text, COLUMNS)),
+                                    .format(column=repr(text), hint=did_you_mean(text, COLUMNS)),
                                     column_letter(i)))
         elif field in columns.values():
             first = next(column_letter(j) for j, f in columns.items() if f == field)
@@ -130,20 +117,20 @@ def _row_node(name: str, row: int, cells: list[Any], columns: dict[int, str],
             problems.append(Problem(name, row, _("a value in a column with no name in the first row"),
                                     column_letter(i)))
             continue
-        key = yaml.ScalarNode(_STR, field, _mark(name, row, i), _mark(name, row, i))
+        key = yaml.ScalarNode(STR, field, _mark(name, row, i), _mark(name, row, i))
         node: yaml.Node = _scalar(name, value, row, i)
-        if field == "aliases" and node.tag == _STR:
+        if field == "aliases" and node.tag == STR:
             parts = [p.strip() for p in node.value.split(ALIAS_SEPARATOR) if p.strip()]
-            node = yaml.SequenceNode(_SEQ, [_scalar(name, p, row, i) for p in parts],
+            node = yaml.SequenceNode(SEQ, [_scalar(name, p, row, i) for p in parts],
                                      _mark(name, row, i), _mark(name, row, i))
         (milestones if field in MILESTONES else pairs).append((key, node))
     if not pairs and not milestones:
         return None  # a blank row
     if milestones:
         mark = _mark(name, row, -1)
-        key = yaml.ScalarNode(_STR, "milestones", mark, mark)
-        pairs.append((key, yaml.MappingNode(_MAP, milestones, mark, mark)))
-    return yaml.MappingNode(_MAP, pairs, _mark(name, row, -1), _mark(name, row, -1))
+        key = yaml.ScalarNode(STR, "milestones", mark, mark)
+        pairs.append((key, yaml.MappingNode(MAP, milestones, mark, mark)))
+    return yaml.MappingNode(MAP, pairs, _mark(name, row, -1), _mark(name, row, -1))
 
 
 _DATE_FIELDS = frozenset(("verified", *MILESTONES))
@@ -151,7 +138,7 @@ _DATE_FIELDS = frozenset(("verified", *MILESTONES))
 
 def _plain_entry(name: str, row: int, cells: list[Any], columns: dict[int, str], today: date) -> FacilityEntry | None:
     """The row's facility when every cell is text the reader would take as it is; otherwise None, and the
-    reader checks the row (and explains what is wrong). Must agree with `_FileReader.facility` on the
+    reader checks the row (and explains what is wrong). Must agree with `NodeReader.facility` on the
     rows it takes: the tests compare the two on generated rows."""
     values: dict[str, str] = {}
     for i, cell in enumerate(cells):
@@ -168,12 +155,12 @@ def _plain_entry(name: str, row: int, cells: list[Any], columns: dict[int, str],
     fid, facility_name = values.get("id"), values.get("name")
     ownership, kind = values.get("ownership"), values.get("kind")
     if (fid is None or facility_name is None or ownership not in OWNERSHIPS or kind not in KINDS
-            or not _ID.match(fid)):
+            or not ID.match(fid)):
         return None
     dates: dict[str, date] = {}  # in the order of the columns, as the reader gives milestones
     for field, text in values.items():
         if field in _DATE_FIELDS:
-            if not _DATE.match(text):
+            if not DATE.match(text):
                 return None
             try:
                 d = date.fromisoformat(text)
@@ -192,7 +179,7 @@ def _plain_entry(name: str, row: int, cells: list[Any], columns: dict[int, str],
 
 
 def _csv_rows(name: str, raw: bytes) -> Iterable[list[Any]]:
-    text = _decode(name, raw)
+    text = decode(name, raw)
     header = text.split("\n", 1)[0]
     # Spreadsheet programs set to Vietnamese (or other languages that write decimals with a comma)
     # save "CSV" with semicolons between the columns: the header row tells which.
@@ -253,53 +240,3 @@ def read_table(path: Path, today: date, out: LoadedFiles) -> list[Problem]:
             return [Problem(name, 1, _("not a readable .xlsx spreadsheet ({kind}: {problem})")
                             .format(kind=type(e).__name__, problem=e))]
         raise
-
-
-def write_template(path: Path, fmt: str) -> None:
-    """An empty facility list with the documented columns; the .xlsx one has a Help sheet and drop-downs."""
-    if fmt == "csv":
-        with path.open("w", encoding="utf-8-sig", newline="") as f:
-            csv.writer(f, lineterminator="\r\n").writerow(COLUMNS)
-        return
-    from openpyxl import Workbook
-    from openpyxl.styles import Font
-    from openpyxl.utils import get_column_letter
-    from openpyxl.worksheet.datavalidation import DataValidation
-
-    from emrtrack.model import KINDS, OWNERSHIPS
-
-    wb = Workbook()
-    ws = wb.active
-    ws.title = _("Facilities")
-    ws.append(list(COLUMNS))
-    for i, c in enumerate(COLUMNS, 1):
-        ws.cell(row=1, column=i).font = Font(bold=True)
-        ws.column_dimensions[get_column_letter(i)].width = {"name": 45, "aliases": 35, "id": 28}.get(c, 14)
-    ws.freeze_panes = "A2"
-    for field, allowed in (("ownership", OWNERSHIPS), ("kind", KINDS)):
-        letter = get_column_letter(COLUMNS.index(field) + 1)
-        dv = DataValidation(type="list", formula1='"' + ",".join(allowed) + '"', allow_blank=False)
-        dv.add(f"{letter}2:{letter}5000")
-        ws.add_data_validation(dv)
-    help_ws = wb.create_sheet(_("Help"))
-    help_ws.append([_("column"), _("required"), _("what to write")])
-    for column, required, text in HELP:
-        help_ws.append([column, _(required), _(text)])
-    help_ws.column_dimensions["A"].width = 14
-    help_ws.column_dimensions["C"].width = 100
-    wb.save(path)
-
-
-HELP: tuple[tuple[str, str, str], ...] = (
-    ("id", N_("yes"), N_("a short stable slug of letters, digits and - . _ / (e.g. do-luong-general); rows are matched by it")),
-    ("name", N_("yes"), N_("the facility's name as written in official documents, with diacritics")),
-    ("aliases", N_("no"), N_("other names, separated by ;")),
-    ("ownership", N_("yes"), N_("public or non-public")),
-    ("kind", N_("yes"), N_("hospital, medical-centre, specialised-centre, clinic or other")),
-    ("managed_by", N_("no"), N_("who manages it (e.g. province)")),
-    ("location", N_("no"), N_("where it is")),
-    ("verified", N_("no"), N_("the date these facts were last confirmed (a date cell, or text YYYY-MM-DD)")),
-    ("appraised", N_("no"), N_("the date the EMR was appraised as qualified")),
-    ("deployed", N_("no"), N_("the date the EMR was deployed")),
-    ("annex-signed", N_("no"), N_("the date the annex with Social Insurance (BHXH) was signed")),
-)

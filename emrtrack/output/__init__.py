@@ -1,0 +1,1 @@
+"""Outputs: views rendered as tables, machine formats, spreadsheets, charts and templates."""

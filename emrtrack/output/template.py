@@ -1,0 +1,60 @@
+"""The empty facility list `emrtrack template` writes: CSV with the column names, or .xlsx with a Help
+sheet and drop-downs. The columns are those the spreadsheet reader reads (emrtrack.reading.tables)."""
+
+from __future__ import annotations
+
+import csv
+from pathlib import Path
+
+from emrtrack.i18n import N_, _
+from emrtrack.model import KINDS, OWNERSHIPS
+from emrtrack.reading.tables import COLUMNS
+
+
+def write_template(path: Path, fmt: str) -> None:
+    """An empty facility list with the documented columns; the .xlsx one has a Help sheet and drop-downs."""
+    if fmt == "csv":
+        with path.open("w", encoding="utf-8-sig", newline="") as f:
+            csv.writer(f, lineterminator="\r\n").writerow(COLUMNS)
+        return
+    from openpyxl import Workbook
+    from openpyxl.styles import Font
+    from openpyxl.utils import get_column_letter
+    from openpyxl.worksheet.datavalidation import DataValidation
+
+    wb = Workbook()
+    ws = wb.active
+    ws.title = _("Facilities")
+    ws.append(list(COLUMNS))
+    for i, c in enumerate(COLUMNS, 1):
+        ws.cell(row=1, column=i).font = Font(bold=True)
+        ws.column_dimensions[get_column_letter(i)].width = {"name": 45, "aliases": 35, "id": 28}.get(c, 14)
+    ws.freeze_panes = "A2"
+    for field, allowed in (("ownership", OWNERSHIPS), ("kind", KINDS)):
+        letter = get_column_letter(COLUMNS.index(field) + 1)
+        dv = DataValidation(type="list", formula1='"' + ",".join(allowed) + '"', allow_blank=False)
+        dv.add(f"{letter}2:{letter}5000")
+        ws.add_data_validation(dv)
+    help_ws = wb.create_sheet(_("Help"))
+    help_ws.append([_("column"), _("required"), _("what to write")])
+    for column, required, text in HELP:
+        help_ws.append([column, _(required), _(text)])
+    help_ws.column_dimensions["A"].width = 14
+    help_ws.column_dimensions["C"].width = 100
+    wb.save(path)
+
+
+HELP: tuple[tuple[str, str, str], ...] = (
+    ("id", N_("yes"), N_("a short stable slug of letters, digits and - . _ / (e.g. do-luong-general); "
+                         "rows are matched by it")),
+    ("name", N_("yes"), N_("the facility's name as written in official documents, with diacritics")),
+    ("aliases", N_("no"), N_("other names, separated by ;")),
+    ("ownership", N_("yes"), N_("public or non-public")),
+    ("kind", N_("yes"), N_("hospital, medical-centre, specialised-centre, clinic or other")),
+    ("managed_by", N_("no"), N_("who manages it (e.g. province)")),
+    ("location", N_("no"), N_("where it is")),
+    ("verified", N_("no"), N_("the date these facts were last confirmed (a date cell, or text YYYY-MM-DD)")),
+    ("appraised", N_("no"), N_("the date the EMR was appraised as qualified")),
+    ("deployed", N_("no"), N_("the date the EMR was deployed")),
+    ("annex-signed", N_("no"), N_("the date the annex with Social Insurance (BHXH) was signed")),
+)

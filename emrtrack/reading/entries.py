@@ -1,0 +1,61 @@
+"""What reading files gives (the entry types and LoadedFiles), the limits and patterns every format
+shares, and the decoding of a file's bytes into text."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from datetime import date
+
+from emrtrack.errors import InputError, Problem
+from emrtrack.i18n import _
+from emrtrack.model import Facility, RegisterInfo, Requirement
+
+DATE = re.compile(r"\d{4}-\d{2}-\d{2}\Z")
+ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._/-]{0,99}\Z")
+MAX_FILE_BYTES = 64 * 1024 * 1024
+
+
+@dataclass
+class FacilityEntry:
+    """A facility read from a file, with its milestones and where it was written."""
+
+    facility: Facility
+    milestones: dict[str, date]
+    file: str
+    line: int
+
+
+@dataclass
+class RequirementEntry:
+    requirement: Requirement
+    file: str
+    line: int
+
+
+@dataclass
+class LoadedFiles:
+    """Everything read from one or more files, in file order."""
+
+    register: RegisterInfo | None = None
+    register_fields: frozenset[str] = frozenset()
+    requirements: list[RequirementEntry] = field(default_factory=list)
+    facilities: list[FacilityEntry] = field(default_factory=list)
+    # (id, file, line) of every facility entry with a usable id, valid or not: for duplicate checks
+    facility_ids: list[tuple[str, str, int]] = field(default_factory=list)
+
+
+def too_large(size: int) -> str:
+    """The problem with a file over MAX_FILE_BYTES."""
+    return _("the file is {size} MiB; the limit is {limit} MiB").format(size=size // 2**20,
+                                                                      limit=MAX_FILE_BYTES // 2**20)
+
+
+def decode(name: str, raw: bytes) -> str:
+    try:
+        return raw.decode("utf-8-sig")
+    except UnicodeDecodeError as e:
+        line = raw.count(b"\n", 0, e.start) + 1
+        raise InputError([Problem(name, line, _("the file is not UTF-8 text (byte {position}: {byte}); "
+                                                "save it as UTF-8").format(position=e.start,
+                                                                           byte=f"0x{raw[e.start]:02x}"))]) from None

@@ -1,0 +1,309 @@
+"""The node reader: turns composed YAML nodes into model values and facility entries, noting every
+problem with its position. A YAML file gives the nodes; a spreadsheet row is turned into the same nodes,
+so both formats are checked by the same rules in the same words. Also here: the YAML tags a value may
+carry, and the wording of "where" and "did you mean" in messages.
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+from datetime import date
+from typing import Any
+
+import yaml
+
+from emrtrack.errors import Problem
+from emrtrack.i18n import N_, _, fmt_date
+from emrtrack.model import KINDS, MILESTONES, OWNERSHIPS, Facility, Selector
+from emrtrack.reading.entries import DATE, ID, FacilityEntry
+
+STR = "tag:yaml.org,2002:str"
+TIMESTAMP = "tag:yaml.org,2002:timestamp"
+BOOL = "tag:yaml.org,2002:bool"
+MAP = "tag:yaml.org,2002:map"
+SEQ = "tag:yaml.org,2002:seq"
+_TYPE_NAMES = {
+    "tag:yaml.org,2002:int": N_("a number"),
+    "tag:yaml.org,2002:float": N_("a number"),
+    BOOL: N_("true/false"),
+    "tag:yaml.org,2002:null": N_("empty"),
+    TIMESTAMP: N_("a date"),
+    STR: N_("text"),
+}
+
+
+def _node_type(node: yaml.Node) -> str:
+    if node.tag not in _TYPE_NAMES and node.tag not in (MAP, SEQ):
+        tag = node.tag.replace("tag:yaml.org,2002:", "!!")
+        return _("a value tagged {tag} (tags are not allowed)").format(tag=tag)
+    if isinstance(node, yaml.MappingNode):
+        return _("a mapping")
+    if isinstance(node, yaml.SequenceNode):
+        return _("a list")
+    if node.tag in _TYPE_NAMES:
+        return _(_TYPE_NAMES[node.tag])
+    return _("a value tagged {tag}").format(tag=node.tag)
+
+
+def did_you_mean(word: str, choices: tuple[str, ...] | list[str]) -> str:
+    close = difflib.get_close_matches(word, choices, n=1, cutoff=0.6)
+    if close:
+        return _(" (did you mean {word}?)").format(word=repr(close[0]))
+    return _(" (expected one of: {choices})").format(choices=", ".join(choices))
+
+
+_ROW_LABEL = re.compile(r"facility on row (\d+)\Z")
+_HEADS = (("facility ", N_("facility {id}")), ("requirement ", N_("requirement {id}")))
+
+
+def _what(what: str) -> str:
+    """The part of a message naming where the problem is, in the interface language.
+
+    It is built in English as the file is read ("facility 'x': milestone 'deployed'", "requirement
+    requirements[2]: deadlines[0]: applies_to", "facility on row 5: aliases item"), since a problem is
+    rare and the file is large; only when a problem is reported is it translated. Field names stay as
+    the file writes them."""
+    from emrtrack import i18n
+
+    if i18n.current() == "en":
+        return what
+    head, sep, rest = what.partition(": ")
+    row = _ROW_LABEL.match(head)
+    if row:
+        head = _("facility on row {row}").format(row=row.group(1))
+    elif head == "the file":
+        head = _("the file")
+    else:
+        for prefix, template in _HEADS:
+            if head.startswith(prefix):
+                head = _(template).format(id=head[len(prefix):])
+                break
+    parts = [head]
+    for part in rest.split(": ") if sep else ():
+        if part.startswith("milestone "):
+            part = _("milestone {name}").format(name=part[len("milestone "):])
+        elif part.endswith(" item"):
+            part = _("{field} item").format(field=part[:-len(" item")])
+        parts.append(part)
+    if len(parts) == 1 and head.endswith(" item"):
+        parts[0] = _("{field} item").format(field=head[:-len(" item")])
+    return ": ".join(parts)
+
+
+def given_id(node: yaml.Node) -> str | None:
+    """The id an entry gives itself, quoted for messages, when it gives a plain one."""
+    if isinstance(node, yaml.MappingNode):
+        for key, value in node.value:
+            if key.value == "id" and isinstance(value, yaml.ScalarNode) and ID.match(value.value):
+                return repr(value.value)
+    return None
+
+
+class NodeReader:
+    """Walks the nodes of one file and turns them into model objects, noting every problem.
+
+    The YAML reader adds the file's other sections; the spreadsheet reader gives positions as ROW:COLUMN."""
+
+    def __init__(self, name: str, today: date):
+        self.name = name
+        self.today = today
+        self.problems: list[Problem] = []
+        self.facility_ids: list[tuple[str, str, int]] = []
+
+    # -- primitives --------------------------------------------------------------------------
+    def problem(self, node: yaml.Node | None, message: str, what: str | None = None, **args: Any) -> None:
+        """Note a problem: `message` is an English template, translated and filled in only here, with
+        `what` (where the problem is) and `args`, so that reading a file without problems costs nothing."""
+        if what is not None:
+            args["what"] = _what(what)
+        self.add(node, _(message).format(**args) if args else _(message))
+
+    def add(self, node: yaml.Node | None, message: str) -> None:
+        line = node.start_mark.line + 1 if node is not None else 1
+        self.problems.append(Problem(self.name, line, message))
+
+    def label(self, section: str, index: int) -> str:
+        """How an entry without a usable id is named in a message (tabular input names its row)."""
+        return f"{section}[{index}]"
+
+    def mapping(self, node: yaml.Node, what: str, allowed: tuple[str, ...]) -> dict[str, tuple[yaml.Node, yaml.Node]]:
+        """The entries of a mapping node by key; unknown and repeated keys are problems."""
+        if not isinstance(node, yaml.MappingNode) or node.tag != MAP:
+            self.problem(node, N_("{what} must be a mapping of fields, not {type}"), what, type=_node_type(node))
+            return {}
+        out: dict[str, tuple[yaml.Node, yaml.Node]] = {}
+        for key_node, value_node in node.value:
+            if not isinstance(key_node, yaml.ScalarNode) or key_node.tag != STR:
+                self.problem(key_node, N_("{what}: a field name must be text, not {type}"), what,
+                             type=_node_type(key_node))
+                continue
+            key = key_node.value
+            if key in out:
+                first = out[key][0].start_mark.line + 1
+                self.problem(key_node, N_("{what}: field {key} is given twice (first on line {line})"), what,
+                             key=repr(key), line=first)
+            elif key not in allowed:
+                self.problem(key_node, N_("{what}: unknown field {key}{hint}"), what, key=repr(key),
+                             hint=did_you_mean(key, allowed))
+            else:
+                out[key] = (key_node, value_node)
+        return out
+
+    def text(self, node: yaml.Node, what: str) -> str | None:
+        if isinstance(node, yaml.ScalarNode) and node.tag == STR:
+            value: str = node.value.strip()
+            if not value:
+                self.problem(node, N_("{what} is empty"), what)
+                return None
+            return value
+        self.problem(node, N_("{what} must be text, not {type} (put it in quotes)") if isinstance(node, yaml.ScalarNode)
+                     else N_("{what} must be text, not {type}"), what, type=_node_type(node))
+        return None
+
+    def texts(self, node: yaml.Node, what: str) -> tuple[str, ...] | None:
+        """A list of texts; a single text is taken as a list of one."""
+        if isinstance(node, yaml.ScalarNode) and node.tag == STR:
+            value = self.text(node, what)
+            return (value,) if value else None
+        if not isinstance(node, yaml.SequenceNode) or node.tag != SEQ:
+            self.problem(node, N_("{what} must be a list of text, not {type}"), what, type=_node_type(node))
+            return None
+        items = [self.text(item, f"{what} item") for item in node.value]
+        if any(i is None for i in items):
+            return None
+        return tuple(i for i in items if i is not None)
+
+    def date(self, node: yaml.Node, what: str) -> date | None:
+        if not isinstance(node, yaml.ScalarNode) or node.tag not in (STR, TIMESTAMP):
+            self.problem(node, N_("{what} must be a date written YYYY-MM-DD, not {type}"), what,
+                         type=_node_type(node))
+            return None
+        value = node.value.strip()
+        if not DATE.match(value):
+            self.problem(node, N_("{what}: {value} is not a date written YYYY-MM-DD"), what, value=repr(value))
+            return None
+        try:
+            return date.fromisoformat(value)
+        except ValueError:
+            self.problem(node, N_("{what}: {value} is not a real date"), what, value=value)
+            return None
+
+    def flag(self, node: yaml.Node, what: str) -> bool | None:
+        if isinstance(node, yaml.ScalarNode) and node.tag == BOOL:
+            return node.value.lower() in ("true", "yes", "on")
+        self.problem(node, N_("{what} must be true or false, not {type}"), what, type=_node_type(node))
+        return None
+
+    def choices(self, node: yaml.Node, what: str, allowed: tuple[str, ...]) -> tuple[str, ...] | None:
+        values = self.texts(node, what)
+        if values is None:
+            return None
+        bad = [v for v in values if v not in allowed]
+        for v in bad:
+            self.problem(node, N_("{what}: unknown value {value}{hint}"), what, value=repr(v),
+                         hint=did_you_mean(v, allowed))
+        return None if bad else values
+
+    def choice(self, node: yaml.Node, what: str, allowed: tuple[str, ...]) -> str | None:
+        value = self.text(node, what)
+        if value is not None and value not in allowed:
+            self.problem(node, N_("{what}: unknown value {value}{hint}"), what, value=repr(value),
+                         hint=did_you_mean(value, allowed))
+            return None
+        return value
+
+    def selector(self, node: yaml.Node, what: str) -> Selector | None:
+        fields = self.mapping(node, what, ("kind", "ownership"))
+        kinds: tuple[str, ...] = ()
+        ownerships: tuple[str, ...] = ()
+        ok = True
+        if "kind" in fields:
+            got = self.choices(fields["kind"][1], f"{what}: kind", KINDS)
+            ok = ok and got is not None
+            kinds = got or ()
+        if "ownership" in fields:
+            got = self.choices(fields["ownership"][1], f"{what}: ownership", OWNERSHIPS)
+            ok = ok and got is not None
+            ownerships = got or ()
+        if not fields and isinstance(node, yaml.MappingNode):
+            self.problem(node, N_("{what} is empty: name a kind and/or an ownership, or leave it out"), what)
+            ok = False
+        return Selector(kinds=kinds, ownerships=ownerships) if ok else None
+
+    def seq(self, node: yaml.Node, what: str) -> list[yaml.Node]:
+        if isinstance(node, yaml.SequenceNode) and node.tag == SEQ:
+            items: list[yaml.Node] = node.value
+            return items
+        if node.tag == "tag:yaml.org,2002:null":
+            return []
+        self.problem(node, N_("{what} must be a list, not {type}"), what, type=_node_type(node))
+        return []
+
+    # -- a facility entry, from a YAML file or a spreadsheet row ----------------------------
+    def facility(self, node: yaml.Node, index: int) -> FacilityEntry | None:
+        label = self.label("facilities", index)
+        fields = self.mapping(node, f"facility {given_id(node) or label}", (
+            "id", "name", "aliases", "ownership", "kind", "managed_by", "location",
+            "verified", "milestones"))
+        if not isinstance(node, yaml.MappingNode) or node.tag != MAP:
+            return None
+        before = len(self.problems)
+        fid = None
+        if "id" in fields:
+            id_node = fields["id"][1]
+            fid = self.text(id_node, f"facility {label}: id")
+            if fid is not None and not ID.match(fid):
+                self.problem(id_node, N_("{what}: id {id} must be a short slug of letters, "
+                                         "digits and - . _ / (e.g. do-luong-general)"), f"facility {label}",
+                             id=repr(fid))
+                fid = None
+        if fid is not None:
+            self.facility_ids.append((fid, self.name, node.start_mark.line + 1))
+        what = f"facility {fid!r}" if fid else f"facility {label}"
+        values: dict[str, Any] = {}
+        for key, required in (("name", True), ("ownership", True), ("kind", True)):
+            if key not in fields:
+                if required:
+                    self.problem(node, N_("{what}: missing required field {key}"), what, key=repr(key))
+                continue
+        if "id" not in fields:
+            self.problem(node, N_("{what}: missing required field {key}"), what, key="'id'")
+        if "name" in fields:
+            values["name"] = self.text(fields["name"][1], f"{what}: name")
+        if "ownership" in fields:
+            values["ownership"] = self.choice(fields["ownership"][1], f"{what}: ownership", OWNERSHIPS)
+        if "kind" in fields:
+            values["kind"] = self.choice(fields["kind"][1], f"{what}: kind", KINDS)
+        for key in ("managed_by", "location"):
+            if key in fields:
+                values[key] = self.text(fields[key][1], f"{what}: {key}")
+        if "aliases" in fields:
+            values["aliases"] = self.texts(fields["aliases"][1], f"{what}: aliases") or ()
+        if "verified" in fields:
+            values["verified"] = self.date(fields["verified"][1], f"{what}: verified")
+            if values["verified"] is not None and values["verified"] > self.today:
+                self.problem(fields["verified"][1], N_("{what}: verified {date} is in the future (today is {today})"),
+                             what, date=fmt_date(values["verified"]), today=fmt_date(self.today))
+        milestones: dict[str, date] = {}
+        if "milestones" in fields:
+            mf = self.mapping(fields["milestones"][1], f"{what}: milestones", MILESTONES)
+            for m, (_, value_node) in mf.items():
+                d = self.date(value_node, f"{what}: milestone {m!r}")
+                if d is None:
+                    continue
+                if d > self.today:
+                    self.problem(value_node, N_("{what}: milestone {milestone} is dated {date}, in the future "
+                                                "(today is {today})"), what, milestone=repr(m), date=fmt_date(d),
+                                 today=fmt_date(self.today))
+                    continue
+                milestones[m] = d
+        if len(self.problems) > before or fid is None:
+            return None
+        facility = Facility(
+            id=fid, name=values["name"], ownership=values["ownership"], kind=values["kind"],
+            aliases=tuple(values.get("aliases", ())), managed_by=values.get("managed_by"),
+            location=values.get("location"), verified=values.get("verified"),
+        )
+        return FacilityEntry(facility, milestones, self.name, node.start_mark.line + 1)
+

@@ -1,0 +1,238 @@
+"""Read one YAML register file (its register facts, requirements and facilities) into LoadedFiles.
+
+Only the C or pure-Python *safe* parser of PyYAML is used, and only to compose nodes: nothing in
+the file is ever constructed as a Python object by YAML's own machinery, so tags such as
+``!!python/object`` are reported, never executed. Walking the nodes ourselves also gives us the
+line of every value, catches duplicate keys (which PyYAML would silently keep the last of), and
+keeps the work linear in the size of the file whatever aliases it holds.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import date
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import yaml
+
+from emrtrack.errors import InputError, Problem
+from emrtrack.i18n import N_, _, fmt_date
+from emrtrack.model import Cohort, RegisterInfo, Requirement, Selector
+from emrtrack.reading.entries import MAX_FILE_BYTES, LoadedFiles, RequirementEntry, decode, too_large
+from emrtrack.reading.nodes import MAP, NodeReader, given_id
+
+try:  # the C parser (libyaml) when PyYAML was built with it
+    _Parser: Any = yaml.CSafeLoader
+except AttributeError:  # pragma: no cover - depends on how PyYAML was built
+    _Parser = yaml.SafeLoader
+
+# An upper bound on the YAML nodes a file may hold (each costs a few hundred bytes once composed):
+# lines, flow items and nested collections. 100,000 facilities take about 1.2 million.
+MAX_ITEMS = 2_000_000
+
+
+class _DocumentReader(NodeReader):
+    """The node reader, with the sections of a YAML file: register, requirements and facilities."""
+
+    def register(self, node: yaml.Node) -> tuple[RegisterInfo | None, frozenset[str]]:
+        fields = self.mapping(node, "register", ("name", "timezone", "notes"))
+        before = len(self.problems)
+        name = self.text(fields["name"][1], "register: name") if "name" in fields else None
+        timezone = None
+        if "timezone" in fields:
+            tz_node = fields["timezone"][1]
+            timezone = self.text(tz_node, "register: timezone")
+            if timezone is not None:
+                try:
+                    ZoneInfo(timezone)
+                except (ValueError, KeyError, OSError):
+                    self.problem(tz_node, N_("register: timezone: unknown time zone {zone} "
+                                             "(use a name such as Asia/Ho_Chi_Minh)"), zone=repr(timezone))
+        notes = self.texts(fields["notes"][1], "register: notes") if "notes" in fields else ()
+        if len(self.problems) > before:
+            return None, frozenset()
+        info = RegisterInfo(name=name, timezone=timezone or "Asia/Ho_Chi_Minh", notes=notes or ())
+        return info, frozenset(fields)
+
+    def requirement(self, node: yaml.Node, index: int) -> Requirement | None:
+        label = f"requirements[{index}]"
+        fields = self.mapping(node, f"requirement {given_id(node) or label}", (
+            "id", "title", "issuer", "issued", "in_force", "deadline", "deadlines",
+            "applies_to", "source", "refs", "default"))
+        if not isinstance(node, yaml.MappingNode) or node.tag != MAP:
+            return None
+        before = len(self.problems)
+        rid = None
+        if "id" in fields:
+            rid = self.text(fields["id"][1], f"requirement {label}: id")
+        else:
+            self.problem(node, N_("{what}: missing required field {key}"), f"requirement {label}", key="'id'")
+        what = f"requirement {rid!r}" if rid else f"requirement {label}"
+        get: dict[str, Any] = {}
+        for key in ("title", "issuer", "source"):
+            if key in fields:
+                get[key] = self.text(fields[key][1], f"{what}: {key}")
+        for key in ("issued", "in_force"):
+            if key in fields:
+                get[key] = self.date(fields[key][1], f"{what}: {key}")
+        if "issued" not in fields:
+            self.problem(node, N_("{what}: missing required field {key}"), what, key="'issued'")
+        if "refs" in fields:
+            get["refs"] = self.texts(fields["refs"][1], f"{what}: refs") or ()
+        if "default" in fields:
+            get["default"] = self.flag(fields["default"][1], f"{what}: default")
+        applies_to = Selector()
+        if "applies_to" in fields:
+            applies_to = self.selector(fields["applies_to"][1], f"{what}: applies_to") or Selector()
+        cohorts: list[Cohort] = []
+        issued = get.get("issued")
+        if ("deadline" in fields) == ("deadlines" in fields):
+            self.problem(node, N_("{what}: give either 'deadline' (one date) or 'deadlines' (one per cohort)"), what)
+        elif "deadline" in fields:
+            d = self.date(fields["deadline"][1], f"{what}: deadline")
+            if d is not None:
+                cohorts.append(Cohort(Selector(), d))
+                self.check_after(fields["deadline"][1], what, d, issued)
+        else:
+            items = self.seq(fields["deadlines"][1], f"{what}: deadlines")
+            if not items and isinstance(fields["deadlines"][1], yaml.SequenceNode):
+                self.problem(fields["deadlines"][1], N_("{what}: deadlines is empty"), what)
+            for i, item in enumerate(items):
+                cohort_what = f"{what}: deadlines[{i}]"
+                cf = self.mapping(item, cohort_what, ("applies_to", "deadline"))
+                if not isinstance(item, yaml.MappingNode) or item.tag != MAP:
+                    continue
+                sel = Selector()
+                if "applies_to" in cf:
+                    sel = self.selector(cf["applies_to"][1], f"{cohort_what}: applies_to") or Selector()
+                if "deadline" not in cf:
+                    self.problem(item, N_("{what}: missing required field {key}"), cohort_what, key="'deadline'")
+                    continue
+                d = self.date(cf["deadline"][1], f"{cohort_what}: deadline")
+                if d is not None:
+                    cohorts.append(Cohort(sel, d))
+                    self.check_after(cf["deadline"][1], cohort_what, d, issued)
+        if len(self.problems) > before or rid is None or issued is None:
+            return None
+        return Requirement(
+            id=rid, issued=issued, cohorts=tuple(cohorts), applies_to=applies_to,
+            title=get.get("title"), issuer=get.get("issuer"), in_force=get.get("in_force"),
+            source=get.get("source"), refs=tuple(get.get("refs", ())), default=bool(get.get("default")),
+        )
+
+    def check_after(self, node: yaml.Node, what: str, deadline: date, issued: date | None) -> None:
+        if issued is not None and deadline < issued:
+            self.problem(node, N_("{what}: deadline {deadline} is before the issue date {issued}"), what,
+                         deadline=fmt_date(deadline), issued=fmt_date(issued))
+
+    def document(self, root: yaml.Node | None, out: LoadedFiles) -> None:
+        if root is None:
+            self.problem(None, N_("the file is empty: expected 'register', 'requirements' and/or 'facilities'"))
+            return
+        fields = self.mapping(root, "the file", ("register", "requirements", "facilities"))
+        if isinstance(root, yaml.MappingNode) and not fields and not self.problems:
+            self.problem(root, N_("the file holds none of 'register', 'requirements', 'facilities'"))
+        if "register" in fields:
+            info, given = self.register(fields["register"][1])
+            if info is not None:
+                out.register, out.register_fields = info, given
+        if "requirements" in fields:
+            for i, item in enumerate(self.seq(fields["requirements"][1], "requirements")):
+                req = self.requirement(item, i)
+                if req is not None:
+                    out.requirements.append(RequirementEntry(req, self.name, item.start_mark.line + 1))
+        if "facilities" in fields:
+            for i, item in enumerate(self.seq(fields["facilities"][1], "facilities")):
+                entry = self.facility(item, i)
+                if entry is not None:
+                    out.facilities.append(entry)
+            out.facility_ids.extend(self.facility_ids)
+
+
+def _check_size(name: str, text: str) -> None:
+    """Refuse, before composing, a file with more items than any register has (junk, or a bomb)."""
+    items = sum(text.count(c) for c in ("\n", ",", "- ", "[", "{"))
+    if items > MAX_ITEMS:
+        raise InputError([Problem(name, 1, _("the file holds about {items} lines and items; the limit is "
+                                             "{limit}: is it a register? Split a large one into files")
+                                   .format(items=f"{items:,}", limit=f"{MAX_ITEMS:,}"))])
+
+
+_FIELD_ON_LINE = re.compile(r"\s*(?:-\s+)?([^\s:#][^:#]*?)\s*:(?:\s|$)")
+
+
+def _reader_problem(name: str, text: str, e: yaml.reader.ReaderError) -> Problem:
+    """A character YAML refuses (a control character pasted into a value): its line and field."""
+    # libyaml counts bytes of the UTF-8 encoding; the pure-Python reader counts characters
+    position = e.position
+    if _Parser is not yaml.SafeLoader:
+        position = len(text.encode("utf-8")[:position].decode("utf-8", "ignore"))
+    position = min(max(position, 0), len(text))
+    line = text.count("\n", 0, position) + 1
+    start = text.rfind("\n", 0, position) + 1
+    field = _FIELD_ON_LINE.match(text, start)
+    where = _(" in field {field}").format(field=repr(field.group(1))) if field and field.end() <= position else ""
+    char = e.character if isinstance(e.character, str) else chr(e.character)
+    return Problem(name, line, _("not valid YAML: the invisible control character {code}{where} "
+                                 "is not allowed; delete it").format(code=f"U+{ord(char):04X}", where=where))
+
+
+class _Composer(_Parser):  # type: ignore[misc]
+    """The safe parser, remembering the tag of each plain value it has resolved: a register repeats the
+    same field names, kinds and dates tens of thousands of times, and resolving is pattern matching."""
+
+    def __init__(self, stream: str):
+        super().__init__(stream)
+        self._plain_tags: dict[str, str] = {}
+
+    def resolve(self, kind: Any, value: Any, implicit: Any) -> str:
+        if kind is yaml.ScalarNode and implicit[0]:
+            tag = self._plain_tags.get(value)
+            if tag is None:
+                tag = self._plain_tags[value] = super().resolve(kind, value, implicit)
+            return tag
+        return super().resolve(kind, value, implicit)  # type: ignore[no-any-return]  # resolve is untyped in the stubs
+
+
+def _compose(name: str, text: str) -> yaml.Node | None:
+    parser = _Composer(text)
+    try:
+        root: yaml.Node | None = parser.get_single_node()
+        return root
+    except yaml.MarkedYAMLError as e:
+        mark = e.problem_mark or e.context_mark
+        line = mark.line + 1 if mark is not None else 1
+        what = " ".join(p for p in (e.context, e.problem) if p)
+        if e.context_mark is not None and e.problem_mark is not None and e.context_mark.line != e.problem_mark.line:
+            what += _(" (the construct began on line {line})").format(line=e.context_mark.line + 1)
+        lines = text.split("\n")
+        if "tab" in (e.problem or "") or (mark is not None and "\t" in lines[min(mark.line, len(lines) - 1)]):
+            what += _("; indent with spaces, not tabs")
+        raise InputError([Problem(name, line, _("not valid YAML: {problem}").format(problem=what))]) from None
+    except yaml.reader.ReaderError as e:
+        raise InputError([_reader_problem(name, text, e)]) from None
+    except yaml.YAMLError as e:
+        raise InputError([Problem(name, 1, _("not valid YAML: {problem}").format(problem=e))]) from None
+    finally:
+        parser.dispose()
+
+
+def read_yaml(path: Path, today: date, out: LoadedFiles) -> list[Problem]:
+    """Read one YAML file into `out`; return every problem found."""
+    name = str(path)
+    try:
+        size = path.stat().st_size
+        if size > MAX_FILE_BYTES:
+            raise InputError([Problem(name, 1, too_large(size))])
+        text = decode(name, path.read_bytes())
+        _check_size(name, text)
+        root = _compose(name, text)
+    except InputError as e:
+        return e.problems
+    except OSError as e:
+        return [Problem(name, 0, _("cannot read the file: {error}").format(error=e.strerror))]
+    reader = _DocumentReader(name, today)
+    reader.document(root, out)
+    return reader.problems
