@@ -6,6 +6,8 @@ import enum
 from dataclasses import dataclass, field
 from datetime import date
 
+from emrtrack.i18n import _, fmt_date, ngettext
+
 OWNERSHIPS: tuple[str, ...] = ("public", "non-public")
 KINDS: tuple[str, ...] = ("hospital", "medical-centre", "specialised-centre", "clinic", "other")
 MILESTONES: tuple[str, ...] = ("appraised", "deployed", "annex-signed")
@@ -140,3 +142,65 @@ class Selection:
     @property
     def is_due_within(self) -> bool:
         return self.kind == "due-within"
+
+    # -- how the outputs word it -------------------------------------------------------------------
+    def label(self) -> str:
+        """Which facilities are listed, as a spreadsheet's header block says it."""
+        if self.is_overdue:
+            return _("overdue (past the deadline, not deployed)")
+        if self.is_due_within:
+            return _("not deployed, deadline within {days} days").format(days=self.days)
+        return _("all in scope")
+
+    def heading(self, count: int, requirement: str, deadlines: str, as_of: date) -> str:
+        """A report's heading: how many facilities are listed against the requirement, as of a date."""
+        if self.is_overdue:
+            text = ngettext("{n} facility overdue against {id} (deadline {deadlines}) as of {date}",
+                            "{n} facilities overdue against {id} (deadline {deadlines}) as of {date}", count)
+        elif self.is_due_within:
+            text = ngettext("{n} facility due within {days} days against {id} (deadline {deadlines}) as of {date}",
+                            "{n} facilities due within {days} days against {id} (deadline {deadlines}) as of {date}",
+                            count)
+        else:
+            text = ngettext("{n} facility in scope of {id} (deadline {deadlines}) as of {date}",
+                            "{n} facilities in scope of {id} (deadline {deadlines}) as of {date}", count)
+        return text.format(n=count, id=requirement, deadlines=deadlines, date=fmt_date(as_of), days=self.days)
+
+    def lead(self, count: int, as_of: date) -> str:
+        """The sentence a dispatch's list opens with: how many facilities, as of a date."""
+        if self.is_overdue:
+            text = ngettext("As of {date}, {n} facility is past its deadline and has not yet deployed EMR.",
+                            "As of {date}, {n} facilities are past their deadline and have not yet deployed EMR.",
+                            count)
+        elif self.is_due_within:
+            text = ngettext("As of {date}, {n} facility has not yet deployed EMR and is due within {days} days.",
+                            "As of {date}, {n} facilities have not yet deployed EMR and are due within {days} days.",
+                            count)
+        else:
+            text = ngettext("As of {date}, {n} facility is in scope.", "As of {date}, {n} facilities are in scope.",
+                            count)
+        return text.format(date=fmt_date(as_of), n=count, days=self.days)
+
+    def group_heading(self, who: str, count: int) -> str:
+        """The line above one group of a dispatch's list: who they are and how many."""
+        if self.is_overdue:
+            text = _("{who} that have not yet deployed EMR ({n}):")
+        elif self.is_due_within:
+            text = _("{who} due to deploy EMR within {days} days ({n}):")
+        else:
+            text = _("{who} ({n}):")
+        return text.format(who=who, n=count, days=self.days)
+
+    def none_listed(self) -> str:
+        """What a report's table says when the selection lists no facility."""
+        return _("No facility in scope.") if self.is_all else _("None.")
+
+    def days_label(self) -> str:
+        """The header of a report table's days column: days left before the deadline, or days overdue."""
+        return _("Days left") if self.is_due_within else _("Days overdue")
+
+    def days_shown(self, standing: Standing, as_of: date) -> int | None:
+        """A report table's days: left before the deadline (due within), else overdue (None if not)."""
+        if self.is_due_within:
+            return (standing.deadline - as_of).days
+        return standing.days_overdue if standing.state is State.OVERDUE else None

@@ -154,3 +154,57 @@ FacilityArgument = Annotated[str, typer.Argument(
 OptionalFacilityArgument = Annotated[str | None, typer.Argument(
     metavar="FACILITY", help=N_("Only this facility (id, name or alias)."), show_default=False,
     autocompletion=_complete_facility)]
+
+
+# -- what each command is for, as its help page says ---------------------------------------------
+COMMAND_HELP = {
+    "load": N_(
+        "Load facilities and requirements (YAML, CSV, XLSX).\n\n"
+        "Every file is validated first; then facilities and requirements are added or updated in one transaction.\n\n"
+        "Facilities are matched by id; none is ever deleted. Loading the same file twice changes nothing. A milestone "
+        "date already recorded is replaced only with --correct.\n\n"
+        "Example: emrtrack load data/nghe-an-2898.yaml --dry-run"),
+    "template": N_(
+        "Write an empty facility list to fill in (.xlsx or .csv).\n\n"
+        "It has the columns `load` reads.\n\n"
+        "Columns: id, name, aliases (separated by ;), ownership, kind, managed_by, location, verified, appraised, "
+        "deployed, annex-signed. Dates are date cells or text YYYY-MM-DD.\n\n"
+        "Example: emrtrack template --format xlsx --output facilities.xlsx"),
+    "status": N_(
+        "Who is on time, late, overdue or not yet due, at a glance.\n\n"
+        "For each requirement: counts by state, the same split by ownership, milestones, data age, notes.\n\n"
+        "Example: emrtrack status --as-of 2025-09-01"),
+    "mark-deployed": N_(
+        "Record that a facility has deployed EMR.\n\n"
+        "The same as: emrtrack mark FACILITY deployed.\n\n"
+        "Example: emrtrack mark-deployed \"do luong\" --on 2025-08-20 --ref 3120/SYT-VP"),
+    "mark": N_(
+        "Record a milestone: appraised, deployed or annex-signed.\n\n"
+        "Example: emrtrack mark \"hoan my\" annex-signed --on 2025-08-25"),
+    "report": N_(
+        "List facilities and their state, or only the overdue.\n\n"
+        "Grouped by ownership (public first), most overdue first.\n\n"
+        "Example: emrtrack report --overdue --as-of 2025-09-01 --format csv > overdue.csv"),
+    "chart": N_(
+        "Draw deployment progress against the deadline.\n\n"
+        "Deployed facilities over time against those in scope, the deadline marked, and a forecast at the pace of the "
+        "last 8 weeks.\n\n"
+        "Example: emrtrack chart --output progress.svg"),
+    "show": N_(
+        "Everything known about one facility.\n\n"
+        "Its facts, its milestones, its state under each requirement, and its history.\n\n"
+        "Example: emrtrack show \"quan y 4\""),
+    "history": N_(
+        "The register's history of changes, newest first.\n\n"
+        "Example: emrtrack history \"do luong\" --limit 5"),
+    "undo": N_(
+        "Show the latest change and revert it.\n\n"
+        "The undo is recorded too: history keeps both.\n\n"
+        "Example: emrtrack undo --yes"),
+    "verify": N_(
+        "Check that the history was not altered.\n\n"
+        "Recomputes the history's hash chain and replays it into the state it should give.\n\n"
+        "Prints \"ok\" with the number of events checked and the hash of the last one (quote it to prove later that "
+        "nothing was changed), or names the first event altered, deleted or inserted (exit code 1).\n\n"
+        "Example: emrtrack verify"),
+}

@@ -118,11 +118,25 @@ class ChangeInfo:
     events: list[HistoryEntry] = field(default_factory=list)
 
 
+@dataclass(frozen=True)
+class VerifyProblem:
+    """The first thing `verify` found wrong: its kind, the event where, and what it found (as values: `id`
+    names the change, or the event, that the kind is about).
+
+    Kinds: change-missing, no-hash, altered, event-deleted, out-of-order, change-out-of-order,
+    unknown-entity, old-mismatch (each at an event); empty-change, facts-altered (a change); names-altered,
+    tables-differ, order-altered (the current tables against the replayed history)."""
+
+    kind: str
+    event: int | None = None
+    values: dict[str, Any] = field(default_factory=dict)
+
+
 @dataclass
 class VerifyResult:
     events: int
     head: str
-    problem: str | None = None
+    problem: VerifyProblem | None = None
 
     @property
     def ok(self) -> bool:

@@ -1,15 +1,14 @@
-"""Shared fixtures: every test gets its own register file; helpers to run the CLI and fingerprint a register."""
+"""Shared fixtures: every test gets its own register file; the shipped and small registers. The helpers the tests
+call (run, rows, table_hash, ...) and the small register's data are in helpers.py."""
 
 from __future__ import annotations
 
-import hashlib
 import os
 import shutil
-import sqlite3
-from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+from helpers import SMALL, SMALL_ONE_REQUIREMENT, run
 from typer.testing import CliRunner
 
 from emrtrack import i18n
@@ -69,94 +68,6 @@ def register(shipped_db: Path):
     reg.close()
 
 
-@dataclass
-class Result:
-    code: int
-    stdout: str
-    stderr: str
-
-
-def run(*args: str, input: str | None = None) -> Result:
-    """Run the CLI in-process; stdout and stderr are kept apart."""
-    from emrtrack.cli import app
-
-    result = CliRunner().invoke(app, list(args), input=input, prog_name="emrtrack")
-    if result.exception is not None and not isinstance(result.exception, SystemExit):
-        raise result.exception
-    return Result(result.exit_code, result.stdout, result.stderr)
-
-
-@pytest.fixture(name="run")
-def run_fixture():
-    return run
-
-
-def table_hash(path: Path) -> str:
-    """A hash of the schema and every row of every table: equal hashes mean the same register content."""
-    conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
-    try:
-        digest = hashlib.sha256()
-        objects = conn.execute(
-            "SELECT type, name, sql FROM sqlite_master WHERE name NOT LIKE 'sqlite_%' ORDER BY type, name").fetchall()
-        for kind, name, sql in objects:
-            digest.update(f"{kind}\0{name}\0{sql}\n".encode())
-            if kind == "table":
-                for row in sorted(repr(r) for r in conn.execute(f'SELECT * FROM "{name}"')):
-                    digest.update(row.encode() + b"\n")
-        return digest.hexdigest()
-    finally:
-        conn.close()
-
-
-def rows(path: Path, sql: str, params: tuple = ()) -> list[tuple]:
-    """Rows of a read-only query on a register file."""
-    conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
-    try:
-        return conn.execute(sql, params).fetchall()
-    finally:
-        conn.close()
-
-
-SMALL = """\
-register:
-  name: Test register
-  timezone: Asia/Ho_Chi_Minh
-requirements:
-  - id: 2898/SYT-VP
-    title: Đẩy nhanh tiến độ
-    issued: 2025-07-09
-    deadline: 2025-08-31
-    default: true
-  - id: 13/2025/TT-BYT
-    issued: 2025-06-06
-    deadlines:
-      - applies_to: {kind: [hospital]}
-        deadline: 2025-09-30
-      - deadline: 2026-12-31
-facilities:
-  - id: do-luong-general
-    name: Bệnh viện Đa khoa Đô Lương
-    ownership: public
-    kind: hospital
-    verified: 2025-07-09
-  - id: hung-nguyen-centre
-    name: Trung tâm Y tế Hưng Nguyên
-    ownership: public
-    kind: medical-centre
-    milestones: {deployed: 2025-08-20}
-  - id: hoan-my-vinh
-    name: Bệnh viện Đa khoa Hoàn Mỹ Vinh
-    aliases: [Hoan My]
-    ownership: non-public
-    kind: hospital
-    milestones: {appraised: 2025-08-01, deployed: 2025-09-05}
-  - id: thai-an
-    name: Bệnh viện Đa khoa Thái An
-    ownership: non-public
-    kind: hospital
-"""
-
-
 @pytest.fixture
 def runner() -> CliRunner:
     return CliRunner()
@@ -176,3 +87,23 @@ def small(tmp_path: Path, runner: CliRunner, monkeypatch: pytest.MonkeyPatch) ->
     register.close()
     monkeypatch.setenv("EMRTRACK_DB", str(db))
     return db
+
+
+@pytest.fixture
+def small_one_requirement(db_path: Path, tmp_path: Path) -> Path:
+    """This test's register (EMRTRACK_DB) holding only SMALL_ONE_REQUIREMENT (three facilities, one requirement:
+    see helpers._one_requirement), loaded through the command line."""
+    from emrtrack.store import Register
+
+    Register.open(db_path).close()  # an empty register: not filled with the shipped data
+    path = tmp_path / "small.yaml"
+    path.write_text(SMALL_ONE_REQUIREMENT, encoding="utf-8")
+    r = run("load", str(path), "--by", "tester")
+    assert r.exit_code == 0, r.stderr
+    assert r.stderr == ""
+    assert r.stdout == (
+        "Facilities: 3 added, 0 updated, 0 unchanged; 0 in the register but not in these files (kept).\n"
+        "Requirements: 1 added, 0 updated.\n"
+        "Milestones: 2 recorded.\n"
+        "Recorded as change #1.\n")
+    return db_path

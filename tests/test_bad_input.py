@@ -9,11 +9,9 @@ import time
 from pathlib import Path
 
 import pytest
-
-from trust_helpers import CLI, content_hash, db, run, subprocess_env  # noqa: F401  (db is a fixture)
+from helpers import CLI, SHIPPED, run, subprocess_env, table_hash
 
 BAD = Path(__file__).parent / "data" / "bad"
-GOOD = Path(__file__).parent.parent / "data" / "nghe-an-2898.yaml"
 
 
 def _manifest() -> list[tuple[list[str], int, str]]:
@@ -40,15 +38,15 @@ def test_corpus_is_complete() -> None:
 def _check_refused(stderr: str, stdout: str, named: str, line: int, fragment: str) -> None:
     assert "Traceback" not in stderr + stdout
     lines = stderr.splitlines()
-    assert lines and all(l.startswith("emrtrack: ") for l in lines), stderr
-    assert any(l.startswith(f"emrtrack: {named}:{line}: ") and fragment in l for l in lines), stderr
+    assert lines and all(entry.startswith("emrtrack: ") for entry in lines), stderr
+    assert any(entry.startswith(f"emrtrack: {named}:{line}: ") and fragment in entry for entry in lines), stderr
     assert "Loaded" not in stdout
 
 
 @pytest.mark.parametrize("files,line,fragment", CASES, ids=["+".join(c[0]) for c in CASES])
-def test_bad_file_is_refused(db: Path, files: list[str], line: int, fragment: str) -> None:
+def test_bad_file_is_refused(db_path: Path, files: list[str], line: int, fragment: str) -> None:
     assert run("status").exit_code == 0  # a register with the shipped data
-    before = content_hash(db)
+    before = table_hash(db_path)
     paths = [str(BAD / f) for f in files]
     started = time.monotonic()
     result = run("load", *paths)
@@ -56,15 +54,15 @@ def test_bad_file_is_refused(db: Path, files: list[str], line: int, fragment: st
     assert result.exit_code == 1
     _check_refused(result.stderr, result.stdout, paths[-1], line, fragment)
     assert elapsed < 5
-    assert content_hash(db) == before
+    assert table_hash(db_path) == before
     assert not Path("/tmp/emrtrack-pwned").exists()
 
 
-def test_bom_is_accepted(db: Path, tmp_path: Path) -> None:
+def test_bom_is_accepted(tmp_path: Path) -> None:
     with_bom = tmp_path / "with-bom.yaml"
-    with_bom.write_bytes(b"\xef\xbb\xbf" + GOOD.read_bytes())
+    with_bom.write_bytes(b"\xef\xbb\xbf" + SHIPPED.read_bytes())
     assert run("load", str(with_bom)).exit_code == 0  # creates the register from the shipped data, then loads
-    assert run("load", "--dry-run", str(with_bom)).stdout == run("load", "--dry-run", str(GOOD)).stdout
+    assert run("load", "--dry-run", str(with_bom)).stdout == run("load", "--dry-run", str(SHIPPED)).stdout
 
 
 # -- the huge ones: generated, and run in a child process with a memory limit and a timeout ---------
@@ -127,7 +125,7 @@ def test_huge_bad_file_is_refused_fast_in_bounded_memory(tmp_path: Path, name: s
     db_path = tmp_path / "register.db"
     env = subprocess_env(db_path)
     assert subprocess.run([*CLI, "status"], env=env, capture_output=True, timeout=TIMEOUT).returncode == 0
-    before = content_hash(db_path)
+    before = table_hash(db_path)
     path = tmp_path / f"{name}.yaml"
     make(path)
     started = time.monotonic()
@@ -137,4 +135,4 @@ def test_huge_bad_file_is_refused_fast_in_bounded_memory(tmp_path: Path, name: s
     assert proc.returncode == 1, proc.stderr[-2000:]
     _check_refused(proc.stderr, proc.stdout, str(path), line, fragment)
     assert elapsed < 10
-    assert content_hash(db_path) == before
+    assert table_hash(db_path) == before

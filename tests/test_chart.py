@@ -6,7 +6,7 @@ import re
 import xml.etree.ElementTree as ET
 from datetime import date
 
-from emrtrack.chart import progress
+from emrtrack.output.chart import progress
 from emrtrack.cli import app
 from emrtrack.store import Register
 
@@ -95,7 +95,7 @@ def test_chart_html_in_vietnamese_and_bad_output(small, runner, tmp_path):
 def test_an_as_of_date_before_the_requirement_was_issued_starts_the_axis():
     from datetime import date
 
-    from emrtrack.chart import progress, text
+    from emrtrack.output.chart import progress, text
     from emrtrack.model import Cohort, Requirement, Selector
 
     req = Requirement(id="R", issued=date(2025, 7, 9), cohorts=(Cohort(Selector(), date(2025, 8, 31)),))

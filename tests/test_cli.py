@@ -9,9 +9,9 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
+from helpers import rows, run, table_hash
 
 from emrtrack.rules import fold
-from conftest import rows, run, table_hash
 
 PUBLIC_NAMES = {
     "Bệnh viện Hữu nghị Đa khoa Nghệ An", "Bệnh viện Phổi Nghệ An", "Bệnh viện Tâm thần Nghệ An",
@@ -27,57 +27,6 @@ NON_PUBLIC_NAMES = {
     "Bệnh viện Đa khoa TTH Vinh", "Bệnh viện Y học cổ truyền Nguyễn Phúc", "Bệnh viện Răng Hàm Mặt Nghệ An",
 }
 
-SMALL = """\
-register:
-  name: Test register
-requirements:
-  - id: R/1
-    title: Deploy EMR
-    issuer: Sở Y tế
-    issued: 2025-01-01
-    deadline: 2025-08-31
-    default: true
-facilities:
-  - id: do-luong-general
-    name: Bệnh viện Đa khoa Đô Lương
-    aliases: [Do Luong General Hospital]
-    ownership: public
-    kind: hospital
-    verified: 2025-07-09
-    milestones:
-      appraised: 2025-08-01
-  - id: hung-nguyen-medical-centre
-    name: Trung tâm Y tế Hưng Nguyên
-    ownership: public
-    kind: medical-centre
-    verified: 2025-07-09
-    milestones:
-      deployed: 2025-08-20
-  - id: hoan-my-clinic
-    name: Phòng khám Hoàn Mỹ
-    ownership: non-public
-    kind: clinic
-"""
-
-
-@pytest.fixture
-def small_db(db_path: Path, tmp_path: Path) -> Path:
-    """A register holding only SMALL (three facilities, one requirement)."""
-    from emrtrack.store import Register
-
-    Register.open(db_path).close()  # an empty register: not filled with the shipped data
-    path = tmp_path / "small.yaml"
-    path.write_text(SMALL, encoding="utf-8")
-    r = run("load", str(path), "--by", "tester")
-    assert r.code == 0, r.stderr
-    assert r.stderr == ""
-    assert r.stdout == (
-        "Facilities: 3 added, 0 updated, 0 unchanged; 0 in the register but not in these files (kept).\n"
-        "Requirements: 1 added, 0 updated.\n"
-        "Milestones: 2 recorded.\n"
-        "Recorded as change #1.\n")
-    return db_path
-
 
 def lines(text: str) -> list[str]:
     """Output lines without the padding Rich adds after a table title."""
@@ -86,7 +35,7 @@ def lines(text: str) -> list[str]:
 
 def report_json(*args: str) -> dict:
     r = run("report", "--format", "json", *args)
-    assert r.code == 0, r.stderr
+    assert r.exit_code == 0, r.stderr
     return json.loads(r.stdout)
 
 
@@ -118,7 +67,7 @@ def test_reproduction_json(shipped_db: Path) -> None:
 
 def test_reproduction_csv(shipped_db: Path) -> None:
     r = run("report", "--overdue", "--as-of", "2025-09-01", "--format", "csv")
-    assert r.code == 0 and r.stderr == ""
+    assert r.exit_code == 0 and r.stderr == ""
     table = list(csv.DictReader(io.StringIO(r.stdout)))
     assert r.stdout.splitlines()[0] == \
         "requirement,id,name,ownership,kind,deadline,state,days_overdue,latest_milestone,verified,deployed"
@@ -128,7 +77,7 @@ def test_reproduction_csv(shipped_db: Path) -> None:
 
 def test_reproduction_table(shipped_db: Path) -> None:
     r = run("report", "--overdue", "--as-of", "2025-09-01")
-    assert r.code == 0 and r.stderr == ""
+    assert r.exit_code == 0 and r.stderr == ""
     out = lines(r.stdout)
     assert out[0] == "25 facilities overdue against 2898/SYT-VP (deadline 2025-08-31) as of 2025-09-01"
     assert out[1] == "Public (13)"
@@ -144,7 +93,7 @@ def test_reproduction_table(shipped_db: Path) -> None:
 def test_created_register_is_said_on_stderr(db_path: Path) -> None:
     assert not db_path.exists()
     r = run("report", "--overdue", "--as-of", "2025-09-01", "--format", "csv")
-    assert r.code == 0
+    assert r.exit_code == 0
     assert r.stderr == (f"Created a new register at {db_path} with the shipped data "
                         "(nghe-an-2898.yaml: 25 facilities).\n")
     assert len(r.stdout.splitlines()) == 26
@@ -153,9 +102,9 @@ def test_created_register_is_said_on_stderr(db_path: Path) -> None:
 
 
 # -- exact text ------------------------------------------------------------------------------------
-def test_exact_overdue_table(small_db: Path) -> None:
+def test_exact_overdue_table(small_one_requirement: Path) -> None:
     r = run("report", "--overdue", "--as-of", "2025-09-03")
-    assert r.code == 0 and r.stderr == ""
+    assert r.exit_code == 0 and r.stderr == ""
     assert lines(r.stdout) == [
         "2 facilities overdue against R/1 (deadline 2025-08-31) as of 2025-09-03",
         "Public (1)",
@@ -173,9 +122,9 @@ def test_exact_overdue_table(small_db: Path) -> None:
     ]
 
 
-def test_exact_full_report_table_group_by_none(small_db: Path) -> None:
+def test_exact_full_report_table_group_by_none(small_one_requirement: Path) -> None:
     r = run("report", "--as-of", "2025-09-03", "--group-by", "none")
-    assert r.code == 0, r.stderr
+    assert r.exit_code == 0, r.stderr
     assert lines(r.stdout) == [
         "3 facilities in scope of R/1 (deadline 2025-08-31) as of 2025-09-03",
         "┏━━━┳━━━━━━━━━━━━━━━━━━━━━━━━━━━━┳━━━━━━━━━━━━━━━━━━━━━━━━━━━━┳━━━━━━━━━━━━┳━━━━━━━━━━━━━━━━┳━━━━━━━━━━━━┳━━━━━━━━━━━━━━━━━━┳━━━━━━━━━━━━━━┳━━━━━━━━━━━━━━━━━━━━━━┳━━━━━━━━━━━━┓",
@@ -188,9 +137,9 @@ def test_exact_full_report_table_group_by_none(small_db: Path) -> None:
     ]
 
 
-def test_exact_json_report(small_db: Path) -> None:
+def test_exact_json_report(small_one_requirement: Path) -> None:
     r = run("report", "--overdue", "--as-of", "2025-09-03", "--format", "json")
-    assert r.code == 0 and r.stderr == ""
+    assert r.exit_code == 0 and r.stderr == ""
     assert r.stdout == (
         '{"as_of": "2025-09-03", "requirement": {"id": "R/1", "title": "Deploy EMR", "issuer": "Sở Y tế", '
         '"issued": "2025-01-01", "in_force": null, "deadline": "2025-08-31", "deadlines": [{"applies_to": {}, '
@@ -204,9 +153,9 @@ def test_exact_json_report(small_db: Path) -> None:
         ']}\n')
 
 
-def test_exact_json_status(small_db: Path) -> None:
+def test_exact_json_status(small_one_requirement: Path) -> None:
     r = run("status", "--as-of", "2025-09-03", "--format", "json")
-    assert r.code == 0 and r.stderr == ""
+    assert r.exit_code == 0 and r.stderr == ""
     counts = {"deployed_late": 0, "not_yet_due": 0}
     assert json.loads(r.stdout) == {
         "as_of": "2025-09-03",
@@ -228,9 +177,9 @@ def test_exact_json_status(small_db: Path) -> None:
     }
 
 
-def test_exact_markdown(small_db: Path) -> None:
+def test_exact_markdown(small_one_requirement: Path) -> None:
     r = run("report", "--as-of", "2025-09-03", "--format", "markdown")
-    assert r.code == 0
+    assert r.exit_code == 0
     assert r.stdout == (
         "Requirement **R/1**, deadline 2025-08-31: Deploy EMR\n\n"
         "As of 2025-09-03, 3 facilities are in scope.\n\n"
@@ -243,7 +192,7 @@ def test_exact_markdown(small_db: Path) -> None:
 
 def test_status_table(shipped_db: Path) -> None:
     r = run("status", "--as-of", "2025-09-01")
-    assert r.code == 0 and r.stderr == ""
+    assert r.exit_code == 0 and r.stderr == ""
     out = lines(r.stdout)
     assert out[0] == "Nghệ An EMR register: status as of 2025-09-01"
     assert out[4:8] == [
@@ -290,7 +239,7 @@ def test_status_one_requirement(shipped_db: Path) -> None:
 @pytest.mark.parametrize("day", ["2025-07-09", "2025-08-30", "2025-08-31"])
 def test_as_of_on_or_before_the_deadline_none_overdue(shipped_db: Path, day: str) -> None:
     r = run("report", "--overdue", "--as-of", day, "--fail-on-overdue")
-    assert r.code == 0 and r.stderr == ""
+    assert r.exit_code == 0 and r.stderr == ""
     assert r.stdout == f"0 facilities overdue against 2898/SYT-VP (deadline 2025-08-31) as of {day}\nNone.\n"
     doc = report_json("--as-of", day)
     assert doc["count"] == 25
@@ -305,7 +254,7 @@ def test_as_of_after_the_deadline(shipped_db: Path, day: str, late: int) -> None
 
 
 def test_as_of_counts_only_milestones_on_or_before_it(shipped_db: Path) -> None:
-    assert run("mark-deployed", "do-luong-general", "--on", "2025-09-05").code == 0
+    assert run("mark-deployed", "do-luong-general", "--on", "2025-09-05").exit_code == 0
     for day, state in (("2025-09-04", "overdue"), ("2025-09-05", "deployed-late"), ("2025-12-01", "deployed-late")):
         doc = report_json("--as-of", day)
         assert [f["state"] for f in doc["facilities"] if f["id"] == "do-luong-general"] == [state]
@@ -345,7 +294,7 @@ def test_report_group_by_kind(shipped_db: Path) -> None:
 
 def test_report_limit_in_a_table(shipped_db: Path) -> None:
     r = run("report", "--overdue", "--as-of", "2025-09-01", "--limit", "3")
-    assert r.code == 0
+    assert r.exit_code == 0
     assert len([line for line in r.stdout.splitlines() if line.startswith("│")]) == 3
     assert lines(r.stdout)[-1] == ("... and 22 more not shown (--limit 3). Use --all to list every one, "
                                    "or --format csv or json for a file.")
@@ -353,7 +302,7 @@ def test_report_limit_in_a_table(shipped_db: Path) -> None:
 
 def test_unknown_requirement(shipped_db: Path) -> None:
     r = run("report", "--requirement", "46/2018/TT-BYT")
-    assert r.code == 1 and r.stdout == ""
+    assert r.exit_code == 1 and r.stdout == ""
     assert r.stderr == ("emrtrack: no requirement '46/2018/TT-BYT' in the register "
                         "(known: 2898/SYT-VP, 13/2025/TT-BYT)\n")
 
@@ -369,7 +318,7 @@ def test_unknown_requirement(shipped_db: Path) -> None:
 def test_bad_usage_exits_2(shipped_db: Path, args: tuple[str, ...]) -> None:
     before = table_hash(shipped_db)
     r = run(*args)
-    assert r.code == 2
+    assert r.exit_code == 2
     assert r.stdout == ""
     assert "Traceback" not in r.stderr and r.stderr
     assert table_hash(shipped_db) == before
@@ -377,15 +326,15 @@ def test_bad_usage_exits_2(shipped_db: Path, args: tuple[str, ...]) -> None:
 
 def test_fail_on_overdue(shipped_db: Path) -> None:
     r = run("report", "--overdue", "--as-of", "2025-09-01", "--fail-on-overdue", "--format", "csv")
-    assert r.code == 3
+    assert r.exit_code == 3
     assert r.stderr == "emrtrack: 25 overdue\n"
     assert len(r.stdout.splitlines()) == 26
     without = run("report", "--overdue", "--as-of", "2025-09-01", "--format", "csv")
-    assert without.code == 0 and without.stdout == r.stdout
+    assert without.exit_code == 0 and without.stdout == r.stdout
     # the full report (every state) counts the overdue for its exit code too
     full = run("report", "--as-of", "2025-09-01", "--fail-on-overdue", "--format", "json")
-    assert (full.code, full.stderr) == (3, "emrtrack: 25 overdue\n")
-    assert run("report", "--as-of", "2025-08-31", "--fail-on-overdue", "--format", "json").code == 0
+    assert (full.exit_code, full.stderr) == (3, "emrtrack: 25 overdue\n")
+    assert run("report", "--as-of", "2025-08-31", "--fail-on-overdue", "--format", "json").exit_code == 0
 
 
 # -- naming a facility -----------------------------------------------------------------------------
@@ -400,7 +349,7 @@ def test_fail_on_overdue(shipped_db: Path) -> None:
 ])
 def test_mark_deployed_resolves_folded_names(shipped_db: Path, query: str, fid: str, name: str) -> None:
     r = run("mark-deployed", query, "--on", "2025-08-20")
-    assert r.code == 0, r.stderr
+    assert r.exit_code == 0, r.stderr
     assert r.stdout == f"Recorded: {name} ({fid}) deployed on 2025-08-20. Change #2.\n"
     assert rows(shipped_db, "SELECT facility_id, milestone, date FROM milestones") == [(fid, "deployed", "2025-08-20")]
 
@@ -408,7 +357,7 @@ def test_mark_deployed_resolves_folded_names(shipped_db: Path, query: str, fid: 
 def test_ambiguous_name_is_refused_and_nothing_written(shipped_db: Path) -> None:
     before = table_hash(shipped_db)
     r = run("mark-deployed", "115", "--on", "2025-08-20")
-    assert r.code == 1 and r.stdout == ""
+    assert r.exit_code == 1 and r.stdout == ""
     assert r.stderr == (
         "emrtrack: '115' matches 2 facilities: Bệnh viện Đa khoa 115 Nghệ An (general-115); "
         "Bệnh viện Ngoại khoa 115 Nghệ An (surgical-115). Nothing was done; name one by its id.\n")
@@ -418,7 +367,7 @@ def test_ambiguous_name_is_refused_and_nothing_written(shipped_db: Path) -> None
 def test_typo_gets_did_you_mean(shipped_db: Path) -> None:
     before = table_hash(shipped_db)
     r = run("mark-deployed", "do luogn", "--on", "2025-08-20")
-    assert r.code == 1 and r.stdout == ""
+    assert r.exit_code == 1 and r.stdout == ""
     assert r.stderr.startswith("emrtrack: no facility matches 'do luogn'. Did you mean: "
                                "Bệnh viện Đa khoa Đô Lương (do-luong-general)")
     assert r.stderr.count("\n") == 1
@@ -427,30 +376,30 @@ def test_typo_gets_did_you_mean(shipped_db: Path) -> None:
 
 def test_nothing_close_is_not_found(shipped_db: Path) -> None:
     r = run("show", "zzzz qqqq")
-    assert (r.code, r.stdout, r.stderr) == (1, "", "emrtrack: no facility matches 'zzzz qqqq'\n")
+    assert (r.exit_code, r.stdout, r.stderr) == (1, "", "emrtrack: no facility matches 'zzzz qqqq'\n")
 
 
 # -- marks -----------------------------------------------------------------------------------------
 def test_mark_same_date_again_changes_nothing(shipped_db: Path) -> None:
-    assert run("mark", "quan y 4", "appraised", "--on", "2025-08-01").code == 0
+    assert run("mark", "quan y 4", "appraised", "--on", "2025-08-01").exit_code == 0
     before = table_hash(shipped_db)
     r = run("mark", "quan y 4", "appraised", "--on", "2025-08-01")
-    assert r.code == 0
+    assert r.exit_code == 0
     assert r.stdout == "Already recorded: Bệnh viện Quân y 4 (military-hospital-4) appraised on 2025-08-01. Nothing changed.\n"
     assert table_hash(shipped_db) == before
 
 
 def test_mark_other_date_needs_correct(shipped_db: Path) -> None:
-    assert run("mark", "hoan my", "annex-signed", "--on", "2025-08-25").code == 0
+    assert run("mark", "hoan my", "annex-signed", "--on", "2025-08-25").exit_code == 0
     before = table_hash(shipped_db)
     r = run("mark", "hoan my", "annex-signed", "--on", "2025-08-26")
-    assert r.code == 1 and r.stdout == ""
+    assert r.exit_code == 1 and r.stdout == ""
     assert r.stderr == ("emrtrack: Bệnh viện Đa khoa Hoàn Mỹ Vinh (hoan-my-vinh) already has annex-signed on "
                         "2025-08-25; to record 2025-08-26 instead, run the command again with --correct\n")
     assert table_hash(shipped_db) == before
     r = run("mark", "hoan my", "annex-signed", "--on", "2025-08-26", "--correct", "--ref", "BHXH/12",
             "--note", "date on the annex", "--by", "officer")
-    assert r.code == 0
+    assert r.exit_code == 0
     assert r.stdout == ("Corrected: Bệnh viện Đa khoa Hoàn Mỹ Vinh (hoan-my-vinh) annex signed on 2025-08-26 "
                         "(was 2025-08-25). Change #3.\n")
     assert rows(shipped_db, "SELECT actor, ref, note, command FROM changes WHERE id = 3") == [
@@ -471,7 +420,7 @@ def test_mark_defaults_to_today_in_the_register_time_zone(shipped_db: Path) -> N
     from emrtrack.rules import today
 
     r = run("mark-deployed", "nghe-an-lung")
-    assert r.code == 0
+    assert r.exit_code == 0
     assert rows(shipped_db, "SELECT date FROM milestones") == [(today("Asia/Ho_Chi_Minh").isoformat(),)]
 
 
@@ -481,7 +430,7 @@ def test_future_date_is_refused(shipped_db: Path) -> None:
     tomorrow = today("Asia/Ho_Chi_Minh") + timedelta(days=1)
     before = table_hash(shipped_db)
     r = run("mark-deployed", "do luong", "--on", tomorrow.isoformat())
-    assert r.code == 1 and r.stdout == ""
+    assert r.exit_code == 1 and r.stdout == ""
     assert r.stderr == (f"emrtrack: {tomorrow} is in the future (today is {tomorrow - timedelta(days=1)} in "
                         "Asia/Ho_Chi_Minh); a milestone is recorded once it has happened\n")
     assert table_hash(shipped_db) == before
@@ -489,15 +438,15 @@ def test_future_date_is_refused(shipped_db: Path) -> None:
 
 def test_unknown_milestone_is_bad_usage(shipped_db: Path) -> None:
     r = run("mark", "do luong", "installed", "--on", "2025-08-20")
-    assert r.code == 2
+    assert r.exit_code == 2
     assert r.stderr == "emrtrack: unknown milestone 'installed'; choose one of: appraised, deployed, annex-signed\n"
 
 
 # -- undo ------------------------------------------------------------------------------------------
 def test_undo_yes_reverts_and_keeps_both_in_history(shipped_db: Path) -> None:
-    assert run("mark-deployed", "do luong", "--on", "2025-08-20", "--by", "officer").code == 0
+    assert run("mark-deployed", "do luong", "--on", "2025-08-20", "--by", "officer").exit_code == 0
     r = run("undo", "--yes", "--by", "officer")
-    assert r.code == 0
+    assert r.exit_code == 0
     out = r.stdout.splitlines()
     assert len(out) == 2
     assert out[0].startswith("Change #2, recorded ")
@@ -514,10 +463,10 @@ def test_undo_yes_reverts_and_keeps_both_in_history(shipped_db: Path) -> None:
 
 
 def test_undo_without_yes_on_a_pipe_is_refused(shipped_db: Path) -> None:
-    assert run("mark-deployed", "do luong", "--on", "2025-08-20").code == 0
+    assert run("mark-deployed", "do luong", "--on", "2025-08-20").exit_code == 0
     before = table_hash(shipped_db)
     r = run("undo")
-    assert r.code == 2
+    assert r.exit_code == 2
     assert r.stdout.startswith("Change #2, recorded ")
     assert r.stderr == "emrtrack: undo needs confirmation: run it again with --yes\n"
     assert table_hash(shipped_db) == before
@@ -527,10 +476,10 @@ def test_undo_of_a_load(shipped_db: Path, tmp_path: Path) -> None:
     path = tmp_path / "one.yaml"
     path.write_text("facilities:\n  - id: new-clinic\n    name: Phòng khám Mới\n    ownership: non-public\n"
                     "    kind: clinic\n", encoding="utf-8")
-    assert run("load", str(path)).code == 0
+    assert run("load", str(path)).exit_code == 0
     assert rows(shipped_db, "SELECT COUNT(*) FROM facilities") == [(26,)]
     r = run("undo", "-y")
-    assert r.code == 0 and r.stdout.splitlines()[-1] == "Reverted change #2; recorded as change #3."
+    assert r.exit_code == 0 and r.stdout.splitlines()[-1] == "Reverted change #2; recorded as change #3."
     assert rows(shipped_db, "SELECT COUNT(*) FROM facilities") == [(25,)]
 
 
@@ -539,23 +488,23 @@ def test_nothing_to_undo(db_path: Path) -> None:
 
     Register.open(db_path).close()
     r = run("undo", "--yes")
-    assert (r.code, r.stdout) == (0, "Nothing to undo (the load that created the register is never undone: "
+    assert (r.exit_code, r.stdout) == (0, "Nothing to undo (the load that created the register is never undone: "
                                      "load a corrected file instead).\n")
 
 
 def test_the_load_that_created_the_register_is_never_undone(shipped_db: Path) -> None:
     before = table_hash(shipped_db)
     r = run("undo", "--yes")
-    assert r.code == 0 and r.stdout.startswith("Nothing to undo")
+    assert r.exit_code == 0 and r.stdout.startswith("Nothing to undo")
     assert table_hash(shipped_db) == before
     assert run("report", "--overdue", "--as-of", "2025-09-01", "--format", "json").stdout.count('"id": ') == 26
 
 
 # -- show and history ------------------------------------------------------------------------------
 def test_show(shipped_db: Path) -> None:
-    assert run("mark", "truyen mau", "appraised", "--on", "2025-08-01", "--ref", "2898/SYT-VP").code == 0
+    assert run("mark", "truyen mau", "appraised", "--on", "2025-08-01", "--ref", "2898/SYT-VP").exit_code == 0
     r = run("show", "truyen mau", "--as-of", "2025-10-01")
-    assert r.code == 0 and r.stderr == ""
+    assert r.exit_code == 0 and r.stderr == ""
     out = lines(r.stdout)
     assert out[:16] == [
         "Trung tâm Huyết học - Truyền máu Nghệ An",
@@ -589,8 +538,8 @@ def test_show(shipped_db: Path) -> None:
 
 
 def test_history(shipped_db: Path) -> None:
-    assert run("mark-deployed", "do luong", "--on", "2025-08-20", "--by", "officer", "--note", "seen").code == 0
-    assert run("mark", "quan y 4", "appraised", "--on", "2025-08-01", "--by", "officer").code == 0
+    assert run("mark-deployed", "do luong", "--on", "2025-08-20", "--by", "officer", "--note", "seen").exit_code == 0
+    assert run("mark", "quan y 4", "appraised", "--on", "2025-08-01", "--by", "officer").exit_code == 0
     h = json.loads(run("history", "--format", "json").stdout)
     assert len(h) == 20  # the default limit
     assert [(e["change"], e["key"], e["milestone"], e["action"], e["by"], e["source"]) for e in h[:2]] == [
@@ -601,7 +550,7 @@ def test_history(shipped_db: Path) -> None:
     assert [(e["change"], e["new"]) for e in one] == [(2, "2025-08-20")]
     assert len(json.loads(run("history", "-n", "100", "--format", "json").stdout)) == 30 + 2
     table = run("history", "do luong")
-    assert table.code == 0
+    assert table.exit_code == 0
     out = lines(table.stdout)
     assert out[0] == "History of Bệnh viện Đa khoa Đô Lương, newest first"
     body = [line for line in out if line.startswith("│")]
@@ -617,7 +566,7 @@ def test_load_counts_and_idempotent_reload(shipped_db: Path, tmp_path: Path) -> 
 
     before = table_hash(shipped_db)
     r = run("load", str(shipped_data_path()))
-    assert r.code == 0 and r.stderr == ""
+    assert r.exit_code == 0 and r.stderr == ""
     assert r.stdout == (
         "Facilities: 0 added, 0 updated, 25 unchanged; 0 in the register but not in these files (kept).\n"
         "Requirements: 0 added, 0 updated.\n"
@@ -634,7 +583,7 @@ def test_load_dry_run_writes_nothing(shipped_db: Path, tmp_path: Path) -> None:
                     encoding="utf-8")
     before = table_hash(shipped_db)
     r = run("load", str(path), "--dry-run")
-    assert r.code == 0
+    assert r.exit_code == 0
     assert r.stdout == (
         "Dry run: nothing was written. Loading would give:\n"
         "Facilities: 1 added, 1 updated, 0 unchanged; 24 in the register but not in these files (kept).\n"
@@ -685,7 +634,7 @@ def test_invalid_yaml_through_the_cli(shipped_db: Path, tmp_path: Path, case: st
     before = table_hash(shipped_db)
     for args in (("load", str(path)), ("load", str(path), "--dry-run")):
         r = run(*args)
-        assert r.code == 1
+        assert r.exit_code == 1
         assert r.stdout == ""
         assert "Traceback" not in r.stderr
         assert r.stderr.splitlines()[0].startswith(f"emrtrack: {path}:{line}: {message.format(file=path)}")
@@ -701,7 +650,7 @@ def test_invalid_file_among_valid_ones_loads_nothing(shipped_db: Path, tmp_path:
                    "  - {id: y, name: Y, ownership: public, kind: clinik}\n", encoding="utf-8")
     before = table_hash(shipped_db)
     r = run("load", str(good), str(bad))
-    assert r.code == 1
+    assert r.exit_code == 1
     assert r.stderr == (
         f"emrtrack: {bad}:2: facility 'x': ownership: unknown value 'private' (expected one of: public, non-public)\n"
         f"emrtrack: {bad}:3: facility 'y': kind: unknown value 'clinik' (did you mean 'clinic'?)\n")
@@ -710,7 +659,7 @@ def test_invalid_file_among_valid_ones_loads_nothing(shipped_db: Path, tmp_path:
 
 def test_load_of_a_missing_file_is_bad_usage(shipped_db: Path, tmp_path: Path) -> None:
     r = run("load", str(tmp_path / "missing.yaml"))
-    assert r.code == 2 and "does not exist" in r.stderr
+    assert r.exit_code == 2 and "does not exist" in r.stderr
 
 
 # -- version and help ------------------------------------------------------------------------------
@@ -718,7 +667,7 @@ def test_version() -> None:
     from emrtrack import __version__
 
     r = run("--version")
-    assert (r.code, r.stdout, r.stderr) == (0, f"emrtrack {__version__}\n", "")
+    assert (r.exit_code, r.stdout, r.stderr) == (0, f"emrtrack {__version__}\n", "")
     assert __version__ == "1.0.0"
 
 
@@ -738,7 +687,7 @@ def test_the_documented_commands_exist() -> None:
 @pytest.mark.parametrize("flag", ["--help", "-h"])
 def test_every_command_has_help_with_an_example(command: str, flag: str) -> None:
     r = run(command, flag)
-    assert r.code == 0 and r.stderr == ""
+    assert r.exit_code == 0 and r.stderr == ""
     assert f"Usage: emrtrack {command}" in r.stdout
     assert "Example: emrtrack " in r.stdout
     if command != "template":  # the only command that never opens a register
@@ -758,7 +707,7 @@ def test_every_command_has_help_text_and_example_in_its_docstring() -> None:
 @pytest.mark.parametrize(("args", "code"), [((), 2), (("-h",), 0), (("--help",), 0)])
 def test_main_help(args: tuple[str, ...], code: int) -> None:
     r = run(*args)
-    assert r.code == code  # no arguments at all: the help on stderr, with the exit code of bad usage
+    assert r.exit_code == code  # no arguments at all: the help on stderr, with the exit code of bad usage
     shown, other = (r.stdout, r.stderr) if code == 0 else (r.stderr, r.stdout)
     assert other == ""
     assert "Usage: emrtrack [OPTIONS] COMMAND [ARGS]..." in shown
@@ -771,7 +720,7 @@ def test_main_help(args: tuple[str, ...], code: int) -> None:
 def test_db_option_overrides_the_environment(db_path: Path, tmp_path: Path) -> None:
     other = tmp_path / "sub" / "other.db"
     r = run("report", "--overdue", "--as-of", "2025-09-01", "--format", "csv", "--db", str(other))
-    assert r.code == 0
+    assert r.exit_code == 0
     assert r.stderr == (f"Created a new register at {other} with the shipped data "
                         "(nghe-an-2898.yaml: 25 facilities).\n")
     assert other.exists() and not db_path.exists()
@@ -783,7 +732,7 @@ def test_history_records_actor_source_and_utc_time(shipped_db: Path) -> None:
 
     from emrtrack.store import default_actor
 
-    assert run("mark-deployed", "do luong", "--on", "2025-08-20", "--ref", "3120/SYT-VP").code == 0
+    assert run("mark-deployed", "do luong", "--on", "2025-08-20", "--ref", "3120/SYT-VP").exit_code == 0
     [(recorded_at, actor, source, ref)] = rows(shipped_db, "SELECT recorded_at, actor, source, ref FROM changes "
                                                            "WHERE id = 2")
     assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ", recorded_at)
@@ -795,7 +744,7 @@ def test_history_records_actor_source_and_utc_time(shipped_db: Path) -> None:
 def test_report_to_a_csv_file_starts_with_a_byte_order_mark_for_spreadsheets(shipped_db: Path, tmp_path: Path) -> None:
     out = tmp_path / "overdue.csv"
     r = run("report", "--overdue", "--as-of", "2025-09-01", "--output", str(out))  # the format from the extension
-    assert r.code == 0 and r.stdout == "" and r.stderr == f"Wrote {out}.\n"
+    assert r.exit_code == 0 and r.stdout == "" and r.stderr == f"Wrote {out}.\n"
     raw = out.read_bytes()
     assert raw.startswith(b"\xef\xbb\xbfrequirement,id,name,")
     assert raw.decode("utf-8-sig") == run("report", "--overdue", "--as-of", "2025-09-01", "--format", "csv").stdout
@@ -804,7 +753,7 @@ def test_report_to_a_csv_file_starts_with_a_byte_order_mark_for_spreadsheets(shi
 
 def test_output_with_an_unknown_extension_and_no_format_is_bad_usage(shipped_db: Path, tmp_path: Path) -> None:
     r = run("report", "--overdue", "--output", str(tmp_path / "o.txt"))
-    assert r.code == 2
+    assert r.exit_code == 2
     assert r.stderr == ("emrtrack: --output needs a file format: add --format (one of: csv, json, markdown, xlsx) "
                         "or use one of their extensions\n")
     assert not (tmp_path / "o.txt").exists()
@@ -814,7 +763,7 @@ def test_markdown_keeps_parentheses_and_underscores_of_names_as_typed(db_path: P
     path = tmp_path / "one.yaml"
     path.write_text("facilities:\n  - id: hop-luc-2\n    name: Phòng khám Đa khoa Hợp Lực (cơ sở 2) Vinh_2 *A*\n"
                     "    ownership: non-public\n    kind: clinic\n", encoding="utf-8")
-    assert run("load", str(path)).code == 0
+    assert run("load", str(path)).exit_code == 0
     r = run("report", "--overdue", "--as-of", "2027-01-01", "-r", "13/2025/TT-BYT", "--format", "markdown")
     assert "Phòng khám Đa khoa Hợp Lực (cơ sở 2) Vinh_2 \\*A\\* (clinic; 1 day overdue)" in r.stdout
 
@@ -845,7 +794,7 @@ def test_history_says_when_older_events_are_not_shown(shipped_db: Path) -> None:
 
 
 def test_show_as_of_marks_milestones_that_came_later(shipped_db: Path) -> None:
-    assert run("mark", "hoan my", "deployed", "--on", "2025-09-05").code == 0
+    assert run("mark", "hoan my", "deployed", "--on", "2025-09-05").exit_code == 0
     out = run("show", "hoan my", "--as-of", "2025-09-01").stdout
     assert "│ Deployed     │ 2025-09-05 (after 2025-09-01)" in out
     assert "│ 2898/SYT-VP    │ 2025-08-31 │ overdue" in out
@@ -856,7 +805,7 @@ def test_show_as_of_marks_milestones_that_came_later(shipped_db: Path) -> None:
 def test_db_may_be_given_before_the_command(shipped_db: Path, tmp_path: Path, monkeypatch) -> None:
     monkeypatch.setenv("EMRTRACK_DB", str(tmp_path / "elsewhere.db"))
     r = run("--db", str(shipped_db), "report", "--overdue", "--as-of", "2025-09-01", "--format", "json")
-    assert r.code == 0 and r.stderr == ""
+    assert r.exit_code == 0 and r.stderr == ""
     assert '"count": 25' in r.stdout
     assert not (tmp_path / "elsewhere.db").exists()
 
@@ -869,14 +818,14 @@ def test_a_failed_or_dry_run_load_into_a_new_register_leaves_nothing_behind(tmp_
     good.write_text("facilities:\n  - id: x\n    name: Phòng khám X\n    ownership: public\n    kind: clinic\n",
                     encoding="utf-8")
     r = run("load", str(bad), "--db", str(new))
-    assert r.code == 1 and "hospitl" in r.stderr
+    assert r.exit_code == 1 and "hospitl" in r.stderr
     dry = run("load", str(good), "--dry-run", "--db", str(new))
-    assert dry.code == 0 and dry.stdout.startswith("Dry run: nothing was written.")
+    assert dry.exit_code == 0 and dry.stdout.startswith("Dry run: nothing was written.")
     assert "Facilities: 1 added, 0 updated, 0 unchanged; 25 in the register" in dry.stdout
     assert sorted(tmp_path.iterdir()) == sorted([bad, good])
     assert not (tmp_path / "office").exists()  # no register, no temporary file, no folder
     real = run("load", str(good), "--db", str(new))
-    assert real.code == 0
+    assert real.exit_code == 0
     assert real.stderr == (f"Created a new register at {new} with the shipped data "
                            "(nghe-an-2898.yaml: 25 facilities).\n")
     assert sorted(p.name for p in new.parent.iterdir() if not p.name.endswith(("-wal", "-shm"))) == ["new.db"]
@@ -885,7 +834,7 @@ def test_a_failed_or_dry_run_load_into_a_new_register_leaves_nothing_behind(tmp_
 
 
 def test_load_replaces_a_recorded_date_only_with_correct(shipped_db: Path, tmp_path: Path) -> None:
-    assert run("mark-deployed", "do luong", "--on", "2025-08-20").code == 0
+    assert run("mark-deployed", "do luong", "--on", "2025-08-20").exit_code == 0
     path = tmp_path / "old.yaml"
     path.write_text("facilities:\n  - id: do-luong-general\n    name: Bệnh viện Đa khoa Đô Lương\n"
                     "    aliases: [Do Luong General Hospital]\n    ownership: public\n    kind: hospital\n"
@@ -894,36 +843,37 @@ def test_load_replaces_a_recorded_date_only_with_correct(shipped_db: Path, tmp_p
     before = table_hash(shipped_db)
     for extra in ((), ("--dry-run",)):
         r = run("load", str(path), *extra)
-        assert r.code == 1 and r.stdout == ""
+        assert r.exit_code == 1 and r.stdout == ""
         assert r.stderr == (
             f"emrtrack: {path}:2: facility 'do-luong-general': deployed is recorded as 2025-08-20; "
             "the file says 2025-08-25\n"
             "emrtrack: Nothing was loaded: to replace the recorded date with the file's, load again with --correct.\n")
     assert table_hash(shipped_db) == before
     r = run("load", str(path), "--correct")
-    assert r.code == 0
+    assert r.exit_code == 0
     assert "Milestones: 1 recorded, 1 of them corrected." in r.stdout
     assert rows(shipped_db, "SELECT date FROM milestones WHERE facility_id = 'do-luong-general'") == [("2025-08-25",)]
 
 
 def test_files_and_folders_that_cannot_be_used_get_one_plain_line(shipped_db: Path, tmp_path: Path) -> None:
     r = run("report", "--overdue", "--output", str(tmp_path / "no-such-folder" / "o.csv"))
-    assert (r.code, r.stderr) == (1, f"emrtrack: {tmp_path / 'no-such-folder' / 'o.csv'}: No such file or directory\n")
+    assert (r.exit_code, r.stderr) == (
+        1, f"emrtrack: {tmp_path / 'no-such-folder' / 'o.csv'}: No such file or directory\n")
     blocker = tmp_path / "a-file"
     blocker.write_text("")
     r = run("status", "--db", str(blocker / "r.db"))
-    assert (r.code, r.stderr) == (1, f"emrtrack: {blocker / 'r.db'}: cannot create the register: File exists\n")
+    assert (r.exit_code, r.stderr) == (1, f"emrtrack: {blocker / 'r.db'}: cannot create the register: File exists\n")
     import zipfile
     fake = tmp_path / "fake.xlsx"
     with zipfile.ZipFile(fake, "w") as z:
         z.writestr("hello.txt", "not a spreadsheet")
     r = run("load", str(fake))
-    assert r.code == 1 and r.stderr.startswith(f"emrtrack: {fake}:1: not a readable .xlsx spreadsheet (")
+    assert r.exit_code == 1 and r.stderr.startswith(f"emrtrack: {fake}:1: not a readable .xlsx spreadsheet (")
     assert "unexpected" not in r.stderr
 
 
 def test_machine_formats_carry_the_deployment_date_and_verified_as_of_the_day(shipped_db: Path) -> None:
-    assert run("mark-deployed", "quan y 4", "--on", "2025-09-28").code == 0
+    assert run("mark-deployed", "quan y 4", "--on", "2025-09-28").exit_code == 0
     doc = json.loads(run("report", "--as-of", "2025-10-01", "--format", "json").stdout)
     row = next(f for f in doc["facilities"] if f["id"] == "military-hospital-4")
     assert (row["state"], row["days_overdue"], row["deployed"]) == ("deployed-late", 0, "2025-09-28")
@@ -935,8 +885,8 @@ def test_machine_formats_carry_the_deployment_date_and_verified_as_of_the_day(sh
 
 
 def test_history_says_which_change_an_undo_reverted(shipped_db: Path) -> None:
-    assert run("mark", "quan y 4", "appraised", "--on", "2025-07-01").code == 0
-    assert run("undo", "--yes").code == 0
+    assert run("mark", "quan y 4", "appraised", "--on", "2025-07-01").exit_code == 0
+    assert run("undo", "--yes").exit_code == 0
     out = run("history", "quan y 4").stdout
     assert "undo of #2: appraised cleared (was 2025-07-01)" in out
     events = json.loads(run("history", "--format", "json", "--limit", "1").stdout)
@@ -947,5 +897,5 @@ def test_an_empty_file_at_the_register_path_is_filled_like_a_new_register(tmp_pa
     path = tmp_path / "empty.db"
     path.write_bytes(b"")
     r = run("report", "--overdue", "--as-of", "2025-09-01", "--format", "json", "--db", str(path))
-    assert r.code == 0 and r.stderr.startswith(f"Created a new register at {path}")
+    assert r.exit_code == 0 and r.stderr.startswith(f"Created a new register at {path}")
     assert json.loads(r.stdout)["count"] == 25

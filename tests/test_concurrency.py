@@ -3,15 +3,13 @@
 from __future__ import annotations
 
 import json
-import sqlite3
 import subprocess
 import sys
 import time
 from pathlib import Path
 
 import pytest
-
-from trust_helpers import CLI, integrity, subprocess_env
+from helpers import CLI, integrity, rows, subprocess_env
 
 PROCESSES = 8
 MILESTONES = ("appraised", "deployed", "annex-signed")
@@ -35,9 +33,7 @@ def test_eight_officers_marking_at_once(tmp_path: Path) -> None:
     db = tmp_path / "register.db"
     env = subprocess_env(db)
     assert subprocess.run([*CLI, "status"], env=env, capture_output=True).returncode == 0
-    conn = sqlite3.connect(db)
-    ids = [r[0] for r in conn.execute("SELECT id FROM facilities ORDER BY id")]
-    conn.close()
+    ids = [r[0] for r in rows(db, "SELECT id FROM facilities ORDER BY id")]
     assert len(ids) == 25
     start = time.time() + 3
     procs = []
@@ -48,20 +44,18 @@ def test_eight_officers_marking_at_once(tmp_path: Path) -> None:
             [sys.executable, "-c", WORKER, str(start), MILESTONES[p % 3], *order],
             env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True))
     outputs = [p.communicate(timeout=300) for p in procs]
-    for proc, (out, err) in zip(procs, outputs):
+    for proc, (out, err) in zip(procs, outputs, strict=True):
         assert proc.returncode == 0, err
         assert "locked" not in out + err
         lines = out.splitlines()
         assert len(lines) == 25
         assert all(line.startswith("0 ") for line in lines), out
-    conn = sqlite3.connect(db)
-    rows = conn.execute("SELECT key, milestone, COUNT(*) FROM events WHERE entity = 'milestone' "
-                        "GROUP BY key, milestone").fetchall()
-    assert len(rows) == 75 and all(n == 1 for _, _, n in rows)
-    assert {(k, m) for k, m, _ in rows} == {(f, m) for f in ids for m in MILESTONES}
-    assert conn.execute("SELECT COUNT(*) FROM milestones WHERE date = '2025-07-01'").fetchone()[0] == 75
-    assert conn.execute("SELECT COUNT(*) FROM changes WHERE command LIKE 'mark %'").fetchone()[0] == 75
-    conn.close()
+    events = rows(db, "SELECT key, milestone, COUNT(*) FROM events WHERE entity = 'milestone' "
+                      "GROUP BY key, milestone")
+    assert len(events) == 75 and all(n == 1 for _, _, n in events)
+    assert {(k, m) for k, m, _ in events} == {(f, m) for f in ids for m in MILESTONES}
+    assert rows(db, "SELECT COUNT(*) FROM milestones WHERE date = '2025-07-01'") == [(75,)]
+    assert rows(db, "SELECT COUNT(*) FROM changes WHERE command LIKE 'mark %'") == [(75,)]
     # each mark printed "Recorded" exactly once over all workers; the others found it already there
     recorded = sum(line.count("Recorded:") for out, _ in outputs for line in out.splitlines())
     assert recorded == 75

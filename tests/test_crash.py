@@ -3,14 +3,12 @@
 from __future__ import annotations
 
 import signal
-import sqlite3
 import subprocess
 import time
 from pathlib import Path
 
 import pytest
-
-from trust_helpers import CLI, content_hash, integrity, subprocess_env
+from helpers import CLI, integrity, rows, subprocess_env, table_hash
 
 FACILITIES = 8_000
 
@@ -24,33 +22,16 @@ def _large_file(path: Path) -> None:
 
 
 def _counts(db: Path) -> tuple[int, int, int]:
-    conn = sqlite3.connect(db)
-    try:
-        return tuple(conn.execute(
-            "SELECT (SELECT COUNT(*) FROM facilities), (SELECT COUNT(*) FROM events), "
-            "(SELECT COUNT(*) FROM changes)").fetchone())
-    finally:
-        conn.close()
+    return rows(db, "SELECT (SELECT COUNT(*) FROM facilities), (SELECT COUNT(*) FROM events), "
+                    "(SELECT COUNT(*) FROM changes)")[0]
 
 
 def _current(db: Path) -> tuple:
     """The current tables and the size of the history (timestamps and hashes differ between two runs)."""
-    conn = sqlite3.connect(db)
-    try:
-        return (conn.execute("SELECT * FROM facilities ORDER BY id").fetchall(),
-                conn.execute("SELECT * FROM milestones ORDER BY facility_id, milestone").fetchall(),
-                conn.execute("SELECT * FROM requirements ORDER BY id").fetchall(),
-                conn.execute("SELECT * FROM meta ORDER BY key").fetchall(), _counts(db))
-    finally:
-        conn.close()
-
-
-def _journal_mode(db: Path) -> str:
-    conn = sqlite3.connect(db)
-    try:
-        return conn.execute("PRAGMA journal_mode").fetchone()[0]
-    finally:
-        conn.close()
+    return (rows(db, "SELECT * FROM facilities ORDER BY id"),
+            rows(db, "SELECT * FROM milestones ORDER BY facility_id, milestone"),
+            rows(db, "SELECT * FROM requirements ORDER BY id"),
+            rows(db, "SELECT * FROM meta ORDER BY key"), _counts(db))
 
 
 def _kill_after(args: list[str], env: dict[str, str], delay: float) -> int:
@@ -67,7 +48,7 @@ def test_load_killed_at_several_points(tmp_path: Path) -> None:
     base = tmp_path / "base.db"
     env = subprocess_env(base)
     assert subprocess.run([*CLI, "status"], env=env, capture_output=True).returncode == 0
-    old_hash, old_counts = content_hash(base), _counts(base)
+    old_hash, old_counts = table_hash(base), _counts(base)
     # one complete load, to know how long it takes and what the new state is
     full = tmp_path / "full.db"
     full.write_bytes(base.read_bytes())
@@ -87,16 +68,16 @@ def test_load_killed_at_several_points(tmp_path: Path) -> None:
         # the next command finds what the killed one left and is not troubled
         verify = subprocess.run([*CLI, "verify"], env=env, capture_output=True, text=True)
         assert verify.returncode == 0, verify.stderr
-        assert _journal_mode(db) == "wal"
+        assert rows(db, "PRAGMA journal_mode") == [("wal",)]
         assert integrity(db) == "ok"
-        got = content_hash(db)
+        got = table_hash(db)
         is_new = _current(db) == new_state
         assert got == old_hash or is_new, f"partial state after a kill at {fraction:.0%} of the load"
         outcomes.append("new" if is_new else "old")
         # the interrupted register still takes the load afterwards
         if got == old_hash:
             assert subprocess.run([*CLI, "load", str(big)], env=env, capture_output=True).returncode == 0
-            assert content_hash(db) != old_hash and _counts(db) == new_counts
+            assert table_hash(db) != old_hash and _counts(db) == new_counts
     print(f"load of {FACILITIES} facilities in {duration:.2f}s; kills at {fractions}: {outcomes}; "
           f"rollback journal left: {journals}")
     assert "old" in outcomes
@@ -108,7 +89,7 @@ def test_mark_killed_at_several_points(tmp_path: Path) -> None:
     base = tmp_path / "base.db"
     env = subprocess_env(base)
     assert subprocess.run([*CLI, "status"], env=env, capture_output=True).returncode == 0
-    old_hash, old_counts = content_hash(base), _counts(base)
+    old_hash, old_counts = table_hash(base), _counts(base)
     args = [*CLI, "mark-deployed", "do luong", "--on", "2025-08-20", "--note", "crash test"]
     full = tmp_path / "full.db"
     full.write_bytes(base.read_bytes())
@@ -125,15 +106,13 @@ def test_mark_killed_at_several_points(tmp_path: Path) -> None:
         _kill_after(args, env, duration * fraction)
         assert integrity(db) == "ok"
         counts = _counts(db)
-        if content_hash(db) == old_hash:
+        if table_hash(db) == old_hash:
             outcomes.append("old")
         else:
             assert counts == new_counts
-            conn = sqlite3.connect(db)
-            assert conn.execute("SELECT date FROM milestones WHERE facility_id = 'do-luong-general' "
-                                "AND milestone = 'deployed'").fetchone() == ("2025-08-20",)
-            assert conn.execute("SELECT note FROM changes ORDER BY id DESC LIMIT 1").fetchone() == ("crash test",)
-            conn.close()
+            assert rows(db, "SELECT date FROM milestones WHERE facility_id = 'do-luong-general' "
+                            "AND milestone = 'deployed'") == [("2025-08-20",)]
+            assert rows(db, "SELECT note FROM changes ORDER BY id DESC LIMIT 1") == [("crash test",)]
             outcomes.append("new")
         verify = subprocess.run([*CLI, "verify"], env=env, capture_output=True, text=True)
         assert verify.returncode == 0, verify.stderr

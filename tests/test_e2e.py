@@ -10,7 +10,7 @@ from datetime import date
 from pathlib import Path
 
 import pytest
-from conftest import table_hash
+from helpers import table_hash
 
 SCRIPT = shutil.which("emrtrack", path=str(Path(sys.executable).parent)) or shutil.which("emrtrack")
 

@@ -5,12 +5,10 @@ from __future__ import annotations
 import csv
 import io
 import json
-import sqlite3
 from pathlib import Path
 
 import pytest
-
-from trust_helpers import db, run  # noqa: F401  (db is a fixture)
+from helpers import rows, run
 
 # Names that can be written in a YAML file (double-quoted YAML escapes allow the control characters).
 NAMES = {
@@ -36,16 +34,14 @@ def _file(tmp_path: Path) -> Path:
 
 
 @pytest.fixture
-def loaded(db: Path, tmp_path: Path) -> Path:
+def loaded(db_path: Path, tmp_path: Path) -> Path:
     result = run("load", str(_file(tmp_path)))
     assert result.exit_code == 0, result.stderr
-    return db
+    return db_path
 
 
 def test_stored_exactly(loaded: Path) -> None:
-    conn = sqlite3.connect(loaded)
-    stored = dict(conn.execute("SELECT id, name FROM facilities WHERE id LIKE 'hostile-%'"))
-    conn.close()
+    stored = dict(rows(loaded, "SELECT id, name FROM facilities WHERE id LIKE 'hostile-%'"))
     assert stored == {f"hostile-{k}": v for k, (v, _) in NAMES.items()}
     assert run("verify").exit_code == 0
 
@@ -108,13 +104,11 @@ def test_json_round_trips(loaded: Path) -> None:
 
 
 @pytest.mark.parametrize("note", [v for v, _ in NAMES.values()] + ["=1+1", "@SUM(A1)", "\x1b[31mđỏ\x1b[0m"])
-def test_note_stored_exactly_and_shown_safely(db: Path, note: str) -> None:
+def test_note_stored_exactly_and_shown_safely(db_path: Path, note: str) -> None:
     result = run("mark-deployed", "do luong", "--on", "2025-08-20", "--note", note, "--ref", note)
     assert result.exit_code == 0
-    conn = sqlite3.connect(db)
-    assert conn.execute("SELECT note, ref FROM changes ORDER BY id DESC LIMIT 1").fetchone() == (note, note)
-    assert conn.execute("SELECT COUNT(*) FROM facilities").fetchone() == (25,)
-    conn.close()
+    assert rows(db_path, "SELECT note, ref FROM changes ORDER BY id DESC LIMIT 1") == [(note, note)]
+    assert rows(db_path, "SELECT COUNT(*) FROM facilities") == [(25,)]
     history = run("history", "do-luong-general", "--format", "json")
     assert json.loads(history.stdout)[0]["note"] == note
     table = run("show", "do luong")

@@ -9,6 +9,7 @@ from pathlib import Path
 
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
+from helpers import rows
 
 from emrtrack.errors import AmbiguousFacility
 from emrtrack.reading import read_files
@@ -51,10 +52,9 @@ def _register(facs: list[dict], tmp: Path) -> tuple[Register, object]:
 
 
 def _dump(register: Register) -> tuple:
-    c = register.conn
-    return (c.execute("SELECT * FROM facilities ORDER BY id").fetchall(),
-            c.execute("SELECT * FROM milestones ORDER BY facility_id, milestone").fetchall(),
-            c.execute("SELECT * FROM requirements").fetchall())
+    return (rows(register.path, "SELECT * FROM facilities ORDER BY id"),
+            rows(register.path, "SELECT * FROM milestones ORDER BY facility_id, milestone"),
+            rows(register.path, "SELECT * FROM requirements"))
 
 
 SETTINGS = settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -66,11 +66,11 @@ def test_load_twice_equals_load_once(facs: list[dict]) -> None:
     with tempfile.TemporaryDirectory() as tmp:
         register, loaded = _register(facs, Path(tmp))
         register.load(loaded, source="p", actor="t")
-        once, events = _dump(register), register.conn.execute("SELECT COUNT(*) FROM events").fetchone()
+        once, events = _dump(register), rows(register.path, "SELECT COUNT(*) FROM events")
         summary = register.load(loaded, source="p", actor="t")
         assert not summary.changed and summary.unchanged == len(facs)
         assert _dump(register) == once
-        assert register.conn.execute("SELECT COUNT(*) FROM events").fetchone() == events
+        assert rows(register.path, "SELECT COUNT(*) FROM events") == events
         assert register.verify().ok
         register.close()
 

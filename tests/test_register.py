@@ -6,6 +6,7 @@ from datetime import date
 from pathlib import Path
 
 import pytest
+from helpers import rows, table_hash
 
 from emrtrack.service.registers import load_files, shipped_data_path
 from emrtrack.errors import AmbiguousFacility, FacilityNotFound, Refused
@@ -13,7 +14,6 @@ from emrtrack.model import Selection, State
 import emrtrack.store.changes as changes_module
 from emrtrack.store import bulk
 from emrtrack.store import Register
-from conftest import rows, table_hash
 
 D = date.fromisoformat
 

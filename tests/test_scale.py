@@ -16,7 +16,7 @@ from rich.table import Table
 from rich.text import Text
 from typer.testing import CliRunner
 
-from emrtrack import render
+from emrtrack.output import tables
 from emrtrack.service.registers import load_files
 from emrtrack.cli import app
 from emrtrack.errors import AmbiguousFacility, FacilityNotFound
@@ -146,7 +146,7 @@ def test_a_long_table_is_written_exactly_as_rich_writes_it(width, terminal):
     table, console, expected = _rich_table(rows, "Public (229)", width, terminal)
     console.print(table)
     _, console, got = _rich_table([], "Public (229)", width, terminal)
-    render.print_rows(console, lambda: _rich_table([], "Public (229)", width, terminal)[0], rows)
+    tables.print_rows(console, lambda: _rich_table([], "Public (229)", width, terminal)[0], rows)
     assert got.getvalue() == expected.getvalue()
 
 

@@ -9,36 +9,27 @@ import shutil
 import sqlite3
 from pathlib import Path
 
+from helpers import SHIPPED, rows, run
+
 from emrtrack.store import migrations
-from conftest import rows
-from trust_helpers import db, run  # noqa: F401  (db is a fixture)
 
 FIXTURE = Path(__file__).parent / "data" / "schema" / "register-m001.db"
 
 
 def _snapshot(path: Path) -> dict[str, list[tuple]]:
-    conn = sqlite3.connect(path)
-    try:
-        return {
-            "facilities": conn.execute("SELECT * FROM facilities ORDER BY id").fetchall(),
-            "milestones": conn.execute("SELECT * FROM milestones ORDER BY facility_id, milestone").fetchall(),
-            "requirements": conn.execute("SELECT * FROM requirements ORDER BY id").fetchall(),
-            "meta": conn.execute("SELECT * FROM meta ORDER BY key").fetchall(),
-            "changes": conn.execute("SELECT id, recorded_at, actor, source, command, summary, ref, note, reverts "
-                                    "FROM changes ORDER BY id").fetchall(),
-            "events": conn.execute("SELECT id, change_id, entity, key, milestone, action, old, new "
-                                   "FROM events ORDER BY id").fetchall(),
-        }
-    finally:
-        conn.close()
+    return {
+        "facilities": rows(path, "SELECT * FROM facilities ORDER BY id"),
+        "milestones": rows(path, "SELECT * FROM milestones ORDER BY facility_id, milestone"),
+        "requirements": rows(path, "SELECT * FROM requirements ORDER BY id"),
+        "meta": rows(path, "SELECT * FROM meta ORDER BY key"),
+        "changes": rows(path, "SELECT id, recorded_at, actor, source, command, summary, ref, note, reverts "
+                              "FROM changes ORDER BY id"),
+        "events": rows(path, "SELECT id, change_id, entity, key, milestone, action, old, new FROM events ORDER BY id"),
+    }
 
 
 def _applied(path: Path) -> list[str]:
-    conn = sqlite3.connect(path)
-    try:
-        return [r[0] for r in conn.execute("SELECT name FROM _sqlite_migrations ORDER BY id")]
-    finally:
-        conn.close()
+    return [name for (name,) in rows(path, "SELECT name FROM _sqlite_migrations ORDER BY id")]
 
 
 def test_fixture_is_an_m001_register() -> None:
@@ -47,15 +38,15 @@ def test_fixture_is_an_m001_register() -> None:
     assert (len(snap["facilities"]), len(snap["changes"]), len(snap["events"])) == (25, 5, 34)
 
 
-def test_m001_register_migrates_with_nothing_lost(db: Path) -> None:
-    shutil.copy(FIXTURE, db)
-    before = _snapshot(db)
+def test_m001_register_migrates_with_nothing_lost(db_path: Path) -> None:
+    shutil.copy(FIXTURE, db_path)
+    before = _snapshot(db_path)
     result = run("verify")
     assert result.exit_code == 0, result.stderr
     assert result.stdout.startswith("ok: 34 events checked\n")
-    assert _applied(db) == list(migrations.NAMES)
+    assert _applied(db_path) == list(migrations.NAMES)
     assert "m002_hash_chain" in migrations.NAMES
-    assert _snapshot(db) == before
+    assert _snapshot(db_path) == before
     history = run("history", "--limit", "100", "--format", "json")
     assert history.exit_code == 0
     events = json.loads(history.stdout)
@@ -71,7 +62,7 @@ def test_m001_register_migrates_with_nothing_lost(db: Path) -> None:
     assert run("mark", "quan y 4", "appraised", "--on", "2025-07-01").exit_code == 0
     assert run("verify").stdout.startswith("ok: 35 events checked\n")
     # the history is still append-only after the migration
-    conn = sqlite3.connect(db)
+    conn = sqlite3.connect(db_path)
     try:
         for sql in ("UPDATE events SET new = 'x' WHERE id = 1", "DELETE FROM events WHERE id = 1"):
             try:
@@ -88,46 +79,40 @@ def _bytes_hash(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
-def test_newer_unknown_schema_is_refused_and_left_unchanged(db: Path) -> None:
-    shutil.copy(FIXTURE, db)
-    conn = sqlite3.connect(db)
+def test_newer_unknown_schema_is_refused_and_left_unchanged(db_path: Path) -> None:
+    shutil.copy(FIXTURE, db_path)
+    conn = sqlite3.connect(db_path)
     conn.execute("INSERT INTO _sqlite_migrations (migration_set, name, applied_at) "
                  "VALUES ('emrtrack', 'm099_from_the_future', '2030-01-01')")
     conn.commit()
     conn.close()
-    before = _bytes_hash(db)
+    before = _bytes_hash(db_path)
     for args in (("status",), ("verify",), ("mark-deployed", "do luong", "--on", "2025-08-20"),
-                 ("load", str(Path(__file__).parent.parent / "data" / "nghe-an-2898.yaml"))):
+                 ("load", str(SHIPPED))):
         result = run(*args)
         assert result.exit_code == 1
         assert result.stdout == ""
-        assert result.stderr == (f"emrtrack: {db}: this register was written by a newer emrtrack (schema step "
+        assert result.stderr == (f"emrtrack: {db_path}: this register was written by a newer emrtrack (schema step "
                                  "'m099_from_the_future'); upgrade emrtrack to use it. Nothing was changed.\n")
-        assert _bytes_hash(db) == before
-    assert sorted(p.name for p in db.parent.iterdir()) == ["register.db"]
+        assert _bytes_hash(db_path) == before
+    assert sorted(p.name for p in db_path.parent.iterdir()) == ["register.db"]
 
 
 FIXTURE_M002 = Path(__file__).parent / "data" / "schema" / "register-m002.db"
 
 
-def test_m002_register_gains_the_views_with_nothing_lost_and_its_chain_intact(db: Path) -> None:
+def test_m002_register_gains_the_views_with_nothing_lost_and_its_chain_intact(db_path: Path) -> None:
     assert _applied(FIXTURE_M002) == ["m001_initial", "m002_hash_chain"]
-    shutil.copy(FIXTURE_M002, db)
-    conn = sqlite3.connect(db)
-    hashes = conn.execute("SELECT id, prev_hash, hash FROM events ORDER BY id").fetchall()
-    conn.close()
-    before = _snapshot(db)
+    shutil.copy(FIXTURE_M002, db_path)
+    hashes = rows(db_path, "SELECT id, prev_hash, hash FROM events ORDER BY id")
+    before = _snapshot(db_path)
     result = run("verify")
     assert result.exit_code == 0, result.stderr
     assert result.stdout.startswith("ok: 34 events checked\n")
-    assert _applied(db) == list(migrations.NAMES)
-    assert _snapshot(db) == before
-    conn = sqlite3.connect(db)
-    try:
-        assert conn.execute("SELECT id, prev_hash, hash FROM events ORDER BY id").fetchall() == hashes
-        assert conn.execute("SELECT COUNT(*) FROM facility_state").fetchone()[0] == 25 * 2
-    finally:
-        conn.close()
+    assert _applied(db_path) == list(migrations.NAMES)
+    assert _snapshot(db_path) == before
+    assert rows(db_path, "SELECT id, prev_hash, hash FROM events ORDER BY id") == hashes
+    assert rows(db_path, "SELECT COUNT(*) FROM facility_state") == [(25 * 2,)]
 
 
 def test_several_officers_opening_an_old_register_at_once_upgrade_it_once(tmp_path: Path) -> None:
@@ -181,23 +166,21 @@ M003_FACTS = [
 ]
 
 
-def test_m003_register_gains_change_facts_with_nothing_lost_and_its_chain_intact(db: Path) -> None:
+def test_m003_register_gains_change_facts_with_nothing_lost_and_its_chain_intact(db_path: Path) -> None:
     assert _applied(FIXTURE_M003) == ["m001_initial", "m002_hash_chain", "m003_views"]
-    shutil.copy(FIXTURE_M003, db)
-    conn = sqlite3.connect(db)
-    hashes = conn.execute("SELECT id, prev_hash, hash FROM events ORDER BY id").fetchall()
-    conn.close()
-    before = _snapshot(db)
+    shutil.copy(FIXTURE_M003, db_path)
+    hashes = rows(db_path, "SELECT id, prev_hash, hash FROM events ORDER BY id")
+    before = _snapshot(db_path)
     result = run("verify")
     assert result.exit_code == 0, result.stderr
     assert result.stdout.startswith("ok: 39 events checked\n")
-    assert _applied(db) == list(migrations.NAMES)
-    assert _snapshot(db) == before
-    conn = sqlite3.connect(db)
+    assert _applied(db_path) == list(migrations.NAMES)
+    assert _snapshot(db_path) == before
+    assert rows(db_path, "SELECT id, prev_hash, hash FROM events ORDER BY id") == hashes
+    facts = [json.loads(f) for (f,) in rows(db_path, "SELECT facts FROM changes ORDER BY id")]
+    assert facts == M003_FACTS
+    conn = sqlite3.connect(db_path)
     try:
-        assert conn.execute("SELECT id, prev_hash, hash FROM events ORDER BY id").fetchall() == hashes
-        facts = [json.loads(f) for (f,) in conn.execute("SELECT facts FROM changes ORDER BY id")]
-        assert facts == M003_FACTS
         for sql in ("UPDATE changes SET facts = NULL WHERE id = 1", "DELETE FROM changes WHERE id = 1"):
             try:
                 conn.execute(sql)
@@ -210,15 +193,15 @@ def test_m003_register_gains_change_facts_with_nothing_lost_and_its_chain_intact
     # the migrated register keeps working, and new changes carry their facts
     assert run("mark", "quan y 4", "appraised", "--on", "2025-07-01").exit_code == 0
     assert run("verify").stdout.startswith("ok: 40 events checked\n")
-    assert json.loads(rows(db, "SELECT facts FROM changes WHERE id = 9")[0][0]) == {
+    assert json.loads(rows(db_path, "SELECT facts FROM changes WHERE id = 9")[0][0]) == {
         "command": "mark", "milestone": "appraised", "action": "recorded", "facility": "military-hospital-4",
         "date": "2025-07-01", "previous": None}
 
 
-def test_verify_finds_a_change_whose_facts_were_altered(db: Path) -> None:
-    shutil.copy(FIXTURE_M003, db)
+def test_verify_finds_a_change_whose_facts_were_altered(db_path: Path) -> None:
+    shutil.copy(FIXTURE_M003, db_path)
     assert run("verify").exit_code == 0
-    conn = sqlite3.connect(db)
+    conn = sqlite3.connect(db_path)
     conn.execute("DROP TRIGGER changes_append_only_update")
     conn.execute("""UPDATE changes SET facts = json_set(facts, '$.date', '2025-08-01') WHERE id = 2""")
     conn.commit()

@@ -14,7 +14,7 @@ from emrtrack import __version__
 from emrtrack.cli import app
 from emrtrack.completion import facilities as _complete_facility
 from emrtrack.completion import requirements as _complete_requirement
-from emrtrack.progress import when_slow
+from emrtrack.output.progress_bar import when_slow
 
 
 def test_facility_completion_by_id_and_by_folded_name(small):

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime
 
 import openpyxl
+from helpers import rows
 
 from emrtrack.cli import app
 from emrtrack.store import Register
@@ -12,12 +13,9 @@ from emrtrack.reading.tables import COLUMNS, column_letter
 
 
 def _facts(db):
-    register = Register.open(db)
-    rows = register.conn.execute("SELECT id, name, aliases, ownership, kind, verified FROM facilities ORDER BY id")
-    facts = [tuple(r) for r in rows]
-    milestones = [tuple(r) for r in register.conn.execute("SELECT * FROM milestones ORDER BY 1, 2")]
-    changes = register.conn.execute("SELECT COUNT(*) FROM changes").fetchone()[0]
-    register.close()
+    facts = rows(db, "SELECT id, name, aliases, ownership, kind, verified FROM facilities ORDER BY id")
+    milestones = rows(db, "SELECT * FROM milestones ORDER BY 1, 2")
+    [(changes,)] = rows(db, "SELECT COUNT(*) FROM changes")
     return facts, milestones, changes
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import sqlite3
+from helpers import rows
 
 from emrtrack.store import migrations
 from emrtrack.cli import app
@@ -20,18 +20,17 @@ def test_facility_state_matches_standings_today(small, runner):
     today = register.today()
     expected = set()
     for req in register.requirements():
-        _count, rows = register.standings(req, today)
-        for s in rows:
+        _count, standings = register.standings(req, today)
+        for s in standings:
             expected.add((s.facility.id, req.id, s.deadline.isoformat(), s.deployed and s.deployed.isoformat(),
                           s.state.value, s.days_overdue, today.isoformat()))
-    conn = sqlite3.connect(small)  # as another tool would see it
-    got = set(conn.execute("SELECT facility_id, requirement_id, deadline, deployed, state, days_overdue, as_of "
-                           "FROM facility_state"))
+    got = set(rows(small, "SELECT facility_id, requirement_id, deadline, deployed, state, days_overdue, as_of "
+                          "FROM facility_state"))  # as another tool would see it
     assert got == expected
     assert len(got) == 8
     assert ("thai-an", "13/2025/TT-BYT", "2025-09-30", "2025-10-02", "deployed-late", 0,
             today.isoformat()) in got
-    overdue = set(conn.execute("SELECT facility_id, requirement_id, days_overdue FROM overdue"))
+    overdue = set(rows(small, "SELECT facility_id, requirement_id, days_overdue FROM overdue"))
     assert overdue == {(f, r, d) for f, r, _dl, _dep, st, d, _a in expected if st == "overdue"}
     assert ("do-luong-general", "2898/SYT-VP", (today - __import__("datetime").date(2025, 8, 31)).days) in overdue
 
@@ -54,5 +53,4 @@ facilities:
     from emrtrack.service.registers import load_files
 
     load_files(register, [path], actor="t")
-    rows = list(register.conn.execute("SELECT facility_id, deadline, state FROM facility_state"))
-    assert rows == [("a", "2025-06-30", "overdue")]
+    assert rows(db, "SELECT facility_id, deadline, state FROM facility_state") == [("a", "2025-06-30", "overdue")]

@@ -86,15 +86,15 @@ def diff_load(loaded: LoadedFiles, stored: Stored, diff: LoadDiff, *, correct: b
                                stored.meta.get(key), new))
                 summary.register_updated = True
     new_default = next((r.requirement.id for r in loaded.requirements if r.requirement.default), None)
-    for entry in loaded.requirements:
-        doc = requirement_doc(entry.requirement)
-        old = stored.requirements.get(entry.requirement.id)
+    for r in (entry.requirement for entry in loaded.requirements):
+        doc = requirement_doc(r)
+        old = stored.requirements.get(r.id)
         if old is None:
             summary.requirements_added += 1
-            events.append(("requirement", entry.requirement.id, None, "added", None, doc))
+            events.append(("requirement", r.id, None, "added", None, doc))
         elif old != doc:
             summary.requirements_updated += 1
-            events.append(("requirement", entry.requirement.id, None, "updated", old, doc))
+            events.append(("requirement", r.id, None, "updated", old, doc))
     if new_default is not None:
         given_ids = {e.requirement.id for e in loaded.requirements}
         for rid, doc in stored.requirements.items():

@@ -7,13 +7,9 @@ import json
 import sqlite3
 from typing import Any
 
-from emrtrack.i18n import N_, _
 from emrtrack.store.chain import CHANGE_COLUMNS, EVENT_COLUMNS, GENESIS, event_hash
 from emrtrack.store.codec import FACILITY_COLUMNS, folded_names, row_doc, summary_text
-from emrtrack.views import VerifyResult
-
-_ENTITY_NAMES = {"facility": N_("facility"), "milestone": N_("milestone"), "requirement": N_("requirement"),
-                 "register": N_("register")}
+from emrtrack.views import VerifyProblem, VerifyResult
 
 
 def verify(conn: sqlite3.Connection) -> VerifyResult:
@@ -37,29 +33,28 @@ def verify(conn: sqlite3.Connection) -> VerifyResult:
         content, stored_prev, stored, well_formed = row[:8], row[8], row[9], row[10]
         eid, change_id, entity, key, milestone, _action, old, new = content
 
-        def bad(message: str, eid: int = eid, count: int = count, prev: str = prev) -> VerifyResult:
-            return VerifyResult(count, prev, _("event #{id}: {problem}").format(id=eid, problem=message))
+        def bad(kind: str, eid: int = eid, count: int = count, prev: str = prev, **values: Any) -> VerifyResult:
+            return VerifyResult(count, prev, VerifyProblem(kind, event=eid, values=values))
 
         change = changes.get(change_id)
         if change is None:
-            return bad(_("its change #{id} is missing (deleted)").format(id=change_id))
+            return bad("change-missing", id=change_id)
         if stored is None:
-            return bad(_("it has no hash: it was inserted outside emrtrack"))
+            return bad("no-hash")
         if not (well_formed and change[-1]) or event_hash(stored_prev or "", content, change[:-1]) != stored:
-            return bad(_("its content or its change #{id} was altered").format(id=change_id))
+            return bad("altered", id=change_id)
         if eid != expected_id or stored_prev != prev:
             if eid > expected_id and stored_prev != prev:
-                return bad(_("the event before it (#{id}) was deleted").format(id=expected_id))
-            return bad(_("it was inserted out of order (its chain does not follow the event before it)"))
+                return bad("event-deleted", id=expected_id)
+            return bad("out-of-order")
         if change_id < last_change:
-            return bad(_("its change #{id} comes before change #{last}: inserted out of order")
-                       .format(id=change_id, last=last_change))
+            return bad("change-out-of-order", id=change_id, last=last_change)
         entity_key: Any = (key, milestone) if entity == "milestone" else key
         table = state.get(entity)
         if table is None:
-            return bad(_("unknown kind of fact {entity}").format(entity=repr(entity)))
+            return bad("unknown-entity", entity=entity)
         if table.get(entity_key) != old:
-            return bad(_("its old value does not match what the history before it recorded"))
+            return bad("old-mismatch")
         if new is None:
             table.pop(entity_key, None)
             if entity == "requirement":
@@ -73,26 +68,23 @@ def verify(conn: sqlite3.Connection) -> VerifyResult:
         count += 1
     empty = sorted(set(changes) - with_events)
     if empty:
-        return VerifyResult(count, prev, _("change #{id} has no events (its events were deleted)").format(id=empty[0]))
+        return VerifyResult(count, prev, VerifyProblem("empty-change", values={"change": empty[0]}))
     for change_id, summary, facts in conn.execute(
             "SELECT id, summary, facts FROM changes WHERE facts IS NOT NULL ORDER BY id"):
         if not _facts_give(facts, summary):
-            return VerifyResult(count, prev, _("change #{id}: its recorded facts do not match its summary (altered)")
-                                .format(id=change_id))
-    mismatch = _compare_current(conn, state, order)
-    if mismatch:
-        return VerifyResult(count, prev, _("the current tables do not match the history: {difference}")
-                            .format(difference=mismatch))
-    return VerifyResult(count, prev, None)
+            return VerifyResult(count, prev, VerifyProblem("facts-altered", values={"change": change_id}))
+    return VerifyResult(count, prev, _compare_current(conn, state, order))
 
-def _compare_current(conn: sqlite3.Connection, state: dict[str, dict[Any, str]], order: list[str]) -> str | None:
+
+def _compare_current(conn: sqlite3.Connection, state: dict[str, dict[Any, str]],
+                     order: list[str]) -> VerifyProblem | None:
     """The first difference between the replayed history and the current tables, or None."""
     facilities = {}
     for row in conn.execute(f"SELECT {FACILITY_COLUMNS}, folded FROM facilities"):
         doc = row_doc(row[:8])
         facilities[row[0]] = doc
         if row[8] != folded_names(row[1], json.loads(row[2])):
-            return _("facility {id}: its search names were altered").format(id=repr(row[0]))
+            return VerifyProblem("names-altered", values={"facility": row[0]})
     milestones = {(f, m): d for f, m, d in conn.execute(
         "SELECT facility_id, milestone, date FROM milestones")}
     requirements = dict(conn.execute("SELECT id, doc FROM requirements"))
@@ -102,14 +94,13 @@ def _compare_current(conn: sqlite3.Connection, state: dict[str, dict[Any, str]],
         replayed = state[entity]
         for k in sorted(set(replayed) | set(current), key=str):
             if replayed.get(k) != current.get(k):
-                what = _("{milestone} of {id}").format(milestone=k[1], id=repr(k[0])) \
-                    if entity == "milestone" else repr(k)
-                return (_("{entity} {what} is {current} in the register but {replayed} in the history")
-                        .format(entity=_(_ENTITY_NAMES[entity]), what=what, current=repr(current.get(k)),
-                                replayed=repr(replayed.get(k))))
+                key, milestone = k if entity == "milestone" else (k, None)
+                return VerifyProblem("tables-differ", values={
+                    "entity": entity, "key": key, "milestone": milestone, "current": current.get(k),
+                    "replayed": replayed.get(k)})
     positions = [r for (r,) in conn.execute("SELECT id FROM requirements ORDER BY position, id")]
     if positions != order:
-        return _("the order of the requirements was altered")
+        return VerifyProblem("order-altered")
     return None
 
 

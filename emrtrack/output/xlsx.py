@@ -8,37 +8,15 @@ with a frozen header row, real dates, and columns wide enough for Vietnamese nam
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
-from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
-from emrtrack.i18n import _, milestone_label
-from emrtrack.model import Requirement, Standing, State
-from emrtrack.views import Counts, RequirementStatus
-from emrtrack.render import (
-    _grouped,
-    describe_cohort,
-    kind_label,
-    ownership_label,
-    safe,
-    spreadsheet_safe,
-    state_label,
-)
-
-
-@dataclass(frozen=True)
-class Provenance:
-    """Where a spreadsheet's figures come from: printed in its header block."""
-
-    register_name: str | None
-    as_of: date
-    generated: datetime  # in the register's time zone
-    version: str
-    content_hash: str
-    timezone: str
-
+from emrtrack.i18n import _
+from emrtrack.model import Requirement
+from emrtrack.output.columns import sheet_columns
+from emrtrack.output.text import describe_cohort, grouped, ownership_label, safe, spreadsheet_safe
+from emrtrack.views import Counts, Provenance, ReportView, StatusView
 
 _BAD_SHEET_CHARS = re.compile(r"[\[\]:*?/\\]")
 
@@ -132,50 +110,33 @@ def _requirement_items(req: Requirement) -> list[tuple[str, Any]]:
     return items
 
 
-def write_report(path: Path, provenance: Provenance,
-                 parts: list[tuple[Requirement, int, Iterator[Standing]]], group_by: str,
-                 selection: str) -> None:
+def write_report_xlsx(view: ReportView, out: Path | IO[bytes]) -> None:
     """One sheet per requirement, grouped as the table is (ownership, public first, by default)."""
     from openpyxl import Workbook
 
+    provenance = _provenance(view.provenance)
     wb = Workbook()
     wb.remove(wb.active)
     taken: set[str] = set()
-    group_header = {"ownership": _("Ownership"), "kind": _("Kind")}.get(group_by)
-    for req, count, rows in parts:
+    group, columns = sheet_columns(view.group_by)
+    for part in view.parts:
+        req = part.requirement
         sheet = _Sheet(wb.create_sheet(sheet_title(req.id, taken)))
         if provenance.register_name:
             sheet.put([provenance.register_name], bold=True, fit=False)
-        sheet.header_block(_requirement_items(req) + [(_("Facilities listed"), selection), (_("Count"), count)]
-                           + _provenance_items(provenance))
-        names = ([group_header] if group_header else []) + ["#", _("Facility"), _("Id")]
-        names += [_("Ownership")] if group_by != "ownership" else []
-        names += [_("Kind")] if group_by != "kind" else []
-        names += [_("Deadline"), _("State"), _("Days overdue"), _("Latest milestone"), _("Milestone date"),
-                  _("Verified")]
-        sheet.table_header(names)
-        for key, group in _grouped(rows, group_by):
-            for i, s in enumerate(group, 1):
-                f = s.facility
-                values: list[Any] = []
-                if group_by == "ownership":
-                    values.append(ownership_label(key))
-                elif group_by == "kind":
-                    values.append(kind_label(key))
-                values += [i, f.name, f.id]
-                if group_by != "ownership":
-                    values.append(ownership_label(f.ownership))
-                if group_by != "kind":
-                    values.append(kind_label(f.kind))
-                values += [s.deadline, state_label(s.state),
-                           s.days_overdue if s.state is State.OVERDUE else None,
-                           milestone_label(s.latest_milestone) if s.latest_milestone else None,
-                           s.latest_milestone_date, f.verified]
+        sheet.header_block(_requirement_items(req) + [(_("Facilities listed"), view.selection.label()),
+                                                      (_("Count"), part.count)] + _provenance_items(provenance))
+        sheet.table_header(([group.header()] if group else []) + ["#"] + [c.header() for c in columns])
+        for _key, rows in grouped(part.rows, view.group_by):
+            for i, s in enumerate(rows, 1):
+                values: list[Any] = [group.sheet(s)] if group and group.sheet else []
+                values.append(i)
+                values += [c.sheet(s) for c in columns if c.sheet]
                 sheet.put(values)
         sheet.finish()
-    if not parts:
+    if not view.parts:
         wb.create_sheet("-")
-    wb.save(path)
+    wb.save(out)
 
 
 def _counts(c: Counts) -> list[Any]:
@@ -183,10 +144,11 @@ def _counts(c: Counts) -> list[Any]:
             round(c.compliance, 3)]
 
 
-def write_status(path: Path, provenance: Provenance, statuses: list[RequirementStatus]) -> None:
+def write_status_xlsx(view: StatusView, out: Path | IO[bytes]) -> None:
     """The status table (per requirement and deadline) and the split by ownership, on one sheet."""
     from openpyxl import Workbook
 
+    provenance = _provenance(view.provenance)
     wb = Workbook()
     ws = wb.active
     ws.title = _("Status")
@@ -196,14 +158,20 @@ def write_status(path: Path, provenance: Provenance, statuses: list[RequirementS
     sheet.header_block(_provenance_items(provenance))
     counts = [_("In scope"), _("On time"), _("Late"), _("Overdue"), _("Not yet due"), _("Compliance")]
     sheet.table_header([_("Requirement"), _("Applies to"), _("Deadline"), *counts])
-    for s in statuses:
+    for s in view.statuses:
         for i, c in enumerate(s.cohorts):
             sheet.put([s.requirement.id, describe_cohort(c.selector, i), c.deadline, *_counts(c.counts)])
     sheet.row += 1
     sheet.put([_("Requirement"), _("Ownership"), "", *counts], bold=True)
-    for s in statuses:
-        for o, c in s.by_ownership.items():
-            sheet.put([s.requirement.id, ownership_label(o), "", *_counts(c)])
+    for s in view.statuses:
+        for o, by_ownership in s.by_ownership.items():
+            sheet.put([s.requirement.id, ownership_label(o), "", *_counts(by_ownership)])
     sheet.finish()
     ws.auto_filter.ref = None
-    wb.save(path)
+    wb.save(out)
+
+
+def _provenance(provenance: Provenance | None) -> Provenance:
+    if provenance is None:
+        raise ValueError("a spreadsheet needs the view's provenance")
+    return provenance

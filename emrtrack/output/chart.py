@@ -1,7 +1,8 @@
 """A picture of progress: facilities deployed over time against those in scope, the deadline, a forecast.
 
 The data is computed here from standings (pure); it is drawn as text for the terminal or as a
-self-contained SVG (optionally wrapped in an HTML page) to attach to a letter.
+self-contained SVG (optionally wrapped in an HTML page) to attach to a letter. Each writer takes the
+progress and a text stream (or a path, for a file).
 """
 
 from __future__ import annotations
@@ -10,6 +11,8 @@ import math
 from dataclasses import dataclass
 from datetime import date, timedelta
 from html import escape
+from pathlib import Path
+from typing import IO
 
 from emrtrack.i18n import _, fmt_date, fmt_number, ngettext
 from emrtrack.model import Requirement, Standing
@@ -194,3 +197,27 @@ def html(p: Progress) -> str:
     title = escape(_("EMR deployment against {id}").format(id=p.requirement.id))
     return (f'<!DOCTYPE html>\n<html lang="{_("en")}">\n<head><meta charset="utf-8"><title>{title}</title></head>\n'
             f"<body>\n{svg(p)}</body>\n</html>\n")
+
+
+# -- writers -------------------------------------------------------------------------------------
+def _write(content: str, out: Path | IO[str]) -> None:
+    if isinstance(out, Path):
+        out.write_text(content, encoding="utf-8")
+    else:
+        out.write(content)
+
+
+def write_chart_text(p: Progress, out: IO[str]) -> None:
+    """The text chart, for the terminal."""
+    out.write(text(p) + "\n")
+    out.flush()
+
+
+def write_chart_svg(p: Progress, out: Path | IO[str]) -> None:
+    """The chart as a self-contained SVG."""
+    _write(svg(p), out)
+
+
+def write_chart_html(p: Progress, out: Path | IO[str]) -> None:
+    """The chart as an HTML page holding the SVG."""
+    _write(html(p), out)

@@ -1,0 +1,174 @@
+"""Sentences about changes to the register: what a load did, what a mark recorded, what one event of the
+history or one change (as `undo` shows it) was, in the interface language."""
+
+from __future__ import annotations
+
+import json
+from datetime import date
+from typing import Any
+
+from emrtrack.i18n import N_, _, fmt_date, milestone_label, milestone_word, ngettext
+from emrtrack.output.text import safe
+from emrtrack.views import ChangeInfo, HistoryEntry, LoadSummary, MarkResult, VerifyProblem, VerifyResult
+
+
+def load_summary(s: LoadSummary) -> str:
+    """What a load added, updated and recorded (or would, on a dry run), and the change it made."""
+    lines = [_("Dry run: nothing was written. Loading would give:")] if s.dry_run else []
+    lines += [
+        _("Facilities: {added} added, {updated} updated, {unchanged} unchanged; "
+          "{kept} in the register but not in these files (kept).").format(
+            added=s.added, updated=s.updated, unchanged=s.unchanged, kept=s.not_in_files),
+        _("Requirements: {added} added, {updated} updated.").format(
+            added=s.requirements_added, updated=s.requirements_updated),
+        (_("Milestones: {milestones} recorded, {corrected} of them corrected.").format(
+            milestones=s.milestones_recorded, corrected=s.milestones_corrected) if s.milestones_corrected
+         else _("Milestones: {milestones} recorded.").format(milestones=s.milestones_recorded)),
+    ]
+    if not s.changed and not s.dry_run:
+        lines.append(_("Nothing changed; no history recorded."))
+    elif s.change_id:
+        lines.append(_("Recorded as change #{id}.").format(id=s.change_id))
+    return "\n".join(lines)
+
+
+def mark_result(r: MarkResult) -> str:
+    """What a mark recorded or corrected, or that it was already recorded."""
+    who = f"{safe(r.facility.name)} ({r.facility.id})"
+    values = {"who": who, "milestone": milestone_label(r.milestone), "date": fmt_date(r.date),
+              "previous": fmt_date(r.previous), "change": r.change_id}
+    if not r.changed:
+        return _("Already recorded: {who} {milestone} on {date}. Nothing changed.").format(**values)
+    if r.previous:
+        return _("Corrected: {who} {milestone} on {date} (was {previous}). Change #{change}.").format(**values)
+    return _("Recorded: {who} {milestone} on {date}. Change #{change}.").format(**values)
+
+
+_EVENT_TEXTS = {
+    ("milestone", "recorded"): N_("{milestone} recorded: {date}"),
+    ("milestone", "corrected"): N_("{milestone} corrected: {date}"),
+    ("milestone", "recorded", "was"): N_("{milestone} recorded: {date} (was {previous})"),
+    ("milestone", "corrected", "was"): N_("{milestone} corrected: {date} (was {previous})"),
+    ("milestone", "cleared"): N_("{milestone} cleared (was {previous})"),
+    ("facility", "added"): N_("facility added"),
+    ("facility", "removed"): N_("facility removed"),
+    ("facility", "updated"): N_("facility updated: {fields}"),
+    ("requirement", "added"): N_("requirement {key} added"),
+    ("requirement", "updated"): N_("requirement {key} updated"),
+    ("requirement", "removed"): N_("requirement {key} removed"),
+    ("register", "added"): N_("register {key} added"),
+    ("register", "updated"): N_("register {key} updated"),
+    ("register", "removed"): N_("register {key} removed"),
+}
+
+
+def _iso_date(value: str | None) -> str:
+    """A date the history holds as YYYY-MM-DD, as the language writes it."""
+    try:
+        return fmt_date(date.fromisoformat(value)) if value else ""
+    except ValueError:
+        return value or ""
+
+
+def describe_event(e: HistoryEntry) -> str:
+    """One event of the history: "deployed recorded: 2025-08-20", "facility updated: name"."""
+    if e.entity == "milestone":
+        if e.new is None:
+            key: tuple[str, ...] = ("milestone", "cleared")
+        else:
+            key = ("milestone", e.action, "was") if e.old else ("milestone", e.action)
+        template = _EVENT_TEXTS.get(key)
+        if template is None:
+            return f"{e.milestone} {e.action}: {e.new}" + (f" (was {e.old})" if e.old else "")
+        return _(template).format(milestone=milestone_word(e.milestone or ""), date=_iso_date(e.new),
+                                  previous=_iso_date(e.old))
+    if e.entity == "facility":
+        if e.old and e.new:
+            old, new = json.loads(e.old), json.loads(e.new)
+            fields = sorted(k for k in set(old) | set(new) if old.get(k) != new.get(k))
+            return _(_EVENT_TEXTS["facility", "updated"]).format(fields=", ".join(fields))
+        return _(_EVENT_TEXTS["facility", "added" if e.new else "removed"])
+    template = _EVENT_TEXTS.get((e.entity, e.action))
+    if template is None:
+        return f"{e.entity} {e.key} {e.action}"
+    return _(template).format(key=e.key)
+
+
+def describe_change(c: ChangeInfo) -> str:
+    """A change as `undo` shows it before reverting it: who recorded what, when, and how many events."""
+    n = len(c.events)
+    return ngettext("Change #{id}, recorded {at} UTC by {actor} ({command}, {source}): {summary}; {n} event.",
+                    "Change #{id}, recorded {at} UTC by {actor} ({command}, {source}): {summary}; {n} events.", n
+                    ).format(id=c.id, at=c.recorded_at.replace("T", " ").rstrip("Z"), actor=safe(c.actor),
+                             command=c.command, source=safe(c.source), summary=safe(describe_summary(c)), n=n)
+
+
+def describe_summary(change: ChangeInfo) -> str:
+    """What a change did, worded from its facts in the interface language; its stored English summary
+    where it has no facts (a summary emrtrack did not write)."""
+    return change.summary if change.facts is None else describe_facts(change.facts)
+
+
+def describe_facts(facts: dict[str, Any]) -> str:
+    """A change's facts as a sentence (the English one equals the summary the history keeps)."""
+    if facts["command"] == "mark":
+        text = (_("{milestone} corrected for {id}: {date}") if facts["action"] == "corrected"
+                else _("{milestone} recorded for {id}: {date}")).format(
+            milestone=milestone_word(facts["milestone"]), id=facts["facility"], date=_iso_date(facts["date"]))
+        previous = facts["previous"]
+        return text + (_(" (was {previous})").format(previous=_iso_date(previous)) if previous else "")
+    if facts["command"] == "load":
+        parts = [_("{n} facilities added").format(n=facts["facilities_added"]),
+                 _("{n} updated").format(n=facts["facilities_updated"])]
+        if facts["requirements"]:
+            parts.append(_("{n} requirements added or updated").format(n=facts["requirements"]))
+        if facts["milestones"]:
+            parts.append(_("{n} milestones recorded").format(n=facts["milestones"]))
+        return _("load of {source}: {parts}").format(source=facts["source"], parts=", ".join(parts))
+    return _("undo of #{id}: {summary}").format(id=facts["change"], summary=describe_facts(facts["of"]))
+
+
+_ENTITY_NAMES = {"facility": N_("facility"), "milestone": N_("milestone"), "requirement": N_("requirement"),
+                 "register": N_("register")}
+_AT_EVENT = {
+    "change-missing": N_("its change #{id} is missing (deleted)"),
+    "no-hash": N_("it has no hash: it was inserted outside emrtrack"),
+    "altered": N_("its content or its change #{id} was altered"),
+    "event-deleted": N_("the event before it (#{id}) was deleted"),
+    "out-of-order": N_("it was inserted out of order (its chain does not follow the event before it)"),
+    "change-out-of-order": N_("its change #{id} comes before change #{last}: inserted out of order"),
+    "unknown-entity": N_("unknown kind of fact {entity}"),
+    "old-mismatch": N_("its old value does not match what the history before it recorded"),
+}
+
+
+def verify_result(result: VerifyResult) -> str:
+    """What `verify` found: "ok" with the events checked and the last hash, or the first problem."""
+    if result.problem is None:
+        return "\n".join([ngettext("ok: {n} event checked", "ok: {n} events checked", result.events)
+                          .format(n=result.events), _("last hash: {hash}").format(hash=result.head)])
+    return ngettext("verify failed after {n} good event: {problem}", "verify failed after {n} good events: {problem}",
+                    result.events).format(n=result.events, problem=verify_problem(result.problem))
+
+
+def verify_problem(p: VerifyProblem) -> str:
+    """The first problem `verify` found, in the interface language."""
+    v = p.values
+    if p.kind in _AT_EVENT:
+        problem = _(_AT_EVENT[p.kind]).format(**{**v, "entity": repr(v.get("entity"))})
+        return _("event #{id}: {problem}").format(id=p.event, problem=problem)
+    if p.kind == "empty-change":
+        return _("change #{id} has no events (its events were deleted)").format(id=v["change"])
+    if p.kind == "facts-altered":
+        return _("change #{id}: its recorded facts do not match its summary (altered)").format(id=v["change"])
+    if p.kind == "names-altered":
+        difference = _("facility {id}: its search names were altered").format(id=repr(v["facility"]))
+    elif p.kind == "tables-differ":
+        what = (_("{milestone} of {id}").format(milestone=v["milestone"], id=repr(v["key"]))
+                if v["entity"] == "milestone" else repr(v["key"]))
+        difference = _("{entity} {what} is {current} in the register but {replayed} in the history").format(
+            entity=_(_ENTITY_NAMES[v["entity"]]), what=what, current=repr(v["current"]),
+            replayed=repr(v["replayed"]))
+    else:  # order-altered
+        difference = _("the order of the requirements was altered")
+    return _("the current tables do not match the history: {difference}").format(difference=difference)

@@ -1,0 +1,302 @@
+"""Rich tables for people: status, a report, one facility, the history; and the console they are drawn on.
+
+Each writer takes what it renders and a text stream, and draws on a console made for that stream. Rich is
+imported inside the functions that draw, so that commands that draw no table start without it. Text from
+the register is shown literally: never read as Rich markup, its control characters escaped.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable
+from datetime import date
+from typing import IO, TYPE_CHECKING
+
+from emrtrack.i18n import N_, _, fmt_date, fmt_number, milestone_label, ngettext
+from emrtrack.model import MILESTONES
+from emrtrack.output.columns import table_columns
+from emrtrack.output.messages import describe_event
+from emrtrack.output.text import (
+    capitalised,
+    days_phrase,
+    deadlines_text,
+    describe_cohort,
+    group_title,
+    grouped,
+    kind_label,
+    ownership_label,
+    safe,
+    state_label,
+)
+from emrtrack.views import Counts, HistoryEntry, HistoryView, ReportView, ShowView, StatusView
+
+if TYPE_CHECKING:  # Rich is imported by the functions that draw tables: other outputs start without it
+    from rich.console import Console
+    from rich.table import Table
+    from rich.text import Text
+
+FAST_ROWS = 100
+
+
+def make_console(out: IO[str] | None = None) -> Console:
+    """A console on `out` (standard output by default) for tables: no highlighting, no soft wrapping; on a
+    file or a pipe (with $COLUMNS unset) 200 columns wide, so that tables take the width their content needs.
+    A write to a closed pipe raises BrokenPipeError, as any other write would."""
+    from rich.console import Console
+
+    class _Console(Console):
+        def on_broken_pipe(self) -> None:
+            raise BrokenPipeError  # handled at the command line's boundary, like any other closed pipe
+
+    console = _Console(file=out, highlight=False, soft_wrap=False)
+    if not console.is_terminal and "COLUMNS" not in os.environ:
+        console.width = 200  # a file or a pipe: let tables take the width their content needs
+    return console
+
+
+def cell(text: str | None) -> Text:
+    """Register text as a table cell: shown literally, its control characters escaped."""
+    from rich.text import Text
+
+    return Text(safe(text))
+
+
+# -- status ----------------------------------------------------------------------------------------
+_COUNT_LABELS = (N_("In scope"), N_("On time"), N_("Late"), N_("Overdue"), N_("Not yet due"), N_("Compliance"))
+
+
+def _count_columns(table: Table) -> None:
+    for name in _COUNT_LABELS:
+        table.add_column(_(name), justify="right")
+
+
+def _count_cells(c: Counts) -> list[str]:
+    return [str(c.in_scope), str(c.deployed_on_time), str(c.deployed_late), str(c.overdue),
+            str(c.not_yet_due), f"{fmt_number(c.compliance_pct)}%"]
+
+
+def write_status_table(view: StatusView, out: IO[str]) -> None:
+    """Counts by state per requirement and deadline, the same by ownership, milestones, data age and notes."""
+    from rich.table import Table
+    from rich.text import Text
+
+    console, as_of = make_console(out), view.as_of
+    title = _("{register}: status as of {date}").format(register=safe(view.register_name) or _("EMR register"),
+                                                          date=fmt_date(as_of))
+    table = Table(title=title, title_justify="left")
+    table.add_column(_("Requirement"))
+    table.add_column(_("Applies to"))
+    table.add_column(_("Deadline"))
+    table.add_column(_("Days"), justify="right")
+    _count_columns(table)
+    for s in view.statuses:
+        for i, c in enumerate(s.cohorts):
+            table.add_row(cell(s.requirement.id), describe_cohort(c.selector, i), fmt_date(c.deadline),
+                          days_phrase(c.deadline, as_of), *_count_cells(c.counts))
+    console.print(table)
+    split = Table(title=_("By ownership"), title_justify="left")
+    split.add_column(_("Requirement"))
+    split.add_column(_("Ownership"))
+    _count_columns(split)
+    for s in view.statuses:
+        for o, counts in s.by_ownership.items():
+            split.add_row(cell(s.requirement.id), ownership_label(o), *_count_cells(counts))
+    console.print(split)
+    for s in view.statuses:
+        funnel = " · ".join(f"{milestone_label(m)} {n}" for m, n in s.funnel.items())
+        line = ngettext("{id}: milestones reached by {n} facility in scope: {funnel}.",
+                        "{id}: milestones reached by {n} facilities in scope: {funnel}.",
+                        s.total.in_scope).format(id=s.requirement.id, n=s.total.in_scope, funnel=funnel)
+        if s.oldest_data and s.median_data:
+            line = line + _(" Data last confirmed: oldest {oldest} ({oldest_days} days ago), "
+                                 "median {median} ({median_days} days ago)").format(
+                oldest=fmt_date(s.oldest_data), oldest_days=(as_of - s.oldest_data).days,
+                median=fmt_date(s.median_data), median_days=(as_of - s.median_data).days)
+            line += (_("; {n} never confirmed.").format(n=s.never_verified) if s.never_verified else ".")
+        console.print(Text(safe(line)))
+    if view.notes:
+        console.print(Text(_("Notes:"), style="bold"))
+        for note in view.notes:
+            console.print(Text(f"- {safe(note)}"))
+
+
+# -- report ----------------------------------------------------------------------------------------
+def write_report_table(view: ReportView, out: IO[str]) -> None:
+    """Per requirement, a heading and one numbered table per group, at most `view.limit` rows in all."""
+    from rich.table import Table
+    from rich.text import Text
+
+    console = make_console(out)
+    as_of, group_by, selection, limit = view.as_of, view.group_by, view.selection, view.limit
+    columns = table_columns(group_by, selection)
+    getters = [(c.cell, c.literal) for c in columns if c.cell is not None]
+    for part in view.parts:
+        req, count = part.requirement, part.count
+        heading = selection.heading(count, req.id, deadlines_text(req), as_of)
+        console.print(Text(safe(heading), style="bold"))
+        if not count:
+            console.print(selection.none_listed())
+            continue
+        shown = 0
+        groups = list(grouped(part.rows, group_by))
+        truncated = limit is not None and count > sum(len(g) for _k, g in groups)
+        for n, (key, group) in enumerate(groups, 1):
+            size = (_("{n} shown").format(n=len(group)) if truncated and n == len(groups) else str(len(group)))
+            title = f"{group_title(key, group_by)} ({size})" if group_by != "none" else None
+
+            def new_table(title: str | None = title) -> Table:
+                table = Table(title=title, title_justify="left")
+                table.add_column("#", justify="right")
+                for c in columns:
+                    table.add_column(c.header(selection), justify="right" if c.right else "left")
+                return table
+
+            rows: list[list[str | Text]] = []
+            for i, s in enumerate(group, 1):
+                row: list[str | Text] = [str(i)]
+                for get, literal in getters:
+                    value = get(s, as_of, selection)
+                    row.append(cell(value) if literal else value)
+                rows.append(row)
+            print_rows(console, new_table, rows)
+            shown += len(group)
+        if limit is not None and count > shown:
+            console.print(_("... and {n} more not shown (--limit {limit}). "
+                            "Use --all to list every one, or --format csv or json for a file.").format(
+                n=count - shown, limit=limit))
+
+
+def print_rows(console: Console, new_table: Callable[[], Table], rows: list[list[str | Text]]) -> None:
+    """Print a table exactly as Rich would, but fast for many rows.
+
+    Rich lays out and renders each cell on its own, which takes seconds for ten thousand rows. Its
+    layout depends only on each column's widest cell and longest word: so Rich renders the frame
+    (title, header, borders, column widths) around two rows made of those cells, and every row is
+    then written the same way by hand, with Rich wrapping only the cells too wide for their column.
+    The hand-written form of the two sample rows must equal Rich's lines, else Rich renders all."""
+    from rich.text import Text
+
+    table = new_table()
+    if len(rows) < FAST_ROWS or any(isinstance(c, Text) and c.spans for row in rows for c in row) \
+            or any(isinstance(c, str) and ("[" in c or ":" in c) for row in rows for c in row):
+        for row in rows:
+            table.add_row(*row)
+        console.print(table)
+        return
+    from rich.cells import cell_len
+
+    texts = [[c.plain if isinstance(c, Text) else c for c in row] for row in rows]
+    sizes = [[cell_len(c) for c in row] for row in texts]
+    ncols = len(table.columns)
+    words = [[max(map(cell_len, c.split()), default=0) for c in row] for row in texts]
+    widest = [max(range(len(rows)), key=[row[j] for row in sizes].__getitem__) for j in range(ncols)]
+    longest_word = [max(range(len(rows)), key=[row[j] for row in words].__getitem__) for j in range(ncols)]
+    samples = [[texts[r][j] for j, r in enumerate(widest)], [texts[r][j] for j, r in enumerate(longest_word)]]
+    for sample in samples:
+        table.add_row(*(Text(c) for c in sample))
+    with console.capture() as capture:
+        console.print(table)
+    frame = capture.get().split("\n")
+    top = next((line for line in frame if line.startswith("┏") and line.endswith("┓")), None)
+    widths = [len(part) - 2 for part in top[1:-1].split("┳")] if top else []
+    columns = table.columns
+
+    def lines_of(row: list[str], row_sizes: list[int]) -> list[str]:
+        cells: list[list[str]] = []
+        for text, size, width, col in zip(row, row_sizes, widths, columns, strict=False):
+            if size <= width and "\n" not in text:
+                pad = " " * (width - size)
+                cells.append([f" {pad}{text} " if col.justify == "right" else f" {text}{pad} "])
+            else:  # too wide for its column: Rich's own wrapping, as in the whole table
+                wrapped = Text(text).wrap(console, width, justify=col.justify, overflow=col.overflow,
+                                          no_wrap=bool(col.no_wrap))
+                cells.append([f" {line.plain}{' ' * (width - cell_len(line.plain))} " for line in wrapped])
+        height = max(len(c) for c in cells)
+        return ["│" + "│".join(c[i] if i < len(c) else " " * (w + 2) for c, w in zip(cells, widths, strict=False)) + "│"
+                for i in range(height)]
+
+    if len(widths) == ncols:
+        mine = [line for sample in samples for line in lines_of(sample, [cell_len(c) for c in sample])]
+        at = [i for i in range(len(frame) - len(mine) + 1) if frame[i:i + len(mine)] == mine]
+    else:
+        at = []
+    if len(at) != 1:
+        table = new_table()
+        for row in rows:
+            table.add_row(*row)
+        console.print(table)
+        return
+    out = console.file
+    out.write("\n".join(frame[:at[0]]) + "\n")
+    for start in range(0, len(rows), 1000):
+        out.write("\n".join(line for i in range(start, min(start + 1000, len(rows)))
+                            for line in lines_of(texts[i], sizes[i])) + "\n")
+    out.write("\n".join(frame[at[0] + len(mine):]))
+    out.flush()
+
+
+# -- one facility, the history ---------------------------------------------------------------------
+_HISTORY_LABELS = (N_("Change"), N_("Recorded (UTC)"), N_("Facility"), N_("What"), N_("By"), N_("Source"),
+                   N_("Ref / note"))
+
+
+def _print_history(console: Console, events: list[HistoryEntry], title: str) -> None:
+    from rich.table import Table
+
+    table = Table(title=title, title_justify="left")
+    for name in _HISTORY_LABELS:
+        table.add_column(_(name))
+    for e in events:
+        facility = e.facility_name or e.key if e.entity in ("facility", "milestone") else ""
+        refnote = " / ".join(x for x in (e.ref, e.note) if x)
+        what = describe_event(e)
+        if e.reverts is not None:
+            what = _("undo of #{change}: {what}").format(change=e.reverts, what=what)
+        table.add_row(f"#{e.change_id}", e.recorded_at.replace("T", " ").rstrip("Z"), cell(facility),
+                      cell(what), cell(e.actor), cell(e.source), cell(refnote))
+    console.print(table)
+
+
+def write_history_table(view: HistoryView, out: IO[str]) -> None:
+    """The events, newest first, of one facility or of the register; and a line if older ones were left out."""
+    title = (_("History of {name}, newest first").format(name=safe(view.facility.name)) if view.facility
+             else _("History of the register, newest first"))
+    console = make_console(out)
+    _print_history(console, view.events, title)
+    if view.more:
+        console.print(_("Older events are not shown: see more with --limit {n}.").format(n=view.limit * 5))
+
+
+def _as_of_date(when: date | None, as_of: date) -> str:
+    """A date as known on `as_of`: a later one is shown as such."""
+    if when is not None and when > as_of:
+        return _("{date} (after {as_of})").format(date=fmt_date(when), as_of=fmt_date(as_of))
+    return fmt_date(when)
+
+
+def write_facility_table(view: ShowView, out: IO[str]) -> None:
+    """One facility: its facts and milestones, its standing under each requirement, and its history."""
+    from rich.table import Table
+
+    console, f, as_of = make_console(out), view.facility, view.as_of
+    table = Table(show_header=False, title=safe(f.name), title_justify="left")
+    table.add_column("field", style="bold")
+    table.add_column("value")
+    for label, value in ((_("Id"), f.id), (_("Name"), f.name), (_("Aliases"), "; ".join(f.aliases) or _("none")),
+                         (_("Ownership"), ownership_label(f.ownership)), (_("Kind"), kind_label(f.kind)),
+                         (_("Managed by"), f.managed_by or ""), (_("Location"), f.location or ""),
+                         (_("Verified"), _as_of_date(f.verified, as_of) or _("never"))):
+        table.add_row(label, cell(value))
+    for m in MILESTONES:
+        table.add_row(capitalised(milestone_label(m)), _as_of_date(view.milestones.get(m), as_of) or _("not recorded"))
+    console.print(table)
+    states = Table(title=_("Standing as of {date}").format(date=fmt_date(as_of)), title_justify="left")
+    for name in (N_("Requirement"), N_("Deadline"), N_("State"), N_("Days overdue")):
+        states.add_column(_(name))
+    for req, deadline, state, overdue in view.standings:
+        if deadline is None or state is None:
+            states.add_row(cell(req.id), "", _("not in scope"), "")
+        else:
+            states.add_row(cell(req.id), fmt_date(deadline), state_label(state), str(overdue) if overdue else "")
+    console.print(states)
+    _print_history(console, view.history, _("History, newest first"))

@@ -1,0 +1,87 @@
+"""Which writer renders each view in each format, and where its output goes (the screen or a file).
+
+One table per view, keyed by format. Writers are imported only when used, so that a command that draws
+no table starts without Rich, and one that writes no spreadsheet without openpyxl."""
+
+from __future__ import annotations
+
+import importlib
+import sys
+from pathlib import Path
+from typing import Any
+
+from emrtrack.errors import UsageError
+from emrtrack.i18n import _
+
+# view → format → (module of emrtrack.output, function). Every writer takes (view, out): a text stream,
+# or for a spreadsheet (and a chart file) the path to write.
+WRITERS: dict[str, dict[str, tuple[str, str]]] = {
+    "status": {"table": ("tables", "write_status_table"), "json": ("machine", "write_status_json"),
+               "xlsx": ("xlsx", "write_status_xlsx")},
+    "report": {"table": ("tables", "write_report_table"), "csv": ("machine", "write_report_csv"),
+               "json": ("machine", "write_report_json"), "markdown": ("machine", "write_report_markdown"),
+               "xlsx": ("xlsx", "write_report_xlsx")},
+    "history": {"table": ("tables", "write_history_table"), "json": ("machine", "write_history_json")},
+    "show": {"table": ("tables", "write_facility_table")},
+    "chart": {"text": ("chart", "write_chart_text"), "svg": ("chart", "write_chart_svg"),
+              "html": ("chart", "write_chart_html")},
+}
+_BY_PATH = frozenset({"xlsx", "svg", "html"})  # written to a path, never to the screen
+_EXTENSIONS = {".md": "markdown", ".htm": "html"}
+
+
+def formats(view: str) -> tuple[str, ...]:
+    return tuple(WRITERS[view])
+
+
+def format_for(view: str, format: str, output: Path | None) -> str:
+    """The format to write: as asked, or for `--output FILE` alone, the one the file's extension names."""
+    if format == "xlsx" and output is None:
+        raise UsageError(_("--format xlsx writes a file: give it with --output FILE.xlsx"))
+    if format == "table" and output is not None:
+        suffix = output.suffix.lower()
+        named = _EXTENSIONS.get(suffix, suffix.lstrip("."))
+        file_formats = [f for f in WRITERS[view] if f != "table"]
+        if named not in file_formats:
+            raise UsageError(_("--output needs a file format: add --format (one of: {formats}) or use one of "
+                               "their extensions").format(formats=", ".join(file_formats)))
+        return named
+    return format
+
+
+def chart_format(output: Path | None) -> str:
+    """A chart goes to the screen as text, or to a .svg or .html file."""
+    if output is None:
+        return "text"
+    suffix = output.suffix.lower()
+    if suffix not in (".svg", ".html", ".htm"):
+        raise UsageError(_("--output must be a .svg or .html file"))
+    return _EXTENSIONS.get(suffix, suffix.lstrip("."))
+
+
+def write(view_name: str, view: Any, format: str, output: Path | None = None) -> None:
+    """Render `view` in `format` to standard output or to the file `output`. A CSV file starts with a byte
+    order mark, so that spreadsheet programs read Vietnamese names as UTF-8."""
+    module, name = WRITERS[view_name][format]
+    writer = getattr(importlib.import_module(f"emrtrack.output.{module}"), name)
+    if output is None:
+        writer(view, sys.stdout)
+        return
+    if format in _BY_PATH:
+        writer(view, output)
+    else:
+        with output.open("w", encoding="utf-8-sig" if format == "csv" else "utf-8", newline="") as f:
+            writer(view, f)
+    wrote(output)
+
+
+def template(output: Path, format: str) -> None:
+    """An empty facility list to fill in."""
+    from emrtrack.output.template import write_template
+
+    write_template(output, format)
+    wrote(output)
+
+
+def wrote(output: Path) -> None:
+    print(_("Wrote {file}.").format(file=output), file=sys.stderr)
