@@ -39,33 +39,170 @@ OVERDUE_SHARE = 0.30
 
 # -- synthetic names ---------------------------------------------------------------------------
 PROVINCES = (
-    "Hà Nội", "Hồ Chí Minh", "Hải Phòng", "Đà Nẵng", "Cần Thơ", "Nghệ An", "Thanh Hóa", "Hà Tĩnh",
-    "Quảng Bình", "Quảng Trị", "Thừa Thiên Huế", "Quảng Nam", "Quảng Ngãi", "Bình Định", "Phú Yên",
-    "Khánh Hòa", "Ninh Thuận", "Bình Thuận", "Kon Tum", "Gia Lai", "Đắk Lắk", "Đắk Nông", "Lâm Đồng",
-    "Bình Phước", "Tây Ninh", "Bình Dương", "Đồng Nai", "Bà Rịa - Vũng Tàu", "Long An", "Tiền Giang",
-    "Bến Tre", "Trà Vinh", "Vĩnh Long", "Đồng Tháp", "An Giang", "Kiên Giang", "Hậu Giang",
-    "Sóc Trăng", "Bạc Liêu", "Cà Mau", "Hà Giang", "Cao Bằng", "Bắc Kạn", "Tuyên Quang", "Lào Cai",
-    "Điện Biên", "Lai Châu", "Sơn La", "Yên Bái", "Hòa Bình", "Thái Nguyên", "Lạng Sơn",
-    "Quảng Ninh", "Bắc Giang", "Phú Thọ", "Vĩnh Phúc", "Bắc Ninh", "Hải Dương", "Hưng Yên",
-    "Thái Bình", "Hà Nam", "Nam Định", "Ninh Bình",
+    "Hà Nội",
+    "Hồ Chí Minh",
+    "Hải Phòng",
+    "Đà Nẵng",
+    "Cần Thơ",
+    "Nghệ An",
+    "Thanh Hóa",
+    "Hà Tĩnh",
+    "Quảng Bình",
+    "Quảng Trị",
+    "Thừa Thiên Huế",
+    "Quảng Nam",
+    "Quảng Ngãi",
+    "Bình Định",
+    "Phú Yên",
+    "Khánh Hòa",
+    "Ninh Thuận",
+    "Bình Thuận",
+    "Kon Tum",
+    "Gia Lai",
+    "Đắk Lắk",
+    "Đắk Nông",
+    "Lâm Đồng",
+    "Bình Phước",
+    "Tây Ninh",
+    "Bình Dương",
+    "Đồng Nai",
+    "Bà Rịa - Vũng Tàu",
+    "Long An",
+    "Tiền Giang",
+    "Bến Tre",
+    "Trà Vinh",
+    "Vĩnh Long",
+    "Đồng Tháp",
+    "An Giang",
+    "Kiên Giang",
+    "Hậu Giang",
+    "Sóc Trăng",
+    "Bạc Liêu",
+    "Cà Mau",
+    "Hà Giang",
+    "Cao Bằng",
+    "Bắc Kạn",
+    "Tuyên Quang",
+    "Lào Cai",
+    "Điện Biên",
+    "Lai Châu",
+    "Sơn La",
+    "Yên Bái",
+    "Hòa Bình",
+    "Thái Nguyên",
+    "Lạng Sơn",
+    "Quảng Ninh",
+    "Bắc Giang",
+    "Phú Thọ",
+    "Vĩnh Phúc",
+    "Bắc Ninh",
+    "Hải Dương",
+    "Hưng Yên",
+    "Thái Bình",
+    "Hà Nam",
+    "Nam Định",
+    "Ninh Bình",
 )
 # Syllables from which place names (former districts, communes, wards) are built.
 SYLLABLES = (
-    "An", "Bình", "Cẩm", "Diễn", "Đô", "Đông", "Gia", "Hà", "Hải", "Hòa", "Hưng", "Hương", "Khánh",
-    "Kim", "Lạc", "Lâm", "Long", "Lương", "Minh", "Mỹ", "Nam", "Nghĩa", "Ngọc", "Nhân", "Phú",
-    "Phúc", "Phước", "Quang", "Quỳnh", "Sơn", "Tân", "Thạch", "Thanh", "Thạnh", "Thuận", "Tiên",
-    "Trung", "Tường", "Vân", "Vĩnh", "Xuân", "Yên", "Đức", "Lộc", "Hồng", "Châu", "Cát", "Định",
+    "An",
+    "Bình",
+    "Cẩm",
+    "Diễn",
+    "Đô",
+    "Đông",
+    "Gia",
+    "Hà",
+    "Hải",
+    "Hòa",
+    "Hưng",
+    "Hương",
+    "Khánh",
+    "Kim",
+    "Lạc",
+    "Lâm",
+    "Long",
+    "Lương",
+    "Minh",
+    "Mỹ",
+    "Nam",
+    "Nghĩa",
+    "Ngọc",
+    "Nhân",
+    "Phú",
+    "Phúc",
+    "Phước",
+    "Quang",
+    "Quỳnh",
+    "Sơn",
+    "Tân",
+    "Thạch",
+    "Thanh",
+    "Thạnh",
+    "Thuận",
+    "Tiên",
+    "Trung",
+    "Tường",
+    "Vân",
+    "Vĩnh",
+    "Xuân",
+    "Yên",
+    "Đức",
+    "Lộc",
+    "Hồng",
+    "Châu",
+    "Cát",
+    "Định",
 )
 SPECIALTIES = (
-    ("Nhi", "Children's"), ("Sản Nhi", "Obstetrics and Paediatrics"), ("Phổi", "Lung"),
-    ("Tâm thần", "Psychiatric"), ("Mắt", "Eye"), ("Y học cổ truyền", "Traditional Medicine"),
-    ("Phục hồi chức năng", "Rehabilitation"), ("Ung bướu", "Oncology"), ("Nội tiết", "Endocrinology"),
-    ("Da liễu", "Dermatology"), ("Răng Hàm Mặt", "Odonto-Stomatology"), ("Chấn thương Chỉnh hình", "Orthopaedic"),
+    ("Nhi", "Children's"),
+    ("Sản Nhi", "Obstetrics and Paediatrics"),
+    ("Phổi", "Lung"),
+    ("Tâm thần", "Psychiatric"),
+    ("Mắt", "Eye"),
+    ("Y học cổ truyền", "Traditional Medicine"),
+    ("Phục hồi chức năng", "Rehabilitation"),
+    ("Ung bướu", "Oncology"),
+    ("Nội tiết", "Endocrinology"),
+    ("Da liễu", "Dermatology"),
+    ("Răng Hàm Mặt", "Odonto-Stomatology"),
+    ("Chấn thương Chỉnh hình", "Orthopaedic"),
 )
-BRANDS = ("Hoàn Mỹ", "Thiện Tâm", "An Bình", "Medlatec", "Hồng Đức", "Tâm Anh", "Phương Đông",
-          "Thu Cúc", "Hợp Lực", "Minh Anh", "Việt Pháp", "Sài Gòn", "Quốc tế", "Gia An", "Hạnh Phúc")
-FOUNDERS = ("Nguyễn", "Trần", "Lê", "Phạm", "Hoàng", "Huỳnh", "Phan", "Vũ", "Võ", "Đặng", "Bùi", "Đỗ",
-            "Hồ", "Ngô", "Dương", "Lý")
+BRANDS = (
+    "Hoàn Mỹ",
+    "Thiện Tâm",
+    "An Bình",
+    "Medlatec",
+    "Hồng Đức",
+    "Tâm Anh",
+    "Phương Đông",
+    "Thu Cúc",
+    "Hợp Lực",
+    "Minh Anh",
+    "Việt Pháp",
+    "Sài Gòn",
+    "Quốc tế",
+    "Gia An",
+    "Hạnh Phúc",
+)
+FOUNDERS = (
+    "Nguyễn",
+    "Trần",
+    "Lê",
+    "Phạm",
+    "Hoàng",
+    "Huỳnh",
+    "Phan",
+    "Vũ",
+    "Võ",
+    "Đặng",
+    "Bùi",
+    "Đỗ",
+    "Hồ",
+    "Ngô",
+    "Dương",
+    "Lý",
+)
 
 
 def fold(text: str) -> str:
@@ -127,16 +264,29 @@ def _facility(rng: random.Random, i: int) -> Synthetic:
         managed = "province"
     elif roll < 0.16:
         kind, ownership = "specialised-centre", rng.choice(("public", "public", "non-public"))
-        name = rng.choice(("Trung tâm Kiểm soát bệnh tật", "Trung tâm Huyết học - Truyền máu",
-                           "Trung tâm Chẩn đoán Y khoa", "Trung tâm Pháp y")) + f" {place}"
+        name = (
+            rng.choice(
+                (
+                    "Trung tâm Kiểm soát bệnh tật",
+                    "Trung tâm Huyết học - Truyền máu",
+                    "Trung tâm Chẩn đoán Y khoa",
+                    "Trung tâm Pháp y",
+                )
+            )
+            + f" {place}"
+        )
         aliases = [f"TT {place}"]
         managed = "province" if ownership == "public" else "private"
     elif roll < 0.62:
         kind, ownership = "clinic", "non-public"
         owner = f"{rng.choice(FOUNDERS)} {rng.choice(SYLLABLES)} {rng.choice(SYLLABLES)}"
-        name = rng.choice((f"Phòng khám Đa khoa {rng.choice(BRANDS)} {place}",
-                           f"Phòng khám Chuyên khoa {rng.choice(SPECIALTIES)[0]} {owner}",
-                           f"Phòng khám Nha khoa {owner}"))
+        name = rng.choice(
+            (
+                f"Phòng khám Đa khoa {rng.choice(BRANDS)} {place}",
+                f"Phòng khám Chuyên khoa {rng.choice(SPECIALTIES)[0]} {owner}",
+                f"Phòng khám Nha khoa {owner}",
+            )
+        )
         aliases = [f"PK {place}"] if rng.random() < 0.5 else []
         managed = "private"
     elif roll < 0.70:
@@ -146,8 +296,9 @@ def _facility(rng: random.Random, i: int) -> Synthetic:
         managed = "province"
     else:
         kind, ownership = "other", "public" if roll < 0.95 else "non-public"
-        name = (f"Trạm Y tế xã {place}" if ownership == "public"
-                else f"Cơ sở dịch vụ y tế {rng.choice(FOUNDERS)} {place}")
+        name = (
+            f"Trạm Y tế xã {place}" if ownership == "public" else f"Cơ sở dịch vụ y tế {rng.choice(FOUNDERS)} {place}"
+        )
         aliases = [f"TYT {place}"] if ownership == "public" else []
         managed = "commune" if ownership == "public" else "private"
     # The register must name each facility unambiguously: the province makes it so in practice;
@@ -160,13 +311,15 @@ def _facility(rng: random.Random, i: int) -> Synthetic:
         milestones["appraised"] = SPAN_START + timedelta(days=rng.randrange(0, SPAN_DAYS // 2))
     if deployed:
         start = milestones.get("appraised", SPAN_START)
-        milestones["deployed"] = start + timedelta(days=rng.randrange(0, (SPAN_START + timedelta(SPAN_DAYS) - start).days))
+        span = (SPAN_START + timedelta(SPAN_DAYS) - start).days
+        milestones["deployed"] = start + timedelta(days=rng.randrange(0, span))
         if rng.random() < 0.5:
             left = (SPAN_START + timedelta(SPAN_DAYS) - milestones["deployed"]).days
             milestones["annex-signed"] = milestones["deployed"] + timedelta(days=rng.randrange(0, left + 1))
     verified = SPAN_START + timedelta(days=rng.randrange(0, SPAN_DAYS)) if rng.random() < 0.9 else None
-    return Synthetic(f"{slug(province)}-{i + 1:06d}", name, aliases, ownership, kind, managed,
-                     province, verified, milestones)
+    return Synthetic(
+        f"{slug(province)}-{i + 1:06d}", name, aliases, ownership, kind, managed, province, verified, milestones
+    )
 
 
 def generate(n: int) -> list[Synthetic]:
@@ -201,9 +354,15 @@ requirements:
 
 
 def write_yaml(path: Path, facilities: list[Synthetic]) -> None:
-    out = ["# Synthetic national EMR register for benchmarking (deterministic; not real facilities).",
-           "register:", "  name: Sổ theo dõi bệnh án điện tử toàn quốc (synthetic)",
-           "  timezone: Asia/Ho_Chi_Minh", "", REQUIREMENTS_YAML, "facilities:"]
+    out = [
+        "# Synthetic national EMR register for benchmarking (deterministic; not real facilities).",
+        "register:",
+        "  name: Sổ theo dõi bệnh án điện tử toàn quốc (synthetic)",
+        "  timezone: Asia/Ho_Chi_Minh",
+        "",
+        REQUIREMENTS_YAML,
+        "facilities:",
+    ]
     for f in facilities:
         out.append(f"  - id: {f.facility_id}")
         out.append(f"    name: {_q(f.name)}")
@@ -224,17 +383,43 @@ def write_csv(path: Path, requirements_path: Path, facilities: list[Synthetic]) 
     """The same register as a facility list in CSV (the documented columns) and its requirements in YAML."""
     import csv
 
-    requirements_path.write_text("register:\n  name: Sổ theo dõi bệnh án điện tử toàn quốc (synthetic)\n"
-                                 "  timezone: Asia/Ho_Chi_Minh\n\n" + REQUIREMENTS_YAML, encoding="utf-8")
+    requirements_path.write_text(
+        "register:\n  name: Sổ theo dõi bệnh án điện tử toàn quốc (synthetic)\n"
+        "  timezone: Asia/Ho_Chi_Minh\n\n" + REQUIREMENTS_YAML,
+        encoding="utf-8",
+    )
     with path.open("w", encoding="utf-8", newline="") as f:
         writer = csv.writer(f)
-        writer.writerow(("id", "name", "aliases", "ownership", "kind", "managed_by", "location", "verified",
-                         "appraised", "deployed", "annex-signed"))
+        writer.writerow(
+            (
+                "id",
+                "name",
+                "aliases",
+                "ownership",
+                "kind",
+                "managed_by",
+                "location",
+                "verified",
+                "appraised",
+                "deployed",
+                "annex-signed",
+            )
+        )
         for fac in facilities:
             m = fac.milestones
-            writer.writerow((fac.facility_id, fac.name, ";".join(fac.aliases), fac.ownership, fac.kind,
-                             fac.managed_by, fac.location, fac.verified.isoformat() if fac.verified else "",
-                             *(m[k].isoformat() if k in m else "" for k in ("appraised", "deployed", "annex-signed"))))
+            writer.writerow(
+                (
+                    fac.facility_id,
+                    fac.name,
+                    ";".join(fac.aliases),
+                    fac.ownership,
+                    fac.kind,
+                    fac.managed_by,
+                    fac.location,
+                    fac.verified.isoformat() if fac.verified else "",
+                    *(m[k].isoformat() if k in m else "" for k in ("appraised", "deployed", "annex-signed")),
+                )
+            )
 
 
 def write_tasks(path: Path, facilities: list[Synthetic]) -> int:
@@ -247,9 +432,15 @@ def write_tasks(path: Path, facilities: list[Synthetic]) -> int:
             deployed = "deployed" in f.milestones
             overdue += not deployed
             due = DEFAULT_DEADLINE if not deployed else date(2099, 12, 31)
-            task = {"uuid": str(uuid.UUID(int=rng.getrandbits(128), version=4)), "status": "pending",
-                    "description": f.name, "entry": "20250319T000000Z", "due": due.strftime("%Y%m%dT000000Z"),
-                    "project": f"emr.{f.ownership}", "tags": [f.kind]}
+            task = {
+                "uuid": str(uuid.UUID(int=rng.getrandbits(128), version=4)),
+                "status": "pending",
+                "description": f.name,
+                "entry": "20250319T000000Z",
+                "due": due.strftime("%Y%m%dT000000Z"),
+                "project": f"emr.{f.ownership}",
+                "tags": [f.kind],
+            }
             out.write(json.dumps(task, ensure_ascii=False) + "\n")
     return overdue
 
@@ -307,11 +498,14 @@ def run_once(argv: list[str], env: dict[str, str], cwd: Path) -> Run:
     if GNU_TIME:
         argv = [GNU_TIME, "-f", "%M", "-o", str(rss_file), "--", *argv]
     start = time.perf_counter()
-    p = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE, stdin=subprocess.DEVNULL,
-                         env=env, cwd=cwd)
+    p = subprocess.Popen(
+        argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE, stdin=subprocess.DEVNULL, env=env, cwd=cwd
+    )
     got: dict[str, bytes] = {}
-    readers = [threading.Thread(target=lambda k, s: got.__setitem__(k, s.read()), args=(k, s))
-               for k, s in (("out", p.stdout), ("err", p.stderr))]
+    readers = [
+        threading.Thread(target=lambda k, s: got.__setitem__(k, s.read()), args=(k, s))
+        for k, s in (("out", p.stdout), ("err", p.stderr))
+    ]
     for t in readers:
         t.start()
     _, status, usage = os.wait4(p.pid, 0)
@@ -343,16 +537,25 @@ class Measure:
                 self.prepare()
             r = run_once(self.argv, env, cwd)
             if r.code != self.expect_code or (self.expect_in and self.expect_in not in r.stdout + r.stderr):
-                raise SystemExit(f"{self.name}: exit {r.code} (expected {self.expect_code})\n"
-                                 f"$ {' '.join(self.argv)}\n{r.stderr.decode(errors='replace')[-2000:]}")
+                raise SystemExit(
+                    f"{self.name}: exit {r.code} (expected {self.expect_code})\n"
+                    f"$ {' '.join(self.argv)}\n{r.stderr.decode(errors='replace')[-2000:]}"
+                )
             last = r
             if i >= warmup:
                 times.append(r.seconds)
                 rss.append(r.max_rss_kib)
         assert last is not None
-        return {"median_s": statistics.median(times), "min_s": min(times), "max_s": max(times),
-                "spread_s": max(times) - min(times), "runs": times, "peak_mib": max(rss) / 1024,
-                "stdout_bytes": len(last.stdout), "command": " ".join(self.argv)}
+        return {
+            "median_s": statistics.median(times),
+            "min_s": min(times),
+            "max_s": max(times),
+            "spread_s": max(times) - min(times),
+            "runs": times,
+            "peak_mib": max(rss) / 1024,
+            "stdout_bytes": len(last.stdout),
+            "command": " ".join(self.argv),
+        }
 
 
 def bench_size(n: int, runs: int, warmup: int, taskwarrior: bool, keep: Path | None) -> dict[str, object]:
@@ -373,8 +576,16 @@ def bench_size(n: int, runs: int, warmup: int, taskwarrior: bool, keep: Path | N
         env.pop("EMRTRACK_DEBUG", None)
         emr = [py, "-m", "emrtrack"]
         empty = tmp / "empty.db"
-        subprocess.run([py, "-c", "import sys; from pathlib import Path; from emrtrack.store import Register; "
-                        "Register.open(Path(sys.argv[1])).close()", str(empty)], check=True)
+        subprocess.run(
+            [
+                py,
+                "-c",
+                "import sys; from pathlib import Path; from emrtrack.store import Register; "
+                "Register.open(Path(sys.argv[1])).close()",
+                str(empty),
+            ],
+            check=True,
+        )
 
         def fresh_empty() -> None:
             for suffix in ("", "-wal", "-shm"):
@@ -383,23 +594,29 @@ def bench_size(n: int, runs: int, warmup: int, taskwarrior: bool, keep: Path | N
 
         results: dict[str, dict[str, object]] = {}
         results["import typer"] = Measure("import typer", [py, "-c", "import typer"]).run(env, tmp, runs, warmup)
-        results["C-loader parse"] = Measure("C-loader parse", [
-            py, "-c", "import yaml,sys; yaml.load(open(sys.argv[1],'rb'), Loader=yaml.CSafeLoader)",
-            str(yaml_path)]).run(env, tmp, runs, warmup)
-        results["load"] = Measure("load", [*emr, "load", str(yaml_path)], prepare=fresh_empty,
-                                  expect_in=f"Facilities: {n} added".encode()).run(env, tmp, runs, warmup)
+        results["C-loader parse"] = Measure(
+            "C-loader parse",
+            [py, "-c", "import yaml,sys; yaml.load(open(sys.argv[1],'rb'), Loader=yaml.CSafeLoader)", str(yaml_path)],
+        ).run(env, tmp, runs, warmup)
+        results["load"] = Measure(
+            "load", [*emr, "load", str(yaml_path)], prepare=fresh_empty, expect_in=f"Facilities: {n} added".encode()
+        ).run(env, tmp, runs, warmup)
         loaded = tmp / "loaded.db"
         shutil.copyfile(db, loaded)
         csv_path, requirements_path = tmp / "national.csv", tmp / "requirements.yaml"
         write_csv(csv_path, requirements_path, facilities)
-        results["load csv"] = Measure("load csv", [*emr, "load", str(requirements_path), str(csv_path)],
-                                      prepare=fresh_empty,
-                                      expect_in=f"Facilities: {n} added".encode()).run(env, tmp, runs, warmup)
+        results["load csv"] = Measure(
+            "load csv",
+            [*emr, "load", str(requirements_path), str(csv_path)],
+            prepare=fresh_empty,
+            expect_in=f"Facilities: {n} added".encode(),
+        ).run(env, tmp, runs, warmup)
         for suffix in ("", "-wal", "-shm"):  # back to the register the YAML load gave
             Path(f"{db}{suffix}").unlink(missing_ok=True)
         shutil.copyfile(loaded, db)
-        results["load (no-op)"] = Measure("load (no-op)", [*emr, "load", str(yaml_path)],
-                                          expect_in=b"Nothing changed").run(env, tmp, runs, warmup)
+        results["load (no-op)"] = Measure(
+            "load (no-op)", [*emr, "load", str(yaml_path)], expect_in=b"Nothing changed"
+        ).run(env, tmp, runs, warmup)
         results["status"] = Measure("status", [*emr, "status", "--as-of", AS_OF]).run(env, tmp, runs, warmup)
         report = [*emr, "report", "--overdue", "--as-of", AS_OF]
         results["report csv"] = Measure("report csv", [*report, "--format", "csv"]).run(env, tmp, runs, warmup)
@@ -413,33 +630,58 @@ def bench_size(n: int, runs: int, warmup: int, taskwarrior: bool, keep: Path | N
             shutil.copyfile(loaded, db)
 
         results["mark-deployed"] = Measure(
-            "mark-deployed", [*emr, "mark-deployed", partial, "--on", MARK_ON, "--by", "bench"],
-            prepare=fresh_loaded, expect_in=f"({target.facility_id}) deployed on {MARK_ON}".encode(),
+            "mark-deployed",
+            [*emr, "mark-deployed", partial, "--on", MARK_ON, "--by", "bench"],
+            prepare=fresh_loaded,
+            expect_in=f"({target.facility_id}) deployed on {MARK_ON}".encode(),
         ).run(env, tmp, runs, warmup)
         fresh_loaded()
-        results["did-you-mean"] = Measure("did-you-mean", [*emr, "mark-deployed", typo, "--on", MARK_ON],
-                                          expect_code=1, expect_in=b"Did you mean").run(env, tmp, runs, warmup)
+        results["did-you-mean"] = Measure(
+            "did-you-mean", [*emr, "mark-deployed", typo, "--on", MARK_ON], expect_code=1, expect_in=b"Did you mean"
+        ).run(env, tmp, runs, warmup)
         results["history"] = Measure("history", [*emr, "history", target.facility_id]).run(env, tmp, runs, warmup)
         results["--help"] = Measure("--help", [*emr, "--help"]).run(env, tmp, runs, warmup)
 
-        csv_rows = subprocess.run([*report, "--format", "csv"], env=env, capture_output=True, check=True,
-                                  cwd=tmp).stdout.count(b"\n") - 1
+        csv_rows = (
+            subprocess.run(
+                [*report, "--format", "csv"], env=env, capture_output=True, check=True, cwd=tmp
+            ).stdout.count(b"\n")
+            - 1
+        )
         if csv_rows != overdue_expected:
             raise SystemExit(f"report --overdue gave {csv_rows} rows, expected {overdue_expected}")
-        check = subprocess.run([py, "-c", "import sqlite3,sys; c=sqlite3.connect(sys.argv[1]); "
-                                "print(c.execute('select count(*) from events').fetchone()[0])", str(loaded)],
-                               capture_output=True, check=True, text=True)
-        facts = {"facilities": n, "overdue": overdue_expected, "events": int(check.stdout),
-                 "events_expected": events_expected, "yaml_bytes": yaml_path.stat().st_size,
-                 "mark_target": partial, "typo": typo}
+        check = subprocess.run(
+            [
+                py,
+                "-c",
+                "import sqlite3,sys; c=sqlite3.connect(sys.argv[1]); "
+                "print(c.execute('select count(*) from events').fetchone()[0])",
+                str(loaded),
+            ],
+            capture_output=True,
+            check=True,
+            text=True,
+        )
+        facts = {
+            "facilities": n,
+            "overdue": overdue_expected,
+            "events": int(check.stdout),
+            "events_expected": events_expected,
+            "yaml_bytes": yaml_path.stat().st_size,
+            "mark_target": partial,
+            "typo": typo,
+        }
 
         if taskwarrior and shutil.which("task"):
             tasks_path = tmp / "tasks.json"
             tw_overdue = write_tasks(tasks_path, facilities)
             tw_dir = tmp / "taskdata"
             taskrc = tmp / "taskrc"
-            taskrc.write_text(f"data.location={tw_dir}\nconfirmation=off\nverbose=nothing\n"
-                              "hooks=off\nrecurrence=off\nnews.version=2.6.0\n", encoding="utf-8")
+            taskrc.write_text(
+                f"data.location={tw_dir}\nconfirmation=off\nverbose=nothing\n"
+                "hooks=off\nrecurrence=off\nnews.version=2.6.0\n",
+                encoding="utf-8",
+            )
             tw_env = {**env, "TASKRC": str(taskrc), "TASKDATA": str(tw_dir)}
             tw = ["task", "rc.confirmation=off", "rc.verbose=nothing", "rc.hooks=off"]
 
@@ -447,10 +689,12 @@ def bench_size(n: int, runs: int, warmup: int, taskwarrior: bool, keep: Path | N
                 shutil.rmtree(tw_dir, ignore_errors=True)
                 tw_dir.mkdir()
 
-            results["task import"] = Measure("task import", [*tw, "import", str(tasks_path)],
-                                             prepare=fresh_tw).run(tw_env, tmp, runs, warmup)
-            results["task +OVERDUE count"] = Measure("task +OVERDUE count", [*tw, "+OVERDUE", "count"],
-                                                     expect_in=str(tw_overdue).encode()).run(tw_env, tmp, runs, warmup)
+            results["task import"] = Measure("task import", [*tw, "import", str(tasks_path)], prepare=fresh_tw).run(
+                tw_env, tmp, runs, warmup
+            )
+            results["task +OVERDUE count"] = Measure(
+                "task +OVERDUE count", [*tw, "+OVERDUE", "count"], expect_in=str(tw_overdue).encode()
+            ).run(tw_env, tmp, runs, warmup)
             results["task overdue"] = Measure("task overdue", [*tw, "overdue"]).run(tw_env, tmp, runs, warmup)
         if keep is not None:
             dest = keep / f"size-{n}"
@@ -462,8 +706,19 @@ def bench_size(n: int, runs: int, warmup: int, taskwarrior: bool, keep: Path | N
 
 
 # -- ratios ------------------------------------------------------------------------------------
-EMRTRACK_COMMANDS = ("load", "load (no-op)", "load csv", "status", "report csv", "report json", "report table",
-                     "mark-deployed", "did-you-mean", "history", "--help")
+EMRTRACK_COMMANDS = (
+    "load",
+    "load (no-op)",
+    "load csv",
+    "status",
+    "report csv",
+    "report json",
+    "report table",
+    "mark-deployed",
+    "did-you-mean",
+    "history",
+    "--help",
+)
 
 
 def ratios(sizes: dict[int, dict[str, object]]) -> list[dict[str, object]]:
@@ -477,18 +732,32 @@ def ratios(sizes: dict[int, dict[str, object]]) -> list[dict[str, object]]:
     def rel(label: str, a: str, b: str, limit: float) -> dict[str, object]:
         x, y = med(a), med(b)
         value = x / y if x is not None and y else None
-        return {"ratio": label, "size": big, "value": value, "limit": limit,
-                "met": None if value is None else value <= limit}
+        return {
+            "ratio": label,
+            "size": big,
+            "value": value,
+            "limit": limit,
+            "met": None if value is None else value <= limit,
+        }
 
-    out = [rel("status / task +OVERDUE count", "status", "task +OVERDUE count", 0.8),
-           rel("report csv / task overdue", "report csv", "task overdue", 0.8),
-           rel("load / C-loader parse", "load", "C-loader parse", 1.3),
-           rel("no-op load / C-loader parse", "load (no-op)", "C-loader parse", 1.1),
-           rel("load csv / task import", "load csv", "task import", 1.0)]
+    out = [
+        rel("status / task +OVERDUE count", "status", "task +OVERDUE count", 0.8),
+        rel("report csv / task overdue", "report csv", "task overdue", 0.8),
+        rel("load / C-loader parse", "load", "C-loader parse", 1.3),
+        rel("no-op load / C-loader parse", "load (no-op)", "C-loader parse", 1.1),
+        rel("load csv / task import", "load csv", "task import", 1.0),
+    ]
     for name, limit in (("mark-deployed", 0.4), ("did-you-mean", 0.6)):
         v = med(name)
-        out.append({"ratio": f"{name} seconds", "size": big, "value": v, "limit": limit,
-                    "met": None if v is None else v <= limit})
+        out.append(
+            {
+                "ratio": f"{name} seconds",
+                "size": big,
+                "value": v,
+                "limit": limit,
+                "met": None if v is None else v <= limit,
+            }
+        )
     out.append(rel("--help / import typer", "--help", "import typer", 1.5))
     for name in ("status", "report csv", "report json", "report table"):
         v = cmd[name]["peak_mib"]  # type: ignore[index]
@@ -498,8 +767,15 @@ def ratios(sizes: dict[int, dict[str, object]]) -> list[dict[str, object]]:
         for name in EMRTRACK_COMMANDS:
             a = sizes[small]["commands"][name]["median_s"]  # type: ignore[index]
             b = cmd[name]["median_s"]  # type: ignore[index]
-            out.append({"ratio": f"growth {small}->{big}: {name}", "size": big, "value": b / a, "limit": 12,
-                        "met": b / a <= 12})
+            out.append(
+                {
+                    "ratio": f"growth {small}->{big}: {name}",
+                    "size": big,
+                    "value": b / a,
+                    "limit": 12,
+                    "met": b / a <= 12,
+                }
+            )
     return out
 
 
@@ -512,8 +788,11 @@ def print_table(sizes: dict[int, dict[str, object]], rows: list[dict[str, object
         line = f"{name:<22}"
         for n in sizes:
             c = sizes[n]["commands"].get(name)  # type: ignore[union-attr]
-            line += (f"{c['median_s']:>13.3f}s{c['spread_s']:>8.3f}s{c['peak_mib']:>10.1f}" if c
-                     else f"{'-':>14}{'-':>9}{'-':>10}")
+            line += (
+                f"{c['median_s']:>13.3f}s{c['spread_s']:>8.3f}s{c['peak_mib']:>10.1f}"
+                if c
+                else f"{'-':>14}{'-':>9}{'-':>10}"
+            )
         print(line)
     print()
     for r in rows:
@@ -542,13 +821,24 @@ def main(argv: list[str] | None = None) -> int:
     rows = ratios(results)
     print_table(results, rows)
     if args.out:
-        doc = {"machine": {"platform": platform.platform(), "python": platform.python_version(),
-                           "cpus": os.cpu_count(), "load_average": list(os.getloadavg())},
-               "taskwarrior": subprocess.run(["task", "--version"], capture_output=True, text=True).stdout.strip()
-               if shutil.which("task") and not args.no_taskwarrior else None,
-               "peak_memory_from": "/usr/bin/time %M" if GNU_TIME else "wait4 ru_maxrss (upper bound)",
-               "seed": SEED, "as_of": AS_OF, "runs": args.runs, "warmup": args.warmup,
-               "sizes": {str(n): r for n, r in results.items()}, "ratios": rows}
+        doc = {
+            "machine": {
+                "platform": platform.platform(),
+                "python": platform.python_version(),
+                "cpus": os.cpu_count(),
+                "load_average": list(os.getloadavg()),
+            },
+            "taskwarrior": subprocess.run(["task", "--version"], capture_output=True, text=True).stdout.strip()
+            if shutil.which("task") and not args.no_taskwarrior
+            else None,
+            "peak_memory_from": "/usr/bin/time %M" if GNU_TIME else "wait4 ru_maxrss (upper bound)",
+            "seed": SEED,
+            "as_of": AS_OF,
+            "runs": args.runs,
+            "warmup": args.warmup,
+            "sizes": {str(n): r for n, r in results.items()},
+            "ratios": rows,
+        }
         args.out.write_text(json.dumps(doc, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
     return 0
 

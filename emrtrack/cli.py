@@ -7,41 +7,18 @@ in the context object, settled once when the program starts: nothing is kept in 
 # start, and text annotations would have it evaluate hundreds of them each time (15 ms of every command).
 import os
 import sys
+from collections.abc import Sequence
 from datetime import date
 from pathlib import Path
-from typing import Annotated, Any, NoReturn
+from typing import Any, NoReturn
 
 import typer
 from typer.core import TyperGroup
 
-from emrtrack import __version__, i18n
+from emrtrack import i18n
+from emrtrack import options as opt
 from emrtrack.errors import UsageError, explain
 from emrtrack.i18n import N_, _, ngettext
-from emrtrack.options import (
-    COMMAND_HELP,
-    AsOfOption,
-    ByOption,
-    CorrectOption,
-    DbOption,
-    FacilityArgument,
-    GroupBy,
-    HistoryFormat,
-    LangOption,
-    NoteOption,
-    OnOption,
-    OptionalFacilityArgument,
-    OutputOption,
-    RefOption,
-    ReportFormat,
-    Settings,
-    StatusFormat,
-    TemplateFormat,
-    format_option,
-    output_option,
-    register_path,
-    requirement_option,
-    translate_help,
-)
 from emrtrack.output import writers
 
 
@@ -55,13 +32,20 @@ class _Boundary(TyperGroup):
     every command inside one boundary where an error becomes plain stderr lines and its exit code, never
     a traceback (unless EMRTRACK_DEBUG=1)."""
 
-    def main(self, args: Any = None, prog_name: Any = None, complete_var: Any = None,
-             standalone_mode: bool = True, **extra: Any) -> Any:
+    def main(
+        self,
+        args: Sequence[str] | None = None,
+        prog_name: str | None = None,
+        complete_var: str | None = None,
+        standalone_mode: bool = True,
+        windows_expand_args: bool = True,
+        **extra: Any,
+    ) -> Any:
         argv = list(sys.argv[1:] if args is None else args)
-        settings = Settings(lang=i18n.resolve(i18n.lang_argument(argv)))
+        settings = opt.Settings(lang=i18n.resolve(i18n.lang_argument(argv)))
         i18n.set_language(settings.lang)
-        translate_help(self)
-        return super().main(argv, prog_name, complete_var, standalone_mode, obj=settings, **extra)
+        opt.translate_help(self)
+        return super().main(argv, prog_name, complete_var, standalone_mode, windows_expand_args, obj=settings, **extra)
 
     def invoke(self, ctx: Any) -> Any:
         try:
@@ -83,8 +67,10 @@ class _Boundary(TyperGroup):
 
 app = typer.Typer(
     cls=_Boundary,
-    help=N_("Track who has deployed electronic medical records (EMR) against which deadline.\n\n"
-            "The register is a local SQLite file, loaded from YAML; see README for the format."),
+    help=N_(
+        "Track who has deployed electronic medical records (EMR) against which deadline.\n\n"
+        "The register is a local SQLite file, loaded from YAML; see README for the format."
+    ),
     context_settings={"help_option_names": ["-h", "--help"]},
     no_args_is_help=True,
     pretty_exceptions_enable=False,
@@ -95,22 +81,15 @@ app = typer.Typer(
 )
 
 
-def _version(value: bool) -> None:
-    if value:
-        typer.echo(f"emrtrack {__version__}")
-        raise typer.Exit()
-
-
 @app.callback()
 def _main(
     ctx: typer.Context,
-    version: Annotated[bool, typer.Option("--version", callback=_version, is_eager=True,
-                                          help=N_("Show the version and exit."))] = False,
-    lang: LangOption = None,
-    db: DbOption = None,
+    version: opt.VersionOption = False,
+    lang: opt.LangOption = None,
+    db: opt.DbOption = None,
 ) -> None:
     """Track who has deployed electronic medical records (EMR) against which deadline."""
-    if isinstance(ctx.obj, Settings):
+    if isinstance(ctx.obj, opt.Settings):
         ctx.obj.db = db  # `emrtrack --db FILE COMMAND`: the same as the command's own --db
 
 
@@ -121,54 +100,56 @@ def _notify(line: str) -> None:
 def _open(ctx: typer.Context, db: Path | None) -> Any:
     from emrtrack.service.registers import open_register
 
-    return open_register(register_path(ctx, db), notify=_notify)
+    return open_register(opt.register_path(ctx, db), notify=_notify)
 
 
-@app.command(help=COMMAND_HELP["load"])
+@app.command(help=opt.COMMAND_HELP["load"])
 def load(
     ctx: typer.Context,
-    files: Annotated[list[Path], typer.Argument(
-        help=N_("Files to load together: YAML, or facility lists as .xlsx or .csv (see: emrtrack template)."),
-        exists=True, dir_okay=False, show_default=False, metavar="FILE...")],
-    dry_run: Annotated[bool, typer.Option("--dry-run", help=N_("Validate and count; write nothing."))] = False,
-    correct: Annotated[bool, typer.Option("--correct", help=N_(
-        "Let the files replace milestone dates already recorded (kept in history as corrections)."))] = False,
-    by: ByOption = None,
-    lang: LangOption = None,
-    db: DbOption = None,
+    files: opt.FilesArgument,
+    dry_run: opt.DryRunOption = False,
+    correct: opt.LoadCorrectOption = False,
+    by: opt.ByOption = None,
+    lang: opt.LangOption = None,
+    db: opt.DbOption = None,
 ) -> None:
     from emrtrack.output.messages import load_summary
     from emrtrack.output.progress_bar import when_slow
     from emrtrack.service import commands
 
     with when_slow(len(files) + 1, _("Loading")) as progress:  # reading each file, then writing
-        summary = commands.load(register_path(ctx, db), files, by=by, dry_run=dry_run, correct=correct,
-                                notify=_notify, on_step=progress.step)
+        summary = commands.load(
+            opt.register_path(ctx, db),
+            files,
+            by=by,
+            dry_run=dry_run,
+            correct=correct,
+            notify=_notify,
+            on_step=progress.step,
+        )
     typer.echo(load_summary(summary))
 
 
-@app.command(help=COMMAND_HELP["template"])
+@app.command(help=opt.COMMAND_HELP["template"])
 def template(
-    output: Annotated[Path, output_option(N_("The file to write."))],
-    format: Annotated[TemplateFormat | None, format_option(
-        N_("xlsx or csv (default: from the file's extension)."))] = None,
-    lang: LangOption = None,
+    output: opt.TemplateOutput,
+    format: opt.TemplateFormatOption = None,
+    lang: opt.LangOption = None,
 ) -> None:
     from emrtrack.service import commands
 
     writers.template(output, commands.template_format(output, format.value if format else None))
 
 
-@app.command(help=COMMAND_HELP["status"])
+@app.command(help=opt.COMMAND_HELP["status"])
 def status(
     ctx: typer.Context,
-    as_of: AsOfOption = None,
-    requirement: Annotated[str | None, requirement_option(
-        N_("One requirement id (default: every requirement)."))] = None,
-    format: Annotated[StatusFormat, format_option(N_("table, json or xlsx."))] = StatusFormat.table,
-    output: OutputOption = None,
-    lang: LangOption = None,
-    db: DbOption = None,
+    as_of: opt.AsOfOption = None,
+    requirement: opt.StatusRequirement = None,
+    format: opt.StatusFormatOption = opt.StatusFormat.table,
+    output: opt.OutputOption = None,
+    lang: opt.LangOption = None,
+    db: opt.DbOption = None,
 ) -> None:
     from emrtrack.service import commands
 
@@ -177,8 +158,17 @@ def status(
     writers.write("status", view, fmt, output)
 
 
-def _mark(ctx: typer.Context, facility: str, milestone: str, on: date | None, ref: str | None, note: str | None,
-          by: str | None, correct: bool, db: Path | None) -> None:
+def _mark(
+    ctx: typer.Context,
+    facility: str,
+    milestone: str,
+    on: date | None,
+    ref: str | None,
+    note: str | None,
+    by: str | None,
+    correct: bool,
+    db: Path | None,
+) -> None:
     from emrtrack.output.messages import mark_result
     from emrtrack.service import commands
 
@@ -186,85 +176,85 @@ def _mark(ctx: typer.Context, facility: str, milestone: str, on: date | None, re
     typer.echo(mark_result(result))
 
 
-@app.command("mark-deployed", help=COMMAND_HELP["mark-deployed"])
+@app.command("mark-deployed", help=opt.COMMAND_HELP["mark-deployed"])
 def mark_deployed(
     ctx: typer.Context,
-    facility: FacilityArgument,
-    on: OnOption = None,
-    ref: RefOption = None,
-    note: NoteOption = None,
-    by: ByOption = None,
-    correct: CorrectOption = False,
-    lang: LangOption = None,
-    db: DbOption = None,
+    facility: opt.FacilityArgument,
+    on: opt.OnOption = None,
+    ref: opt.RefOption = None,
+    note: opt.NoteOption = None,
+    by: opt.ByOption = None,
+    correct: opt.CorrectOption = False,
+    lang: opt.LangOption = None,
+    db: opt.DbOption = None,
 ) -> None:
     _mark(ctx, facility, "deployed", on, ref, note, by, correct, db)
 
 
-@app.command(help=COMMAND_HELP["mark"])
+@app.command(help=opt.COMMAND_HELP["mark"])
 def mark(
     ctx: typer.Context,
-    facility: FacilityArgument,
-    milestone: Annotated[str, typer.Argument(metavar="MILESTONE", help=N_("appraised, deployed or annex-signed."),
-                                             show_default=False)],
-    on: OnOption = None,
-    ref: RefOption = None,
-    note: NoteOption = None,
-    by: ByOption = None,
-    correct: CorrectOption = False,
-    lang: LangOption = None,
-    db: DbOption = None,
+    facility: opt.FacilityArgument,
+    milestone: opt.MilestoneArgument,
+    on: opt.OnOption = None,
+    ref: opt.RefOption = None,
+    note: opt.NoteOption = None,
+    by: opt.ByOption = None,
+    correct: opt.CorrectOption = False,
+    lang: opt.LangOption = None,
+    db: opt.DbOption = None,
 ) -> None:
     _mark(ctx, facility, milestone, on, ref, note, by, correct, db)
 
 
-@app.command(help=COMMAND_HELP["report"])
+@app.command(help=opt.COMMAND_HELP["report"])
 def report(
     ctx: typer.Context,
-    overdue: Annotated[bool, typer.Option(
-        "--overdue", help=N_("Only facilities past their deadline and not deployed."))] = False,
-    as_of: AsOfOption = None,
-    requirement: Annotated[str | None, requirement_option(
-        N_("A requirement id, or 'all' (default: the register's default)."))] = None,
-    group_by: Annotated[GroupBy, typer.Option("--group-by", help=N_("ownership, kind or none."))] = GroupBy.ownership,
-    format: Annotated[ReportFormat, format_option(
-        N_("table, csv, json, markdown or xlsx (xlsx needs --output)."))] = ReportFormat.table,
-    limit: Annotated[int, typer.Option("--limit", min=1, metavar="N",
-                                       help=N_("Rows shown in a table (machine formats show all)."))] = 50,
-    all_rows: Annotated[bool, typer.Option("--all", help=N_("Show every row in a table."))] = False,
-    fail_on_overdue: Annotated[bool, typer.Option(
-        "--fail-on-overdue", help=N_("Exit with code 3 when any facility is overdue."))] = False,
-    output: OutputOption = None,
-    due_within: Annotated[int | None, typer.Option("--due-within", min=0, metavar="DAYS", help=N_(
-        "Only facilities not yet deployed whose deadline falls in the next DAYS days."))] = None,
-    lang: LangOption = None,
-    db: DbOption = None,
+    overdue: opt.OverdueOption = False,
+    as_of: opt.AsOfOption = None,
+    requirement: opt.ReportRequirement = None,
+    group_by: opt.GroupByOption = opt.GroupBy.ownership,
+    format: opt.ReportFormatOption = opt.ReportFormat.table,
+    limit: opt.ReportLimitOption = 50,
+    all_rows: opt.AllRowsOption = False,
+    fail_on_overdue: opt.FailOnOverdueOption = False,
+    output: opt.OutputOption = None,
+    due_within: opt.DueWithinOption = None,
+    lang: opt.LangOption = None,
+    db: opt.DbOption = None,
 ) -> None:
     from emrtrack.model import Selection
     from emrtrack.service import commands
 
     if overdue and due_within is not None:
         raise UsageError(_("--overdue and --due-within select different facilities: give one of them"))
-    selection = Selection.overdue() if overdue else \
-        Selection.due_within(due_within) if due_within is not None else Selection()
+    selection = (
+        Selection.overdue() if overdue else Selection.due_within(due_within) if due_within is not None else Selection()
+    )
     fmt = writers.format_for("report", format.value, output)
-    with commands.report(_open(ctx, db), as_of=as_of, requirement=requirement, selection=selection,
-                         group_by=group_by.value, limit=None if all_rows or fmt != "table" else limit,
-                         count_late=fail_on_overdue, with_provenance=fmt == "xlsx") as view:
+    with commands.report(
+        _open(ctx, db),
+        as_of=as_of,
+        requirement=requirement,
+        selection=selection,
+        group_by=group_by.value,
+        limit=None if all_rows or fmt != "table" else limit,
+        count_late=fail_on_overdue,
+        with_provenance=fmt == "xlsx",
+    ) as view:
         writers.write("report", view, fmt, output)
     if view.late:
         _fail(ngettext("{n} overdue", "{n} overdue", view.late).format(n=view.late), 3)
 
 
-@app.command(help=COMMAND_HELP["chart"])
+@app.command(help=opt.COMMAND_HELP["chart"])
 def chart(
     ctx: typer.Context,
-    requirement: Annotated[str | None, requirement_option(
-        N_("A requirement id (default: the register's default)."))] = None,
-    as_of: AsOfOption = None,
-    output: Annotated[Path | None, output_option(N_("Write the chart to FILE.svg or FILE.html instead."))] = None,
-    lang: LangOption = None,
-    db: DbOption = None,
+    requirement: opt.ChartRequirement = None,
+    as_of: opt.AsOfOption = None,
+    output: opt.ChartOutput = None,
+    lang: opt.LangOption = None,
+    db: opt.DbOption = None,
 ) -> None:
     from emrtrack.service import commands
 
@@ -272,36 +262,40 @@ def chart(
     writers.write("chart", commands.chart(_open(ctx, db), requirement=requirement, as_of=as_of), fmt, output)
 
 
-@app.command(help=COMMAND_HELP["show"])
-def show(ctx: typer.Context, facility: FacilityArgument, as_of: AsOfOption = None, lang: LangOption = None,
-         db: DbOption = None) -> None:
+@app.command(help=opt.COMMAND_HELP["show"])
+def show(
+    ctx: typer.Context,
+    facility: opt.FacilityArgument,
+    as_of: opt.AsOfOption = None,
+    lang: opt.LangOption = None,
+    db: opt.DbOption = None,
+) -> None:
     from emrtrack.service import commands
 
     writers.write("show", commands.show(_open(ctx, db), facility, as_of=as_of), "table")
 
 
-@app.command(help=COMMAND_HELP["history"])
+@app.command(help=opt.COMMAND_HELP["history"])
 def history(
     ctx: typer.Context,
-    facility: OptionalFacilityArgument = None,
-    limit: Annotated[int, typer.Option("--limit", "-n", min=1, metavar="N",
-                                       help=N_("How many events, newest first."))] = 20,
-    format: Annotated[HistoryFormat, format_option(N_("table or json."))] = HistoryFormat.table,
-    lang: LangOption = None,
-    db: DbOption = None,
+    facility: opt.OptionalFacilityArgument = None,
+    limit: opt.HistoryLimitOption = 20,
+    format: opt.HistoryFormatOption = opt.HistoryFormat.table,
+    lang: opt.LangOption = None,
+    db: opt.DbOption = None,
 ) -> None:
     from emrtrack.service import commands
 
     writers.write("history", commands.history(_open(ctx, db), facility, limit=limit), format.value)
 
 
-@app.command(help=COMMAND_HELP["undo"])
+@app.command(help=opt.COMMAND_HELP["undo"])
 def undo(
     ctx: typer.Context,
-    yes: Annotated[bool, typer.Option("--yes", "-y", help=N_("Do not ask for confirmation."))] = False,
-    by: ByOption = None,
-    lang: LangOption = None,
-    db: DbOption = None,
+    yes: opt.YesOption = False,
+    by: opt.ByOption = None,
+    lang: opt.LangOption = None,
+    db: opt.DbOption = None,
 ) -> None:
     from emrtrack.output.messages import describe_change
     from emrtrack.service import commands
@@ -309,8 +303,9 @@ def undo(
     register = _open(ctx, db)
     change = commands.undoable(register)
     if change is None:
-        typer.echo(_("Nothing to undo (the load that created the register is never undone: "
-                     "load a corrected file instead)."))
+        typer.echo(
+            _("Nothing to undo (the load that created the register is never undone: load a corrected file instead).")
+        )
         return
     typer.echo(describe_change(change))
     if not yes:
@@ -323,8 +318,8 @@ def undo(
     typer.echo(_("Reverted change #{id}; recorded as change #{undo}.").format(id=change.id, undo=undo_id))
 
 
-@app.command(help=COMMAND_HELP["verify"])
-def verify(ctx: typer.Context, lang: LangOption = None, db: DbOption = None) -> None:
+@app.command(help=opt.COMMAND_HELP["verify"])
+def verify(ctx: typer.Context, lang: opt.LangOption = None, db: opt.DbOption = None) -> None:
     from emrtrack.errors import RegisterError
     from emrtrack.output.messages import verify_result
     from emrtrack.service import commands

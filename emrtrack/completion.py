@@ -9,8 +9,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TypeVar
 
-from emrtrack.store import Register
 from emrtrack.rules import fold
+from emrtrack.store import Register
 
 LIMIT = 50
 T = TypeVar("T")
@@ -36,9 +36,11 @@ def facilities(incomplete: str, db: Path | None = None) -> list[tuple[str, str]]
     folded = fold(incomplete)
     by_id = [(fid, name) for fid, name, _f in rows if fid.startswith(incomplete)]
     # a name or alias matches where one of its words starts what was typed ("do lu" finds "... Đô Lương")
-    by_name = [(fid, name) for fid, name, names in rows
-               if folded and not fid.startswith(incomplete)
-               and any(f" {folded}" in f" {n}" for n in names.split("\n"))]
+    by_name = [
+        (fid, name)
+        for fid, name, names in rows
+        if folded and not fid.startswith(incomplete) and any(f" {folded}" in f" {n}" for n in names.split("\n"))
+    ]
     return (by_id + by_name)[:LIMIT]
 
 

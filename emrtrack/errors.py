@@ -65,11 +65,14 @@ class AmbiguousFacility(EmrtrackError):
         self.total = total if total is not None else len(candidates)
         from emrtrack.i18n import _
 
-        names = "; ".join(f"{name} ({fid})" for fid, name in candidates[:self.SHOWN])
+        names = "; ".join(f"{name} ({fid})" for fid, name in candidates[: self.SHOWN])
         if self.total > self.SHOWN:
             names += "; " + _("and {n} more").format(n=self.total - self.SHOWN)
-        super().__init__(_("{query} matches {n} facilities: {names}. Nothing was done; name one by its id.")
-                         .format(query=repr(query), n=self.total, names=names))
+        super().__init__(
+            _("{query} matches {n} facilities: {names}. Nothing was done; name one by its id.").format(
+                query=repr(query), n=self.total, names=names
+            )
+        )
 
 
 class Refused(EmrtrackError):
@@ -92,5 +95,8 @@ def explain(e: Exception) -> tuple[list[str], int]:
         return [_("the register could not be used: {error}").format(error=e)], 1
     if isinstance(e, OSError) and e.strerror:  # a file or folder that cannot be read or written
         return [f"{e.filename}: {e.strerror}" if e.filename else e.strerror], 1
-    return [_("unexpected error: {kind}: {error} (run with EMRTRACK_DEBUG=1 to see where)")
-            .format(kind=type(e).__name__, error=e)], 1
+    return [
+        _("unexpected error: {kind}: {error} (run with EMRTRACK_DEBUG=1 to see where)").format(
+            kind=type(e).__name__, error=e
+        )
+    ], 1

@@ -31,9 +31,7 @@ class Selector:
     ownerships: tuple[str, ...] = ()
 
     def matches(self, ownership: str, kind: str) -> bool:
-        return (not self.kinds or kind in self.kinds) and (
-            not self.ownerships or ownership in self.ownerships
-        )
+        return (not self.kinds or kind in self.kinds) and (not self.ownerships or ownership in self.ownerships)
 
     @property
     def is_everything(self) -> bool:
@@ -155,30 +153,43 @@ class Selection:
     def heading(self, count: int, requirement: str, deadlines: str, as_of: date) -> str:
         """A report's heading: how many facilities are listed against the requirement, as of a date."""
         if self.is_overdue:
-            text = ngettext("{n} facility overdue against {id} (deadline {deadlines}) as of {date}",
-                            "{n} facilities overdue against {id} (deadline {deadlines}) as of {date}", count)
+            text = ngettext(
+                "{n} facility overdue against {id} (deadline {deadlines}) as of {date}",
+                "{n} facilities overdue against {id} (deadline {deadlines}) as of {date}",
+                count,
+            )
         elif self.is_due_within:
-            text = ngettext("{n} facility due within {days} days against {id} (deadline {deadlines}) as of {date}",
-                            "{n} facilities due within {days} days against {id} (deadline {deadlines}) as of {date}",
-                            count)
+            text = ngettext(
+                "{n} facility due within {days} days against {id} (deadline {deadlines}) as of {date}",
+                "{n} facilities due within {days} days against {id} (deadline {deadlines}) as of {date}",
+                count,
+            )
         else:
-            text = ngettext("{n} facility in scope of {id} (deadline {deadlines}) as of {date}",
-                            "{n} facilities in scope of {id} (deadline {deadlines}) as of {date}", count)
+            text = ngettext(
+                "{n} facility in scope of {id} (deadline {deadlines}) as of {date}",
+                "{n} facilities in scope of {id} (deadline {deadlines}) as of {date}",
+                count,
+            )
         return text.format(n=count, id=requirement, deadlines=deadlines, date=fmt_date(as_of), days=self.days)
 
     def lead(self, count: int, as_of: date) -> str:
         """The sentence a dispatch's list opens with: how many facilities, as of a date."""
         if self.is_overdue:
-            text = ngettext("As of {date}, {n} facility is past its deadline and has not yet deployed EMR.",
-                            "As of {date}, {n} facilities are past their deadline and have not yet deployed EMR.",
-                            count)
+            text = ngettext(
+                "As of {date}, {n} facility is past its deadline and has not yet deployed EMR.",
+                "As of {date}, {n} facilities are past their deadline and have not yet deployed EMR.",
+                count,
+            )
         elif self.is_due_within:
-            text = ngettext("As of {date}, {n} facility has not yet deployed EMR and is due within {days} days.",
-                            "As of {date}, {n} facilities have not yet deployed EMR and are due within {days} days.",
-                            count)
+            text = ngettext(
+                "As of {date}, {n} facility has not yet deployed EMR and is due within {days} days.",
+                "As of {date}, {n} facilities have not yet deployed EMR and are due within {days} days.",
+                count,
+            )
         else:
-            text = ngettext("As of {date}, {n} facility is in scope.", "As of {date}, {n} facilities are in scope.",
-                            count)
+            text = ngettext(
+                "As of {date}, {n} facility is in scope.", "As of {date}, {n} facilities are in scope.", count
+            )
         return text.format(date=fmt_date(as_of), n=count, days=self.days)
 
     def group_heading(self, who: str, count: int) -> str:

@@ -13,6 +13,7 @@ from typing import Annotated, Any
 
 import typer
 
+from emrtrack import __version__
 from emrtrack.i18n import N_, _
 
 
@@ -128,32 +129,145 @@ def output_option(help: str = N_("Write to this file instead of the screen (need
 
 
 # -- options that mean the same everywhere ---------------------------------------------------------
-LangOption = Annotated[Lang | None, typer.Option(
-    "--lang", metavar="en|vi", help=N_("Interface language (default: $EMRTRACK_LANG, else your locale)."),
-    show_default=False)]  # read when the program starts (cli._Boundary.main); declared for help and checking
-DbOption = Annotated[Path | None, typer.Option(
-    "--db", help=N_("The register file. Default: $EMRTRACK_DB, else register.db in your data directory."),
-    dir_okay=False, show_default=False, metavar="PATH")]
-AsOfOption = Annotated[date | None, typer.Option(
-    "--as-of", parser=_date, metavar="DATE", help=N_("Report as of this date (YYYY-MM-DD); default today."),
-    show_default=False)]
-OnOption = Annotated[date | None, typer.Option(
-    "--on", parser=_date, metavar="DATE", help=N_("The date it happened (YYYY-MM-DD); default today."),
-    show_default=False)]
-ByOption = Annotated[str | None, typer.Option(
-    "--by", metavar="NAME", help=N_("Who records this (default: your login name)."))]
-RefOption = Annotated[str | None, typer.Option(
-    "--ref", metavar="TEXT", help=N_("The document this rests on, e.g. a dispatch number."))]
+LangOption = Annotated[
+    Lang | None,
+    typer.Option(
+        "--lang",
+        metavar="en|vi",
+        help=N_("Interface language (default: $EMRTRACK_LANG, else your locale)."),
+        show_default=False,
+    ),
+]  # read when the program starts (cli._Boundary.main); declared for help and checking
+DbOption = Annotated[
+    Path | None,
+    typer.Option(
+        "--db",
+        help=N_("The register file. Default: $EMRTRACK_DB, else register.db in your data directory."),
+        dir_okay=False,
+        show_default=False,
+        metavar="PATH",
+    ),
+]
+AsOfOption = Annotated[
+    date | None,
+    typer.Option(
+        "--as-of",
+        parser=_date,
+        metavar="DATE",
+        help=N_("Report as of this date (YYYY-MM-DD); default today."),
+        show_default=False,
+    ),
+]
+OnOption = Annotated[
+    date | None,
+    typer.Option(
+        "--on",
+        parser=_date,
+        metavar="DATE",
+        help=N_("The date it happened (YYYY-MM-DD); default today."),
+        show_default=False,
+    ),
+]
+ByOption = Annotated[
+    str | None, typer.Option("--by", metavar="NAME", help=N_("Who records this (default: your login name)."))
+]
+RefOption = Annotated[
+    str | None, typer.Option("--ref", metavar="TEXT", help=N_("The document this rests on, e.g. a dispatch number."))
+]
 NoteOption = Annotated[str | None, typer.Option("--note", metavar="TEXT", help=N_("A note kept with the change."))]
-CorrectOption = Annotated[bool, typer.Option(
-    "--correct", help=N_("Replace a date already recorded (kept in history as a correction)."))]
+CorrectOption = Annotated[
+    bool, typer.Option("--correct", help=N_("Replace a date already recorded (kept in history as a correction)."))
+]
 OutputOption = Annotated[Path | None, output_option()]
-FacilityArgument = Annotated[str, typer.Argument(
-    metavar="FACILITY", help=N_("Facility id, name or alias; case and diacritics do not matter (e.g. 'do luong')."),
-    show_default=False, autocompletion=_complete_facility)]
-OptionalFacilityArgument = Annotated[str | None, typer.Argument(
-    metavar="FACILITY", help=N_("Only this facility (id, name or alias)."), show_default=False,
-    autocompletion=_complete_facility)]
+FacilityArgument = Annotated[
+    str,
+    typer.Argument(
+        metavar="FACILITY",
+        help=N_("Facility id, name or alias; case and diacritics do not matter (e.g. 'do luong')."),
+        show_default=False,
+        autocompletion=_complete_facility,
+    ),
+]
+OptionalFacilityArgument = Annotated[
+    str | None,
+    typer.Argument(
+        metavar="FACILITY",
+        help=N_("Only this facility (id, name or alias)."),
+        show_default=False,
+        autocompletion=_complete_facility,
+    ),
+]
+
+
+def _version(value: bool) -> None:
+    if value:
+        typer.echo(f"emrtrack {__version__}")
+        raise typer.Exit()
+
+
+# -- options of one command ------------------------------------------------------------------------
+VersionOption = Annotated[
+    bool, typer.Option("--version", callback=_version, is_eager=True, help=N_("Show the version and exit."))
+]
+FilesArgument = Annotated[
+    list[Path],
+    typer.Argument(
+        help=N_("Files to load together: YAML, or facility lists as .xlsx or .csv (see: emrtrack template)."),
+        exists=True,
+        dir_okay=False,
+        show_default=False,
+        metavar="FILE...",
+    ),
+]
+DryRunOption = Annotated[bool, typer.Option("--dry-run", help=N_("Validate and count; write nothing."))]
+LoadCorrectOption = Annotated[
+    bool,
+    typer.Option(
+        "--correct", help=N_("Let the files replace milestone dates already recorded (kept in history as corrections).")
+    ),
+]
+TemplateOutput = Annotated[Path, output_option(N_("The file to write."))]
+TemplateFormatOption = Annotated[
+    TemplateFormat | None, format_option(N_("xlsx or csv (default: from the file's extension)."))
+]
+StatusRequirement = Annotated[str | None, requirement_option(N_("One requirement id (default: every requirement)."))]
+StatusFormatOption = Annotated[StatusFormat, format_option(N_("table, json or xlsx."))]
+MilestoneArgument = Annotated[
+    str, typer.Argument(metavar="MILESTONE", help=N_("appraised, deployed or annex-signed."), show_default=False)
+]
+OverdueOption = Annotated[
+    bool, typer.Option("--overdue", help=N_("Only facilities past their deadline and not deployed."))
+]
+ReportRequirement = Annotated[
+    str | None, requirement_option(N_("A requirement id, or 'all' (default: the register's default)."))
+]
+GroupByOption = Annotated[GroupBy, typer.Option("--group-by", help=N_("ownership, kind or none."))]
+ReportFormatOption = Annotated[
+    ReportFormat, format_option(N_("table, csv, json, markdown or xlsx (xlsx needs --output)."))
+]
+ReportLimitOption = Annotated[
+    int, typer.Option("--limit", min=1, metavar="N", help=N_("Rows shown in a table (machine formats show all)."))
+]
+AllRowsOption = Annotated[bool, typer.Option("--all", help=N_("Show every row in a table."))]
+FailOnOverdueOption = Annotated[
+    bool, typer.Option("--fail-on-overdue", help=N_("Exit with code 3 when any facility is overdue."))
+]
+DueWithinOption = Annotated[
+    int | None,
+    typer.Option(
+        "--due-within",
+        min=0,
+        metavar="DAYS",
+        help=N_("Only facilities not yet deployed whose deadline falls in the next DAYS days."),
+    ),
+]
+ChartRequirement = Annotated[str | None, requirement_option(N_("A requirement id (default: the register's default)."))]
+ChartOutput = Annotated[Path | None, output_option(N_("Write the chart to FILE.svg or FILE.html instead."))]
+HistoryLimitOption = Annotated[
+    int, typer.Option("--limit", "-n", min=1, metavar="N", help=N_("How many events, newest first."))
+]
+HistoryFormatOption = Annotated[HistoryFormat, format_option(N_("table or json."))]
+YesOption = Annotated[bool, typer.Option("--yes", "-y", help=N_("Do not ask for confirmation."))]
 
 
 # -- what each command is for, as its help page says ---------------------------------------------
@@ -163,48 +277,58 @@ COMMAND_HELP = {
         "Every file is validated first; then facilities and requirements are added or updated in one transaction.\n\n"
         "Facilities are matched by id; none is ever deleted. Loading the same file twice changes nothing. A milestone "
         "date already recorded is replaced only with --correct.\n\n"
-        "Example: emrtrack load data/nghe-an-2898.yaml --dry-run"),
+        "Example: emrtrack load data/nghe-an-2898.yaml --dry-run"
+    ),
     "template": N_(
         "Write an empty facility list to fill in (.xlsx or .csv).\n\n"
         "It has the columns `load` reads.\n\n"
         "Columns: id, name, aliases (separated by ;), ownership, kind, managed_by, location, verified, appraised, "
         "deployed, annex-signed. Dates are date cells or text YYYY-MM-DD.\n\n"
-        "Example: emrtrack template --format xlsx --output facilities.xlsx"),
+        "Example: emrtrack template --format xlsx --output facilities.xlsx"
+    ),
     "status": N_(
         "Who is on time, late, overdue or not yet due, at a glance.\n\n"
         "For each requirement: counts by state, the same split by ownership, milestones, data age, notes.\n\n"
-        "Example: emrtrack status --as-of 2025-09-01"),
+        "Example: emrtrack status --as-of 2025-09-01"
+    ),
     "mark-deployed": N_(
         "Record that a facility has deployed EMR.\n\n"
         "The same as: emrtrack mark FACILITY deployed.\n\n"
-        "Example: emrtrack mark-deployed \"do luong\" --on 2025-08-20 --ref 3120/SYT-VP"),
+        'Example: emrtrack mark-deployed "do luong" --on 2025-08-20 --ref 3120/SYT-VP'
+    ),
     "mark": N_(
         "Record a milestone: appraised, deployed or annex-signed.\n\n"
-        "Example: emrtrack mark \"hoan my\" annex-signed --on 2025-08-25"),
+        'Example: emrtrack mark "hoan my" annex-signed --on 2025-08-25'
+    ),
     "report": N_(
         "List facilities and their state, or only the overdue.\n\n"
         "Grouped by ownership (public first), most overdue first.\n\n"
-        "Example: emrtrack report --overdue --as-of 2025-09-01 --format csv > overdue.csv"),
+        "Example: emrtrack report --overdue --as-of 2025-09-01 --format csv > overdue.csv"
+    ),
     "chart": N_(
         "Draw deployment progress against the deadline.\n\n"
         "Deployed facilities over time against those in scope, the deadline marked, and a forecast at the pace of the "
         "last 8 weeks.\n\n"
-        "Example: emrtrack chart --output progress.svg"),
+        "Example: emrtrack chart --output progress.svg"
+    ),
     "show": N_(
         "Everything known about one facility.\n\n"
         "Its facts, its milestones, its state under each requirement, and its history.\n\n"
-        "Example: emrtrack show \"quan y 4\""),
+        'Example: emrtrack show "quan y 4"'
+    ),
     "history": N_(
-        "The register's history of changes, newest first.\n\n"
-        "Example: emrtrack history \"do luong\" --limit 5"),
+        'The register\'s history of changes, newest first.\n\nExample: emrtrack history "do luong" --limit 5'
+    ),
     "undo": N_(
         "Show the latest change and revert it.\n\n"
         "The undo is recorded too: history keeps both.\n\n"
-        "Example: emrtrack undo --yes"),
+        "Example: emrtrack undo --yes"
+    ),
     "verify": N_(
         "Check that the history was not altered.\n\n"
         "Recomputes the history's hash chain and replays it into the state it should give.\n\n"
-        "Prints \"ok\" with the number of events checked and the hash of the last one (quote it to prove later that "
+        'Prints "ok" with the number of events checked and the hash of the last one (quote it to prove later that '
         "nothing was changed), or names the first event altered, deleted or inserted (exit code 1).\n\n"
-        "Example: emrtrack verify"),
+        "Example: emrtrack verify"
+    ),
 }

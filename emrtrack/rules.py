@@ -48,9 +48,17 @@ def _fold_word(word: str) -> str:
 
 # Abbreviations officers write in facility names, folded: "BV Phổi" is "Bệnh viện Phổi".
 ABBREVIATIONS = {
-    "bv": "benh vien", "bvdk": "benh vien da khoa", "dk": "da khoa", "ttyt": "trung tam y te",
-    "pk": "phong kham", "pkdk": "phong kham da khoa", "yhct": "y hoc co truyen", "rhm": "rang ham mat",
-    "phcn": "phuc hoi chuc nang", "bvqy": "benh vien quan y", "tt": "trung tam",
+    "bv": "benh vien",
+    "bvdk": "benh vien da khoa",
+    "dk": "da khoa",
+    "ttyt": "trung tam y te",
+    "pk": "phong kham",
+    "pkdk": "phong kham da khoa",
+    "yhct": "y hoc co truyen",
+    "rhm": "rang ham mat",
+    "phcn": "phuc hoi chuc nang",
+    "bvqy": "benh vien quan y",
+    "tt": "trung tam",
 }
 
 
@@ -106,8 +114,9 @@ def days_overdue(deadline: date, deployed: date | None, as_of: date) -> int:
     return 0
 
 
-def standing_under_each(requirements: Iterable[Requirement], facility: Facility, milestones: dict[str, date],
-                        as_of: date) -> list[tuple[Requirement, date | None, State | None, int]]:
+def standing_under_each(
+    requirements: Iterable[Requirement], facility: Facility, milestones: dict[str, date], as_of: date
+) -> list[tuple[Requirement, date | None, State | None, int]]:
     """One facility under each requirement on `as_of`: (requirement, deadline, state, days overdue); the
     deadline and state are None where the requirement does not apply to it."""
     deployed = milestones.get("deployed")
@@ -117,8 +126,9 @@ def standing_under_each(requirements: Iterable[Requirement], facility: Facility,
         if deadline is None:
             out.append((requirement, None, None, 0))
         else:
-            out.append((requirement, deadline, state_of(deadline, deployed, as_of),
-                        days_overdue(deadline, deployed, as_of)))
+            out.append(
+                (requirement, deadline, state_of(deadline, deployed, as_of), days_overdue(deadline, deployed, as_of))
+            )
     return out
 
 

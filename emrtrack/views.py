@@ -29,8 +29,14 @@ class LoadSummary:
 
     @property
     def changed(self) -> bool:
-        return bool(self.added or self.updated or self.requirements_added or self.requirements_updated
-                    or self.milestones_recorded or self.register_updated)
+        return bool(
+            self.added
+            or self.updated
+            or self.requirements_added
+            or self.requirements_updated
+            or self.milestones_recorded
+            or self.register_updated
+        )
 
 
 @dataclass

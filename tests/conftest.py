@@ -105,5 +105,6 @@ def small_one_requirement(db_path: Path, tmp_path: Path) -> Path:
         "Facilities: 3 added, 0 updated, 0 unchanged; 0 in the register but not in these files (kept).\n"
         "Requirements: 1 added, 0 updated.\n"
         "Milestones: 2 recorded.\n"
-        "Recorded as change #1.\n")
+        "Recorded as change #1.\n"
+    )
     return db_path

@@ -123,8 +123,9 @@ def _one_requirement(small: str) -> str:
     zone is kept: it is the default one)."""
     doc = yaml.safe_load(small)
     default = doc["requirements"][0]  # 2898/SYT-VP: the default, deadline 2025-08-31
-    doc["requirements"] = [{**default, "id": "R/1", "title": "Deploy EMR", "issuer": "Sở Y tế",
-                            "issued": date(2025, 1, 1)}]
+    doc["requirements"] = [
+        {**default, "id": "R/1", "title": "Deploy EMR", "issuer": "Sở Y tế", "issued": date(2025, 1, 1)}
+    ]
     do_luong, hung_nguyen = doc["facilities"][:2]
     do_luong.update(aliases=["Do Luong General Hospital"], milestones={"appraised": date(2025, 8, 1)})
     hung_nguyen.update(id="hung-nguyen-medical-centre", verified=date(2025, 7, 9))

@@ -100,11 +100,19 @@ def _deep_mapping(path: Path) -> None:
 
 
 def _alias_bomb(path: Path) -> None:
-    lines = ["facilities:", "  - id: do-luong-general", "    name: x", "    ownership: public",
-             "    kind: hospital", "    aliases: &a0 [lol, lol, lol, lol, lol, lol, lol, lol, lol, lol]"]
+    lines = [
+        "facilities:",
+        "  - id: do-luong-general",
+        "    name: x",
+        "    ownership: public",
+        "    kind: hospital",
+        "    aliases: &a0 [lol, lol, lol, lol, lol, lol, lol, lol, lol, lol]",
+    ]
     for i in range(1, 12):
-        lines.append(f"  - id: f{i}\n    name: x\n    ownership: public\n    kind: hospital\n"
-                     f"    aliases: &a{i} [" + ", ".join([f"*a{i - 1}"] * 10) + "]")
+        lines.append(
+            f"  - id: f{i}\n    name: x\n    ownership: public\n    kind: hospital\n"
+            f"    aliases: &a{i} [" + ", ".join([f"*a{i - 1}"] * 10) + "]"
+        )
     path.write_text("\n".join(lines) + "\n")
 
 
@@ -120,8 +128,9 @@ HUGE = [
 
 @pytest.mark.slow
 @pytest.mark.parametrize("name,make,line,fragment", HUGE, ids=[h[0] for h in HUGE])
-def test_huge_bad_file_is_refused_fast_in_bounded_memory(tmp_path: Path, name: str, make, line: int,
-                                                          fragment: str) -> None:
+def test_huge_bad_file_is_refused_fast_in_bounded_memory(
+    tmp_path: Path, name: str, make, line: int, fragment: str
+) -> None:
     db_path = tmp_path / "register.db"
     env = subprocess_env(db_path)
     assert subprocess.run([*CLI, "status"], env=env, capture_output=True, timeout=TIMEOUT).returncode == 0
@@ -129,8 +138,9 @@ def test_huge_bad_file_is_refused_fast_in_bounded_memory(tmp_path: Path, name: s
     path = tmp_path / f"{name}.yaml"
     make(path)
     started = time.monotonic()
-    proc = subprocess.run([*CLI, "load", str(path)], env=env, capture_output=True, text=True,
-                          timeout=TIMEOUT, preexec_fn=_limit_memory)
+    proc = subprocess.run(
+        [*CLI, "load", str(path)], env=env, capture_output=True, text=True, timeout=TIMEOUT, preexec_fn=_limit_memory
+    )
     elapsed = time.monotonic() - started
     assert proc.returncode == 1, proc.stderr[-2000:]
     _check_refused(proc.stderr, proc.stdout, str(path), line, fragment)

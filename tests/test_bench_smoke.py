@@ -10,21 +10,57 @@ from pathlib import Path
 
 import pytest
 
-from emrtrack.reading import read_files
 from emrtrack.model import KINDS, OWNERSHIPS
+from emrtrack.reading import read_files
 from emrtrack.rules import fold
 
 BENCH = Path(__file__).resolve().parent.parent / "bench" / "run.py"
 
-COMMANDS = {"import typer", "C-loader parse", "load", "load (no-op)", "load csv", "status", "report csv", "report json",
-            "report table", "report table --all", "mark-deployed", "did-you-mean", "history", "--help"}
+COMMANDS = {
+    "import typer",
+    "C-loader parse",
+    "load",
+    "load (no-op)",
+    "load csv",
+    "status",
+    "report csv",
+    "report json",
+    "report table",
+    "report table --all",
+    "mark-deployed",
+    "did-you-mean",
+    "history",
+    "--help",
+}
 RATIOS = [
-    "status / task +OVERDUE count", "report csv / task overdue", "load / C-loader parse",
-    "no-op load / C-loader parse", "load csv / task import", "mark-deployed seconds", "did-you-mean seconds", "--help / import typer",
-    "status peak MiB", "report csv peak MiB", "report json peak MiB", "report table peak MiB",
-    *(f"growth 60->120: {name}" for name in ("load", "load (no-op)", "load csv", "status", "report csv", "report json",
-                                             "report table", "mark-deployed", "did-you-mean", "history",
-                                             "--help")),
+    "status / task +OVERDUE count",
+    "report csv / task overdue",
+    "load / C-loader parse",
+    "no-op load / C-loader parse",
+    "load csv / task import",
+    "mark-deployed seconds",
+    "did-you-mean seconds",
+    "--help / import typer",
+    "status peak MiB",
+    "report csv peak MiB",
+    "report json peak MiB",
+    "report table peak MiB",
+    *(
+        f"growth 60->120: {name}"
+        for name in (
+            "load",
+            "load (no-op)",
+            "load csv",
+            "status",
+            "report csv",
+            "report json",
+            "report table",
+            "mark-deployed",
+            "did-you-mean",
+            "history",
+            "--help",
+        )
+    ),
 ]
 
 
@@ -65,8 +101,7 @@ def test_the_register_is_deterministic_and_realistic(bench, tmp_path):
     assert [e.facility for e in from_csv.facilities] == [e.facility for e in loaded.facilities]
     assert [e.milestones for e in from_csv.facilities] == [e.milestones for e in loaded.facilities]
     assert [r.requirement for r in from_csv.requirements] == [r.requirement for r in loaded.requirements]
-    assert [r.requirement.id for r in loaded.requirements] == ["KH-EMR-2025", "13/2025/TT-BYT",
-                                                               "CV-EMR-PUBLIC-2026"]
+    assert [r.requirement.id for r in loaded.requirements] == ["KH-EMR-2025", "13/2025/TT-BYT", "CV-EMR-PUBLIC-2026"]
     assert len(loaded.requirements[1].requirement.cohorts) == 2
 
 
@@ -74,8 +109,7 @@ def test_the_register_is_deterministic_and_realistic(bench, tmp_path):
 def test_the_benchmark_runs_and_reports_every_command_and_ratio(bench, tmp_path, monkeypatch, capsys):
     monkeypatch.setenv("EMRTRACK_DB", str(tmp_path / "never-used.db"))
     out = tmp_path / "bench.json"
-    assert bench.main(["--sizes", "60,120", "--runs", "1", "--warmup", "0", "--no-taskwarrior",
-                       "--out", str(out)]) == 0
+    assert bench.main(["--sizes", "60,120", "--runs", "1", "--warmup", "0", "--no-taskwarrior", "--out", str(out)]) == 0
     doc = json.loads(out.read_text(encoding="utf-8"))
     assert set(doc["sizes"]) == {"60", "120"}
     for size, result in doc["sizes"].items():
@@ -93,8 +127,10 @@ def test_the_benchmark_runs_and_reports_every_command_and_ratio(bench, tmp_path,
             assert r["value"] is None and r["met"] is None  # Taskwarrior was left out
         else:
             assert r["value"] > 0 and r["met"] is (r["value"] <= r["limit"])
-    assert doc["sizes"]["120"]["commands"]["report csv"]["stdout_bytes"] > \
-        doc["sizes"]["60"]["commands"]["report csv"]["stdout_bytes"]
+    assert (
+        doc["sizes"]["120"]["commands"]["report csv"]["stdout_bytes"]
+        > doc["sizes"]["60"]["commands"]["report csv"]["stdout_bytes"]
+    )
     assert not (tmp_path / "never-used.db").exists()
     printed = capsys.readouterr().out
     for name in COMMANDS:

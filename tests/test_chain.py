@@ -32,8 +32,16 @@ change = st.tuples(text, text, text, text, text, value, value, st.none() | st.in
 
 def test_a_known_event_has_its_known_hash() -> None:
     event = (7, 2, "milestone", "do-luong-general", "deployed", "recorded", None, "2025-08-20")
-    change = ("2025-08-21T02:03:04Z", "Nguyễn Văn A", "mark-deployed", "mark",
-              'deployed: "Đô Lương"\n\\ \x01 \u2028 😀', "3120/SYT-VP", None, None)
+    change = (
+        "2025-08-21T02:03:04Z",
+        "Nguyễn Văn A",
+        "mark-deployed",
+        "mark",
+        'deployed: "Đô Lương"\n\\ \x01 \u2028 😀',
+        "3120/SYT-VP",
+        None,
+        None,
+    )
     assert event_hash(GENESIS, event, change) == "c9cab45f0c8bce3b150b5522f1359556e6ab07e3da61da173eb5c6548025c8bb"
 
 

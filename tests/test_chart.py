@@ -6,8 +6,8 @@ import re
 import xml.etree.ElementTree as ET
 from datetime import date
 
-from emrtrack.output.chart import progress
 from emrtrack.cli import app
+from emrtrack.service.commands import progress
 from emrtrack.store import Register
 
 SVG = "{http://www.w3.org/2000/svg}"
@@ -43,7 +43,8 @@ def test_chart_in_the_terminal(small, runner):
     assert lines[:3] == [
         "2898/SYT-VP: 2 of 4 facilities in scope have deployed EMR (50.0%) as of 2025-09-10.",
         "Deadline: 2025-08-31.",
-        "Forecast: at the pace of the last 8 weeks (0.25 a week), 100% on 2025-11-05."]
+        "Forecast: at the pace of the last 8 weeks (0.25 a week), 100% on 2025-11-05.",
+    ]
     assert lines[4].startswith("4 ┤─") and lines[13].startswith("0 ┤")
     assert lines[-1] == "█ deployed  ─ in scope (4)  │ deadline  · forecast  ▲ 2025-09-10"
     assert lines[-3].split() == ["2025-07-09", "2025-11-05"]
@@ -51,8 +52,10 @@ def test_chart_in_the_terminal(small, runner):
     assert none.stdout.splitlines()[2] == "Dự báo: không có tiến triển trong 8 tuần qua."
     _mark(runner, ("do-luong-general", "2025-09-20"), ("thai-an", "2025-09-25"))
     done = runner.invoke(app, ["chart", "--as-of", "2025-10-01"])
-    assert done.stdout.splitlines()[0] == \
-        "2898/SYT-VP: 4 of 4 facilities in scope have deployed EMR (100.0%) as of 2025-10-01."
+    assert (
+        done.stdout.splitlines()[0]
+        == "2898/SYT-VP: 4 of 4 facilities in scope have deployed EMR (100.0%) as of 2025-10-01."
+    )
     assert done.stdout.splitlines()[2] == "100% reached on 2025-09-25."
 
 
@@ -83,8 +86,10 @@ def test_chart_html_in_vietnamese_and_bad_output(small, runner, tmp_path):
     result = runner.invoke(app, ["chart", "--as-of", "2025-09-10", "--output", str(out), "--lang", "vi"])
     assert result.exit_code == 0
     page = out.read_text(encoding="utf-8")
-    assert page.startswith('<!DOCTYPE html>\n<html lang="vi">\n<head><meta charset="utf-8">'
-                           "<title>Tiến độ triển khai bệnh án điện tử theo 2898/SYT-VP</title></head>")
+    assert page.startswith(
+        '<!DOCTYPE html>\n<html lang="vi">\n<head><meta charset="utf-8">'
+        "<title>Tiến độ triển khai bệnh án điện tử theo 2898/SYT-VP</title></head>"
+    )
     assert re.search(r"<svg [^>]*>", page) and page.rstrip().endswith("</html>")
     assert "hạn 31/08/2025" in page
     bad = runner.invoke(app, ["chart", "--output", str(tmp_path / "x.png")])
@@ -95,8 +100,9 @@ def test_chart_html_in_vietnamese_and_bad_output(small, runner, tmp_path):
 def test_an_as_of_date_before_the_requirement_was_issued_starts_the_axis():
     from datetime import date
 
-    from emrtrack.output.chart import progress, text
     from emrtrack.model import Cohort, Requirement, Selector
+    from emrtrack.output.chart import text
+    from emrtrack.service.commands import progress
 
     req = Requirement(id="R", issued=date(2025, 7, 9), cohorts=(Cohort(Selector(), date(2025, 8, 31)),))
     p = progress(req, 3, [], date(2025, 7, 1))

@@ -14,17 +14,33 @@ from helpers import rows, run, table_hash
 from emrtrack.rules import fold
 
 PUBLIC_NAMES = {
-    "Bệnh viện Hữu nghị Đa khoa Nghệ An", "Bệnh viện Phổi Nghệ An", "Bệnh viện Tâm thần Nghệ An",
-    "Bệnh viện Phục hồi chức năng Nghệ An", "Bệnh viện Da liễu Nghệ An", "Trung tâm Huyết học - Truyền máu Nghệ An",
-    "Bệnh viện Đa khoa Nghi Lộc", "Bệnh viện Đa khoa Đô Lương", "Trung tâm Y tế Hưng Nguyên",
-    "Trung tâm Y tế Quỳ Hợp", "Bệnh viện Trường Đại học Y khoa Vinh", "Bệnh viện Quân y 4",
+    "Bệnh viện Hữu nghị Đa khoa Nghệ An",
+    "Bệnh viện Phổi Nghệ An",
+    "Bệnh viện Tâm thần Nghệ An",
+    "Bệnh viện Phục hồi chức năng Nghệ An",
+    "Bệnh viện Da liễu Nghệ An",
+    "Trung tâm Huyết học - Truyền máu Nghệ An",
+    "Bệnh viện Đa khoa Nghi Lộc",
+    "Bệnh viện Đa khoa Đô Lương",
+    "Trung tâm Y tế Hưng Nguyên",
+    "Trung tâm Y tế Quỳ Hợp",
+    "Bệnh viện Trường Đại học Y khoa Vinh",
+    "Bệnh viện Quân y 4",
     "Bệnh viện Công an tỉnh Nghệ An",
 }
 NON_PUBLIC_NAMES = {
-    "Bệnh viện Đa khoa 115 Nghệ An", "Bệnh viện Ngoại khoa 115 Nghệ An", "Bệnh viện Đa khoa Hoàn Mỹ Vinh",
-    "Bệnh viện Đa khoa Đông Âu", "Bệnh viện Đa khoa Thái An", "Bệnh viện Đa khoa Phủ Diễn",
-    "Bệnh viện Đa khoa Bảo Sơn", "Bệnh viện Đa khoa An Phát", "Bệnh viện Thái Thượng Hoàng",
-    "Bệnh viện Đa khoa TTH Vinh", "Bệnh viện Y học cổ truyền Nguyễn Phúc", "Bệnh viện Răng Hàm Mặt Nghệ An",
+    "Bệnh viện Đa khoa 115 Nghệ An",
+    "Bệnh viện Ngoại khoa 115 Nghệ An",
+    "Bệnh viện Đa khoa Hoàn Mỹ Vinh",
+    "Bệnh viện Đa khoa Đông Âu",
+    "Bệnh viện Đa khoa Thái An",
+    "Bệnh viện Đa khoa Phủ Diễn",
+    "Bệnh viện Đa khoa Bảo Sơn",
+    "Bệnh viện Đa khoa An Phát",
+    "Bệnh viện Thái Thượng Hoàng",
+    "Bệnh viện Đa khoa TTH Vinh",
+    "Bệnh viện Y học cổ truyền Nguyễn Phúc",
+    "Bệnh viện Răng Hàm Mặt Nghệ An",
 }
 
 
@@ -48,7 +64,8 @@ def _check_reproduction(facilities: list[dict]) -> None:
     for group in (facilities[:13], facilities[13:]):  # all equally late: then by name, without diacritics
         assert [f["name"] for f in group] == sorted((f["name"] for f in group), key=fold)
     assert {(str(f["days_overdue"]), f["state"], f["deadline"], f["verified"]) for f in facilities} == {
-        ("1", "overdue", "2025-08-31", "2025-07-09")}
+        ("1", "overdue", "2025-08-31", "2025-07-09")
+    }
     assert all(f["latest_milestone"] in (None, "") for f in facilities)
 
 
@@ -59,8 +76,18 @@ def test_reproduction_json(shipped_db: Path) -> None:
     assert doc["requirement"]["deadline"] == "2025-08-31"
     assert doc["count"] == 25
     assert list(doc) == ["as_of", "requirement", "count", "facilities"]
-    assert list(doc["facilities"][0]) == ["id", "name", "ownership", "kind", "deadline", "state", "days_overdue",
-                                          "latest_milestone", "verified", "deployed"]
+    assert list(doc["facilities"][0]) == [
+        "id",
+        "name",
+        "ownership",
+        "kind",
+        "deadline",
+        "state",
+        "days_overdue",
+        "latest_milestone",
+        "verified",
+        "deployed",
+    ]
     assert {f["deployed"] for f in doc["facilities"]} == {None}
     _check_reproduction(doc["facilities"])
 
@@ -69,8 +96,10 @@ def test_reproduction_csv(shipped_db: Path) -> None:
     r = run("report", "--overdue", "--as-of", "2025-09-01", "--format", "csv")
     assert r.exit_code == 0 and r.stderr == ""
     table = list(csv.DictReader(io.StringIO(r.stdout)))
-    assert r.stdout.splitlines()[0] == \
-        "requirement,id,name,ownership,kind,deadline,state,days_overdue,latest_milestone,verified,deployed"
+    assert (
+        r.stdout.splitlines()[0]
+        == "requirement,id,name,ownership,kind,deadline,state,days_overdue,latest_milestone,verified,deployed"
+    )
     assert {row["requirement"] for row in table} == {"2898/SYT-VP"}
     _check_reproduction(table)
 
@@ -85,8 +114,10 @@ def test_reproduction_table(shipped_db: Path) -> None:
     body = [line for line in out if line.startswith("│")]
     assert len(body) == 25
     assert all("│ 2025-08-31 │            1 │ none             │ 2025-07-09 │" in line for line in body)
-    assert body[1] == ("│  2 │ Bệnh viện Đa khoa Đô Lương               │ do-luong-general                     │ "
-                       "hospital           │ 2025-08-31 │            1 │ none             │ 2025-07-09 │")
+    assert body[1] == (
+        "│  2 │ Bệnh viện Đa khoa Đô Lương               │ do-luong-general                     │ "
+        "hospital           │ 2025-08-31 │            1 │ none             │ 2025-07-09 │"
+    )
     assert "\x1b[" not in r.stdout
 
 
@@ -94,8 +125,9 @@ def test_created_register_is_said_on_stderr(db_path: Path) -> None:
     assert not db_path.exists()
     r = run("report", "--overdue", "--as-of", "2025-09-01", "--format", "csv")
     assert r.exit_code == 0
-    assert r.stderr == (f"Created a new register at {db_path} with the shipped data "
-                        "(nghe-an-2898.yaml: 25 facilities).\n")
+    assert r.stderr == (
+        f"Created a new register at {db_path} with the shipped data (nghe-an-2898.yaml: 25 facilities).\n"
+    )
     assert len(r.stdout.splitlines()) == 26
     again = run("report", "--overdue", "--as-of", "2025-09-01", "--format", "csv")
     assert again.stderr == "" and again.stdout == r.stdout
@@ -150,7 +182,8 @@ def test_exact_json_report(small_one_requirement: Path) -> None:
         '  {"id": "hoan-my-clinic", "name": "Phòng khám Hoàn Mỹ", "ownership": "non-public", "kind": "clinic", '
         '"deadline": "2025-08-31", "state": "overdue", "days_overdue": 3, "latest_milestone": null, '
         '"verified": null, "deployed": null}\n'
-        ']}\n')
+        "]}\n"
+    )
 
 
 def test_exact_json_status(small_one_requirement: Path) -> None:
@@ -160,19 +193,40 @@ def test_exact_json_status(small_one_requirement: Path) -> None:
     assert json.loads(r.stdout) == {
         "as_of": "2025-09-03",
         "register": "Test register",
-        "requirements": [{
-            "id": "R/1", "deadline": "2025-08-31", "in_scope": 3, "deployed_on_time": 1, "overdue": 2,
-            "compliance_pct": 33.3, **counts,
-            "by_ownership": {
-                "public": {"in_scope": 2, "deployed_on_time": 1, "overdue": 1, "compliance_pct": 50.0, **counts},
-                "non-public": {"in_scope": 1, "deployed_on_time": 0, "overdue": 1, "compliance_pct": 0.0, **counts},
-            },
-            "cohorts": [{"applies_to": {}, "deadline": "2025-08-31", "in_scope": 3, "deployed_on_time": 1,
-                         "overdue": 2, "compliance_pct": 33.3, **counts}],
-            "milestones": {"appraised": 1, "deployed": 1, "annex-signed": 0},
-            "data_age": {"oldest": "2025-08-01", "median": "2025-08-20", "oldest_days": 33, "median_days": 14,
-                         "never_verified": 1},
-        }],
+        "requirements": [
+            {
+                "id": "R/1",
+                "deadline": "2025-08-31",
+                "in_scope": 3,
+                "deployed_on_time": 1,
+                "overdue": 2,
+                "compliance_pct": 33.3,
+                **counts,
+                "by_ownership": {
+                    "public": {"in_scope": 2, "deployed_on_time": 1, "overdue": 1, "compliance_pct": 50.0, **counts},
+                    "non-public": {"in_scope": 1, "deployed_on_time": 0, "overdue": 1, "compliance_pct": 0.0, **counts},
+                },
+                "cohorts": [
+                    {
+                        "applies_to": {},
+                        "deadline": "2025-08-31",
+                        "in_scope": 3,
+                        "deployed_on_time": 1,
+                        "overdue": 2,
+                        "compliance_pct": 33.3,
+                        **counts,
+                    }
+                ],
+                "milestones": {"appraised": 1, "deployed": 1, "annex-signed": 0},
+                "data_age": {
+                    "oldest": "2025-08-01",
+                    "median": "2025-08-20",
+                    "oldest_days": 33,
+                    "median_days": 14,
+                    "never_verified": 1,
+                },
+            }
+        ],
         "notes": [],
     }
 
@@ -187,7 +241,8 @@ def test_exact_markdown(small_one_requirement: Path) -> None:
         "1. Bệnh viện Đa khoa Đô Lương (hospital; 3 days overdue)\n"
         "2. Trung tâm Y tế Hưng Nguyên (medical centre; deployed on time)\n\n"
         "Non-public facilities (1):\n\n"
-        "1. Phòng khám Hoàn Mỹ (clinic; 3 days overdue)\n")
+        "1. Phòng khám Hoàn Mỹ (clinic; 3 days overdue)\n"
+    )
 
 
 def test_status_table(shipped_db: Path) -> None:
@@ -232,7 +287,9 @@ def test_status_one_requirement(shipped_db: Path) -> None:
     q = doc["requirements"][0]
     assert (q["deadline"], q["in_scope"], q["overdue"], q["not_yet_due"]) == ("2026-12-31", 25, 22, 3)
     assert [(c["deadline"], c["overdue"], c["not_yet_due"]) for c in q["cohorts"]] == [
-        ("2025-09-30", 22, 0), ("2026-12-31", 0, 3)]
+        ("2025-09-30", 22, 0),
+        ("2026-12-31", 0, 3),
+    ]
 
 
 # -- as of a date ----------------------------------------------------------------------------------
@@ -267,13 +324,16 @@ def test_circular_13_cohorts(shipped_db: Path) -> None:
     assert report_json("--overdue", "--as-of", "2025-09-30", *c13)["count"] == 0
     doc = report_json("--overdue", "--as-of", "2025-10-01", *c13)
     assert doc["count"] == 22
-    assert {(f["kind"], f["deadline"], f["days_overdue"]) for f in doc["facilities"]} == {
-        ("hospital", "2025-09-30", 1)}
+    assert {(f["kind"], f["deadline"], f["days_overdue"]) for f in doc["facilities"]} == {("hospital", "2025-09-30", 1)}
     everyone = {f["id"]: f for f in report_json("--as-of", "2025-10-01", *c13)["facilities"]}
     assert everyone["nghe-an-friendship-general"]["state"] == "overdue"
     blood = everyone["nghe-an-hematology-blood-transfusion"]
     assert (blood["kind"], blood["deadline"], blood["state"], blood["days_overdue"]) == (
-        "specialised-centre", "2026-12-31", "not-yet-due", 0)
+        "specialised-centre",
+        "2026-12-31",
+        "not-yet-due",
+        0,
+    )
     late = report_json("--overdue", "--as-of", "2027-01-01", *c13)
     blood_late = [f for f in late["facilities"] if f["id"] == "nghe-an-hematology-blood-transfusion"]
     assert [(f["deadline"], f["days_overdue"]) for f in blood_late] == [("2026-12-31", 1)]
@@ -282,8 +342,10 @@ def test_circular_13_cohorts(shipped_db: Path) -> None:
 def test_report_every_requirement(shipped_db: Path) -> None:
     doc = report_json("--overdue", "--as-of", "2025-10-01", "--requirement", "all")
     assert doc["as_of"] == "2025-10-01"
-    assert [(p["requirement"]["id"], p["count"]) for p in doc["reports"]] == [("2898/SYT-VP", 25),
-                                                                            ("13/2025/TT-BYT", 22)]
+    assert [(p["requirement"]["id"], p["count"]) for p in doc["reports"]] == [
+        ("2898/SYT-VP", 25),
+        ("13/2025/TT-BYT", 22),
+    ]
 
 
 def test_report_group_by_kind(shipped_db: Path) -> None:
@@ -296,25 +358,30 @@ def test_report_limit_in_a_table(shipped_db: Path) -> None:
     r = run("report", "--overdue", "--as-of", "2025-09-01", "--limit", "3")
     assert r.exit_code == 0
     assert len([line for line in r.stdout.splitlines() if line.startswith("│")]) == 3
-    assert lines(r.stdout)[-1] == ("... and 22 more not shown (--limit 3). Use --all to list every one, "
-                                   "or --format csv or json for a file.")
+    assert lines(r.stdout)[-1] == (
+        "... and 22 more not shown (--limit 3). Use --all to list every one, or --format csv or json for a file."
+    )
 
 
 def test_unknown_requirement(shipped_db: Path) -> None:
     r = run("report", "--requirement", "46/2018/TT-BYT")
     assert r.exit_code == 1 and r.stdout == ""
-    assert r.stderr == ("emrtrack: no requirement '46/2018/TT-BYT' in the register "
-                        "(known: 2898/SYT-VP, 13/2025/TT-BYT)\n")
+    assert r.stderr == (
+        "emrtrack: no requirement '46/2018/TT-BYT' in the register (known: 2898/SYT-VP, 13/2025/TT-BYT)\n"
+    )
 
 
-@pytest.mark.parametrize("args", [
-    ("report", "--as-of", "31/08/2025"),
-    ("report", "--format", "xml"),
-    ("report", "--group-by", "district"),
-    ("status", "--as-of", "2025-02-30"),
-    ("history", "--limit", "0"),
-    ("frobnicate",),
-])
+@pytest.mark.parametrize(
+    "args",
+    [
+        ("report", "--as-of", "31/08/2025"),
+        ("report", "--format", "xml"),
+        ("report", "--group-by", "district"),
+        ("status", "--as-of", "2025-02-30"),
+        ("history", "--limit", "0"),
+        ("frobnicate",),
+    ],
+)
 def test_bad_usage_exits_2(shipped_db: Path, args: tuple[str, ...]) -> None:
     before = table_hash(shipped_db)
     r = run(*args)
@@ -338,15 +405,18 @@ def test_fail_on_overdue(shipped_db: Path) -> None:
 
 
 # -- naming a facility -----------------------------------------------------------------------------
-@pytest.mark.parametrize(("query", "fid", "name"), [
-    ("do luong", "do-luong-general", "Bệnh viện Đa khoa Đô Lương"),
-    ("DO LUONG", "do-luong-general", "Bệnh viện Đa khoa Đô Lương"),
-    ("Đô Lương", "do-luong-general", "Bệnh viện Đa khoa Đô Lương"),
-    ("do-luong-general", "do-luong-general", "Bệnh viện Đa khoa Đô Lương"),
-    ("hoan my", "hoan-my-vinh", "Bệnh viện Đa khoa Hoàn Mỹ Vinh"),
-    ("quan y 4", "military-hospital-4", "Bệnh viện Quân y 4"),
-    ("Do Luong General Hospital", "do-luong-general", "Bệnh viện Đa khoa Đô Lương"),
-])
+@pytest.mark.parametrize(
+    ("query", "fid", "name"),
+    [
+        ("do luong", "do-luong-general", "Bệnh viện Đa khoa Đô Lương"),
+        ("DO LUONG", "do-luong-general", "Bệnh viện Đa khoa Đô Lương"),
+        ("Đô Lương", "do-luong-general", "Bệnh viện Đa khoa Đô Lương"),
+        ("do-luong-general", "do-luong-general", "Bệnh viện Đa khoa Đô Lương"),
+        ("hoan my", "hoan-my-vinh", "Bệnh viện Đa khoa Hoàn Mỹ Vinh"),
+        ("quan y 4", "military-hospital-4", "Bệnh viện Quân y 4"),
+        ("Do Luong General Hospital", "do-luong-general", "Bệnh viện Đa khoa Đô Lương"),
+    ],
+)
 def test_mark_deployed_resolves_folded_names(shipped_db: Path, query: str, fid: str, name: str) -> None:
     r = run("mark-deployed", query, "--on", "2025-08-20")
     assert r.exit_code == 0, r.stderr
@@ -360,7 +430,8 @@ def test_ambiguous_name_is_refused_and_nothing_written(shipped_db: Path) -> None
     assert r.exit_code == 1 and r.stdout == ""
     assert r.stderr == (
         "emrtrack: '115' matches 2 facilities: Bệnh viện Đa khoa 115 Nghệ An (general-115); "
-        "Bệnh viện Ngoại khoa 115 Nghệ An (surgical-115). Nothing was done; name one by its id.\n")
+        "Bệnh viện Ngoại khoa 115 Nghệ An (surgical-115). Nothing was done; name one by its id.\n"
+    )
     assert table_hash(shipped_db) == before
 
 
@@ -368,8 +439,9 @@ def test_typo_gets_did_you_mean(shipped_db: Path) -> None:
     before = table_hash(shipped_db)
     r = run("mark-deployed", "do luogn", "--on", "2025-08-20")
     assert r.exit_code == 1 and r.stdout == ""
-    assert r.stderr.startswith("emrtrack: no facility matches 'do luogn'. Did you mean: "
-                               "Bệnh viện Đa khoa Đô Lương (do-luong-general)")
+    assert r.stderr.startswith(
+        "emrtrack: no facility matches 'do luogn'. Did you mean: Bệnh viện Đa khoa Đô Lương (do-luong-general)"
+    )
     assert r.stderr.count("\n") == 1
     assert table_hash(shipped_db) == before
 
@@ -385,7 +457,10 @@ def test_mark_same_date_again_changes_nothing(shipped_db: Path) -> None:
     before = table_hash(shipped_db)
     r = run("mark", "quan y 4", "appraised", "--on", "2025-08-01")
     assert r.exit_code == 0
-    assert r.stdout == "Already recorded: Bệnh viện Quân y 4 (military-hospital-4) appraised on 2025-08-01. Nothing changed.\n"
+    assert (
+        r.stdout
+        == "Already recorded: Bệnh viện Quân y 4 (military-hospital-4) appraised on 2025-08-01. Nothing changed.\n"
+    )
     assert table_hash(shipped_db) == before
 
 
@@ -394,26 +469,45 @@ def test_mark_other_date_needs_correct(shipped_db: Path) -> None:
     before = table_hash(shipped_db)
     r = run("mark", "hoan my", "annex-signed", "--on", "2025-08-26")
     assert r.exit_code == 1 and r.stdout == ""
-    assert r.stderr == ("emrtrack: Bệnh viện Đa khoa Hoàn Mỹ Vinh (hoan-my-vinh) already has annex-signed on "
-                        "2025-08-25; to record 2025-08-26 instead, run the command again with --correct\n")
+    assert r.stderr == (
+        "emrtrack: Bệnh viện Đa khoa Hoàn Mỹ Vinh (hoan-my-vinh) already has annex-signed on "
+        "2025-08-25; to record 2025-08-26 instead, run the command again with --correct\n"
+    )
     assert table_hash(shipped_db) == before
-    r = run("mark", "hoan my", "annex-signed", "--on", "2025-08-26", "--correct", "--ref", "BHXH/12",
-            "--note", "date on the annex", "--by", "officer")
+    r = run(
+        "mark",
+        "hoan my",
+        "annex-signed",
+        "--on",
+        "2025-08-26",
+        "--correct",
+        "--ref",
+        "BHXH/12",
+        "--note",
+        "date on the annex",
+        "--by",
+        "officer",
+    )
     assert r.exit_code == 0
-    assert r.stdout == ("Corrected: Bệnh viện Đa khoa Hoàn Mỹ Vinh (hoan-my-vinh) annex signed on 2025-08-26 "
-                        "(was 2025-08-25). Change #3.\n")
+    assert r.stdout == (
+        "Corrected: Bệnh viện Đa khoa Hoàn Mỹ Vinh (hoan-my-vinh) annex signed on 2025-08-26 "
+        "(was 2025-08-25). Change #3.\n"
+    )
     assert rows(shipped_db, "SELECT actor, ref, note, command FROM changes WHERE id = 3") == [
-        ("officer", "BHXH/12", "date on the annex", "mark annex-signed")]
+        ("officer", "BHXH/12", "date on the annex", "mark annex-signed")
+    ]
     assert rows(shipped_db, "SELECT action, old, new FROM events WHERE change_id = 3") == [
-        ("corrected", "2025-08-25", "2025-08-26")]
+        ("corrected", "2025-08-25", "2025-08-26")
+    ]
 
 
 def test_mark_deployed_is_mark_deployed(shipped_db: Path) -> None:
     r = run("mark", "nghe-an-lung", "deployed", "--on", "2025-08-30")
     assert r.stdout == "Recorded: Bệnh viện Phổi Nghệ An (nghe-an-lung) deployed on 2025-08-30. Change #2.\n"
     again = run("mark-deployed", "nghe-an-lung", "--on", "2025-08-30")
-    assert again.stdout == ("Already recorded: Bệnh viện Phổi Nghệ An (nghe-an-lung) deployed on 2025-08-30. "
-                            "Nothing changed.\n")
+    assert again.stdout == (
+        "Already recorded: Bệnh viện Phổi Nghệ An (nghe-an-lung) deployed on 2025-08-30. Nothing changed.\n"
+    )
 
 
 def test_mark_defaults_to_today_in_the_register_time_zone(shipped_db: Path) -> None:
@@ -431,8 +525,10 @@ def test_future_date_is_refused(shipped_db: Path) -> None:
     before = table_hash(shipped_db)
     r = run("mark-deployed", "do luong", "--on", tomorrow.isoformat())
     assert r.exit_code == 1 and r.stdout == ""
-    assert r.stderr == (f"emrtrack: {tomorrow} is in the future (today is {tomorrow - timedelta(days=1)} in "
-                        "Asia/Ho_Chi_Minh); a milestone is recorded once it has happened\n")
+    assert r.stderr == (
+        f"emrtrack: {tomorrow} is in the future (today is {tomorrow - timedelta(days=1)} in "
+        "Asia/Ho_Chi_Minh); a milestone is recorded once it has happened\n"
+    )
     assert table_hash(shipped_db) == before
 
 
@@ -450,15 +546,21 @@ def test_undo_yes_reverts_and_keeps_both_in_history(shipped_db: Path) -> None:
     out = r.stdout.splitlines()
     assert len(out) == 2
     assert out[0].startswith("Change #2, recorded ")
-    assert out[0].endswith(" UTC by officer (mark deployed, cli): deployed recorded for do-luong-general: "
-                           "2025-08-20; 1 event.")
+    assert out[0].endswith(
+        " UTC by officer (mark deployed, cli): deployed recorded for do-luong-general: 2025-08-20; 1 event."
+    )
     assert out[1] == "Reverted change #2; recorded as change #3."
     assert rows(shipped_db, "SELECT * FROM milestones") == []
     assert rows(shipped_db, "SELECT id, command, reverts FROM changes ORDER BY id") == [
-        (1, "load", None), (2, "mark deployed", None), (3, "undo", 2)]
+        (1, "load", None),
+        (2, "mark deployed", None),
+        (3, "undo", 2),
+    ]
     h = json.loads(run("history", "do luong", "--format", "json").stdout)
     assert [(e["change"], e["action"], e["old"], e["new"]) for e in h[:2]] == [
-        (3, "cleared", "2025-08-20", None), (2, "recorded", None, "2025-08-20")]
+        (3, "cleared", "2025-08-20", None),
+        (2, "recorded", None, "2025-08-20"),
+    ]
     assert report_json("--overdue", "--as-of", "2025-09-01")["count"] == 25
 
 
@@ -474,8 +576,10 @@ def test_undo_without_yes_on_a_pipe_is_refused(shipped_db: Path) -> None:
 
 def test_undo_of_a_load(shipped_db: Path, tmp_path: Path) -> None:
     path = tmp_path / "one.yaml"
-    path.write_text("facilities:\n  - id: new-clinic\n    name: Phòng khám Mới\n    ownership: non-public\n"
-                    "    kind: clinic\n", encoding="utf-8")
+    path.write_text(
+        "facilities:\n  - id: new-clinic\n    name: Phòng khám Mới\n    ownership: non-public\n    kind: clinic\n",
+        encoding="utf-8",
+    )
     assert run("load", str(path)).exit_code == 0
     assert rows(shipped_db, "SELECT COUNT(*) FROM facilities") == [(26,)]
     r = run("undo", "-y")
@@ -488,8 +592,10 @@ def test_nothing_to_undo(db_path: Path) -> None:
 
     Register.open(db_path).close()
     r = run("undo", "--yes")
-    assert (r.exit_code, r.stdout) == (0, "Nothing to undo (the load that created the register is never undone: "
-                                     "load a corrected file instead).\n")
+    assert (r.exit_code, r.stdout) == (
+        0,
+        "Nothing to undo (the load that created the register is never undone: load a corrected file instead).\n",
+    )
 
 
 def test_the_load_that_created_the_register_is_never_undone(shipped_db: Path) -> None:
@@ -544,7 +650,8 @@ def test_history(shipped_db: Path) -> None:
     assert len(h) == 20  # the default limit
     assert [(e["change"], e["key"], e["milestone"], e["action"], e["by"], e["source"]) for e in h[:2]] == [
         (3, "military-hospital-4", "appraised", "recorded", "officer", "cli"),
-        (2, "do-luong-general", "deployed", "recorded", "officer", "cli")]
+        (2, "do-luong-general", "deployed", "recorded", "officer", "cli"),
+    ]
     assert h[1]["note"] == "seen" and h[2]["change"] == 1
     one = json.loads(run("history", "do luong", "--limit", "1", "--format", "json").stdout)
     assert [(e["change"], e["new"]) for e in one] == [(2, "2025-08-20")]
@@ -556,8 +663,13 @@ def test_history(shipped_db: Path) -> None:
     body = [line for line in out if line.startswith("│")]
     assert len(body) == 2
     cells = [c.strip() for c in body[0].strip("│").split("│")]
-    assert cells[0] == "#2" and cells[2:] == ["Bệnh viện Đa khoa Đô Lương", "deployed recorded: 2025-08-20",
-                                             "officer", "cli", "seen"]
+    assert cells[0] == "#2" and cells[2:] == [
+        "Bệnh viện Đa khoa Đô Lương",
+        "deployed recorded: 2025-08-20",
+        "officer",
+        "cli",
+        "seen",
+    ]
 
 
 # -- load ------------------------------------------------------------------------------------------
@@ -571,16 +683,19 @@ def test_load_counts_and_idempotent_reload(shipped_db: Path, tmp_path: Path) -> 
         "Facilities: 0 added, 0 updated, 25 unchanged; 0 in the register but not in these files (kept).\n"
         "Requirements: 0 added, 0 updated.\n"
         "Milestones: 0 recorded.\n"
-        "Nothing changed; no history recorded.\n")
+        "Nothing changed; no history recorded.\n"
+    )
     assert table_hash(shipped_db) == before
 
 
 def test_load_dry_run_writes_nothing(shipped_db: Path, tmp_path: Path) -> None:
     path = tmp_path / "one.yaml"
-    path.write_text("facilities:\n  - id: do-luong-general\n    name: Bệnh viện Đa khoa Đô Lương\n"
-                    "    ownership: public\n    kind: hospital\n    milestones: {deployed: 2025-08-20}\n"
-                    "  - id: new-clinic\n    name: Phòng khám Mới\n    ownership: non-public\n    kind: clinic\n",
-                    encoding="utf-8")
+    path.write_text(
+        "facilities:\n  - id: do-luong-general\n    name: Bệnh viện Đa khoa Đô Lương\n"
+        "    ownership: public\n    kind: hospital\n    milestones: {deployed: 2025-08-20}\n"
+        "  - id: new-clinic\n    name: Phòng khám Mới\n    ownership: non-public\n    kind: clinic\n",
+        encoding="utf-8",
+    )
     before = table_hash(shipped_db)
     r = run("load", str(path), "--dry-run")
     assert r.exit_code == 0
@@ -588,41 +703,67 @@ def test_load_dry_run_writes_nothing(shipped_db: Path, tmp_path: Path) -> None:
         "Dry run: nothing was written. Loading would give:\n"
         "Facilities: 1 added, 1 updated, 0 unchanged; 24 in the register but not in these files (kept).\n"
         "Requirements: 0 added, 0 updated.\n"
-        "Milestones: 1 recorded.\n")
+        "Milestones: 1 recorded.\n"
+    )
     assert table_hash(shipped_db) == before
     real = run("load", str(path))
-    assert real.stdout.splitlines()[0] == ("Facilities: 1 added, 1 updated, 0 unchanged; "
-                                           "24 in the register but not in these files (kept).")
+    assert real.stdout.splitlines()[0] == (
+        "Facilities: 1 added, 1 updated, 0 unchanged; 24 in the register but not in these files (kept)."
+    )
     assert real.stdout.splitlines()[-1] == "Recorded as change #2."
     assert table_hash(shipped_db) != before
 
 
 INVALID = {
     "syntax": ("facilities:\n  - id: x\n    name: X\n   kind: clinic\n", 4, "not valid YAML"),
-    "unknown key": ("facilities:\n  - id: x\n    name: X\n    ownership: public\n    kind: clinic\n    nmae: Y\n",
-                    6, "facility 'x': unknown field 'nmae' (did you mean 'name'?)"),
-    "wrong type": ("facilities:\n  - id: x\n    name: X\n    ownership: public\n    kind: [clinic, other]\n",
-                   5, "facility 'x': kind must be text, not a list"),
-    "impossible date": ("facilities:\n  - id: x\n    name: X\n    ownership: public\n    kind: clinic\n"
-                        "    verified: 2025-02-30\n", 6, "facility 'x': verified: 2025-02-30 is not a real date"),
-    "non-ISO date": ("facilities:\n  - id: x\n    name: X\n    ownership: public\n    kind: clinic\n"
-                     "    verified: 31/08/2025\n", 6,
-                     "facility 'x': verified: '31/08/2025' is not a date written YYYY-MM-DD"),
-    "duplicate id": ("facilities:\n  - {id: x, name: X, ownership: public, kind: clinic}\n"
-                     "  - {id: x, name: Y, ownership: public, kind: clinic}\n", 3,
-                     "facility 'x': the id is used twice (first at {file}:2)"),
-    "deadline before issue": ("requirements:\n  - id: R\n    issued: 2025-07-09\n    deadline: 2025-07-01\n", 4,
-                              "requirement 'R': deadline 2025-07-01 is before the issue date 2025-07-09"),
-    "unknown kind in applies_to": ("requirements:\n  - id: R\n    issued: 2025-07-09\n    deadline: 2025-12-31\n"
-                                   "    applies_to: {kind: [hopsital]}\n", 5,
-                                   "requirement 'R': applies_to: kind: unknown value 'hopsital' "
-                                   "(did you mean 'hospital'?)"),
-    "duplicate key": ("facilities:\n  - id: x\n    name: X\n    ownership: public\n    kind: clinic\n    name: Y\n",
-                      6, "facility 'x': field 'name' is given twice (first on line 3)"),
-    "python tag": ("facilities:\n  - id: x\n    name: !!python/object/apply:os.getcwd []\n    ownership: public\n"
-                   "    kind: clinic\n", 3,
-                   "facility 'x': name must be text, not a value tagged !!python/object/apply:os.getcwd "
-                   "(tags are not allowed)"),
+    "unknown key": (
+        "facilities:\n  - id: x\n    name: X\n    ownership: public\n    kind: clinic\n    nmae: Y\n",
+        6,
+        "facility 'x': unknown field 'nmae' (did you mean 'name'?)",
+    ),
+    "wrong type": (
+        "facilities:\n  - id: x\n    name: X\n    ownership: public\n    kind: [clinic, other]\n",
+        5,
+        "facility 'x': kind must be text, not a list",
+    ),
+    "impossible date": (
+        "facilities:\n  - id: x\n    name: X\n    ownership: public\n    kind: clinic\n    verified: 2025-02-30\n",
+        6,
+        "facility 'x': verified: 2025-02-30 is not a real date",
+    ),
+    "non-ISO date": (
+        "facilities:\n  - id: x\n    name: X\n    ownership: public\n    kind: clinic\n    verified: 31/08/2025\n",
+        6,
+        "facility 'x': verified: '31/08/2025' is not a date written YYYY-MM-DD",
+    ),
+    "duplicate id": (
+        "facilities:\n  - {id: x, name: X, ownership: public, kind: clinic}\n"
+        "  - {id: x, name: Y, ownership: public, kind: clinic}\n",
+        3,
+        "facility 'x': the id is used twice (first at {file}:2)",
+    ),
+    "deadline before issue": (
+        "requirements:\n  - id: R\n    issued: 2025-07-09\n    deadline: 2025-07-01\n",
+        4,
+        "requirement 'R': deadline 2025-07-01 is before the issue date 2025-07-09",
+    ),
+    "unknown kind in applies_to": (
+        "requirements:\n  - id: R\n    issued: 2025-07-09\n    deadline: 2025-12-31\n"
+        "    applies_to: {kind: [hopsital]}\n",
+        5,
+        "requirement 'R': applies_to: kind: unknown value 'hopsital' (did you mean 'hospital'?)",
+    ),
+    "duplicate key": (
+        "facilities:\n  - id: x\n    name: X\n    ownership: public\n    kind: clinic\n    name: Y\n",
+        6,
+        "facility 'x': field 'name' is given twice (first on line 3)",
+    ),
+    "python tag": (
+        "facilities:\n  - id: x\n    name: !!python/object/apply:os.getcwd []\n    ownership: public\n"
+        "    kind: clinic\n",
+        3,
+        "facility 'x': name must be text, not a value tagged !!python/object/apply:os.getcwd (tags are not allowed)",
+    ),
 }
 
 
@@ -646,14 +787,18 @@ def test_invalid_file_among_valid_ones_loads_nothing(shipped_db: Path, tmp_path:
     good = tmp_path / "good.yaml"
     good.write_text("facilities:\n  - {id: new-clinic, name: Mới, ownership: public, kind: clinic}\n", encoding="utf-8")
     bad = tmp_path / "bad.yaml"
-    bad.write_text("facilities:\n  - {id: x, name: X, ownership: private, kind: clinic}\n"
-                   "  - {id: y, name: Y, ownership: public, kind: clinik}\n", encoding="utf-8")
+    bad.write_text(
+        "facilities:\n  - {id: x, name: X, ownership: private, kind: clinic}\n"
+        "  - {id: y, name: Y, ownership: public, kind: clinik}\n",
+        encoding="utf-8",
+    )
     before = table_hash(shipped_db)
     r = run("load", str(good), str(bad))
     assert r.exit_code == 1
     assert r.stderr == (
         f"emrtrack: {bad}:2: facility 'x': ownership: unknown value 'private' (expected one of: public, non-public)\n"
-        f"emrtrack: {bad}:3: facility 'y': kind: unknown value 'clinik' (did you mean 'clinic'?)\n")
+        f"emrtrack: {bad}:3: facility 'y': kind: unknown value 'clinik' (did you mean 'clinic'?)\n"
+    )
     assert table_hash(shipped_db) == before
 
 
@@ -721,8 +866,9 @@ def test_db_option_overrides_the_environment(db_path: Path, tmp_path: Path) -> N
     other = tmp_path / "sub" / "other.db"
     r = run("report", "--overdue", "--as-of", "2025-09-01", "--format", "csv", "--db", str(other))
     assert r.exit_code == 0
-    assert r.stderr == (f"Created a new register at {other} with the shipped data "
-                        "(nghe-an-2898.yaml: 25 facilities).\n")
+    assert r.stderr == (
+        f"Created a new register at {other} with the shipped data (nghe-an-2898.yaml: 25 facilities).\n"
+    )
     assert other.exists() and not db_path.exists()
     assert rows(other, "PRAGMA journal_mode") == [("wal",)]
 
@@ -733,12 +879,14 @@ def test_history_records_actor_source_and_utc_time(shipped_db: Path) -> None:
     from emrtrack.store import default_actor
 
     assert run("mark-deployed", "do luong", "--on", "2025-08-20", "--ref", "3120/SYT-VP").exit_code == 0
-    [(recorded_at, actor, source, ref)] = rows(shipped_db, "SELECT recorded_at, actor, source, ref FROM changes "
-                                                           "WHERE id = 2")
+    [(recorded_at, actor, source, ref)] = rows(
+        shipped_db, "SELECT recorded_at, actor, source, ref FROM changes WHERE id = 2"
+    )
     assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ", recorded_at)
     assert (actor, source, ref) == (default_actor(), "cli", "3120/SYT-VP")
     assert rows(shipped_db, "SELECT actor, source FROM changes WHERE id = 1") == [
-        ("emrtrack", "nghe-an-2898.yaml (shipped)")]
+        ("emrtrack", "nghe-an-2898.yaml (shipped)")
+    ]
 
 
 def test_report_to_a_csv_file_starts_with_a_byte_order_mark_for_spreadsheets(shipped_db: Path, tmp_path: Path) -> None:
@@ -754,15 +902,20 @@ def test_report_to_a_csv_file_starts_with_a_byte_order_mark_for_spreadsheets(shi
 def test_output_with_an_unknown_extension_and_no_format_is_bad_usage(shipped_db: Path, tmp_path: Path) -> None:
     r = run("report", "--overdue", "--output", str(tmp_path / "o.txt"))
     assert r.exit_code == 2
-    assert r.stderr == ("emrtrack: --output needs a file format: add --format (one of: csv, json, markdown, xlsx) "
-                        "or use one of their extensions\n")
+    assert r.stderr == (
+        "emrtrack: --output needs a file format: add --format (one of: csv, json, markdown, xlsx) "
+        "or use one of their extensions\n"
+    )
     assert not (tmp_path / "o.txt").exists()
 
 
 def test_markdown_keeps_parentheses_and_underscores_of_names_as_typed(db_path: Path, tmp_path: Path) -> None:
     path = tmp_path / "one.yaml"
-    path.write_text("facilities:\n  - id: hop-luc-2\n    name: Phòng khám Đa khoa Hợp Lực (cơ sở 2) Vinh_2 *A*\n"
-                    "    ownership: non-public\n    kind: clinic\n", encoding="utf-8")
+    path.write_text(
+        "facilities:\n  - id: hop-luc-2\n    name: Phòng khám Đa khoa Hợp Lực (cơ sở 2) Vinh_2 *A*\n"
+        "    ownership: non-public\n    kind: clinic\n",
+        encoding="utf-8",
+    )
     assert run("load", str(path)).exit_code == 0
     r = run("report", "--overdue", "--as-of", "2027-01-01", "-r", "13/2025/TT-BYT", "--format", "markdown")
     assert "Phòng khám Đa khoa Hợp Lực (cơ sở 2) Vinh_2 \\*A\\* (clinic; 1 day overdue)" in r.stdout
@@ -771,8 +924,9 @@ def test_markdown_keeps_parentheses_and_underscores_of_names_as_typed(db_path: P
 def test_a_limited_table_says_its_last_group_is_partial(shipped_db: Path) -> None:
     out = lines(run("report", "--overdue", "--as-of", "2025-09-01", "--limit", "3").stdout)
     assert out[1] == "Public (3 shown)"
-    assert out[-1] == ("... and 22 more not shown (--limit 3). Use --all to list every one, "
-                       "or --format csv or json for a file.")
+    assert out[-1] == (
+        "... and 22 more not shown (--limit 3). Use --all to list every one, or --format csv or json for a file."
+    )
     full = lines(run("report", "--overdue", "--as-of", "2025-09-01").stdout)
     assert "Public (13)" in full and "Non-public (12)" in full
 
@@ -815,8 +969,9 @@ def test_a_failed_or_dry_run_load_into_a_new_register_leaves_nothing_behind(tmp_
     bad = tmp_path / "bad.yaml"
     bad.write_text("facilities:\n  - id: x\n    name: X\n    ownership: public\n    kind: hospitl\n", encoding="utf-8")
     good = tmp_path / "good.yaml"
-    good.write_text("facilities:\n  - id: x\n    name: Phòng khám X\n    ownership: public\n    kind: clinic\n",
-                    encoding="utf-8")
+    good.write_text(
+        "facilities:\n  - id: x\n    name: Phòng khám X\n    ownership: public\n    kind: clinic\n", encoding="utf-8"
+    )
     r = run("load", str(bad), "--db", str(new))
     assert r.exit_code == 1 and "hospitl" in r.stderr
     dry = run("load", str(good), "--dry-run", "--db", str(new))
@@ -826,8 +981,9 @@ def test_a_failed_or_dry_run_load_into_a_new_register_leaves_nothing_behind(tmp_
     assert not (tmp_path / "office").exists()  # no register, no temporary file, no folder
     real = run("load", str(good), "--db", str(new))
     assert real.exit_code == 0
-    assert real.stderr == (f"Created a new register at {new} with the shipped data "
-                           "(nghe-an-2898.yaml: 25 facilities).\n")
+    assert real.stderr == (
+        f"Created a new register at {new} with the shipped data (nghe-an-2898.yaml: 25 facilities).\n"
+    )
     assert sorted(p.name for p in new.parent.iterdir() if not p.name.endswith(("-wal", "-shm"))) == ["new.db"]
     assert rows(new, "SELECT COUNT(*) FROM facilities") == [(26,)]
     assert rows(new, "SELECT COUNT(*) FROM changes") == [(2,)]  # the shipped data, then the file
@@ -836,10 +992,13 @@ def test_a_failed_or_dry_run_load_into_a_new_register_leaves_nothing_behind(tmp_
 def test_load_replaces_a_recorded_date_only_with_correct(shipped_db: Path, tmp_path: Path) -> None:
     assert run("mark-deployed", "do luong", "--on", "2025-08-20").exit_code == 0
     path = tmp_path / "old.yaml"
-    path.write_text("facilities:\n  - id: do-luong-general\n    name: Bệnh viện Đa khoa Đô Lương\n"
-                    "    aliases: [Do Luong General Hospital]\n    ownership: public\n    kind: hospital\n"
-                    "    managed_by: province\n    location: Đô Lương (former district)\n    verified: 2025-07-09\n"
-                    "    milestones: {deployed: 2025-08-25}\n", encoding="utf-8")
+    path.write_text(
+        "facilities:\n  - id: do-luong-general\n    name: Bệnh viện Đa khoa Đô Lương\n"
+        "    aliases: [Do Luong General Hospital]\n    ownership: public\n    kind: hospital\n"
+        "    managed_by: province\n    location: Đô Lương (former district)\n    verified: 2025-07-09\n"
+        "    milestones: {deployed: 2025-08-25}\n",
+        encoding="utf-8",
+    )
     before = table_hash(shipped_db)
     for extra in ((), ("--dry-run",)):
         r = run("load", str(path), *extra)
@@ -847,7 +1006,8 @@ def test_load_replaces_a_recorded_date_only_with_correct(shipped_db: Path, tmp_p
         assert r.stderr == (
             f"emrtrack: {path}:2: facility 'do-luong-general': deployed is recorded as 2025-08-20; "
             "the file says 2025-08-25\n"
-            "emrtrack: Nothing was loaded: to replace the recorded date with the file's, load again with --correct.\n")
+            "emrtrack: Nothing was loaded: to replace the recorded date with the file's, load again with --correct.\n"
+        )
     assert table_hash(shipped_db) == before
     r = run("load", str(path), "--correct")
     assert r.exit_code == 0
@@ -858,12 +1018,15 @@ def test_load_replaces_a_recorded_date_only_with_correct(shipped_db: Path, tmp_p
 def test_files_and_folders_that_cannot_be_used_get_one_plain_line(shipped_db: Path, tmp_path: Path) -> None:
     r = run("report", "--overdue", "--output", str(tmp_path / "no-such-folder" / "o.csv"))
     assert (r.exit_code, r.stderr) == (
-        1, f"emrtrack: {tmp_path / 'no-such-folder' / 'o.csv'}: No such file or directory\n")
+        1,
+        f"emrtrack: {tmp_path / 'no-such-folder' / 'o.csv'}: No such file or directory\n",
+    )
     blocker = tmp_path / "a-file"
     blocker.write_text("")
     r = run("status", "--db", str(blocker / "r.db"))
     assert (r.exit_code, r.stderr) == (1, f"emrtrack: {blocker / 'r.db'}: cannot create the register: File exists\n")
     import zipfile
+
     fake = tmp_path / "fake.xlsx"
     with zipfile.ZipFile(fake, "w") as z:
         z.writestr("hello.txt", "not a spreadsheet")
@@ -877,8 +1040,11 @@ def test_machine_formats_carry_the_deployment_date_and_verified_as_of_the_day(sh
     doc = json.loads(run("report", "--as-of", "2025-10-01", "--format", "json").stdout)
     row = next(f for f in doc["facilities"] if f["id"] == "military-hospital-4")
     assert (row["state"], row["days_overdue"], row["deployed"]) == ("deployed-late", 0, "2025-09-28")
-    csv_row = next(r for r in csv.DictReader(io.StringIO(run("report", "--as-of", "2025-10-01", "--format",
-                                                             "csv").stdout)) if r["id"] == "military-hospital-4")
+    csv_row = next(
+        r
+        for r in csv.DictReader(io.StringIO(run("report", "--as-of", "2025-10-01", "--format", "csv").stdout))
+        if r["id"] == "military-hospital-4"
+    )
     assert csv_row["deployed"] == "2025-09-28"
     early = json.loads(run("report", "--as-of", "2025-07-01", "--format", "json").stdout)
     assert {f["verified"] for f in early["facilities"]} == {None}  # verified on 2025-07-09: not yet on 07-01

@@ -24,15 +24,19 @@ def _complete(runner, words: str) -> list[str]:
     return result.stdout.split()
 
 
-@pytest.mark.parametrize("words", [
-    "emrtrack mark --db {db} th",
-    "emrtrack --db {db} mark th",
-    "emrtrack mark-deployed --db {db} th",
-    "emrtrack --db {db} show th",
-    "emrtrack --db {db} history th",
-])
+@pytest.mark.parametrize(
+    "words",
+    [
+        "emrtrack mark --db {db} th",
+        "emrtrack --db {db} mark th",
+        "emrtrack mark-deployed --db {db} th",
+        "emrtrack --db {db} show th",
+        "emrtrack --db {db} history th",
+    ],
+)
 def test_facility_completion_reads_the_register_given_with_db_before_or_after_the_command(
-        small, runner, tmp_path, monkeypatch, words) -> None:
+    small, runner, tmp_path, monkeypatch, words
+) -> None:
     default = tmp_path / "default.db"
     monkeypatch.setenv("EMRTRACK_DB", str(default))
     assert _complete(runner, words.format(db=small)) == ["thai-an"]
@@ -40,8 +44,7 @@ def test_facility_completion_reads_the_register_given_with_db_before_or_after_th
 
 
 @pytest.mark.parametrize("words", ["emrtrack --db {db} report -r 13", "emrtrack report --db {db} -r 13"])
-def test_requirement_completion_reads_the_register_given_with_db(small, runner, tmp_path, monkeypatch,
-                                                                  words) -> None:
+def test_requirement_completion_reads_the_register_given_with_db(small, runner, tmp_path, monkeypatch, words) -> None:
     monkeypatch.setenv("EMRTRACK_DB", str(tmp_path / "default.db"))
     assert _complete(runner, words.format(db=small)) == ["13/2025/TT-BYT"]
 
@@ -59,7 +62,11 @@ def test_db_before_the_command_is_used_and_not_written_into_the_environment(smal
     result = run("--db", str(small), "report", "--format", "csv")
     assert result.exit_code == 0
     assert [line.split(",")[1] for line in result.stdout.splitlines()[1:]] == [
-        "do-luong-general", "hung-nguyen-centre", "thai-an", "hoan-my-vinh"]
+        "do-luong-general",
+        "hung-nguyen-centre",
+        "thai-an",
+        "hoan-my-vinh",
+    ]
     assert os.environ["EMRTRACK_DB"] == str(other)
     assert not other.exists()
     # the command's own --db wins over the one before it
@@ -68,8 +75,10 @@ def test_db_before_the_command_is_used_and_not_written_into_the_environment(smal
 
 
 def test_importing_the_command_line_reads_no_argument_and_sets_no_language(tmp_path) -> None:
-    code = ("import sys\nsys.argv = ['emrtrack', '--lang', 'vi', 'status']\n"
-            "from emrtrack import i18n\nimport emrtrack.cli\nprint(i18n.current())")
+    code = (
+        "import sys\nsys.argv = ['emrtrack', '--lang', 'vi', 'status']\n"
+        "from emrtrack import i18n\nimport emrtrack.cli\nprint(i18n.current())"
+    )
     env = {**os.environ, "EMRTRACK_LANG": "en", "EMRTRACK_DB": str(tmp_path / "none.db")}
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, check=True)
     assert done.stdout == "en\n"

@@ -40,9 +40,15 @@ def test_eight_officers_marking_at_once(tmp_path: Path) -> None:
     for p in range(PROCESSES):
         # workers p, p+3, p+6 mark the same milestone: the same 25 facilities, in different orders
         order = ids[p:] + ids[:p] if p % 2 == 0 else list(reversed(ids))
-        procs.append(subprocess.Popen(
-            [sys.executable, "-c", WORKER, str(start), MILESTONES[p % 3], *order],
-            env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True))
+        procs.append(
+            subprocess.Popen(
+                [sys.executable, "-c", WORKER, str(start), MILESTONES[p % 3], *order],
+                env=env,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.PIPE,
+                text=True,
+            )
+        )
     outputs = [p.communicate(timeout=300) for p in procs]
     for proc, (out, err) in zip(procs, outputs, strict=True):
         assert proc.returncode == 0, err
@@ -50,8 +56,7 @@ def test_eight_officers_marking_at_once(tmp_path: Path) -> None:
         lines = out.splitlines()
         assert len(lines) == 25
         assert all(line.startswith("0 ") for line in lines), out
-    events = rows(db, "SELECT key, milestone, COUNT(*) FROM events WHERE entity = 'milestone' "
-                      "GROUP BY key, milestone")
+    events = rows(db, "SELECT key, milestone, COUNT(*) FROM events WHERE entity = 'milestone' GROUP BY key, milestone")
     assert len(events) == 75 and all(n == 1 for _, _, n in events)
     assert {(k, m) for k, m, _ in events} == {(f, m) for f in ids for m in MILESTONES}
     assert rows(db, "SELECT COUNT(*) FROM milestones WHERE date = '2025-07-01'") == [(75,)]
@@ -59,8 +64,9 @@ def test_eight_officers_marking_at_once(tmp_path: Path) -> None:
     # each mark printed "Recorded" exactly once over all workers; the others found it already there
     recorded = sum(line.count("Recorded:") for out, _ in outputs for line in out.splitlines())
     assert recorded == 75
-    history = subprocess.run([*CLI, "history", "--limit", "1000", "--format", "json"], env=env,
-                             capture_output=True, text=True)
+    history = subprocess.run(
+        [*CLI, "history", "--limit", "1000", "--format", "json"], env=env, capture_output=True, text=True
+    )
     marks = [e for e in json.loads(history.stdout) if e["command"].startswith("mark ")]
     assert len(marks) == 75
     assert integrity(db) == "ok"

@@ -16,22 +16,33 @@ FACILITIES = 8_000
 def _large_file(path: Path) -> None:
     lines = ["facilities:"]
     for i in range(FACILITIES):
-        lines += [f"  - id: crash-{i:05d}", f"    name: Trạm Y tế xã số {i}", "    ownership: public",
-                  "    kind: other", "    verified: 2025-07-09", "    milestones:", "      appraised: 2025-07-01"]
+        lines += [
+            f"  - id: crash-{i:05d}",
+            f"    name: Trạm Y tế xã số {i}",
+            "    ownership: public",
+            "    kind: other",
+            "    verified: 2025-07-09",
+            "    milestones:",
+            "      appraised: 2025-07-01",
+        ]
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
 
 
 def _counts(db: Path) -> tuple[int, int, int]:
-    return rows(db, "SELECT (SELECT COUNT(*) FROM facilities), (SELECT COUNT(*) FROM events), "
-                    "(SELECT COUNT(*) FROM changes)")[0]
+    return rows(
+        db, "SELECT (SELECT COUNT(*) FROM facilities), (SELECT COUNT(*) FROM events), (SELECT COUNT(*) FROM changes)"
+    )[0]
 
 
 def _current(db: Path) -> tuple:
     """The current tables and the size of the history (timestamps and hashes differ between two runs)."""
-    return (rows(db, "SELECT * FROM facilities ORDER BY id"),
-            rows(db, "SELECT * FROM milestones ORDER BY facility_id, milestone"),
-            rows(db, "SELECT * FROM requirements ORDER BY id"),
-            rows(db, "SELECT * FROM meta ORDER BY key"), _counts(db))
+    return (
+        rows(db, "SELECT * FROM facilities ORDER BY id"),
+        rows(db, "SELECT * FROM milestones ORDER BY facility_id, milestone"),
+        rows(db, "SELECT * FROM requirements ORDER BY id"),
+        rows(db, "SELECT * FROM meta ORDER BY key"),
+        _counts(db),
+    )
 
 
 def _kill_after(args: list[str], env: dict[str, str], delay: float) -> int:
@@ -78,8 +89,10 @@ def test_load_killed_at_several_points(tmp_path: Path) -> None:
         if got == old_hash:
             assert subprocess.run([*CLI, "load", str(big)], env=env, capture_output=True).returncode == 0
             assert table_hash(db) != old_hash and _counts(db) == new_counts
-    print(f"load of {FACILITIES} facilities in {duration:.2f}s; kills at {fractions}: {outcomes}; "
-          f"rollback journal left: {journals}")
+    print(
+        f"load of {FACILITIES} facilities in {duration:.2f}s; kills at {fractions}: {outcomes}; "
+        f"rollback journal left: {journals}"
+    )
     assert "old" in outcomes
     assert any(journals)  # some kills came while the load wrote without the log
 
@@ -110,8 +123,9 @@ def test_mark_killed_at_several_points(tmp_path: Path) -> None:
             outcomes.append("old")
         else:
             assert counts == new_counts
-            assert rows(db, "SELECT date FROM milestones WHERE facility_id = 'do-luong-general' "
-                            "AND milestone = 'deployed'") == [("2025-08-20",)]
+            assert rows(
+                db, "SELECT date FROM milestones WHERE facility_id = 'do-luong-general' AND milestone = 'deployed'"
+            ) == [("2025-08-20",)]
             assert rows(db, "SELECT note FROM changes ORDER BY id DESC LIMIT 1") == [("crash test",)]
             outcomes.append("new")
         verify = subprocess.run([*CLI, "verify"], env=env, capture_output=True, text=True)

@@ -58,7 +58,9 @@ def test_overdue_markdown_in_vietnamese_by_option_env_and_locale(small, runner, 
 def test_mixed_kinds_are_called_facilities_and_groups_follow_group_by(small, runner):
     result = runner.invoke(app, ["report", "--as-of", "2025-09-01", "--format", "markdown", "--group-by", "kind"])
     assert result.exit_code == 0
-    assert result.stdout == """\
+    assert (
+        result.stdout
+        == """\
 Requirement **2898/SYT-VP**, deadline 2025-08-31: Đẩy nhanh tiến độ
 
 As of 2025-09-01, 4 facilities are in scope.
@@ -73,19 +75,26 @@ Medical centres (1):
 
 1. Trung tâm Y tế Hưng Nguyên (deployed on time)
 """
+    )
     result = runner.invoke(app, ["report", "--as-of", "2025-09-10", "--format", "markdown"])
     assert "Public facilities (2):\n\n1. Bệnh viện Đa khoa Đô Lương (hospital; overdue)" not in result.stdout
-    assert "Public facilities (2):\n\n1. Bệnh viện Đa khoa Đô Lương (hospital; 10 days overdue)\n" \
-           "2. Trung tâm Y tế Hưng Nguyên (medical centre; deployed on time)\n" in result.stdout
-    assert "Non-public hospitals (2):\n\n1. Bệnh viện Đa khoa Thái An (hospital; 10 days overdue)\n" \
-           "2. Bệnh viện Đa khoa Hoàn Mỹ Vinh (hospital; deployed late)\n" in result.stdout
+    assert (
+        "Public facilities (2):\n\n1. Bệnh viện Đa khoa Đô Lương (hospital; 10 days overdue)\n"
+        "2. Trung tâm Y tế Hưng Nguyên (medical centre; deployed on time)\n" in result.stdout
+    )
+    assert (
+        "Non-public hospitals (2):\n\n1. Bệnh viện Đa khoa Thái An (hospital; 10 days overdue)\n"
+        "2. Bệnh viện Đa khoa Hoàn Mỹ Vinh (hospital; deployed late)\n" in result.stdout
+    )
 
 
 def test_due_within_lists_only_those_not_deployed_with_a_deadline_in_the_window(small, runner):
     args = ["report", "-r", "13/2025/TT-BYT", "--format", "markdown", "--as-of"]
     result = runner.invoke(app, [*args, "2025-09-10", "--due-within", "20"])
     assert result.exit_code == 0
-    assert result.stdout == """\
+    assert (
+        result.stdout
+        == """\
 Requirement **13/2025/TT-BYT**, deadline 2025-09-30 (hospital); 2026-12-31 (other facilities)
 
 As of 2025-09-10, 2 facilities have not yet deployed EMR and are due within 20 days.
@@ -98,6 +107,7 @@ Non-public hospitals due to deploy EMR within 20 days (1):
 
 1. Bệnh viện Đa khoa Thái An (hospital; deadline 2025-09-30, 20 days left)
 """
+    )
     # one day short of the deadline: nothing is due yet
     short = runner.invoke(app, [*args, "2025-09-10", "--due-within", "19"])
     assert "As of 2025-09-10, 0 facilities have not yet deployed EMR" in short.stdout
@@ -114,8 +124,10 @@ Non-public hospitals due to deploy EMR within 20 days (1):
 def test_due_within_table_and_conflict_with_overdue(small, runner):
     result = runner.invoke(app, ["report", "--as-of", "2025-08-25", "--due-within", "7"])
     assert result.exit_code == 0
-    assert result.stdout.splitlines()[0] == \
-        "3 facilities due within 7 days against 2898/SYT-VP (deadline 2025-08-31) as of 2025-08-25"
+    assert (
+        result.stdout.splitlines()[0]
+        == "3 facilities due within 7 days against 2898/SYT-VP (deadline 2025-08-31) as of 2025-08-25"
+    )
     bad = runner.invoke(app, ["report", "--overdue", "--due-within", "7"])
     assert bad.exit_code == 2
     assert bad.stderr == "emrtrack: --overdue and --due-within select different facilities: give one of them\n"
@@ -123,13 +135,17 @@ def test_due_within_table_and_conflict_with_overdue(small, runner):
 
 def test_group_by_none(small, runner):
     """Ungrouped reports used to fail in SQL (ORDER BY 0 is read as a column number)."""
-    result = runner.invoke(app, ["report", "--overdue", "--as-of", "2025-09-01", "-f", "markdown",
-                                 "--group-by", "none"])
+    result = runner.invoke(
+        app, ["report", "--overdue", "--as-of", "2025-09-01", "-f", "markdown", "--group-by", "none"]
+    )
     assert result.exit_code == 0, result.stderr
-    assert result.stdout.split("\n\n", 2)[2] == """\
+    assert (
+        result.stdout.split("\n\n", 2)[2]
+        == """\
 Facilities that have not yet deployed EMR (3):
 
 1. Bệnh viện Đa khoa Đô Lương (hospital; 1 day overdue)
 2. Bệnh viện Đa khoa Hoàn Mỹ Vinh (hospital; 1 day overdue)
 3. Bệnh viện Đa khoa Thái An (hospital; 1 day overdue)
 """
+    )

@@ -15,14 +15,17 @@ from helpers import table_hash
 SCRIPT = shutil.which("emrtrack", path=str(Path(sys.executable).parent)) or shutil.which("emrtrack")
 
 
-def emrtrack(*args: str, cwd: Path, env: dict[str, str] | None = None, script: bool = False) -> subprocess.CompletedProcess:
+def emrtrack(
+    *args: str, cwd: Path, env: dict[str, str] | None = None, script: bool = False
+) -> subprocess.CompletedProcess:
     if script:
         assert SCRIPT is not None, "the emrtrack script is not installed next to this Python"
     command = [SCRIPT] if script else [sys.executable, "-m", "emrtrack"]
     full_env = {k: v for k, v in os.environ.items() if k not in ("EMRTRACK_DEBUG", "COLUMNS", "NO_COLOR")}
     full_env.update(env or {})
-    return subprocess.run([*command, *args], cwd=cwd, env=full_env, capture_output=True, text=True,
-                          encoding="utf-8", timeout=60)
+    return subprocess.run(
+        [*command, *args], cwd=cwd, env=full_env, capture_output=True, text=True, encoding="utf-8", timeout=60
+    )
 
 
 def test_quick_start_on_a_fresh_register(db_path: Path, tmp_path: Path) -> None:
@@ -32,8 +35,9 @@ def test_quick_start_on_a_fresh_register(db_path: Path, tmp_path: Path) -> None:
     elsewhere.mkdir()
     r = emrtrack("report", "--overdue", cwd=elsewhere, script=True)
     assert r.returncode == 0
-    assert r.stderr == (f"Created a new register at {db_path} with the shipped data "
-                        "(nghe-an-2898.yaml: 25 facilities).\n")
+    assert r.stderr == (
+        f"Created a new register at {db_path} with the shipped data (nghe-an-2898.yaml: 25 facilities).\n"
+    )
     day = today("Asia/Ho_Chi_Minh")
     out = r.stdout.splitlines()
     assert out[0] == f"25 facilities overdue against 2898/SYT-VP (deadline 2025-08-31) as of {day}"
@@ -56,8 +60,10 @@ def test_python_m_emrtrack_report_csv(db_path: Path, tmp_path: Path) -> None:
 
 def test_bad_file_gives_one_line_and_exit_1(shipped_db: Path, tmp_path: Path) -> None:
     bad = tmp_path / "bad.yaml"
-    bad.write_text("facilities:\n  - id: x\n    name: X\n    ownership: public\n    kind: clinic\n"
-                   "    verified: 2025-02-30\n", encoding="utf-8")
+    bad.write_text(
+        "facilities:\n  - id: x\n    name: X\n    ownership: public\n    kind: clinic\n    verified: 2025-02-30\n",
+        encoding="utf-8",
+    )
     before = table_hash(shipped_db)
     r = emrtrack("load", str(bad), cwd=tmp_path)
     assert r.returncode == 1
@@ -103,15 +109,25 @@ def test_no_color_and_a_pipe_give_no_escape_codes(shipped_db: Path, tmp_path: Pa
 @pytest.mark.parametrize("fmt", ["json", "csv", "table"])
 def test_output_piped_into_a_reader_that_stops_early_is_not_an_error(tmp_path: Path, fmt: str) -> None:
     big = tmp_path / "big.yaml"
-    big.write_text("facilities:\n" + "".join(
-        f"  - {{id: c{i}, name: Phòng khám số {i}, ownership: non-public, kind: clinic}}\n" for i in range(4000)),
-        encoding="utf-8")
+    big.write_text(
+        "facilities:\n"
+        + "".join(
+            f"  - {{id: c{i}, name: Phòng khám số {i}, ownership: non-public, kind: clinic}}\n" for i in range(4000)
+        ),
+        encoding="utf-8",
+    )
     env = {**os.environ, "EMRTRACK_DB": str(tmp_path / "r.db")}
     subprocess.run([sys.executable, "-m", "emrtrack", "load", str(big)], env=env, check=True, capture_output=True)
     proc = subprocess.run(
         f"set -o pipefail; {sys.executable} -m emrtrack report --all --as-of 2027-01-02 -r 13/2025/TT-BYT "
-        f"--format {fmt} | head -c 10", shell=True, env=env, capture_output=True, text=True, timeout=60,
-        executable="/bin/bash")
+        f"--format {fmt} | head -c 10",
+        shell=True,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        executable="/bin/bash",
+    )
     assert len(proc.stdout) == 10
     assert proc.stderr == ""
     assert proc.returncode == 0

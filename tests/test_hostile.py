@@ -15,11 +15,14 @@ NAMES = {
     "markup": ("[bold red]Bệnh viện x[/]", '"[bold red]Bệnh viện x[/]"'),
     "link": ("[link=https://evil.example]Bấm vào đây[/link]", '"[link=https://evil.example]Bấm vào đây[/link]"'),
     "ansi-clear": ("Trạm y tế \x1b[2J xoá màn hình", '"Trạm y tế \\e[2J xoá màn hình"'),
-    "osc8": ("\x1b]8;;https://evil.example\x1b\\Bệnh viện\x1b]8;;\x1b\\", '"\\e]8;;https://evil.example\\e\\\\Bệnh viện\\e]8;;\\e\\\\"'),
+    "osc8": (
+        "\x1b]8;;https://evil.example\x1b\\Bệnh viện\x1b]8;;\x1b\\",
+        '"\\e]8;;https://evil.example\\e\\\\Bệnh viện\\e]8;;\\e\\\\"',
+    ),
     "crlf": ("Dòng một\r\nDòng hai", '"Dòng một\\r\\nDòng hai"'),
     "rtl": ("Bệnh viện \u202eGNOL OD", '"Bệnh viện \\u202eGNOL OD"'),
-    "sql": ("x'; DROP TABLE facilities; --", "\"x'; DROP TABLE facilities; --\""),
-    "formula": ("=HYPERLINK(\"https://evil.example\",\"x\")", "'=HYPERLINK(\"https://evil.example\",\"x\")'"),
+    "sql": ("x'; DROP TABLE facilities; --", '"x\'; DROP TABLE facilities; --"'),
+    "formula": ('=HYPERLINK("https://evil.example","x")', '\'=HYPERLINK("https://evil.example","x")\''),
     "long": ("Đ" * 10_000, "Đ" * 10_000),
 }
 
@@ -76,7 +79,7 @@ def test_csv_escapes_and_neutralises_formulas(loaded: Path) -> None:
     rows = {r["id"]: r for r in csv.DictReader(io.StringIO(result.stdout_bytes.decode("utf-8"), newline=""))}
     assert rows["hostile-crlf"]["name"] == "Dòng một\r\nDòng hai"
     assert rows["hostile-sql"]["name"] == "x'; DROP TABLE facilities; --"
-    assert rows["hostile-formula"]["name"] == "'=HYPERLINK(\"https://evil.example\",\"x\")"
+    assert rows["hostile-formula"]["name"] == '\'=HYPERLINK("https://evil.example","x")'
     assert rows["hostile-long"]["name"] == "Đ" * 10_000
     assert rows["hostile-markup"]["name"] == "[bold red]Bệnh viện x[/]"
 

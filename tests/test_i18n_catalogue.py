@@ -29,7 +29,7 @@ def test_mo_is_up_to_date_with_po():
             assert compiled.gettext(m.id) == m.string, m.id
     # nothing in the .mo that the .po no longer holds
     ids = {m.id if isinstance(m.id, str) else m.id[0] for m in messages}
-    assert set(k if isinstance(k, str) else k[0] for k in compiled._catalog if k) <= ids
+    assert {k if isinstance(k, str) else k[0] for k in compiled._catalog if k} <= ids
 
 
 def test_placeholders_are_kept_in_every_translation():

@@ -12,128 +12,140 @@ import pytest
 
 
 def _help(*args: str, **env: str) -> str:
-    environ = {k: v for k, v in os.environ.items()
-               if k not in ("EMRTRACK_LANG", "LC_ALL", "LC_MESSAGES", "LANGUAGE")}
+    environ = {k: v for k, v in os.environ.items() if k not in ("EMRTRACK_LANG", "LC_ALL", "LC_MESSAGES", "LANGUAGE")}
     environ.update({"LANG": "C.UTF-8", "COLUMNS": "80", "PYTHONIOENCODING": "utf-8"}, **env)
-    r = subprocess.run([sys.executable, "-m", "emrtrack", *args], env=environ, capture_output=True,
-                       text=True, encoding="utf-8", timeout=60)
+    r = subprocess.run(
+        [sys.executable, "-m", "emrtrack", *args],
+        env=environ,
+        capture_output=True,
+        text=True,
+        encoding="utf-8",
+        timeout=60,
+    )
     assert (r.returncode, r.stderr) == (0, ""), r.stderr
     return r.stdout
 
 
 ENGLISH_APP_HELP = (
-    'Usage: emrtrack [OPTIONS] COMMAND [ARGS]...\n'
-    '\n'
-    '  Track who has deployed electronic medical records (EMR) against which\n'
-    '  deadline.\n'
-    '\n'
-    '  The register is a local SQLite file, loaded from YAML; see README for the\n'
-    '  format.\n'
-    '\n'
-    'Options:\n'
-    '  --version             Show the version and exit.\n'
-    '  --lang en|vi          Interface language (default: $EMRTRACK_LANG, else your\n'
-    '                        locale).\n'
-    '  --db PATH             The register file. Default: $EMRTRACK_DB, else\n'
-    '                        register.db in your data directory.\n'
-    '  --install-completion  Install completion for the current shell.\n'
-    '  --show-completion     Show completion for the current shell, to copy it or\n'
-    '                        customize the installation.\n'
-    '  -h, --help            Show this message and exit.\n'
-    '\n'
-    'Commands:\n'
-    '  load           Load facilities and requirements (YAML, CSV, XLSX).\n'
-    '  template       Write an empty facility list to fill in (.xlsx or .csv).\n'
-    '  status         Who is on time, late, overdue or not yet due, at a glance.\n'
-    '  mark-deployed  Record that a facility has deployed EMR.\n'
-    '  mark           Record a milestone: appraised, deployed or annex-signed.\n'
-    '  report         List facilities and their state, or only the overdue.\n'
-    '  chart          Draw deployment progress against the deadline.\n'
-    '  show           Everything known about one facility.\n'
+    "Usage: emrtrack [OPTIONS] COMMAND [ARGS]...\n"
+    "\n"
+    "  Track who has deployed electronic medical records (EMR) against which\n"
+    "  deadline.\n"
+    "\n"
+    "  The register is a local SQLite file, loaded from YAML; see README for the\n"
+    "  format.\n"
+    "\n"
+    "Options:\n"
+    "  --version             Show the version and exit.\n"
+    "  --lang en|vi          Interface language (default: $EMRTRACK_LANG, else your\n"
+    "                        locale).\n"
+    "  --db PATH             The register file. Default: $EMRTRACK_DB, else\n"
+    "                        register.db in your data directory.\n"
+    "  --install-completion  Install completion for the current shell.\n"
+    "  --show-completion     Show completion for the current shell, to copy it or\n"
+    "                        customize the installation.\n"
+    "  -h, --help            Show this message and exit.\n"
+    "\n"
+    "Commands:\n"
+    "  load           Load facilities and requirements (YAML, CSV, XLSX).\n"
+    "  template       Write an empty facility list to fill in (.xlsx or .csv).\n"
+    "  status         Who is on time, late, overdue or not yet due, at a glance.\n"
+    "  mark-deployed  Record that a facility has deployed EMR.\n"
+    "  mark           Record a milestone: appraised, deployed or annex-signed.\n"
+    "  report         List facilities and their state, or only the overdue.\n"
+    "  chart          Draw deployment progress against the deadline.\n"
+    "  show           Everything known about one facility.\n"
     "  history        The register's history of changes, newest first.\n"
-    '  undo           Show the latest change and revert it.\n'
-    '  verify         Check that the history was not altered.\n')
+    "  undo           Show the latest change and revert it.\n"
+    "  verify         Check that the history was not altered.\n"
+)
 
 ENGLISH_MARK_DEPLOYED_HELP = (
-    'Usage: emrtrack mark-deployed [OPTIONS] {FACILITY}\n'
-    '\n'
-    '  Record that a facility has deployed EMR.\n'
-    '\n'
-    '  The same as: emrtrack mark FACILITY deployed.\n'
-    '\n'
+    "Usage: emrtrack mark-deployed [OPTIONS] {FACILITY}\n"
+    "\n"
+    "  Record that a facility has deployed EMR.\n"
+    "\n"
+    "  The same as: emrtrack mark FACILITY deployed.\n"
+    "\n"
     '  Example: emrtrack mark-deployed "do luong" --on 2025-08-20 --ref 3120/SYT-VP\n'
-    '\n'
-    'Arguments:\n'
-    '  FACILITY  Facility id, name or alias; case and diacritics do not matter\n'
+    "\n"
+    "Arguments:\n"
+    "  FACILITY  Facility id, name or alias; case and diacritics do not matter\n"
     "            (e.g. 'do luong').  [required]\n"
-    '\n'
-    'Options:\n'
-    '  --on DATE     The date it happened (YYYY-MM-DD); default today.\n'
-    '  --ref TEXT    The document this rests on, e.g. a dispatch number.\n'
-    '  --note TEXT   A note kept with the change.\n'
-    '  --by NAME     Who records this (default: your login name).\n'
-    '  --correct     Replace a date already recorded (kept in history as a\n'
-    '                correction).\n'
-    '  --lang en|vi  Interface language (default: $EMRTRACK_LANG, else your\n'
-    '                locale).\n'
-    '  --db PATH     The register file. Default: $EMRTRACK_DB, else register.db in\n'
-    '                your data directory.\n'
-    '  -h, --help    Show this message and exit.\n')
+    "\n"
+    "Options:\n"
+    "  --on DATE     The date it happened (YYYY-MM-DD); default today.\n"
+    "  --ref TEXT    The document this rests on, e.g. a dispatch number.\n"
+    "  --note TEXT   A note kept with the change.\n"
+    "  --by NAME     Who records this (default: your login name).\n"
+    "  --correct     Replace a date already recorded (kept in history as a\n"
+    "                correction).\n"
+    "  --lang en|vi  Interface language (default: $EMRTRACK_LANG, else your\n"
+    "                locale).\n"
+    "  --db PATH     The register file. Default: $EMRTRACK_DB, else register.db in\n"
+    "                your data directory.\n"
+    "  -h, --help    Show this message and exit.\n"
+)
 
 ENGLISH_REPORT_HELP = (
-    'Usage: emrtrack report [OPTIONS]\n'
-    '\n'
-    '  List facilities and their state, or only the overdue.\n'
-    '\n'
-    '  Grouped by ownership (public first), most overdue first.\n'
-    '\n'
-    '  Example: emrtrack report --overdue --as-of 2025-09-01 --format csv >\n'
-    '  overdue.csv\n'
-    '\n'
-    'Options:\n'
-    '  --overdue                       Only facilities past their deadline and not\n'
-    '                                  deployed.\n'
-    '  --as-of DATE                    Report as of this date (YYYY-MM-DD); default\n'
-    '                                  today.\n'
+    "Usage: emrtrack report [OPTIONS]\n"
+    "\n"
+    "  List facilities and their state, or only the overdue.\n"
+    "\n"
+    "  Grouped by ownership (public first), most overdue first.\n"
+    "\n"
+    "  Example: emrtrack report --overdue --as-of 2025-09-01 --format csv >\n"
+    "  overdue.csv\n"
+    "\n"
+    "Options:\n"
+    "  --overdue                       Only facilities past their deadline and not\n"
+    "                                  deployed.\n"
+    "  --as-of DATE                    Report as of this date (YYYY-MM-DD); default\n"
+    "                                  today.\n"
     "  -r, --requirement ID            A requirement id, or 'all' (default: the\n"
     "                                  register's default).\n"
-    '  --group-by <ownership|kind|none>\n'
-    '                                  ownership, kind or none.  [default:\n'
-    '                                  ownership]\n'
-    '  -f, --format <table|csv|json|markdown|xlsx>\n'
-    '                                  table, csv, json, markdown or xlsx (xlsx\n'
-    '                                  needs --output).  [default: table]\n'
-    '  --limit N                       Rows shown in a table (machine formats show\n'
-    '                                  all).  [default: 50; x>=1]\n'
-    '  --all                           Show every row in a table.\n'
-    '  --fail-on-overdue               Exit with code 3 when any facility is\n'
-    '                                  overdue.\n'
-    '  -o, --output PATH               Write to this file instead of the screen\n'
-    '                                  (needed for xlsx).\n'
-    '  --due-within DAYS               Only facilities not yet deployed whose\n'
-    '                                  deadline falls in the next DAYS days.\n'
-    '                                  [x>=0]\n'
-    '  --lang en|vi                    Interface language (default: $EMRTRACK_LANG,\n'
-    '                                  else your locale).\n'
-    '  --db PATH                       The register file. Default: $EMRTRACK_DB,\n'
-    '                                  else register.db in your data directory.\n'
-    '  -h, --help                      Show this message and exit.\n')
+    "  --group-by <ownership|kind|none>\n"
+    "                                  ownership, kind or none.  [default:\n"
+    "                                  ownership]\n"
+    "  -f, --format <table|csv|json|markdown|xlsx>\n"
+    "                                  table, csv, json, markdown or xlsx (xlsx\n"
+    "                                  needs --output).  [default: table]\n"
+    "  --limit N                       Rows shown in a table (machine formats show\n"
+    "                                  all).  [default: 50; x>=1]\n"
+    "  --all                           Show every row in a table.\n"
+    "  --fail-on-overdue               Exit with code 3 when any facility is\n"
+    "                                  overdue.\n"
+    "  -o, --output PATH               Write to this file instead of the screen\n"
+    "                                  (needed for xlsx).\n"
+    "  --due-within DAYS               Only facilities not yet deployed whose\n"
+    "                                  deadline falls in the next DAYS days.\n"
+    "                                  [x>=0]\n"
+    "  --lang en|vi                    Interface language (default: $EMRTRACK_LANG,\n"
+    "                                  else your locale).\n"
+    "  --db PATH                       The register file. Default: $EMRTRACK_DB,\n"
+    "                                  else register.db in your data directory.\n"
+    "  -h, --help                      Show this message and exit.\n"
+)
 
 
-@pytest.mark.parametrize(("args", "expected"), [
-    (("--help",), ENGLISH_APP_HELP),
-    (("mark-deployed", "--help"), ENGLISH_MARK_DEPLOYED_HELP),
-    (("report", "--help"), ENGLISH_REPORT_HELP),
-    (("--lang", "en", "report", "-h"), ENGLISH_REPORT_HELP),
-])
+@pytest.mark.parametrize(
+    ("args", "expected"),
+    [
+        (("--help",), ENGLISH_APP_HELP),
+        (("mark-deployed", "--help"), ENGLISH_MARK_DEPLOYED_HELP),
+        (("report", "--help"), ENGLISH_REPORT_HELP),
+        (("--lang", "en", "report", "-h"), ENGLISH_REPORT_HELP),
+    ],
+)
 def test_english_help_is_unchanged(args: tuple[str, ...], expected: str) -> None:
     assert _help(*args) == expected
 
 
 def test_lang_on_the_command_line_wins_over_the_environment() -> None:
     assert _help("report", "--help", "--lang", "en", EMRTRACK_LANG="vi") == ENGLISH_REPORT_HELP
-    assert _help("mark-deployed", "--lang=vi", "--help", EMRTRACK_LANG="en") \
-        == _help("mark-deployed", "--help", EMRTRACK_LANG="vi")
+    assert _help("mark-deployed", "--lang=vi", "--help", EMRTRACK_LANG="en") == _help(
+        "mark-deployed", "--help", EMRTRACK_LANG="vi"
+    )
 
 
 @pytest.mark.parametrize("how", ["env", "before", "after", "locale"])
@@ -157,7 +169,7 @@ def test_app_help_in_vietnamese(how: str) -> None:
     ]
     assert "  --version             Hiện phiên bản rồi thoát." in lines
     assert "  --lang en|vi          Ngôn ngữ giao diện (mặc định: $EMRTRACK_LANG, nếu" in lines
-    commands = lines[lines.index("Commands:") + 1:]
+    commands = lines[lines.index("Commands:") + 1 :]
     assert commands == [
         "  load           Nạp cơ sở và văn bản (YAML, CSV, XLSX).",
         "  template       Tạo danh sách cơ sở trống để điền (.xlsx hoặc .csv).",

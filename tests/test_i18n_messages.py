@@ -9,9 +9,25 @@ from typer.testing import CliRunner
 
 from emrtrack.cli import app
 
-ENGLISH = ("already has", "unknown field", "recorded", "is in the future", "did you mean", "expected one of",
-           "must be text", "not a real date", "used twice", " overdue", "events checked", "last hash", "Change #",
-           "facility added", "unknown milestone", "matches", "Nothing")
+ENGLISH = (
+    "already has",
+    "unknown field",
+    "recorded",
+    "is in the future",
+    "did you mean",
+    "expected one of",
+    "must be text",
+    "not a real date",
+    "used twice",
+    " overdue",
+    "events checked",
+    "last hash",
+    "Change #",
+    "facility added",
+    "unknown milestone",
+    "matches",
+    "Nothing",
+)
 
 
 def _vi(runner: CliRunner, *args: str):
@@ -29,11 +45,15 @@ def test_refusals_in_vietnamese(small, runner):
     assert again.exit_code == 1
     assert again.stderr == (
         "emrtrack: Bệnh viện Đa khoa Thái An (thai-an) đã được ghi nhận là đã triển khai ngày 02/09/2025; "
-        "để ghi ngày 03/09/2025 thay thế, hãy chạy lại lệnh với --correct\n")
+        "để ghi ngày 03/09/2025 thay thế, hãy chạy lại lệnh với --correct\n"
+    )
     future = _vi(runner, "mark-deployed", "thai-an", "--on", "2099-01-01", "--correct")
     assert future.exit_code == 1
-    assert re.fullmatch(r"emrtrack: ngày 01/01/2099 chưa đến \(hôm nay là \d\d/\d\d/\d{4} theo múi giờ "
-                        r"Asia/Ho_Chi_Minh\); chỉ ghi nhận một mốc khi nó đã xảy ra\n", future.stderr)
+    assert re.fullmatch(
+        r"emrtrack: ngày 01/01/2099 chưa đến \(hôm nay là \d\d/\d\d/\d{4} theo múi giờ "
+        r"Asia/Ho_Chi_Minh\); chỉ ghi nhận một mốc khi nó đã xảy ra\n",
+        future.stderr,
+    )
     milestone = _vi(runner, "mark", "thai-an", "built")
     assert milestone.exit_code == 2
     assert milestone.stderr == "emrtrack: không có mốc 'built'; hãy chọn một trong: appraised, deployed, annex-signed\n"
@@ -41,8 +61,9 @@ def test_refusals_in_vietnamese(small, runner):
     assert ambiguous.exit_code == 1
     assert ambiguous.stderr.startswith("emrtrack: 'da khoa' khớp với 3 cơ sở: ")
     requirement = _vi(runner, "status", "-r", "zz")
-    assert requirement.stderr == ("emrtrack: không có văn bản 'zz' trong sổ theo dõi "
-                                  "(các văn bản hiện có: 2898/SYT-VP, 13/2025/TT-BYT)\n")
+    assert requirement.stderr == (
+        "emrtrack: không có văn bản 'zz' trong sổ theo dõi (các văn bản hiện có: 2898/SYT-VP, 13/2025/TT-BYT)\n"
+    )
     both = _vi(runner, "report", "--overdue", "--due-within", "5")
     assert both.stderr == "emrtrack: --overdue và --due-within chọn những cơ sở khác nhau: chỉ dùng một trong hai\n"
     for result in (again, future, milestone, ambiguous, requirement, both):
@@ -51,10 +72,13 @@ def test_refusals_in_vietnamese(small, runner):
 
 def test_bad_yaml_in_vietnamese(small, runner, tmp_path: Path):
     path = tmp_path / "bad.yaml"
-    path.write_text("facilities:\n"
-                    "  - id: x-1\n    name: 123\n    ownership: public\n    kind: hospitl\n"
-                    "    milestones: {deployed: 2025-02-30}\n    colour: red\n"
-                    "  - id: x-1\n    name: B\n    ownership: public\n    kind: clinic\n", encoding="utf-8")
+    path.write_text(
+        "facilities:\n"
+        "  - id: x-1\n    name: 123\n    ownership: public\n    kind: hospitl\n"
+        "    milestones: {deployed: 2025-02-30}\n    colour: red\n"
+        "  - id: x-1\n    name: B\n    ownership: public\n    kind: clinic\n",
+        encoding="utf-8",
+    )
     result = _vi(runner, "load", str(path))
     assert result.exit_code == 1
     assert result.stderr.splitlines() == [
@@ -75,8 +99,10 @@ def test_bad_yaml_in_vietnamese(small, runner, tmp_path: Path):
 
 def test_bad_csv_in_vietnamese(small, runner, tmp_path: Path):
     path = tmp_path / "bad.csv"
-    path.write_text("id,name,ownership,kind,deployed\nc-1,Phòng khám A,public,clinic,2025-13-01\n"
-                    "c-2,,public,clinik,\n", encoding="utf-8")
+    path.write_text(
+        "id,name,ownership,kind,deployed\nc-1,Phòng khám A,public,clinic,2025-13-01\nc-2,,public,clinik,\n",
+        encoding="utf-8",
+    )
     result = _vi(runner, "load", str(path))
     assert result.exit_code == 1
     assert result.stderr.splitlines() == [
@@ -88,8 +114,10 @@ def test_bad_csv_in_vietnamese(small, runner, tmp_path: Path):
     header = tmp_path / "header.csv"
     header.write_text("id,name,ownership,kind,colour\n", encoding="utf-8")
     result = _vi(runner, "load", str(header))
-    assert result.stderr == (f"emrtrack: {header}:1:E: không có cột 'colour' (cần là một trong: id, name, aliases, "
-                             "ownership, kind, managed_by, location, verified, appraised, deployed, annex-signed)\n")
+    assert result.stderr == (
+        f"emrtrack: {header}:1:E: không có cột 'colour' (cần là một trong: id, name, aliases, "
+        "ownership, kind, managed_by, location, verified, appraised, deployed, annex-signed)\n"
+    )
 
 
 def test_history_undo_verify_and_overdue_in_vietnamese(small, runner):
@@ -101,8 +129,11 @@ def test_history_undo_verify_and_overdue_in_vietnamese(small, runner):
     _no_english(history.stdout)
     undo = _vi(runner, "undo", "--yes")
     first, last = undo.stdout.splitlines()
-    assert re.fullmatch(r"Thay đổi #2, ghi lúc \d{4}-\d\d-\d\d \d\d:\d\d:\d\d UTC bởi \S+ \(mark deployed, cli\): "
-                        r"đã triển khai: ghi nhận cho thai-an ngày 02/09/2025; 1 sự kiện\.", first)
+    assert re.fullmatch(
+        r"Thay đổi #2, ghi lúc \d{4}-\d\d-\d\d \d\d:\d\d:\d\d UTC bởi \S+ \(mark deployed, cli\): "
+        r"đã triển khai: ghi nhận cho thai-an ngày 02/09/2025; 1 sự kiện\.",
+        first,
+    )
     assert last == "Đã hoàn tác thay đổi #2; ghi thành thay đổi #3."
     _no_english(undo.stdout)
     after = _vi(runner, "history", "thai-an")

@@ -8,10 +8,10 @@ from pathlib import Path
 
 import pytest
 
-from emrtrack.service.registers import shipped_data_path
 from emrtrack.errors import InputError
-from emrtrack.reading import read_files
 from emrtrack.model import Cohort, Selector
+from emrtrack.reading import read_files
+from emrtrack.service.registers import shipped_data_path
 
 D = date.fromisoformat
 TODAY = D("2025-09-15")
@@ -39,7 +39,9 @@ def problems(path: Path | list[Path]) -> list[str]:
 
 
 def test_valid_file_with_everything(tmp_path: Path) -> None:
-    path = write(tmp_path, """\
+    path = write(
+        tmp_path,
+        """\
         register:
           name: Nghệ An EMR register
           timezone: Asia/Ho_Chi_Minh
@@ -71,7 +73,8 @@ def test_valid_file_with_everything(tmp_path: Path) -> None:
             milestones:
               appraised: 2025-08-01
               deployed: "2025-08-20"
-        """)
+        """,
+    )
     out = read_files([path], TODAY)
     assert out.register is not None
     assert out.register.name == "Nghệ An EMR register"
@@ -81,8 +84,7 @@ def test_valid_file_with_everything(tmp_path: Path) -> None:
     c13, example = (e.requirement for e in out.requirements)
     assert c13.id == "13/2025/TT-BYT" and c13.issuer == "Bộ Y tế" and c13.issued == D("2025-06-06")
     assert c13.in_force == D("2025-07-21") and c13.refs == ("Replaces Circular 46/2018/TT-BYT",)
-    assert c13.cohorts == (Cohort(Selector(kinds=("hospital",)), D("2025-09-30")),
-                           Cohort(Selector(), D("2026-12-31")))
+    assert c13.cohorts == (Cohort(Selector(kinds=("hospital",)), D("2025-09-30")), Cohort(Selector(), D("2026-12-31")))
     assert c13.default is False
     assert example.default is True
     assert example.applies_to == Selector(kinds=("hospital", "medical-centre"), ownerships=("public",))
@@ -90,8 +92,15 @@ def test_valid_file_with_everything(tmp_path: Path) -> None:
     [entry] = out.facilities
     f = entry.facility
     assert (f.id, f.name, f.aliases, f.ownership, f.kind, f.managed_by, f.location, f.verified) == (
-        "do-luong-general", "Bệnh viện Đa khoa Đô Lương", ("Do Luong General Hospital",), "public", "hospital",
-        "province", "Đô Lương", D("2025-07-09"))
+        "do-luong-general",
+        "Bệnh viện Đa khoa Đô Lương",
+        ("Do Luong General Hospital",),
+        "public",
+        "hospital",
+        "province",
+        "Đô Lương",
+        D("2025-07-09"),
+    )
     assert entry.milestones == {"appraised": D("2025-08-01"), "deployed": D("2025-08-20")}
     assert (entry.file, entry.line) == (str(path), 21)
 
@@ -113,14 +122,17 @@ def test_shipped_data_is_valid() -> None:
 
 
 def test_yaml_syntax_error(tmp_path: Path) -> None:
-    path = write(tmp_path, """\
+    path = write(
+        tmp_path,
+        """\
         facilities:
           - id: x
             name: X
             ownership: public
             kind: clinic
            bad: 1
-        """)
+        """,
+    )
     [got] = problems(path)
     assert got.startswith(f"{path}:6: not valid YAML: ")  # the rest is the parser's own wording
 
@@ -136,12 +148,13 @@ def test_unknown_key_with_did_you_mean(tmp_path: Path) -> None:
 
 def test_unknown_top_level_key(tmp_path: Path) -> None:
     path = write(tmp_path, "facility:\n  - id: x\n")
-    assert problems(path) == [
-        f"{path}:1: the file: unknown field 'facility' (did you mean 'facilities'?)"]
+    assert problems(path) == [f"{path}:1: the file: unknown field 'facility' (did you mean 'facilities'?)"]
 
 
 def test_wrong_types(tmp_path: Path) -> None:
-    path = write(tmp_path, """\
+    path = write(
+        tmp_path,
+        """\
         facilities:
           - id: a
             name: 115
@@ -157,7 +170,8 @@ def test_wrong_types(tmp_path: Path) -> None:
             issued: 2025-07-09
             deadline: 2025-08-31
             default: "yes please"
-        """)
+        """,
+    )
     assert problems(path) == [
         f"{path}:3: facility 'a': name must be text, not a number (put it in quotes)",
         f"{path}:6: facility 'a': aliases must be a list of text, not a mapping",
@@ -174,32 +188,38 @@ def test_impossible_date(tmp_path: Path) -> None:
 def test_non_iso_date(tmp_path: Path) -> None:
     path = write(tmp_path, FACILITY + "    milestones:\n      deployed: 31/08/2025\n")
     assert problems(path) == [
-        f"{path}:7: facility 'do-luong-general': milestone 'deployed': '31/08/2025' is not a date written YYYY-MM-DD"]
+        f"{path}:7: facility 'do-luong-general': milestone 'deployed': '31/08/2025' is not a date written YYYY-MM-DD"
+    ]
 
 
 def test_future_milestone_is_refused(tmp_path: Path) -> None:
     path = write(tmp_path, FACILITY + "    milestones:\n      deployed: 2025-09-16\n")
     assert problems(path) == [
         f"{path}:7: facility 'do-luong-general': milestone 'deployed' is dated 2025-09-16, in the future "
-        "(today is 2025-09-15)"]
+        "(today is 2025-09-15)"
+    ]
 
 
 def test_duplicate_facility_id(tmp_path: Path) -> None:
-    path = write(tmp_path, FACILITY + "  - id: do-luong-general\n    name: Đô Lương again\n"
-                 "    ownership: public\n    kind: hospital\n")
-    assert problems(path) == [
-        f"{path}:6: facility 'do-luong-general': the id is used twice (first at {path}:2)"]
+    path = write(
+        tmp_path,
+        FACILITY + "  - id: do-luong-general\n    name: Đô Lương again\n    ownership: public\n    kind: hospital\n",
+    )
+    assert problems(path) == [f"{path}:6: facility 'do-luong-general': the id is used twice (first at {path}:2)"]
 
 
 def test_duplicate_facility_id_across_files(tmp_path: Path) -> None:
     first = write(tmp_path, FACILITY, "a.yaml")
     second = write(tmp_path, FACILITY, "b.yaml")
     assert problems([first, second]) == [
-        f"{second}:2: facility 'do-luong-general': the id is used twice (first at {first}:2)"]
+        f"{second}:2: facility 'do-luong-general': the id is used twice (first at {first}:2)"
+    ]
 
 
 def test_deadline_before_issue_date(tmp_path: Path) -> None:
-    path = write(tmp_path, """\
+    path = write(
+        tmp_path,
+        """\
         requirements:
           - id: R/1
             issued: 2025-07-09
@@ -210,7 +230,8 @@ def test_deadline_before_issue_date(tmp_path: Path) -> None:
               - applies_to: {kind: hospital}
                 deadline: 2025-09-30
               - deadline: 2025-01-01
-        """)
+        """,
+    )
     assert problems(path) == [
         f"{path}:4: requirement 'R/1': deadline 2025-07-08 is before the issue date 2025-07-09",
         f"{path}:10: requirement 'R/2': deadlines[1]: deadline 2025-01-01 is before the issue date 2025-07-09",
@@ -218,41 +239,50 @@ def test_deadline_before_issue_date(tmp_path: Path) -> None:
 
 
 def test_applies_to_with_unknown_kind(tmp_path: Path) -> None:
-    path = write(tmp_path, """\
+    path = write(
+        tmp_path,
+        """\
         requirements:
           - id: R/1
             issued: 2025-07-09
             deadline: 2025-12-31
             applies_to:
               kind: [hospital, hospitl]
-        """)
+        """,
+    )
     assert problems(path) == [
-        f"{path}:6: requirement 'R/1': applies_to: kind: unknown value 'hospitl' (did you mean 'hospital'?)"]
+        f"{path}:6: requirement 'R/1': applies_to: kind: unknown value 'hospitl' (did you mean 'hospital'?)"
+    ]
 
 
 def test_duplicate_key(tmp_path: Path) -> None:
     path = write(tmp_path, FACILITY + "    kind: clinic\n")
-    assert problems(path) == [
-        f"{path}:6: facility 'do-luong-general': field 'kind' is given twice (first on line 5)"]
+    assert problems(path) == [f"{path}:6: facility 'do-luong-general': field 'kind' is given twice (first on line 5)"]
 
 
 def test_python_tag_is_an_error_never_executed(tmp_path: Path) -> None:
     marker = tmp_path / "executed"
-    path = write(tmp_path, f"""\
+    path = write(
+        tmp_path,
+        f"""\
         facilities:
           - id: x
             name: !!python/object/apply:os.system ["touch {marker}"]
             ownership: public
             kind: clinic
-        """)
+        """,
+    )
     assert problems(path) == [
         f"{path}:3: facility 'x': name must be text, not a value tagged !!python/object/apply:os.system "
-        "(tags are not allowed)"]
+        "(tags are not allowed)"
+    ]
     assert not marker.exists()
 
 
 def test_every_problem_is_reported_not_just_the_first(tmp_path: Path) -> None:
-    path = write(tmp_path, """\
+    path = write(
+        tmp_path,
+        """\
         requirements:
           - id: R/1
             issued: 2025-07-09
@@ -268,7 +298,8 @@ def test_every_problem_is_reported_not_just_the_first(tmp_path: Path) -> None:
             ownership: public
             kind: hospital
             verified: 31/08/2025
-        """)
+        """,
+    )
     assert problems(path) == [
         f"{path}:2: requirement 'R/1': give either 'deadline' (one date) or 'deadlines' (one per cohort)",
         f"{path}:4: requirement 'R/1': unknown field 'deadlin' (did you mean 'deadline'?)",
@@ -302,25 +333,28 @@ def test_missing_required_fields(tmp_path: Path) -> None:
 
 def test_empty_file(tmp_path: Path) -> None:
     path = write(tmp_path, "")
-    assert problems(path) == [
-        f"{path}:1: the file is empty: expected 'register', 'requirements' and/or 'facilities'"]
+    assert problems(path) == [f"{path}:1: the file is empty: expected 'register', 'requirements' and/or 'facilities'"]
 
 
 def test_not_utf8(tmp_path: Path) -> None:
     path = tmp_path / "latin1.yaml"
-    path.write_bytes("facilities:\n  - id: x\n    name: Đô\n".encode("utf-8")[:-3] + b"\xe9\n")
+    path.write_bytes("facilities:\n  - id: x\n    name: Đô\n".encode()[:-3] + b"\xe9\n")
     assert problems(path) == [
-        f"{path}:3: the file is not UTF-8 text (byte {len(path.read_bytes()) - 2}: 0xe9); save it as UTF-8"]
+        f"{path}:3: the file is not UTF-8 text (byte {len(path.read_bytes()) - 2}: 0xe9); save it as UTF-8"
+    ]
 
 
 def test_unknown_timezone(tmp_path: Path) -> None:
     path = write(tmp_path, "register:\n  timezone: Asia/Hanoi_City\n")
     assert problems(path) == [
-        f"{path}:2: register: timezone: unknown time zone 'Asia/Hanoi_City' (use a name such as Asia/Ho_Chi_Minh)"]
+        f"{path}:2: register: timezone: unknown time zone 'Asia/Hanoi_City' (use a name such as Asia/Ho_Chi_Minh)"
+    ]
 
 
 def test_two_defaults(tmp_path: Path) -> None:
-    path = write(tmp_path, """\
+    path = write(
+        tmp_path,
+        """\
         requirements:
           - id: A
             issued: 2025-01-01
@@ -330,14 +364,19 @@ def test_two_defaults(tmp_path: Path) -> None:
             issued: 2025-01-01
             deadline: 2025-12-31
             default: true
-        """)
+        """,
+    )
     assert problems(path) == [
-        f"{path}:6: requirement 'B': only one requirement may be the default ('A' already is, at {path}:2)"]
+        f"{path}:6: requirement 'B': only one requirement may be the default ('A' already is, at {path}:2)"
+    ]
 
 
 def test_duplicate_id_is_reported_even_when_an_entry_has_other_problems(tmp_path: Path) -> None:
-    path = write(tmp_path, FACILITY + "    verified: 2025-02-30\n"
-                 "  - id: do-luong-general\n    name: Đô Lương again\n    ownership: public\n    kind: hospitl\n")
+    path = write(
+        tmp_path,
+        FACILITY + "    verified: 2025-02-30\n"
+        "  - id: do-luong-general\n    name: Đô Lương again\n    ownership: public\n    kind: hospitl\n",
+    )
     assert problems(path) == [
         f"{path}:6: facility 'do-luong-general': verified: 2025-02-30 is not a real date",
         f"{path}:7: facility 'do-luong-general': the id is used twice (first at {path}:2)",
@@ -346,12 +385,15 @@ def test_duplicate_id_is_reported_even_when_an_entry_has_other_problems(tmp_path
 
 
 def test_deadlines_that_are_not_a_list_get_one_message(tmp_path: Path) -> None:
-    path = write(tmp_path, """\
+    path = write(
+        tmp_path,
+        """\
         requirements:
           - id: R
             issued: 2025-07-09
             deadlines: 2025-08-31
-        """)
+        """,
+    )
     assert problems(path) == [f"{path}:4: requirement 'R': deadlines must be a list, not a date"]
 
 

@@ -7,35 +7,77 @@ import tempfile
 from datetime import date, datetime, timedelta
 from pathlib import Path
 
+from helpers import rows
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
-from helpers import rows
 
 from emrtrack.errors import AmbiguousFacility
-from emrtrack.reading import read_files
 from emrtrack.model import KINDS, OWNERSHIPS, State
-from emrtrack.store import Register
+from emrtrack.reading import read_files
 from emrtrack.rules import deadline_for, fold, state_of
+from emrtrack.store import Register
 
 TODAY = date(2026, 1, 1)
-SYLLABLES = ["Bệnh", "viện", "Đa", "khoa", "Đô", "Lương", "Nghi", "Lộc", "Quỳnh", "Lưu", "Hưng", "Nguyên",
-             "Thái", "Hoà", "Yên", "Thành", "Diễn", "Châu", "Tương", "Dương", "Kỳ", "Sơn", "Anh", "Sáu"]
+SYLLABLES = [
+    "Bệnh",
+    "viện",
+    "Đa",
+    "khoa",
+    "Đô",
+    "Lương",
+    "Nghi",
+    "Lộc",
+    "Quỳnh",
+    "Lưu",
+    "Hưng",
+    "Nguyên",
+    "Thái",
+    "Hoà",
+    "Yên",
+    "Thành",
+    "Diễn",
+    "Châu",
+    "Tương",
+    "Dương",
+    "Kỳ",
+    "Sơn",
+    "Anh",
+    "Sáu",
+]
 word = st.sampled_from(SYLLABLES)
 name = st.lists(word, min_size=2, max_size=5).map(" ".join)
 day = st.dates(min_value=date(2025, 1, 1), max_value=TODAY)
-facility = st.fixed_dictionaries({
-    "name": name, "aliases": st.lists(name, max_size=2), "ownership": st.sampled_from(OWNERSHIPS),
-    "kind": st.sampled_from(KINDS), "deployed": st.none() | day})
+facility = st.fixed_dictionaries(
+    {
+        "name": name,
+        "aliases": st.lists(name, max_size=2),
+        "ownership": st.sampled_from(OWNERSHIPS),
+        "kind": st.sampled_from(KINDS),
+        "deployed": st.none() | day,
+    }
+)
 facilities = st.lists(facility, min_size=1, max_size=12)
 
 
 def _yaml(facs: list[dict]) -> str:
-    lines = ["requirements:", "  - id: R1", "    issued: 2025-01-01", "    default: true", "    deadlines:",
-             "      - applies_to: {kind: [hospital]}", "        deadline: 2025-06-30",
-             "      - deadline: 2025-12-31", "facilities:"]
+    lines = [
+        "requirements:",
+        "  - id: R1",
+        "    issued: 2025-01-01",
+        "    default: true",
+        "    deadlines:",
+        "      - applies_to: {kind: [hospital]}",
+        "        deadline: 2025-06-30",
+        "      - deadline: 2025-12-31",
+        "facilities:",
+    ]
     for i, f in enumerate(facs):
-        lines += [f"  - id: f{i}", f'    name: "{f["name"]}"', f"    ownership: {f['ownership']}",
-                  f"    kind: {f['kind']}"]
+        lines += [
+            f"  - id: f{i}",
+            f'    name: "{f["name"]}"',
+            f"    ownership: {f['ownership']}",
+            f"    kind: {f['kind']}",
+        ]
         if f["aliases"]:
             lines.append("    aliases: [" + ", ".join(f'"{a}"' for a in f["aliases"]) + "]")
         if f["deployed"]:
@@ -52,9 +94,11 @@ def _register(facs: list[dict], tmp: Path) -> tuple[Register, object]:
 
 
 def _dump(register: Register) -> tuple:
-    return (rows(register.path, "SELECT * FROM facilities ORDER BY id"),
-            rows(register.path, "SELECT * FROM milestones ORDER BY facility_id, milestone"),
-            rows(register.path, "SELECT * FROM requirements"))
+    return (
+        rows(register.path, "SELECT * FROM facilities ORDER BY id"),
+        rows(register.path, "SELECT * FROM milestones ORDER BY facility_id, milestone"),
+        rows(register.path, "SELECT * FROM requirements"),
+    )
 
 
 SETTINGS = settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -83,13 +127,17 @@ def test_status_equals_the_rules(facs: list[dict], as_of: date) -> None:
         register.load(loaded, source="p", actor="t")
         req = register.requirement(None)
         got = register.status(req, as_of).total
-        expected = {s: 0 for s in State}
+        expected = dict.fromkeys(State, 0)
         for f in facs:
             deadline = deadline_for(req, f["ownership"], f["kind"])
             expected[state_of(deadline, f["deployed"], as_of)] += 1
         assert (got.in_scope, got.deployed_on_time, got.deployed_late, got.overdue, got.not_yet_due) == (
-            len(facs), expected[State.DEPLOYED_ON_TIME], expected[State.DEPLOYED_LATE],
-            expected[State.OVERDUE], expected[State.NOT_YET_DUE])
+            len(facs),
+            expected[State.DEPLOYED_ON_TIME],
+            expected[State.DEPLOYED_LATE],
+            expected[State.OVERDUE],
+            expected[State.NOT_YET_DUE],
+        )
         register.close()
 
 
@@ -141,27 +189,65 @@ def test_as_of_is_monotone(facs: list[dict], d1: date, gap: int) -> None:
 
 
 # -- spreadsheet rows: the quick path for plain rows agrees with the reader --------------------------
-_cell_text = st.sampled_from([
-    "", " ", "bv-1", "BV_2.a/b", " bv-3 ", "-bad", "a b", "Bệnh viện Đa khoa", " Bệnh viện Phổi ", "public",
-    "non-public", "Public", "hospital", "clinic", "other", "2025-06-30", " 2025-01-02 ", "2025-02-30",
-    "2026-01-02", "2025-6-3", "30/06/2025", "a;b", " ; ", ";x ; y;", "Tỉnh", "\u00a0", "x\ny",
-])
+_cell_text = st.sampled_from(
+    [
+        "",
+        " ",
+        "bv-1",
+        "BV_2.a/b",
+        " bv-3 ",
+        "-bad",
+        "a b",
+        "Bệnh viện Đa khoa",
+        " Bệnh viện Phổi ",
+        "public",
+        "non-public",
+        "Public",
+        "hospital",
+        "clinic",
+        "other",
+        "2025-06-30",
+        " 2025-01-02 ",
+        "2025-02-30",
+        "2026-01-02",
+        "2025-6-3",
+        "30/06/2025",
+        "a;b",
+        " ; ",
+        ";x ; y;",
+        "Tỉnh",
+        "\u00a0",
+        "x\ny",
+    ]
+)
 # what a cell of an .xlsx sheet may hold besides text (never taken by the quick path, always checked)
-_cell_value = (st.integers(-5, 3000) | st.floats(allow_nan=False, allow_infinity=False) | st.booleans()
-               | st.dates(min_value=date(2024, 1, 1), max_value=date(2027, 1, 1))
-               | st.datetimes(min_value=datetime(2024, 1, 1), max_value=datetime(2027, 1, 1)))
+_cell_value = (
+    st.integers(-5, 3000)
+    | st.floats(allow_nan=False, allow_infinity=False)
+    | st.booleans()
+    | st.dates(min_value=date(2024, 1, 1), max_value=date(2027, 1, 1))
+    | st.datetimes(min_value=datetime(2024, 1, 1), max_value=datetime(2027, 1, 1))
+)
 _cell = st.none() | _cell_text | st.text(max_size=6) | _cell_value
 
 
-_GOOD = {"id": st.sampled_from(["bv-1", " BV_2.a/b "]), "name": st.sampled_from(["Bệnh viện Phổi", " Tỉnh "]),
-         "ownership": st.sampled_from(OWNERSHIPS), "kind": st.sampled_from(KINDS),
-         "aliases": st.sampled_from(["a;b", ";x ; y;", " ; ", "BV Phổi"])}
+_GOOD = {
+    "id": st.sampled_from(["bv-1", " BV_2.a/b "]),
+    "name": st.sampled_from(["Bệnh viện Phổi", " Tỉnh "]),
+    "ownership": st.sampled_from(OWNERSHIPS),
+    "kind": st.sampled_from(KINDS),
+    "aliases": st.sampled_from(["a;b", ";x ; y;", " ; ", "BV Phổi"]),
+}
 _GOOD_DATE = st.dates(min_value=date(2024, 1, 1), max_value=TODAY).map(date.isoformat)
 
 
 @settings(max_examples=1000, deadline=None)
-@given(optional=st.lists(st.sampled_from((2, *range(5, 11))), unique=True), drop=st.integers(0, 30),
-       extra=st.lists(st.none() | _cell, max_size=2), data=st.data())
+@given(
+    optional=st.lists(st.sampled_from((2, *range(5, 11))), unique=True),
+    drop=st.integers(0, 30),
+    extra=st.lists(st.none() | _cell, max_size=2),
+    data=st.data(),
+)
 def test_plain_rows_are_read_as_the_reader_reads_them(optional, drop, extra, data):
     from emrtrack.reading.tables import COLUMNS, _plain_entry, _row_node, _TableReader
 
@@ -172,10 +258,18 @@ def test_plain_rows_are_read_as_the_reader_reads_them(optional, drop, extra, dat
         header.insert(gap, None)
     columns = {i: COLUMNS[c] for i, c in enumerate(header) if c is not None}
     # a cell per column, a good value more often than not, then perhaps cells under no column name
-    good = {field: _GOOD.get(field, _cell_text if field in ("managed_by", "location") else st.none() | _GOOD_DATE)
-            for field in columns.values()}
-    cells = [data.draw((good[columns[i]] if data.draw(st.integers(0, 9)) else _cell) if i in columns
-                       else st.none() | st.just(" ") | _cell) for i in range(len(header))] + extra
+    good = {
+        field: _GOOD.get(field, _cell_text if field in ("managed_by", "location") else st.none() | _GOOD_DATE)
+        for field in columns.values()
+    }
+    cells = [
+        data.draw(
+            (good[columns[i]] if data.draw(st.integers(0, 9)) else _cell)
+            if i in columns
+            else st.none() | st.just(" ") | _cell
+        )
+        for i in range(len(header))
+    ] + extra
     quick = _plain_entry("f.csv", 7, list(cells), columns, TODAY)
     reader = _TableReader("f.csv", TODAY)
     problems: list = []

@@ -8,12 +8,11 @@ from pathlib import Path
 import pytest
 from helpers import rows, table_hash
 
-from emrtrack.service.registers import load_files, shipped_data_path
+import emrtrack.store.changes as changes_module
 from emrtrack.errors import AmbiguousFacility, FacilityNotFound, Refused
 from emrtrack.model import Selection, State
-import emrtrack.store.changes as changes_module
-from emrtrack.store import bulk
-from emrtrack.store import Register
+from emrtrack.service.registers import load_files, shipped_data_path
+from emrtrack.store import Register, bulk
 
 D = date.fromisoformat
 
@@ -75,19 +74,29 @@ def test_reload_of_the_same_file_changes_nothing_and_records_no_event(register: 
 
 
 def test_load_keeps_facilities_not_mentioned_and_records_milestones(
-        register: Register, shipped_db: Path, tmp_path: Path) -> None:
+    register: Register, shipped_db: Path, tmp_path: Path
+) -> None:
     s = load_files(register, [write(tmp_path, EXTRA)], actor="tester")
     assert (s.added, s.updated, s.unchanged, s.not_in_files) == (1, 0, 1, 24)
     assert s.milestones_recorded == 2
     assert register.facility_count() == 26
     assert register.milestones("do-luong-general") == {"appraised": D("2025-08-01"), "deployed": D("2025-08-20")}
-    assert rows(shipped_db, "SELECT entity, key, milestone, action, old, new FROM events WHERE change_id = ? "
-                "ORDER BY id", (s.change_id,)) == [
+    assert rows(
+        shipped_db,
+        "SELECT entity, key, milestone, action, old, new FROM events WHERE change_id = ? ORDER BY id",
+        (s.change_id,),
+    ) == [
         ("milestone", "do-luong-general", "appraised", "recorded", None, "2025-08-01"),
         ("milestone", "do-luong-general", "deployed", "recorded", None, "2025-08-20"),
-        ("facility", "new-clinic", None, "added", None,
-         '{"id":"new-clinic","kind":"clinic","name":"Phòng khám Mới","ownership":"non-public",'
-         '"verified":"2025-07-09"}'),
+        (
+            "facility",
+            "new-clinic",
+            None,
+            "added",
+            None,
+            '{"id":"new-clinic","kind":"clinic","name":"Phòng khám Mới","ownership":"non-public",'
+            '"verified":"2025-07-09"}',
+        ),
     ]
     # the same milestones again: no event
     before = counts(shipped_db)
@@ -100,21 +109,26 @@ def test_load_keeps_facilities_not_mentioned_and_records_milestones(
         load_files(register, [other], actor="tester")
     assert str(refused.value).splitlines() == [
         f"{other}:2: facility 'do-luong-general': deployed is recorded as 2025-08-20; the file says 2025-08-22",
-        "Nothing was loaded: to replace the recorded date with the file's, load again with --correct."]
+        "Nothing was loaded: to replace the recorded date with the file's, load again with --correct.",
+    ]
     assert counts(shipped_db) == before
     # ... and one correction event with it
     changed = load_files(register, [other], actor="tester", correct=True)
     assert (changed.milestones_recorded, changed.milestones_corrected) == (1, 1)
-    assert rows(shipped_db, "SELECT milestone, action, old, new FROM events WHERE change_id = ?",
-                (changed.change_id,)) == [("deployed", "corrected", "2025-08-20", "2025-08-22")]
+    assert rows(
+        shipped_db, "SELECT milestone, action, old, new FROM events WHERE change_id = ?", (changed.change_id,)
+    ) == [("deployed", "corrected", "2025-08-20", "2025-08-22")]
     # a milestone left out of the file is kept
     load_files(register, [write(tmp_path, EXTRA.replace("      deployed: 2025-08-20\n", ""))], actor="tester")
     assert register.milestones("do-luong-general")["deployed"] == D("2025-08-22")
 
 
 def test_renaming_is_an_update_of_the_same_id(register: Register, shipped_db: Path, tmp_path: Path) -> None:
-    text = shipped_data_path().read_text(encoding="utf-8").replace(
-        "Bệnh viện Tâm thần Nghệ An ", "Bệnh viện Tâm Thần tỉnh Nghệ An ")
+    text = (
+        shipped_data_path()
+        .read_text(encoding="utf-8")
+        .replace("Bệnh viện Tâm thần Nghệ An ", "Bệnh viện Tâm Thần tỉnh Nghệ An ")
+    )
     s = load_files(register, [write(tmp_path, text)], actor="tester")
     assert (s.added, s.updated, s.unchanged) == (0, 1, 24)
     assert register.facility("nghe-an-psychiatric").name == "Bệnh viện Tâm Thần tỉnh Nghệ An"
@@ -133,20 +147,25 @@ def test_mark_records_refuses_and_corrects(register: Register, shipped_db: Path)
     f = register.resolve("do luong")
     r = register.mark(f, "deployed", D("2025-08-20"), actor="officer", ref="3120/SYT-VP", note="seen")
     assert r.changed and r.previous is None
-    assert rows(shipped_db, "SELECT actor, source, command, ref, note, reverts FROM changes WHERE id = ?",
-                (r.change_id,)) == [("officer", "cli", "mark deployed", "3120/SYT-VP", "seen", None)]
+    assert rows(
+        shipped_db, "SELECT actor, source, command, ref, note, reverts FROM changes WHERE id = ?", (r.change_id,)
+    ) == [("officer", "cli", "mark deployed", "3120/SYT-VP", "seen", None)]
     before = table_hash(shipped_db)
     same = register.mark(f, "deployed", D("2025-08-20"), actor="officer")
     assert not same.changed and same.change_id is None
     assert table_hash(shipped_db) == before
-    with pytest.raises(Refused, match=r"already has deployed on 2025-08-20; to record 2025-08-25 instead, run the "
-                                      r"command again with --correct"):
+    with pytest.raises(
+        Refused,
+        match=r"already has deployed on 2025-08-20; to record 2025-08-25 instead, run the "
+        r"command again with --correct",
+    ):
         register.mark(f, "deployed", D("2025-08-25"), actor="officer")
     assert table_hash(shipped_db) == before
     fixed = register.mark(f, "deployed", D("2025-08-25"), actor="officer", correct=True)
     assert fixed.changed and fixed.previous == D("2025-08-20")
     assert rows(shipped_db, "SELECT action, old, new FROM events WHERE change_id = ?", (fixed.change_id,)) == [
-        ("corrected", "2025-08-20", "2025-08-25")]
+        ("corrected", "2025-08-20", "2025-08-25")
+    ]
     assert register.milestones(f.id) == {"deployed": D("2025-08-25")}
 
 
@@ -170,10 +189,18 @@ def test_undo_reverts_a_mark_and_history_keeps_both(register: Register, shipped_
     undo_id = register.undo(change, actor="officer")
     assert register.milestones("hoan-my-vinh") == {}
     assert rows(shipped_db, "SELECT id, command, reverts FROM changes WHERE id >= ? ORDER BY id", (r.change_id,)) == [
-        (r.change_id, "mark annex-signed", None), (undo_id, "undo", r.change_id)]
+        (r.change_id, "mark annex-signed", None),
+        (undo_id, "undo", r.change_id),
+    ]
     assert [(e.change_id, e.action, e.old, e.new) for e in register.history("hoan-my-vinh", limit=None)] == [
-        (undo_id, "cleared", "2025-08-25", None), (r.change_id, "recorded", None, "2025-08-25"),
-        (1, "added", None, rows(shipped_db, "SELECT new FROM events WHERE key = 'hoan-my-vinh' AND change_id = 1")[0][0]),
+        (undo_id, "cleared", "2025-08-25", None),
+        (r.change_id, "recorded", None, "2025-08-25"),
+        (
+            1,
+            "added",
+            None,
+            rows(shipped_db, "SELECT new FROM events WHERE key = 'hoan-my-vinh' AND change_id = 1")[0][0],
+        ),
     ]
     # current tables are back as they were; only the history grew
     assert rows(shipped_db, "SELECT * FROM milestones") == []
@@ -206,25 +233,32 @@ def test_history_is_append_only(shipped_db: Path) -> None:
     import sqlite3
 
     conn = sqlite3.connect(shipped_db)
-    for sql in ("UPDATE events SET new = NULL", "DELETE FROM events", "UPDATE changes SET actor = 'x'",
-                "DELETE FROM changes"):
+    for sql in (
+        "UPDATE events SET new = NULL",
+        "DELETE FROM events",
+        "UPDATE changes SET actor = 'x'",
+        "DELETE FROM changes",
+    ):
         with pytest.raises(sqlite3.IntegrityError, match="history is append-only"):
             conn.execute(sql)
     conn.close()
 
 
-@pytest.mark.parametrize(("query", "expected"), [
-    ("do-luong-general", "do-luong-general"),
-    ("do luong", "do-luong-general"),
-    ("DO LUONG", "do-luong-general"),
-    ("Đô Lương", "do-luong-general"),
-    ("hoan my", "hoan-my-vinh"),
-    ("quan y 4", "military-hospital-4"),
-    ("Military Hospital 4", "military-hospital-4"),
-    ("benh vien phoi nghe an", "nghe-an-lung"),
-    ("truyen mau", "nghe-an-hematology-blood-transfusion"),
-    ("vinh y khoa", "vinh-medical-university-hospital"),  # all words present, any order
-])
+@pytest.mark.parametrize(
+    ("query", "expected"),
+    [
+        ("do-luong-general", "do-luong-general"),
+        ("do luong", "do-luong-general"),
+        ("DO LUONG", "do-luong-general"),
+        ("Đô Lương", "do-luong-general"),
+        ("hoan my", "hoan-my-vinh"),
+        ("quan y 4", "military-hospital-4"),
+        ("Military Hospital 4", "military-hospital-4"),
+        ("benh vien phoi nghe an", "nghe-an-lung"),
+        ("truyen mau", "nghe-an-hematology-blood-transfusion"),
+        ("vinh y khoa", "vinh-medical-university-hospital"),  # all words present, any order
+    ],
+)
 def test_resolve(register: Register, query: str, expected: str) -> None:
     assert register.resolve(query).id == expected
 
@@ -232,8 +266,10 @@ def test_resolve(register: Register, query: str, expected: str) -> None:
 def test_resolve_ambiguous(register: Register) -> None:
     with pytest.raises(AmbiguousFacility) as caught:
         register.resolve("115")
-    assert sorted(caught.value.candidates) == [("general-115", "Bệnh viện Đa khoa 115 Nghệ An"),
-                                               ("surgical-115", "Bệnh viện Ngoại khoa 115 Nghệ An")]
+    assert sorted(caught.value.candidates) == [
+        ("general-115", "Bệnh viện Đa khoa 115 Nghệ An"),
+        ("surgical-115", "Bệnh viện Ngoại khoa 115 Nghệ An"),
+    ]
 
 
 def test_resolve_typo_suggests(register: Register) -> None:
@@ -273,7 +309,7 @@ def test_standings_order(register: Register) -> None:
     count, it = register.standings(register.requirement(None), D("2025-09-05"))
     got = [(s.facility.id, s.state, s.days_overdue) for s in it]
     assert count == 25 and len(got) == 25
-    assert [o for o in (register.facility(fid).ownership for fid, _, _ in got)] == ["public"] * 13 + ["non-public"] * 12
+    assert [register.facility(fid).ownership for fid, _, _ in got] == ["public"] * 13 + ["non-public"] * 12
     # within a group, not deployed (overdue) before deployed
     assert got[12] == ("nghe-an-lung", State.DEPLOYED_LATE, 0)
     assert got[24] == ("thai-an-general", State.DEPLOYED_ON_TIME, 0)
@@ -287,16 +323,22 @@ def test_standings_most_overdue_first_within_a_group(register: Register) -> None
     count, it = register.standings(register.requirement("13/2025/TT-BYT"), D("2027-01-05"), Selection.overdue())
     public = [(s.facility.kind, s.days_overdue) for s in it if s.facility.ownership == "public"]
     assert public == [("hospital", 462)] * 10 + [
-        ("specialised-centre", 5), ("medical-centre", 5), ("medical-centre", 5)]
+        ("specialised-centre", 5),
+        ("medical-centre", 5),
+        ("medical-centre", 5),
+    ]
 
 
-@pytest.mark.parametrize("typed, expected", [
-    ("bv phoi", "nghe-an-lung"),
-    ("BVĐK Đô Lương", "do-luong-general"),
-    ("ttyt hung nguyen", "hung-nguyen-medical-centre"),
-    ("TTYT Quỳ Hợp", "quy-hop-medical-centre"),
-    ("bv yhct nguyen phuc", "nguyen-phuc-traditional-medicine"),
-])
+@pytest.mark.parametrize(
+    "typed, expected",
+    [
+        ("bv phoi", "nghe-an-lung"),
+        ("BVĐK Đô Lương", "do-luong-general"),
+        ("ttyt hung nguyen", "hung-nguyen-medical-centre"),
+        ("TTYT Quỳ Hợp", "quy-hop-medical-centre"),
+        ("bv yhct nguyen phuc", "nguyen-phuc-traditional-medicine"),
+    ],
+)
 def test_usual_abbreviations_name_a_facility(register: Register, typed: str, expected: str) -> None:
     assert register.resolve(typed).id == expected
 
@@ -309,9 +351,14 @@ def test_ambiguous_candidates_are_listed_in_alphabetical_order_of_their_folded_n
 
 def test_an_ambiguous_name_counts_every_match_and_lists_the_first_ten(register: Register, tmp_path: Path) -> None:
     many = tmp_path / "many.yaml"
-    many.write_text("facilities:\n" + "".join(
-        f"  - {{id: pk-{i:02d}, name: Phòng khám số {i:02d}, ownership: non-public, kind: clinic}}\n"
-        for i in range(60)), encoding="utf-8")
+    many.write_text(
+        "facilities:\n"
+        + "".join(
+            f"  - {{id: pk-{i:02d}, name: Phòng khám số {i:02d}, ownership: non-public, kind: clinic}}\n"
+            for i in range(60)
+        ),
+        encoding="utf-8",
+    )
     load_files(register, [many], actor="tester")
     with pytest.raises(AmbiguousFacility) as e:
         register.resolve("phong kham so")
@@ -319,7 +366,8 @@ def test_an_ambiguous_name_counts_every_match_and_lists_the_first_ten(register: 
     assert str(e.value) == (
         "'phong kham so' matches 60 facilities: "
         + "; ".join(f"Phòng khám số {i:02d} (pk-{i:02d})" for i in range(10))
-        + "; and 50 more. Nothing was done; name one by its id.")
+        + "; and 50 more. Nothing was done; name one by its id."
+    )
 
 
 def test_reads_in_a_snapshot_do_not_see_a_write_made_meanwhile(register: Register, shipped_db: Path) -> None:
@@ -337,8 +385,13 @@ def test_reads_in_a_snapshot_do_not_see_a_write_made_meanwhile(register: Registe
 def _many(tmp_path: Path, n: int) -> Path:
     lines = ["facilities:"]
     for i in range(n):
-        lines += [f"  - id: f{i:04d}", f"    name: Trạm Y tế xã Số {i}", "    ownership: public",
-                  f"    kind: {'clinic' if i % 2 else 'other'}", f"    aliases: [Tram {i}]"]
+        lines += [
+            f"  - id: f{i:04d}",
+            f"    name: Trạm Y tế xã Số {i}",
+            "    ownership: public",
+            f"    kind: {'clinic' if i % 2 else 'other'}",
+            f"    aliases: [Tram {i}]",
+        ]
         if i % 3:
             lines += ["    milestones:", f"      appraised: 2025-0{1 + i % 9}-1{i % 10}", "      deployed: 2025-10-01"]
     return write(tmp_path, "\n".join(lines) + "\n", "many.yaml")
@@ -371,14 +424,19 @@ def _settings_as_before_the_load(reg: Register) -> None:
 
 def _content(path: Path) -> list:
     """Everything in the register but the time each change was recorded (and the hashes that cover it)."""
-    return [rows(path, "SELECT * FROM facilities ORDER BY rowid"), rows(path, "SELECT * FROM milestones"),
-            rows(path, "SELECT * FROM requirements"), rows(path, "SELECT * FROM meta"),
-            rows(path, "SELECT id, change_id, entity, key, milestone, action, old, new FROM events ORDER BY id"),
-            rows(path, "SELECT id, actor, source, command, summary FROM changes ORDER BY id")]
+    return [
+        rows(path, "SELECT * FROM facilities ORDER BY rowid"),
+        rows(path, "SELECT * FROM milestones"),
+        rows(path, "SELECT * FROM requirements"),
+        rows(path, "SELECT * FROM meta"),
+        rows(path, "SELECT id, change_id, entity, key, milestone, action, old, new FROM events ORDER BY id"),
+        rows(path, "SELECT id, actor, source, command, summary FROM changes ORDER BY id"),
+    ]
 
 
 def test_a_large_load_written_on_a_helper_thread_gives_the_same_register(
-        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     many = _many(tmp_path, 400)
     results = []
     for behind_from in (10**9, 1):  # on the caller's thread, then on the helper thread
@@ -398,14 +456,17 @@ def test_a_large_load_written_on_a_helper_thread_gives_the_same_register(
 
 
 def test_a_failure_on_the_helper_thread_is_raised_and_nothing_is_written(
-        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     import sqlite3
     import threading
 
     path, reg = _shipped_register(tmp_path, monkeypatch)
     # a fault in the middle of the write: the disk, say, or a constraint
-    reg.conn.execute("CREATE TRIGGER fault BEFORE INSERT ON facilities WHEN NEW.id = 'f0250' "
-                     "BEGIN SELECT RAISE(ABORT, 'disk trouble'); END")
+    reg.conn.execute(
+        "CREATE TRIGGER fault BEFORE INSERT ON facilities WHEN NEW.id = 'f0250' "
+        "BEGIN SELECT RAISE(ABORT, 'disk trouble'); END"
+    )
     before, threads = table_hash(path), threading.active_count()
     with pytest.raises(sqlite3.IntegrityError, match="disk trouble"):
         load_files(reg, [_many(tmp_path, 400)], actor="tester")
@@ -441,15 +502,21 @@ def _settings_of_the_write(monkeypatch: pytest.MonkeyPatch) -> list[tuple[str, i
     def recording(writer, conn, *, behind: bool) -> None:
         init(writer, conn, behind=behind)
         if behind:
-            settings.append((conn.execute("PRAGMA journal_mode").fetchone()[0],
-                             conn.execute("PRAGMA synchronous").fetchone()[0], sys.getswitchinterval()))
+            settings.append(
+                (
+                    conn.execute("PRAGMA journal_mode").fetchone()[0],
+                    conn.execute("PRAGMA synchronous").fetchone()[0],
+                    sys.getswitchinterval(),
+                )
+            )
 
     monkeypatch.setattr(bulk.Writer, "__init__", recording)
     return settings
 
 
 def test_a_large_load_writes_straight_into_the_file_then_returns_to_the_log(
-        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     path, reg = _shipped_register(tmp_path, monkeypatch)
     assert reg.conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
     settings = _settings_of_the_write(monkeypatch)
@@ -458,8 +525,13 @@ def test_a_large_load_writes_straight_into_the_file_then_returns_to_the_log(
     def someone_else_opens() -> None:  # another officer's status in the middle of the load
         if not others:
             other = Register.open(path)
-            others.append((other.conn.execute("PRAGMA journal_mode").fetchone()[0],
-                           other.conn.execute("PRAGMA synchronous").fetchone()[0], other.facility_count()))
+            others.append(
+                (
+                    other.conn.execute("PRAGMA journal_mode").fetchone()[0],
+                    other.conn.execute("PRAGMA synchronous").fetchone()[0],
+                    other.facility_count(),
+                )
+            )
             other.close()
 
     seen = _watch_the_load(monkeypatch, path, someone_else_opens)
@@ -485,7 +557,8 @@ def test_a_large_dry_run_leaves_the_register_on_the_log(tmp_path: Path, monkeypa
 
 
 def test_a_large_load_while_someone_else_has_the_register_open_goes_through_the_log(
-        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     import sqlite3
 
     path, reg = _shipped_register(tmp_path, monkeypatch)
@@ -502,7 +575,8 @@ def test_a_large_load_while_someone_else_has_the_register_open_goes_through_the_
 
 
 def test_a_large_load_that_readers_keep_from_committing_leaves_nothing(
-        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """Without the log, committing waits for readers; a reader that outlasts the wait makes the load fail whole."""
     import sqlite3
 
@@ -533,7 +607,8 @@ def test_a_large_load_that_readers_keep_from_committing_leaves_nothing(
 
 @pytest.mark.parametrize("failing", ["start", "setswitchinterval"])
 def test_a_large_write_that_fails_to_set_up_changes_nothing(
-        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, failing: str) -> None:
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, failing: str
+) -> None:
     import sys
     import threading
 
@@ -577,7 +652,8 @@ def test_a_new_register_has_large_pages_and_an_old_one_keeps_its_own(tmp_path: P
 
 
 def test_a_refused_large_load_written_on_a_helper_thread_leaves_nothing(
-        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     _write_on_the_helper_thread(monkeypatch)
     path = tmp_path / "r.db"
     reg = Register.open(path)
@@ -594,7 +670,8 @@ def test_a_refused_large_load_written_on_a_helper_thread_leaves_nothing(
 
 @pytest.mark.parametrize("when", ["while rows are prepared", "while the helper thread is awaited", "both"])
 def test_ctrl_c_during_a_large_load_leaves_nothing_and_no_thread_behind(
-        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, when: str) -> None:
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, when: str
+) -> None:
     import threading
     import time
 

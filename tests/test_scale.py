@@ -16,14 +16,14 @@ from rich.table import Table
 from rich.text import Text
 from typer.testing import CliRunner
 
-from emrtrack.output import tables
-from emrtrack.service.registers import load_files
 from emrtrack.cli import app
 from emrtrack.errors import AmbiguousFacility, FacilityNotFound
-from emrtrack.reading import read_files
 from emrtrack.model import MILESTONES, OWNERSHIPS
-from emrtrack.store import Register
+from emrtrack.output import tables
+from emrtrack.reading import read_files
 from emrtrack.rules import deadline_for, fold, state_of
+from emrtrack.service.registers import load_files
+from emrtrack.store import Register
 
 BENCH = Path(__file__).resolve().parent.parent / "bench" / "run.py"
 AS_OF_DATES = [date(2024, 6, 1), date(2025, 8, 31), date(2025, 9, 1), date(2025, 12, 1), date(2026, 7, 1)]
@@ -68,8 +68,12 @@ def _expected_status(loaded, requirement, as_of):
         if known:
             fresh.append(max(known))
     fresh.sort()
-    return states, by_ownership, funnel, (fresh[0] if fresh else None,
-                                          fresh[len(fresh) // 2] if fresh else None, len(fresh))
+    return (
+        states,
+        by_ownership,
+        funnel,
+        (fresh[0] if fresh else None, fresh[len(fresh) // 2] if fresh else None, len(fresh)),
+    )
 
 
 @pytest.mark.parametrize("as_of", AS_OF_DATES)
@@ -101,8 +105,11 @@ def test_naming_a_facility_in_a_large_register(national):
     def bearers(part):
         return [f.id for f in names if any(part in fold(n) for n in (f.name, *f.aliases))]
 
-    target, partial = next((f, " ".join(fold(f.name).split()[2:])) for f in names[500:]
-                           if len(bearers(" ".join(fold(f.name).split()[2:]))) == 1)
+    target, partial = next(
+        (f, " ".join(fold(f.name).split()[2:]))
+        for f in names[500:]
+        if len(bearers(" ".join(fold(f.name).split()[2:]))) == 1
+    )
     assert register.resolve(target.id).id == target.id
     assert register.resolve(fold(target.name)).id == target.id  # the whole folded name
     assert register.resolve(target.name.upper()).id == target.id
@@ -111,8 +118,9 @@ def test_naming_a_facility_in_a_large_register(national):
     assert register.resolve(" ".join(reversed(words))).id == target.id  # every word, in any order
     with pytest.raises(AmbiguousFacility) as ambiguous:
         register.resolve("phong kham")
-    matching = sorted((fold(f.name), f.id, f.name) for f in names
-                      if any("phong kham" in fold(n) for n in (f.name, *f.aliases)))
+    matching = sorted(
+        (fold(f.name), f.id, f.name) for f in names if any("phong kham" in fold(n) for n in (f.name, *f.aliases))
+    )
     assert len(matching) > 51
     assert ambiguous.value.candidates == [(fid, name) for _, fid, name in matching[:51]]
     typo = fold(target.name).replace(" ", "", 1) + "q"
@@ -131,18 +139,38 @@ def _rich_table(rows, title, width, terminal):
     for row in rows:
         table.add_row(*row)
     buf = io.StringIO()
-    console = Console(file=buf, width=width, force_terminal=terminal, highlight=False, soft_wrap=False,
-                      color_system="standard" if terminal else None)
+    console = Console(
+        file=buf,
+        width=width,
+        force_terminal=terminal,
+        highlight=False,
+        soft_wrap=False,
+        color_system="standard" if terminal else None,
+    )
     return table, console, buf
 
 
 @pytest.mark.parametrize("width", [200, 72, 30])
 @pytest.mark.parametrize("terminal", [False, True])
 def test_a_long_table_is_written_exactly_as_rich_writes_it(width, terminal):
-    names = ["Bệnh viện Đa khoa Đô Lương", "北京 医院 宽字符 名字", "a" * 70, "Trạm Y tế xã Nghĩa Đàn, Nghệ An",
-             "Phòng khám [bold]not markup[/bold]", "x", "Bệnh viện Hữu nghị Đa khoa Nghệ An " * 2]
-    rows = [[str(i), Text(names[i % len(names)] + f" {i}"), str(i * 7 % 400) if i % 3 else "",
-             f"deployed 2025-0{1 + i % 9}-1{i % 10}" if i % 4 else "none"] for i in range(1, 230)]
+    names = [
+        "Bệnh viện Đa khoa Đô Lương",
+        "北京 医院 宽字符 名字",
+        "a" * 70,
+        "Trạm Y tế xã Nghĩa Đàn, Nghệ An",
+        "Phòng khám [bold]not markup[/bold]",
+        "x",
+        "Bệnh viện Hữu nghị Đa khoa Nghệ An " * 2,
+    ]
+    rows = [
+        [
+            str(i),
+            Text(names[i % len(names)] + f" {i}"),
+            str(i * 7 % 400) if i % 3 else "",
+            f"deployed 2025-0{1 + i % 9}-1{i % 10}" if i % 4 else "none",
+        ]
+        for i in range(1, 230)
+    ]
     table, console, expected = _rich_table(rows, "Public (229)", width, terminal)
     console.print(table)
     _, console, got = _rich_table([], "Public (229)", width, terminal)
@@ -154,10 +182,24 @@ def test_report_group_by_none_lists_the_most_overdue_first_then_by_name(national
     _, _, db, _ = national
     monkeypatch.setenv("EMRTRACK_DB", str(db))
     runner = CliRunner()
-    grouped = runner.invoke(app, ["report", "--overdue", "--as-of", "2027-01-15", "-r", "13/2025/TT-BYT",
-                                  "--format", "csv"])
-    flat = runner.invoke(app, ["report", "--overdue", "--as-of", "2027-01-15", "-r", "13/2025/TT-BYT",
-                               "--format", "csv", "--group-by", "none"])
+    grouped = runner.invoke(
+        app, ["report", "--overdue", "--as-of", "2027-01-15", "-r", "13/2025/TT-BYT", "--format", "csv"]
+    )
+    flat = runner.invoke(
+        app,
+        [
+            "report",
+            "--overdue",
+            "--as-of",
+            "2027-01-15",
+            "-r",
+            "13/2025/TT-BYT",
+            "--format",
+            "csv",
+            "--group-by",
+            "none",
+        ],
+    )
     assert grouped.exit_code == 0 and flat.exit_code == 0, flat.output
     rows = list(csv.DictReader(io.StringIO(grouped.stdout)))
     assert len(rows) > 100
@@ -170,19 +212,28 @@ def test_help_imports_nothing_heavy(tmp_path, monkeypatch):
     import subprocess
 
     monkeypatch.setenv("EMRTRACK_DB", str(tmp_path / "register.db"))
-    code = ("import sys\nsys.argv = ['emrtrack', '--help']\nfrom emrtrack import cli\n"
-            "try:\n    cli.main()\nexcept SystemExit as e:\n    assert e.code == 0, e.code\n"
-            "print(sorted(m for m in sys.modules if m == 'emrtrack.store' or m.split('.')[0] in "
-            "('rich', 'yaml', 'sqlite_utils', 'rapidfuzz', 'markdown_it')))")
+    code = (
+        "import sys\nsys.argv = ['emrtrack', '--help']\nfrom emrtrack import cli\n"
+        "try:\n    cli.main()\nexcept SystemExit as e:\n    assert e.code == 0, e.code\n"
+        "print(sorted(m for m in sys.modules if m == 'emrtrack.store' or m.split('.')[0] in "
+        "('rich', 'yaml', 'sqlite_utils', 'rapidfuzz', 'markdown_it')))"
+    )
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert done.stdout.splitlines()[0] == "Usage: emrtrack [OPTIONS] COMMAND [ARGS]..."
     assert done.stdout.splitlines()[-1] == "[]"
     assert not (tmp_path / "register.db").exists()
 
 
-@pytest.mark.parametrize("args", [
-    ["report", "--overdue", "--format", "csv"], ["status", "--format", "json"],
-    ["mark-deployed", "do luong", "--on", "2025-09-01"], ["load", "SHIPPED"], ["verify"]])
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["report", "--overdue", "--format", "csv"],
+        ["status", "--format", "json"],
+        ["mark-deployed", "do luong", "--on", "2025-09-01"],
+        ["load", "SHIPPED"],
+        ["verify"],
+    ],
+)
 def test_outputs_that_draw_no_table_start_without_rich(tmp_path, monkeypatch, args):
     """Rich is for tables on a terminal; importing it costs every other command about 20 ms."""
     import subprocess
@@ -191,9 +242,11 @@ def test_outputs_that_draw_no_table_start_without_rich(tmp_path, monkeypatch, ar
 
     monkeypatch.setenv("EMRTRACK_DB", str(tmp_path / "register.db"))
     args = [str(shipped_data_path()) if a == "SHIPPED" else a for a in args]
-    code = ("import sys\nsys.argv = ['emrtrack', *sys.argv[1:]]\nfrom emrtrack import cli\n"
-            "try:\n    cli.main()\nexcept SystemExit as e:\n    assert e.code == 0, e.code\n"
-            "print(sorted(m for m in sys.modules if m.split('.')[0] == 'rich'), file=sys.stderr)")
+    code = (
+        "import sys\nsys.argv = ['emrtrack', *sys.argv[1:]]\nfrom emrtrack import cli\n"
+        "try:\n    cli.main()\nexcept SystemExit as e:\n    assert e.code == 0, e.code\n"
+        "print(sorted(m for m in sys.modules if m.split('.')[0] == 'rich'), file=sys.stderr)"
+    )
     done = subprocess.run([sys.executable, "-c", code, *args], capture_output=True, text=True, check=True)
     assert done.stderr.splitlines()[-1] == "[]"
 

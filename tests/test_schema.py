@@ -22,8 +22,9 @@ def _snapshot(path: Path) -> dict[str, list[tuple]]:
         "milestones": rows(path, "SELECT * FROM milestones ORDER BY facility_id, milestone"),
         "requirements": rows(path, "SELECT * FROM requirements ORDER BY id"),
         "meta": rows(path, "SELECT * FROM meta ORDER BY key"),
-        "changes": rows(path, "SELECT id, recorded_at, actor, source, command, summary, ref, note, reverts "
-                              "FROM changes ORDER BY id"),
+        "changes": rows(
+            path, "SELECT id, recorded_at, actor, source, command, summary, ref, note, reverts FROM changes ORDER BY id"
+        ),
         "events": rows(path, "SELECT id, change_id, entity, key, milestone, action, old, new FROM events ORDER BY id"),
     }
 
@@ -82,18 +83,21 @@ def _bytes_hash(path: Path) -> str:
 def test_newer_unknown_schema_is_refused_and_left_unchanged(db_path: Path) -> None:
     shutil.copy(FIXTURE, db_path)
     conn = sqlite3.connect(db_path)
-    conn.execute("INSERT INTO _sqlite_migrations (migration_set, name, applied_at) "
-                 "VALUES ('emrtrack', 'm099_from_the_future', '2030-01-01')")
+    conn.execute(
+        "INSERT INTO _sqlite_migrations (migration_set, name, applied_at) "
+        "VALUES ('emrtrack', 'm099_from_the_future', '2030-01-01')"
+    )
     conn.commit()
     conn.close()
     before = _bytes_hash(db_path)
-    for args in (("status",), ("verify",), ("mark-deployed", "do luong", "--on", "2025-08-20"),
-                 ("load", str(SHIPPED))):
+    for args in (("status",), ("verify",), ("mark-deployed", "do luong", "--on", "2025-08-20"), ("load", str(SHIPPED))):
         result = run(*args)
         assert result.exit_code == 1
         assert result.stdout == ""
-        assert result.stderr == (f"emrtrack: {db_path}: this register was written by a newer emrtrack (schema step "
-                                 "'m099_from_the_future'); upgrade emrtrack to use it. Nothing was changed.\n")
+        assert result.stderr == (
+            f"emrtrack: {db_path}: this register was written by a newer emrtrack (schema step "
+            "'m099_from_the_future'); upgrade emrtrack to use it. Nothing was changed.\n"
+        )
         assert _bytes_hash(db_path) == before
     assert sorted(p.name for p in db_path.parent.iterdir()) == ["register.db"]
 
@@ -146,23 +150,74 @@ def test_several_officers_opening_an_old_register_at_once_upgrade_it_once(tmp_pa
 FIXTURE_M003 = Path(__file__).parent / "data" / "schema" / "register-m003.db"
 # What the m003 fixture's eight changes say, as the facts m004 fills in from their summaries.
 M003_FACTS = [
-    {"command": "load", "source": "nghe-an-2898.yaml (shipped)", "facilities_added": 25, "facilities_updated": 0,
-     "requirements": 2, "milestones": 0},
-    {"command": "mark", "milestone": "deployed", "action": "recorded", "facility": "do-luong-general",
-     "date": "2025-08-20", "previous": None},
-    {"command": "mark", "milestone": "deployed", "action": "corrected", "facility": "do-luong-general",
-     "date": "2025-08-22", "previous": "2025-08-20"},
-    {"command": "mark", "milestone": "annex-signed", "action": "recorded", "facility": "hoan-my-vinh",
-     "date": "2025-08-25", "previous": None},
-    {"command": "mark", "milestone": "appraised", "action": "recorded", "facility": "military-hospital-4",
-     "date": "2025-07-01", "previous": None},
-    {"command": "undo", "change": 5, "of": {"command": "mark", "milestone": "appraised", "action": "recorded",
-                                             "facility": "military-hospital-4", "date": "2025-07-01",
-                                             "previous": None}},
-    {"command": "load", "source": "/tmp/extra.yaml", "facilities_added": 1, "facilities_updated": 0,
-     "requirements": 1, "milestones": 1},
-    {"command": "mark", "milestone": "deployed", "action": "recorded", "facility": "tram-y-te-xa-nghi-loc",
-     "date": "2025-09-10", "previous": None},
+    {
+        "command": "load",
+        "source": "nghe-an-2898.yaml (shipped)",
+        "facilities_added": 25,
+        "facilities_updated": 0,
+        "requirements": 2,
+        "milestones": 0,
+    },
+    {
+        "command": "mark",
+        "milestone": "deployed",
+        "action": "recorded",
+        "facility": "do-luong-general",
+        "date": "2025-08-20",
+        "previous": None,
+    },
+    {
+        "command": "mark",
+        "milestone": "deployed",
+        "action": "corrected",
+        "facility": "do-luong-general",
+        "date": "2025-08-22",
+        "previous": "2025-08-20",
+    },
+    {
+        "command": "mark",
+        "milestone": "annex-signed",
+        "action": "recorded",
+        "facility": "hoan-my-vinh",
+        "date": "2025-08-25",
+        "previous": None,
+    },
+    {
+        "command": "mark",
+        "milestone": "appraised",
+        "action": "recorded",
+        "facility": "military-hospital-4",
+        "date": "2025-07-01",
+        "previous": None,
+    },
+    {
+        "command": "undo",
+        "change": 5,
+        "of": {
+            "command": "mark",
+            "milestone": "appraised",
+            "action": "recorded",
+            "facility": "military-hospital-4",
+            "date": "2025-07-01",
+            "previous": None,
+        },
+    },
+    {
+        "command": "load",
+        "source": "/tmp/extra.yaml",
+        "facilities_added": 1,
+        "facilities_updated": 0,
+        "requirements": 1,
+        "milestones": 1,
+    },
+    {
+        "command": "mark",
+        "milestone": "deployed",
+        "action": "recorded",
+        "facility": "tram-y-te-xa-nghi-loc",
+        "date": "2025-09-10",
+        "previous": None,
+    },
 ]
 
 
@@ -194,8 +249,13 @@ def test_m003_register_gains_change_facts_with_nothing_lost_and_its_chain_intact
     assert run("mark", "quan y 4", "appraised", "--on", "2025-07-01").exit_code == 0
     assert run("verify").stdout.startswith("ok: 40 events checked\n")
     assert json.loads(rows(db_path, "SELECT facts FROM changes WHERE id = 9")[0][0]) == {
-        "command": "mark", "milestone": "appraised", "action": "recorded", "facility": "military-hospital-4",
-        "date": "2025-07-01", "previous": None}
+        "command": "mark",
+        "milestone": "appraised",
+        "action": "recorded",
+        "facility": "military-hospital-4",
+        "date": "2025-07-01",
+        "previous": None,
+    }
 
 
 def test_verify_finds_a_change_whose_facts_were_altered(db_path: Path) -> None:
@@ -208,5 +268,7 @@ def test_verify_finds_a_change_whose_facts_were_altered(db_path: Path) -> None:
     conn.close()
     result = run("verify")
     assert result.exit_code == 1
-    assert result.stderr == ("emrtrack: verify failed after 39 good events: change #2: its recorded facts do not "
-                             "match its summary (altered)\n")
+    assert result.stderr == (
+        "emrtrack: verify failed after 39 good events: change #2: its recorded facts do not "
+        "match its summary (altered)\n"
+    )

@@ -57,7 +57,9 @@ def test_show_and_history_views(register) -> None:
     assert shown.facility.id == "do-luong-general"
     assert shown.milestones == {"deployed": date(2025, 8, 20)}
     assert [(r.id, state) for r, _deadline, state, _days in shown.standings] == [
-        ("2898/SYT-VP", State.DEPLOYED_ON_TIME), ("13/2025/TT-BYT", State.DEPLOYED_ON_TIME)]
+        ("2898/SYT-VP", State.DEPLOYED_ON_TIME),
+        ("13/2025/TT-BYT", State.DEPLOYED_ON_TIME),
+    ]
     assert [e.action for e in shown.history] == ["recorded", "added"]
     view = commands.history(register, limit=1)
     assert view.facility is None and view.more and len(view.events) == 1
@@ -69,8 +71,13 @@ def test_undo_reverts_what_undoable_shows(register) -> None:
     commands.mark(register, "do luong", "deployed", on=date(2025, 8, 20), by="officer")
     change = commands.undoable(register)
     assert change is not None and change.facts == {
-        "command": "mark", "milestone": "deployed", "action": "recorded", "facility": "do-luong-general",
-        "date": "2025-08-20", "previous": None}
+        "command": "mark",
+        "milestone": "deployed",
+        "action": "recorded",
+        "facility": "do-luong-general",
+        "date": "2025-08-20",
+        "previous": None,
+    }
     undo_id = commands.undo(register, change, by="officer")
     assert register.milestones("do-luong-general") == {}
     assert register.history(limit=1)[0].change_id == undo_id

@@ -19,13 +19,19 @@ from emrtrack.output.progress_bar import when_slow
 
 def test_facility_completion_by_id_and_by_folded_name(small):
     assert _complete_facility("thai") == [("thai-an", "Bệnh viện Đa khoa Thái An")]
-    assert _complete_facility("h") == [("hoan-my-vinh", "Bệnh viện Đa khoa Hoàn Mỹ Vinh"),
-                                       ("hung-nguyen-centre", "Trung tâm Y tế Hưng Nguyên")]
+    assert _complete_facility("h") == [
+        ("hoan-my-vinh", "Bệnh viện Đa khoa Hoàn Mỹ Vinh"),
+        ("hung-nguyen-centre", "Trung tâm Y tế Hưng Nguyên"),
+    ]
     # no diacritics, any case, an alias, part of a name
     assert _complete_facility("DO LUONG") == [("do-luong-general", "Bệnh viện Đa khoa Đô Lương")]
     assert _complete_facility("hoan my") == [("hoan-my-vinh", "Bệnh viện Đa khoa Hoàn Mỹ Vinh")]
-    assert [fid for fid, _n in _complete_facility("")] == ["do-luong-general", "hoan-my-vinh",
-                                                           "hung-nguyen-centre", "thai-an"]
+    assert [fid for fid, _n in _complete_facility("")] == [
+        "do-luong-general",
+        "hoan-my-vinh",
+        "hung-nguyen-centre",
+        "thai-an",
+    ]
     assert _complete_facility("zzz") == []
 
 
@@ -57,8 +63,9 @@ def test_completion_through_the_shell_protocol(small, runner):
 
 
 def test_python_dash_m(small):
-    result = subprocess.run([sys.executable, "-m", "emrtrack", "--version"], capture_output=True, text=True,
-                            env={**os.environ}, timeout=60)
+    result = subprocess.run(
+        [sys.executable, "-m", "emrtrack", "--version"], capture_output=True, text=True, env={**os.environ}, timeout=60
+    )
     assert result.returncode == 0
     assert result.stdout == f"emrtrack {__version__}\n"
 

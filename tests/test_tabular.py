@@ -8,8 +8,8 @@ import openpyxl
 from helpers import rows
 
 from emrtrack.cli import app
-from emrtrack.store import Register
 from emrtrack.reading.tables import COLUMNS, column_letter
+from emrtrack.store import Register
 
 
 def _facts(db):
@@ -20,8 +20,17 @@ def _facts(db):
 
 
 def test_column_letters():
-    assert [column_letter(i) for i in (0, 1, 25, 26, 27, 51, 52, 701, 702)] == \
-        ["A", "B", "Z", "AA", "AB", "AZ", "BA", "ZZ", "AAA"]
+    assert [column_letter(i) for i in (0, 1, 25, 26, 27, 51, 52, 701, 702)] == [
+        "A",
+        "B",
+        "Z",
+        "AA",
+        "AB",
+        "AZ",
+        "BA",
+        "ZZ",
+        "AAA",
+    ]
 
 
 def test_csv_loads_in_one_change_with_counts_and_twice_changes_nothing(small, runner, tmp_path):
@@ -31,7 +40,9 @@ def test_csv_loads_in_one_change_with_counts_and_twice_changes_nothing(small, ru
         "do-luong-general,Bệnh viện Đa khoa Đô Lương,BV Do Luong; Do Luong General,public,hospital,province,"
         "Đô Lương,2025-09-01,,2025-09-03,\r\n"
         "new-clinic,Phòng khám Mới,,non-public,clinic,,,,,,\r\n"
-        ",,,,,,,,,,\r\n", encoding="utf-8")
+        ",,,,,,,,,,\r\n",
+        encoding="utf-8",
+    )
     before, before_m, changes = _facts(small)
     result = runner.invoke(app, ["load", str(path)])
     assert result.exit_code == 0, result.output
@@ -39,17 +50,26 @@ def test_csv_loads_in_one_change_with_counts_and_twice_changes_nothing(small, ru
         "Facilities: 1 added, 1 updated, 0 unchanged; 3 in the register but not in these files (kept).\n"
         "Requirements: 0 added, 0 updated.\n"
         "Milestones: 1 recorded.\n"
-        f"Recorded as change #{changes + 1}.\n")
+        f"Recorded as change #{changes + 1}.\n"
+    )
     after, after_m, after_changes = _facts(small)
     assert after_changes == changes + 1
-    assert ("do-luong-general", "Bệnh viện Đa khoa Đô Lương", '["BV Do Luong", "Do Luong General"]', "public",
-            "hospital", "2025-09-01") in after
+    assert (
+        "do-luong-general",
+        "Bệnh viện Đa khoa Đô Lương",
+        '["BV Do Luong", "Do Luong General"]',
+        "public",
+        "hospital",
+        "2025-09-01",
+    ) in after
     assert ("new-clinic", "Phòng khám Mới", "[]", "non-public", "clinic", None) in after
     assert len(after) == len(before) + 1
     assert after_m == sorted(before_m + [("do-luong-general", "deployed", "2025-09-03")])
     again = runner.invoke(app, ["load", str(path)])
-    assert again.stdout.splitlines()[0] == \
-        "Facilities: 0 added, 0 updated, 2 unchanged; 3 in the register but not in these files (kept)."
+    assert (
+        again.stdout.splitlines()[0]
+        == "Facilities: 0 added, 0 updated, 2 unchanged; 3 in the register but not in these files (kept)."
+    )
     assert _facts(small)[2] == changes + 1
     # the loaded alias resolves
     shown = runner.invoke(app, ["show", "bv do luong"])
@@ -64,7 +84,9 @@ def test_csv_problems_are_reported_by_row_and_column_and_nothing_is_written(smal
         ",Y,public,clinic,,\n"
         "x 3,Z,public,clinic,01/09/2025,2999-01-01\n"
         "thai-an,Thái An,non-public,hospital,,,extra\n"
-        "x-1,Again,public,clinic,,\n", encoding="utf-8")
+        "x-1,Again,public,clinic,,\n",
+        encoding="utf-8",
+    )
     before = _facts(small)
     result = runner.invoke(app, ["load", str(path)])
     assert result.exit_code == 1
@@ -97,9 +119,8 @@ def test_header_problems(small, runner, tmp_path):
     cases = {
         "id,name,owner,kind\n": "1:C: unknown column 'owner' (did you mean 'ownership'?)",
         "id,name,ownership,kind,name\n": "1:E: column 'name' is given twice (first in column B)",
-        "id,name,kind\n": "1: missing column 'ownership': the first row must name the columns "
-                          f"({', '.join(COLUMNS)})",
-        "": "1: the file is empty: the first row must name the columns " f"({', '.join(COLUMNS)})",
+        "id,name,kind\n": f"1: missing column 'ownership': the first row must name the columns ({', '.join(COLUMNS)})",
+        "": f"1: the file is empty: the first row must name the columns ({', '.join(COLUMNS)})",
     }
     for text, message in cases.items():
         path = tmp_path / "h.csv"
@@ -109,8 +130,9 @@ def test_header_problems(small, runner, tmp_path):
         assert result.stderr == f"emrtrack: {path}:{message}\n"
     # loose spelling of a header is accepted
     path = tmp_path / "loose.csv"
-    path.write_text("ID,Name,Ownership,Kind,Annex Signed,managed-by\nz-1,Z,public,clinic,2025-08-01,province\n",
-                    encoding="utf-8")
+    path.write_text(
+        "ID,Name,Ownership,Kind,Annex Signed,managed-by\nz-1,Z,public,clinic,2025-08-01,province\n", encoding="utf-8"
+    )
     result = runner.invoke(app, ["load", str(path)])
     assert result.exit_code == 0, result.stderr
     assert Register.open(small).milestones("z-1") == {"annex-signed": date(2025, 8, 1)}
@@ -118,8 +140,9 @@ def test_header_problems(small, runner, tmp_path):
 
 def test_not_utf8_and_not_a_spreadsheet(small, runner, tmp_path):
     path = tmp_path / "latin.csv"
-    path.write_bytes("id,name,ownership,kind\nx,Bệnh viện,public,clinic\n".encode("cp1258", errors="replace")
-                     .replace(b"?", b"\xe9"))
+    path.write_bytes(
+        "id,name,ownership,kind\nx,Bệnh viện,public,clinic\n".encode("cp1258", errors="replace").replace(b"?", b"\xe9")
+    )
     result = runner.invoke(app, ["load", str(path)])
     assert result.exit_code == 1
     assert result.stderr.startswith(f"emrtrack: {path}:2: the file is not UTF-8 text")
@@ -142,23 +165,43 @@ def test_template_xlsx_filled_in_and_loaded(small, runner, tmp_path):
     assert ws.freeze_panes == "A2"
     assert [r[0] for r in wb["Help"].iter_rows(min_row=2, values_only=True)] == list(COLUMNS)
     assert {dv.formula1 for dv in ws.data_validations.dataValidation} == {
-        '"public,non-public"', '"hospital,medical-centre,specialised-centre,clinic,other"'}
-    ws.append(["xl-1", "Trung tâm Y tế Quỳ Hợp", "TTYT Quy Hop", "public", "medical-centre", None, None,
-               datetime(2025, 9, 1), None, datetime(2025, 9, 2), None])
-    ws.append(["xl-2", "Bệnh viện Z", None, "public", "hospital", None, None, None, None,
-               datetime(2025, 9, 2, 10, 30), None])
+        '"public,non-public"',
+        '"hospital,medical-centre,specialised-centre,clinic,other"',
+    }
+    ws.append(
+        [
+            "xl-1",
+            "Trung tâm Y tế Quỳ Hợp",
+            "TTYT Quy Hop",
+            "public",
+            "medical-centre",
+            None,
+            None,
+            datetime(2025, 9, 1),
+            None,
+            datetime(2025, 9, 2),
+            None,
+        ]
+    )
+    ws.append(
+        ["xl-2", "Bệnh viện Z", None, "public", "hospital", None, None, None, None, datetime(2025, 9, 2, 10, 30), None]
+    )
     wb.save(path)
     result = runner.invoke(app, ["load", str(path)])
     assert result.exit_code == 1
-    assert result.stderr == (f"emrtrack: {path}:3:J: facility 'xl-2': milestone 'deployed': "
-                             "'2025-09-02 10:30:00' is not a date written YYYY-MM-DD\n")
+    assert result.stderr == (
+        f"emrtrack: {path}:3:J: facility 'xl-2': milestone 'deployed': "
+        "'2025-09-02 10:30:00' is not a date written YYYY-MM-DD\n"
+    )
     wb = openpyxl.load_workbook(path)
     wb["Facilities"]["J3"] = datetime(2025, 9, 2)
     wb.save(path)
     result = runner.invoke(app, ["load", str(path)])
     assert result.exit_code == 0, result.stderr
-    assert result.stdout.splitlines()[0] == \
-        "Facilities: 2 added, 0 updated, 0 unchanged; 4 in the register but not in these files (kept)."
+    assert (
+        result.stdout.splitlines()[0]
+        == "Facilities: 2 added, 0 updated, 0 unchanged; 4 in the register but not in these files (kept)."
+    )
     register = Register.open(small)
     assert register.facility("xl-1").aliases == ("TTYT Quy Hop",)
     assert register.facility("xl-1").verified == date(2025, 9, 1)
@@ -176,10 +219,12 @@ def test_template_csv(runner, tmp_path):
 
 def test_csv_saved_with_semicolons_by_a_vietnamese_spreadsheet_loads_the_same(small, runner, tmp_path):
     comma, semi = tmp_path / "comma.csv", tmp_path / "semi.csv"
-    comma.write_text("id,name,ownership,kind,deployed\npk-1,\"Phòng khám A, cơ sở 2\",non-public,clinic,2025-08-20\n",
-                     encoding="utf-8")
-    semi.write_text("id;name;ownership;kind;deployed\npk-1;Phòng khám A, cơ sở 2;non-public;clinic;2025-08-20\n",
-                    encoding="utf-8")
+    comma.write_text(
+        'id,name,ownership,kind,deployed\npk-1,"Phòng khám A, cơ sở 2",non-public,clinic,2025-08-20\n', encoding="utf-8"
+    )
+    semi.write_text(
+        "id;name;ownership;kind;deployed\npk-1;Phòng khám A, cơ sở 2;non-public;clinic;2025-08-20\n", encoding="utf-8"
+    )
     from datetime import date
 
     from emrtrack.reading import read_files

@@ -22,8 +22,12 @@ def _make(db_path: Path) -> None:
 
 def _edit(db_path: Path, *sql: str, params: tuple = ()) -> None:
     conn = sqlite3.connect(db_path)
-    for trigger in ("events_append_only_update", "events_append_only_delete",
-                    "changes_append_only_update", "changes_append_only_delete"):
+    for trigger in (
+        "events_append_only_update",
+        "events_append_only_delete",
+        "changes_append_only_update",
+        "changes_append_only_delete",
+    ):
         conn.execute(f"DROP TRIGGER IF EXISTS {trigger}")
     for statement in sql:
         conn.execute(statement, params if "?" in statement else ())
@@ -78,12 +82,15 @@ def test_changed_actor_is_caught(db_path: Path) -> None:
     _fails("verify failed after 30 good events: event #31: its content or its change #2 was altered")
 
 
-@pytest.mark.parametrize("edit", [
-    "UPDATE changes SET reverts = 9e999 WHERE id = 2",  # an infinity where NULL was: JSON has no such number
-    "UPDATE changes SET reverts = 0.5 WHERE id = 2",
-    "UPDATE events SET new = CAST(new AS BLOB) WHERE id = 31",  # the same bytes, stored as a blob
-    "UPDATE events SET key = CAST(key AS BLOB) WHERE id = 31",
-])
+@pytest.mark.parametrize(
+    "edit",
+    [
+        "UPDATE changes SET reverts = 9e999 WHERE id = 2",  # an infinity where NULL was: JSON has no such number
+        "UPDATE changes SET reverts = 0.5 WHERE id = 2",
+        "UPDATE events SET new = CAST(new AS BLOB) WHERE id = 31",  # the same bytes, stored as a blob
+        "UPDATE events SET key = CAST(key AS BLOB) WHERE id = 31",
+    ],
+)
 def test_a_value_of_a_kind_emrtrack_never_writes_is_caught(db_path: Path, edit: str) -> None:
     _make(db_path)
     _edit(db_path, edit)
@@ -101,21 +108,27 @@ def test_deleted_last_event_is_caught_by_the_replay(db_path: Path) -> None:
     _edit(db_path, "DELETE FROM events WHERE id = 34")
     result = run("verify")
     assert result.exit_code == 1
-    assert result.stderr == ("emrtrack: verify failed after 33 good events: change #5 has no events "
-                             "(its events were deleted)\n")
+    assert result.stderr == (
+        "emrtrack: verify failed after 33 good events: change #5 has no events (its events were deleted)\n"
+    )
 
 
 def test_deleted_last_change_and_event_is_caught_by_the_replay(db_path: Path) -> None:
     _make(db_path)
     _edit(db_path, "DELETE FROM events WHERE id = 34", "DELETE FROM changes WHERE id = 5")
-    _fails("verify failed after 33 good events: the current tables do not match the history: milestone "
-           "appraised of 'military-hospital-4' is None in the register but '2025-07-01' in the history")
+    _fails(
+        "verify failed after 33 good events: the current tables do not match the history: milestone "
+        "appraised of 'military-hospital-4' is None in the register but '2025-07-01' in the history"
+    )
 
 
 def test_inserted_event_without_hash_is_caught(db_path: Path) -> None:
     _make(db_path)
-    _edit(db_path, "INSERT INTO events (id, change_id, entity, key, milestone, action, old, new) "
-              "VALUES (35, 2, 'milestone', 'do-luong-general', 'appraised', 'recorded', NULL, '2025-06-01')")
+    _edit(
+        db_path,
+        "INSERT INTO events (id, change_id, entity, key, milestone, action, old, new) "
+        "VALUES (35, 2, 'milestone', 'do-luong-general', 'appraised', 'recorded', NULL, '2025-06-01')",
+    )
     _fails("verify failed after 34 good events: event #35: it has no hash: it was inserted outside emrtrack")
 
 
@@ -129,25 +142,37 @@ def test_event_inserted_out_of_order_is_caught(db_path: Path) -> None:
     # a correct-looking event chained after #31, appended as #35 so that the ids stay contiguous
     content = (35, 2, "milestone", "do-luong-general", "appraised", "recorded", None, "2025-06-01")
     h = event_hash(prev, content, change)
-    _edit(db_path, "INSERT INTO events (id, change_id, entity, key, milestone, action, old, new, prev_hash, hash) "
-              "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", params=(*content, prev, h))
-    _fails("verify failed after 34 good events: event #35: it was inserted out of order "
-           "(its chain does not follow the event before it)")
+    _edit(
+        db_path,
+        "INSERT INTO events (id, change_id, entity, key, milestone, action, old, new, prev_hash, hash) "
+        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        params=(*content, prev, h),
+    )
+    _fails(
+        "verify failed after 34 good events: event #35: it was inserted out of order "
+        "(its chain does not follow the event before it)"
+    )
 
 
 def test_edited_current_table_is_caught(db_path: Path) -> None:
     _make(db_path)
     _edit(db_path, "UPDATE milestones SET date = '2025-08-01' WHERE facility_id = 'do-luong-general'")
-    _fails("verify failed after 34 good events: the current tables do not match the history: milestone "
-           "deployed of 'do-luong-general' is '2025-08-01' in the register but '2025-08-20' in the history")
+    _fails(
+        "verify failed after 34 good events: the current tables do not match the history: milestone "
+        "deployed of 'do-luong-general' is '2025-08-01' in the register but '2025-08-20' in the history"
+    )
 
 
 def test_row_added_to_current_table_is_caught(db_path: Path) -> None:
     _make(db_path)
-    _edit(db_path, "INSERT INTO milestones (facility_id, milestone, date) VALUES ('nghi-loc-general', 'deployed', "
-              "'2025-08-30')")
-    _fails("verify failed after 34 good events: the current tables do not match the history: milestone "
-           "deployed of 'nghi-loc-general' is '2025-08-30' in the register but None in the history")
+    _edit(
+        db_path,
+        "INSERT INTO milestones (facility_id, milestone, date) VALUES ('nghi-loc-general', 'deployed', '2025-08-30')",
+    )
+    _fails(
+        "verify failed after 34 good events: the current tables do not match the history: milestone "
+        "deployed of 'nghi-loc-general' is '2025-08-30' in the register but None in the history"
+    )
 
 
 def test_facility_renamed_in_current_table_is_caught(db_path: Path) -> None:
@@ -155,20 +180,27 @@ def test_facility_renamed_in_current_table_is_caught(db_path: Path) -> None:
     _edit(db_path, "UPDATE facilities SET name = 'Renamed' WHERE id = 'do-luong-general'")
     result = run("verify")
     assert result.exit_code == 1
-    assert result.stderr.startswith("emrtrack: verify failed after 34 good events: the current tables do not "
-                                    "match the history: facility 'do-luong-general': its search names")
+    assert result.stderr.startswith(
+        "emrtrack: verify failed after 34 good events: the current tables do not "
+        "match the history: facility 'do-luong-general': its search names"
+    )
 
 
 def test_requirement_deadline_edited_is_caught(db_path: Path) -> None:
     _make(db_path)
     doc = json.loads(rows(db_path, "SELECT doc FROM requirements WHERE id = '2898/SYT-VP'")[0][0])
     doc["deadlines"][0]["deadline"] = "2026-12-31"
-    _edit(db_path, "UPDATE requirements SET doc = ? WHERE id = '2898/SYT-VP'",
-          params=(json.dumps(doc, ensure_ascii=False, sort_keys=True, separators=(",", ":")),))
+    _edit(
+        db_path,
+        "UPDATE requirements SET doc = ? WHERE id = '2898/SYT-VP'",
+        params=(json.dumps(doc, ensure_ascii=False, sort_keys=True, separators=(",", ":")),),
+    )
     result = run("verify")
     assert result.exit_code == 1
-    assert result.stderr.startswith("emrtrack: verify failed after 34 good events: the current tables do not "
-                                    "match the history: requirement '2898/SYT-VP' is ")
+    assert result.stderr.startswith(
+        "emrtrack: verify failed after 34 good events: the current tables do not "
+        "match the history: requirement '2898/SYT-VP' is "
+    )
 
 
 def test_verify_counts_events_after_more_work(db_path: Path) -> None:

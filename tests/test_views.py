@@ -4,9 +4,8 @@ from __future__ import annotations
 
 from helpers import rows
 
-from emrtrack.store import migrations
 from emrtrack.cli import app
-from emrtrack.store import Register
+from emrtrack.store import Register, migrations
 
 
 def test_m003_views_is_a_named_migration_after_the_first():
@@ -22,14 +21,26 @@ def test_facility_state_matches_standings_today(small, runner):
     for req in register.requirements():
         _count, standings = register.standings(req, today)
         for s in standings:
-            expected.add((s.facility.id, req.id, s.deadline.isoformat(), s.deployed and s.deployed.isoformat(),
-                          s.state.value, s.days_overdue, today.isoformat()))
-    got = set(rows(small, "SELECT facility_id, requirement_id, deadline, deployed, state, days_overdue, as_of "
-                          "FROM facility_state"))  # as another tool would see it
+            expected.add(
+                (
+                    s.facility.id,
+                    req.id,
+                    s.deadline.isoformat(),
+                    s.deployed and s.deployed.isoformat(),
+                    s.state.value,
+                    s.days_overdue,
+                    today.isoformat(),
+                )
+            )
+    got = set(
+        rows(
+            small,
+            "SELECT facility_id, requirement_id, deadline, deployed, state, days_overdue, as_of FROM facility_state",
+        )
+    )  # as another tool would see it
     assert got == expected
     assert len(got) == 8
-    assert ("thai-an", "13/2025/TT-BYT", "2025-09-30", "2025-10-02", "deployed-late", 0,
-            today.isoformat()) in got
+    assert ("thai-an", "13/2025/TT-BYT", "2025-09-30", "2025-10-02", "deployed-late", 0, today.isoformat()) in got
     overdue = set(rows(small, "SELECT facility_id, requirement_id, days_overdue FROM overdue"))
     assert overdue == {(f, r, d) for f, r, _dl, _dep, st, d, _a in expected if st == "overdue"}
     assert ("do-luong-general", "2898/SYT-VP", (today - __import__("datetime").date(2025, 8, 31)).days) in overdue
@@ -37,7 +48,8 @@ def test_facility_state_matches_standings_today(small, runner):
 
 def test_views_scope_excludes_facilities_a_requirement_does_not_apply_to(tmp_path, runner):
     path = tmp_path / "r.yaml"
-    path.write_text("""\
+    path.write_text(
+        """\
 requirements:
   - id: hospitals-only
     issued: 2025-01-01
@@ -47,7 +59,9 @@ facilities:
   - {id: a, name: A, ownership: public, kind: hospital}
   - {id: b, name: B, ownership: public, kind: clinic}
   - {id: c, name: C, ownership: non-public, kind: hospital}
-""", encoding="utf-8")
+""",
+        encoding="utf-8",
+    )
     db = tmp_path / "x.db"
     register = Register.open(db)
     from emrtrack.service.registers import load_files

@@ -1,6 +1,6 @@
 """A picture of progress: facilities deployed over time against those in scope, the deadline, a forecast.
 
-The data is computed here from standings (pure); it is drawn as text for the terminal or as a
+The data (views.Progress) is computed by the service; it is drawn here as text for the terminal or as a
 self-contained SVG (optionally wrapped in an HTML page) to attach to a letter. Each writer takes the
 progress and a text stream (or a path, for a file).
 """
@@ -8,75 +8,37 @@ progress and a text stream (or a path, for a file).
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
 from datetime import date, timedelta
 from html import escape
 from pathlib import Path
 from typing import IO
 
 from emrtrack.i18n import _, fmt_date, fmt_number, ngettext
-from emrtrack.model import Requirement, Standing
-
-PACE_WEEKS = 8
-
-
-@dataclass(frozen=True)
-class Progress:
-    requirement: Requirement
-    as_of: date
-    in_scope: int
-    deployed: tuple[date, ...]  # deployment dates on or before as_of, sorted
-    start: date
-    deadlines: tuple[date, ...]
-    forecast: date | None  # when 100% would be reached at the recent pace; None if no progress
-    pace_per_week: float
-
-    @property
-    def done(self) -> int:
-        return len(self.deployed)
-
-    @property
-    def end(self) -> date:
-        last = max(self.as_of, *self.deadlines)
-        if self.forecast is not None:
-            last = max(last, min(self.forecast, last + timedelta(days=365)))
-        return last
-
-    def deployed_by(self, day: date) -> int:
-        return sum(1 for d in self.deployed if d <= day)
-
-
-def progress(requirement: Requirement, count: int, rows: list[Standing], as_of: date) -> Progress:
-    deployed = tuple(sorted(s.deployed for s in rows if s.deployed is not None and s.deployed <= as_of))
-    window_start = as_of - timedelta(weeks=PACE_WEEKS)
-    recent = sum(1 for d in deployed if d > window_start)
-    pace = recent / PACE_WEEKS
-    remaining = count - len(deployed)
-    forecast: date | None
-    if remaining <= 0:
-        forecast = deployed[-1] if deployed else as_of
-    elif recent == 0:
-        forecast = None
-    else:
-        forecast = as_of + timedelta(days=math.ceil(remaining / (recent / (PACE_WEEKS * 7))))
-    start = min([requirement.issued, as_of, *deployed[:1]])
-    return Progress(requirement, as_of, count, deployed, start, tuple(c.deadline for c in requirement.cohorts),
-                    forecast, pace)
+from emrtrack.views import PACE_WEEKS, Progress
 
 
 def summary(p: Progress) -> list[str]:
     pct = round(100 * p.done / p.in_scope, 1) if p.in_scope else 0.0
-    lines = [_("{id}: {done} of {total} facilities in scope have deployed EMR ({pct}%) as of {date}.").format(
-        id=p.requirement.id, done=p.done, total=p.in_scope, pct=fmt_number(pct), date=fmt_date(p.as_of))]
+    lines = [
+        _("{id}: {done} of {total} facilities in scope have deployed EMR ({pct}%) as of {date}.").format(
+            id=p.requirement.id, done=p.done, total=p.in_scope, pct=fmt_number(pct), date=fmt_date(p.as_of)
+        )
+    ]
     lines.append(_("Deadline: {dates}.").format(dates=", ".join(fmt_date(d) for d in p.deadlines)))
     if p.in_scope and p.done >= p.in_scope:
         lines.append(_("100% reached on {date}.").format(date=fmt_date(p.forecast)))
     elif p.forecast is None:
-        lines.append(ngettext("Forecast: no progress in {weeks} week.", "Forecast: no progress in {weeks} weeks.",
-                              PACE_WEEKS).format(weeks=PACE_WEEKS))
+        lines.append(
+            ngettext(
+                "Forecast: no progress in {weeks} week.", "Forecast: no progress in {weeks} weeks.", PACE_WEEKS
+            ).format(weeks=PACE_WEEKS)
+        )
     else:
-        lines.append(_("Forecast: at the pace of the last {weeks} weeks ({pace} a week), 100% on {date}.").format(
-            weeks=PACE_WEEKS, pace=fmt_number(p.pace_per_week, 2, trim=True), date=fmt_date(p.forecast)))
+        lines.append(
+            _("Forecast: at the pace of the last {weeks} weeks ({pace} a week), 100% on {date}.").format(
+                weeks=PACE_WEEKS, pace=fmt_number(p.pace_per_week, 2, trim=True), date=fmt_date(p.forecast)
+            )
+        )
     return lines
 
 
@@ -122,7 +84,8 @@ def text(p: Progress, width: int = 60, height: int = 10) -> str:
     left, right = fmt_date(p.start), fmt_date(p.end)
     lines.append(" " * label_width + "  " + left + " " * max(width - len(left) - len(right), 1) + right)
     legend = _("█ deployed  ─ in scope ({n})  │ deadline  · forecast  ▲ {date}").format(
-        n=p.in_scope, date=fmt_date(p.as_of))
+        n=p.in_scope, date=fmt_date(p.as_of)
+    )
     return "\n".join([*summary(p), "", *lines, "", legend])
 
 
@@ -139,9 +102,11 @@ def svg(p: Progress, width: int = 800, height: int = 420) -> str:
     def y(n: float) -> float:
         return round(top_margin + plot_h - n / top * plot_h, 1)
 
-    parts = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" '
-             f'viewBox="0 0 {width} {height}" font-family="DejaVu Sans, Arial, sans-serif" font-size="12">',
-             f'<rect width="{width}" height="{height}" fill="white"/>']
+    parts = [
+        f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" '
+        f'viewBox="0 0 {width} {height}" font-family="DejaVu Sans, Arial, sans-serif" font-size="12">',
+        f'<rect width="{width}" height="{height}" fill="white"/>',
+    ]
     title = _("EMR deployment against {id}").format(id=p.requirement.id)
     parts.append(f'<text x="{left}" y="24" font-size="16" font-weight="bold">{escape(title)}</text>')
     parts.append(f'<text x="{left}" y="46" fill="#333">{escape(summary(p)[0])}</text>')
@@ -158,16 +123,24 @@ def svg(p: Progress, width: int = 800, height: int = 420) -> str:
         parts.append(f'<line x1="{x(day)}" y1="{y(0)}" x2="{x(day)}" y2="{y(0) + 4}" stroke="#333"/>')
         parts.append(f'<text x="{x(day)}" y="{y(0) + 18}" text-anchor="{anchor}">{escape(fmt_date(day))}</text>')
     # in scope
-    parts.append(f'<line class="in-scope" x1="{left}" y1="{y(p.in_scope)}" x2="{left + plot_w}" '
-                 f'y2="{y(p.in_scope)}" stroke="#2a7" stroke-width="2" stroke-dasharray="6 4"/>')
-    parts.append(f'<text x="{left + plot_w}" y="{y(p.in_scope) - 6}" text-anchor="end" fill="#2a7">'
-                 f'{escape(_("in scope: {n}").format(n=p.in_scope))}</text>')
+    parts.append(
+        f'<line class="in-scope" x1="{left}" y1="{y(p.in_scope)}" x2="{left + plot_w}" '
+        f'y2="{y(p.in_scope)}" stroke="#2a7" stroke-width="2" stroke-dasharray="6 4"/>'
+    )
+    parts.append(
+        f'<text x="{left + plot_w}" y="{y(p.in_scope) - 6}" text-anchor="end" fill="#2a7">'
+        f"{escape(_('in scope: {n}').format(n=p.in_scope))}</text>"
+    )
     # deadlines
     for d in p.deadlines:
-        parts.append(f'<line class="deadline" x1="{x(d)}" y1="{top_margin}" x2="{x(d)}" y2="{y(0)}" '
-                     'stroke="#c22" stroke-width="2"/>')
-        parts.append(f'<text x="{x(d) + 4}" y="{top_margin + 12}" fill="#c22">'
-                     f'{escape(_("deadline {date}").format(date=fmt_date(d)))}</text>')
+        parts.append(
+            f'<line class="deadline" x1="{x(d)}" y1="{top_margin}" x2="{x(d)}" y2="{y(0)}" '
+            'stroke="#c22" stroke-width="2"/>'
+        )
+        parts.append(
+            f'<text x="{x(d) + 4}" y="{top_margin + 12}" fill="#c22">'
+            f"{escape(_('deadline {date}').format(date=fmt_date(d)))}</text>"
+        )
     # deployed, as a step line
     points = [(x(p.start), y(0))]
     count = 0
@@ -179,15 +152,19 @@ def svg(p: Progress, width: int = 800, height: int = 420) -> str:
     path = " ".join(f"{px},{py}" for px, py in points)
     parts.append(f'<polyline class="deployed" points="{path}" fill="none" stroke="#2563eb" stroke-width="3"/>')
     parts.append(f'<circle cx="{x(p.as_of)}" cy="{y(count)}" r="4" fill="#2563eb"/>')
-    parts.append(f'<text x="{x(p.as_of) + 8}" y="{y(count) + 16}" fill="#2563eb">'
-                 f'{escape(_("deployed: {n}").format(n=count))}</text>')
+    parts.append(
+        f'<text x="{x(p.as_of) + 8}" y="{y(count) + 16}" fill="#2563eb">'
+        f"{escape(_('deployed: {n}').format(n=count))}</text>"
+    )
     # forecast
     if p.forecast is not None and p.done < p.in_scope:
         end = min(p.forecast, p.end)
         share = (end - p.as_of).days / max((p.forecast - p.as_of).days, 1)
-        parts.append(f'<line class="forecast" x1="{x(p.as_of)}" y1="{y(count)}" x2="{x(end)}" '
-                     f'y2="{y(count + share * (p.in_scope - count))}" stroke="#888" stroke-width="2" '
-                     'stroke-dasharray="2 4"/>')
+        parts.append(
+            f'<line class="forecast" x1="{x(p.as_of)}" y1="{y(count)}" x2="{x(end)}" '
+            f'y2="{y(count + share * (p.in_scope - count))}" stroke="#888" stroke-width="2" '
+            'stroke-dasharray="2 4"/>'
+        )
     parts.append(f'<text x="{left}" y="{height - 16}" fill="#333">{escape(summary(p)[-1])}</text>')
     parts.append("</svg>")
     return "\n".join(parts) + "\n"
@@ -195,8 +172,10 @@ def svg(p: Progress, width: int = 800, height: int = 420) -> str:
 
 def html(p: Progress) -> str:
     title = escape(_("EMR deployment against {id}").format(id=p.requirement.id))
-    return (f'<!DOCTYPE html>\n<html lang="{_("en")}">\n<head><meta charset="utf-8"><title>{title}</title></head>\n'
-            f"<body>\n{svg(p)}</body>\n</html>\n")
+    return (
+        f'<!DOCTYPE html>\n<html lang="{_("en")}">\n<head><meta charset="utf-8"><title>{title}</title></head>\n'
+        f"<body>\n{svg(p)}</body>\n</html>\n"
+    )
 
 
 # -- writers -------------------------------------------------------------------------------------

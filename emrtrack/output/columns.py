@@ -58,51 +58,85 @@ def _latest_cell(s: Standing, as_of: date, selection: Selection) -> str:
 
 
 REPORT_COLUMNS: tuple[ReportColumn, ...] = (
-    ReportColumn("id", N_("Id"), literal=True,
-                 field=lambda s: s.facility.id,
-                 cell=lambda s, as_of, sel: s.facility.id,
-                 sheet=lambda s: s.facility.id),
-    ReportColumn("name", N_("Facility"), literal=True, first=True,
-                 field=lambda s: s.facility.name,
-                 cell=lambda s, as_of, sel: s.facility.name,
-                 sheet=lambda s: s.facility.name),
-    ReportColumn("ownership", N_("Ownership"), groups="ownership",
-                 field=lambda s: s.facility.ownership,
-                 cell=lambda s, as_of, sel: ownership_label(s.facility.ownership),
-                 sheet=lambda s: ownership_label(s.facility.ownership)),
-    ReportColumn("kind", N_("Kind"), groups="kind",
-                 field=lambda s: s.facility.kind,
-                 cell=lambda s, as_of, sel: kind_label(s.facility.kind),
-                 sheet=lambda s: kind_label(s.facility.kind)),
-    ReportColumn("deadline", N_("Deadline"),
-                 field=lambda s: iso(s.deadline),
-                 cell=lambda s, as_of, sel: fmt_date(s.deadline),
-                 sheet=lambda s: s.deadline),
-    ReportColumn("state", N_("State"), in_table=lambda sel: not sel.is_overdue,  # a list of the overdue: one state
-                 field=lambda s: s.state.value,
-                 cell=lambda s, as_of, sel: state_label(s.state),
-                 sheet=lambda s: state_label(s.state)),
-    ReportColumn("days_overdue", N_("Days overdue"), right=True, heading=Selection.days_label,
-                 field=lambda s: s.days_overdue,
-                 cell=_days_cell,
-                 sheet=lambda s: s.days_overdue if s.state is State.OVERDUE else None),
-    ReportColumn("latest_milestone", N_("Latest milestone"),
-                 field=lambda s: s.latest_milestone,
-                 cell=_latest_cell,
-                 sheet=lambda s: milestone_label(s.latest_milestone) if s.latest_milestone else None),
-    ReportColumn(None, N_("Milestone date"),
-                 sheet=lambda s: s.latest_milestone_date),
-    ReportColumn("verified", N_("Verified"),
-                 field=lambda s: iso(s.facility.verified),
-                 cell=lambda s, as_of, sel: fmt_date(s.facility.verified) or _("never"),
-                 sheet=lambda s: s.facility.verified),
-    ReportColumn("deployed", None,
-                 field=lambda s: iso(s.deployed)),
+    ReportColumn(
+        "id",
+        N_("Id"),
+        literal=True,
+        field=lambda s: s.facility.id,
+        cell=lambda s, as_of, sel: s.facility.id,
+        sheet=lambda s: s.facility.id,
+    ),
+    ReportColumn(
+        "name",
+        N_("Facility"),
+        literal=True,
+        first=True,
+        field=lambda s: s.facility.name,
+        cell=lambda s, as_of, sel: s.facility.name,
+        sheet=lambda s: s.facility.name,
+    ),
+    ReportColumn(
+        "ownership",
+        N_("Ownership"),
+        groups="ownership",
+        field=lambda s: s.facility.ownership,
+        cell=lambda s, as_of, sel: ownership_label(s.facility.ownership),
+        sheet=lambda s: ownership_label(s.facility.ownership),
+    ),
+    ReportColumn(
+        "kind",
+        N_("Kind"),
+        groups="kind",
+        field=lambda s: s.facility.kind,
+        cell=lambda s, as_of, sel: kind_label(s.facility.kind),
+        sheet=lambda s: kind_label(s.facility.kind),
+    ),
+    ReportColumn(
+        "deadline",
+        N_("Deadline"),
+        field=lambda s: iso(s.deadline),
+        cell=lambda s, as_of, sel: fmt_date(s.deadline),
+        sheet=lambda s: s.deadline,
+    ),
+    ReportColumn(
+        "state",
+        N_("State"),
+        in_table=lambda sel: not sel.is_overdue,  # a list of the overdue: one state
+        field=lambda s: s.state.value,
+        cell=lambda s, as_of, sel: state_label(s.state),
+        sheet=lambda s: state_label(s.state),
+    ),
+    ReportColumn(
+        "days_overdue",
+        N_("Days overdue"),
+        right=True,
+        heading=Selection.days_label,
+        field=lambda s: s.days_overdue,
+        cell=_days_cell,
+        sheet=lambda s: s.days_overdue if s.state is State.OVERDUE else None,
+    ),
+    ReportColumn(
+        "latest_milestone",
+        N_("Latest milestone"),
+        field=lambda s: s.latest_milestone,
+        cell=_latest_cell,
+        sheet=lambda s: milestone_label(s.latest_milestone) if s.latest_milestone else None,
+    ),
+    ReportColumn(None, N_("Milestone date"), sheet=lambda s: s.latest_milestone_date),
+    ReportColumn(
+        "verified",
+        N_("Verified"),
+        field=lambda s: iso(s.facility.verified),
+        cell=lambda s, as_of, sel: fmt_date(s.facility.verified) or _("never"),
+        sheet=lambda s: s.facility.verified,
+    ),
+    ReportColumn("deployed", None, field=lambda s: iso(s.deployed)),
 )
 
 REPORT_FIELDS: tuple[str, ...] = tuple(c.key for c in REPORT_COLUMNS if c.key)
-_SHOWN = tuple(c for c in REPORT_COLUMNS if c.label and c.first) + \
-    tuple(c for c in REPORT_COLUMNS if c.label and not c.first)
+_SHOWN = tuple(c for c in REPORT_COLUMNS if c.label and c.first) + tuple(
+    c for c in REPORT_COLUMNS if c.label and not c.first
+)
 
 
 def standing_fields(s: Standing) -> dict[str, Any]:

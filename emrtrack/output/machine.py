@@ -28,15 +28,29 @@ from emrtrack.views import Counts, HistoryView, ReportView, StatusView
 
 # -- status ----------------------------------------------------------------------------------------
 def counts_json(c: Counts) -> dict[str, Any]:
-    return {"in_scope": c.in_scope, "deployed_on_time": c.deployed_on_time, "deployed_late": c.deployed_late,
-            "overdue": c.overdue, "not_yet_due": c.not_yet_due, "compliance_pct": c.compliance_pct}
+    return {
+        "in_scope": c.in_scope,
+        "deployed_on_time": c.deployed_on_time,
+        "deployed_late": c.deployed_late,
+        "overdue": c.overdue,
+        "not_yet_due": c.not_yet_due,
+        "compliance_pct": c.compliance_pct,
+    }
 
 
 def requirement_json(r: Requirement) -> dict[str, Any]:
-    return {"id": r.id, "title": r.title, "issuer": r.issuer, "issued": iso(r.issued),
-            "in_force": iso(r.in_force), "deadline": iso(r.final_deadline),
-            "deadlines": [{"applies_to": c.selector.as_dict(), "deadline": iso(c.deadline)} for c in r.cohorts],
-            "applies_to": r.applies_to.as_dict(), "source": r.source, "refs": list(r.refs)}
+    return {
+        "id": r.id,
+        "title": r.title,
+        "issuer": r.issuer,
+        "issued": iso(r.issued),
+        "in_force": iso(r.in_force),
+        "deadline": iso(r.final_deadline),
+        "deadlines": [{"applies_to": c.selector.as_dict(), "deadline": iso(c.deadline)} for c in r.cohorts],
+        "applies_to": r.applies_to.as_dict(),
+        "source": r.source,
+        "refs": list(r.refs),
+    }
 
 
 def write_status_json(view: StatusView, out: IO[str]) -> None:
@@ -50,13 +64,18 @@ def write_status_json(view: StatusView, out: IO[str]) -> None:
                 "deadline": iso(s.requirement.final_deadline),
                 **counts_json(s.total),
                 "by_ownership": {o: counts_json(c) for o, c in s.by_ownership.items()},
-                "cohorts": [{"applies_to": c.selector.as_dict(), "deadline": iso(c.deadline),
-                             **counts_json(c.counts)} for c in s.cohorts],
+                "cohorts": [
+                    {"applies_to": c.selector.as_dict(), "deadline": iso(c.deadline), **counts_json(c.counts)}
+                    for c in s.cohorts
+                ],
                 "milestones": s.funnel,
-                "data_age": {"oldest": iso(s.oldest_data), "median": iso(s.median_data),
-                             "oldest_days": (as_of - s.oldest_data).days if s.oldest_data else None,
-                             "median_days": (as_of - s.median_data).days if s.median_data else None,
-                             "never_verified": s.never_verified},
+                "data_age": {
+                    "oldest": iso(s.oldest_data),
+                    "median": iso(s.median_data),
+                    "oldest_days": (as_of - s.oldest_data).days if s.oldest_data else None,
+                    "median_days": (as_of - s.median_data).days if s.median_data else None,
+                    "never_verified": s.never_verified,
+                },
             }
             for s in view.statuses
         ],
@@ -103,8 +122,7 @@ def write_report_markdown(view: ReportView, out: IO[str]) -> None:
         req = part.requirement
         if n:
             out.write("\n")
-        out.write(_("Requirement **{id}**, deadline {deadlines}").format(
-            id=md(req.id), deadlines=deadlines_text(req)))
+        out.write(_("Requirement **{id}**, deadline {deadlines}").format(id=md(req.id), deadlines=deadlines_text(req)))
         out.write(f": {md(req.title)}\n\n" if req.title else "\n\n")
         out.write(selection.lead(part.count, as_of) + "\n")
         for key, group in grouped(part.rows, group_by):
@@ -115,9 +133,15 @@ def write_report_markdown(view: ReportView, out: IO[str]) -> None:
                     more = ngettext("{n} day overdue", "{n} days overdue", s.days_overdue).format(n=s.days_overdue)
                 elif selection.is_due_within:
                     left = (s.deadline - as_of).days
-                    more = _("deadline {date}").format(date=fmt_date(s.deadline)) + ", " + (
-                        _("due today") if left == 0 else
-                        ngettext("{n} day left", "{n} days left", left).format(n=left))
+                    more = (
+                        _("deadline {date}").format(date=fmt_date(s.deadline))
+                        + ", "
+                        + (
+                            _("due today")
+                            if left == 0
+                            else ngettext("{n} day left", "{n} days left", left).format(n=left)
+                        )
+                    )
                 else:
                     more = state_label(s.state)
                 detail = f"{detail}; {more}" if detail else more
@@ -126,8 +150,30 @@ def write_report_markdown(view: ReportView, out: IO[str]) -> None:
 
 # -- history ---------------------------------------------------------------------------------------
 def write_history_json(view: HistoryView, out: IO[str]) -> None:
-    out.write(json.dumps([{"event": e.event_id, "change": e.change_id, "recorded_at": e.recorded_at, "by": e.actor,
-                           "source": e.source, "command": e.command, "reverts": e.reverts, "ref": e.ref,
-                           "note": e.note, "entity": e.entity, "key": e.key, "milestone": e.milestone,
-                           "action": e.action, "old": e.old, "new": e.new} for e in view.events],
-                         ensure_ascii=False, indent=2) + "\n")
+    out.write(
+        json.dumps(
+            [
+                {
+                    "event": e.event_id,
+                    "change": e.change_id,
+                    "recorded_at": e.recorded_at,
+                    "by": e.actor,
+                    "source": e.source,
+                    "command": e.command,
+                    "reverts": e.reverts,
+                    "ref": e.ref,
+                    "note": e.note,
+                    "entity": e.entity,
+                    "key": e.key,
+                    "milestone": e.milestone,
+                    "action": e.action,
+                    "old": e.old,
+                    "new": e.new,
+                }
+                for e in view.events
+            ],
+            ensure_ascii=False,
+            indent=2,
+        )
+        + "\n"
+    )

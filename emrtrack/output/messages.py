@@ -16,14 +16,20 @@ def load_summary(s: LoadSummary) -> str:
     """What a load added, updated and recorded (or would, on a dry run), and the change it made."""
     lines = [_("Dry run: nothing was written. Loading would give:")] if s.dry_run else []
     lines += [
-        _("Facilities: {added} added, {updated} updated, {unchanged} unchanged; "
-          "{kept} in the register but not in these files (kept).").format(
-            added=s.added, updated=s.updated, unchanged=s.unchanged, kept=s.not_in_files),
+        _(
+            "Facilities: {added} added, {updated} updated, {unchanged} unchanged; "
+            "{kept} in the register but not in these files (kept)."
+        ).format(added=s.added, updated=s.updated, unchanged=s.unchanged, kept=s.not_in_files),
         _("Requirements: {added} added, {updated} updated.").format(
-            added=s.requirements_added, updated=s.requirements_updated),
-        (_("Milestones: {milestones} recorded, {corrected} of them corrected.").format(
-            milestones=s.milestones_recorded, corrected=s.milestones_corrected) if s.milestones_corrected
-         else _("Milestones: {milestones} recorded.").format(milestones=s.milestones_recorded)),
+            added=s.requirements_added, updated=s.requirements_updated
+        ),
+        (
+            _("Milestones: {milestones} recorded, {corrected} of them corrected.").format(
+                milestones=s.milestones_recorded, corrected=s.milestones_corrected
+            )
+            if s.milestones_corrected
+            else _("Milestones: {milestones} recorded.").format(milestones=s.milestones_recorded)
+        ),
     ]
     if not s.changed and not s.dry_run:
         lines.append(_("Nothing changed; no history recorded."))
@@ -35,8 +41,13 @@ def load_summary(s: LoadSummary) -> str:
 def mark_result(r: MarkResult) -> str:
     """What a mark recorded or corrected, or that it was already recorded."""
     who = f"{safe(r.facility.name)} ({r.facility.id})"
-    values = {"who": who, "milestone": milestone_label(r.milestone), "date": fmt_date(r.date),
-              "previous": fmt_date(r.previous), "change": r.change_id}
+    values = {
+        "who": who,
+        "milestone": milestone_label(r.milestone),
+        "date": fmt_date(r.date),
+        "previous": fmt_date(r.previous),
+        "change": r.change_id,
+    }
     if not r.changed:
         return _("Already recorded: {who} {milestone} on {date}. Nothing changed.").format(**values)
     if r.previous:
@@ -80,8 +91,9 @@ def describe_event(e: HistoryEntry) -> str:
         template = _EVENT_TEXTS.get(key)
         if template is None:
             return f"{e.milestone} {e.action}: {e.new}" + (f" (was {e.old})" if e.old else "")
-        return _(template).format(milestone=milestone_word(e.milestone or ""), date=_iso_date(e.new),
-                                  previous=_iso_date(e.old))
+        return _(template).format(
+            milestone=milestone_word(e.milestone or ""), date=_iso_date(e.new), previous=_iso_date(e.old)
+        )
     if e.entity == "facility":
         if e.old and e.new:
             old, new = json.loads(e.old), json.loads(e.new)
@@ -97,10 +109,19 @@ def describe_event(e: HistoryEntry) -> str:
 def describe_change(c: ChangeInfo) -> str:
     """A change as `undo` shows it before reverting it: who recorded what, when, and how many events."""
     n = len(c.events)
-    return ngettext("Change #{id}, recorded {at} UTC by {actor} ({command}, {source}): {summary}; {n} event.",
-                    "Change #{id}, recorded {at} UTC by {actor} ({command}, {source}): {summary}; {n} events.", n
-                    ).format(id=c.id, at=c.recorded_at.replace("T", " ").rstrip("Z"), actor=safe(c.actor),
-                             command=c.command, source=safe(c.source), summary=safe(describe_summary(c)), n=n)
+    return ngettext(
+        "Change #{id}, recorded {at} UTC by {actor} ({command}, {source}): {summary}; {n} event.",
+        "Change #{id}, recorded {at} UTC by {actor} ({command}, {source}): {summary}; {n} events.",
+        n,
+    ).format(
+        id=c.id,
+        at=c.recorded_at.replace("T", " ").rstrip("Z"),
+        actor=safe(c.actor),
+        command=c.command,
+        source=safe(c.source),
+        summary=safe(describe_summary(c)),
+        n=n,
+    )
 
 
 def describe_summary(change: ChangeInfo) -> str:
@@ -112,14 +133,18 @@ def describe_summary(change: ChangeInfo) -> str:
 def describe_facts(facts: dict[str, Any]) -> str:
     """A change's facts as a sentence (the English one equals the summary the history keeps)."""
     if facts["command"] == "mark":
-        text = (_("{milestone} corrected for {id}: {date}") if facts["action"] == "corrected"
-                else _("{milestone} recorded for {id}: {date}")).format(
-            milestone=milestone_word(facts["milestone"]), id=facts["facility"], date=_iso_date(facts["date"]))
+        text = (
+            _("{milestone} corrected for {id}: {date}")
+            if facts["action"] == "corrected"
+            else _("{milestone} recorded for {id}: {date}")
+        ).format(milestone=milestone_word(facts["milestone"]), id=facts["facility"], date=_iso_date(facts["date"]))
         previous = facts["previous"]
         return text + (_(" (was {previous})").format(previous=_iso_date(previous)) if previous else "")
     if facts["command"] == "load":
-        parts = [_("{n} facilities added").format(n=facts["facilities_added"]),
-                 _("{n} updated").format(n=facts["facilities_updated"])]
+        parts = [
+            _("{n} facilities added").format(n=facts["facilities_added"]),
+            _("{n} updated").format(n=facts["facilities_updated"]),
+        ]
         if facts["requirements"]:
             parts.append(_("{n} requirements added or updated").format(n=facts["requirements"]))
         if facts["milestones"]:
@@ -128,8 +153,12 @@ def describe_facts(facts: dict[str, Any]) -> str:
     return _("undo of #{id}: {summary}").format(id=facts["change"], summary=describe_facts(facts["of"]))
 
 
-_ENTITY_NAMES = {"facility": N_("facility"), "milestone": N_("milestone"), "requirement": N_("requirement"),
-                 "register": N_("register")}
+_ENTITY_NAMES = {
+    "facility": N_("facility"),
+    "milestone": N_("milestone"),
+    "requirement": N_("requirement"),
+    "register": N_("register"),
+}
 _AT_EVENT = {
     "change-missing": N_("its change #{id} is missing (deleted)"),
     "no-hash": N_("it has no hash: it was inserted outside emrtrack"),
@@ -145,10 +174,15 @@ _AT_EVENT = {
 def verify_result(result: VerifyResult) -> str:
     """What `verify` found: "ok" with the events checked and the last hash, or the first problem."""
     if result.problem is None:
-        return "\n".join([ngettext("ok: {n} event checked", "ok: {n} events checked", result.events)
-                          .format(n=result.events), _("last hash: {hash}").format(hash=result.head)])
-    return ngettext("verify failed after {n} good event: {problem}", "verify failed after {n} good events: {problem}",
-                    result.events).format(n=result.events, problem=verify_problem(result.problem))
+        return "\n".join(
+            [
+                ngettext("ok: {n} event checked", "ok: {n} events checked", result.events).format(n=result.events),
+                _("last hash: {hash}").format(hash=result.head),
+            ]
+        )
+    return ngettext(
+        "verify failed after {n} good event: {problem}", "verify failed after {n} good events: {problem}", result.events
+    ).format(n=result.events, problem=verify_problem(result.problem))
 
 
 def verify_problem(p: VerifyProblem) -> str:
@@ -164,11 +198,14 @@ def verify_problem(p: VerifyProblem) -> str:
     if p.kind == "names-altered":
         difference = _("facility {id}: its search names were altered").format(id=repr(v["facility"]))
     elif p.kind == "tables-differ":
-        what = (_("{milestone} of {id}").format(milestone=v["milestone"], id=repr(v["key"]))
-                if v["entity"] == "milestone" else repr(v["key"]))
+        what = (
+            _("{milestone} of {id}").format(milestone=v["milestone"], id=repr(v["key"]))
+            if v["entity"] == "milestone"
+            else repr(v["key"])
+        )
         difference = _("{entity} {what} is {current} in the register but {replayed} in the history").format(
-            entity=_(_ENTITY_NAMES[v["entity"]]), what=what, current=repr(v["current"]),
-            replayed=repr(v["replayed"]))
+            entity=_(_ENTITY_NAMES[v["entity"]]), what=what, current=repr(v["current"]), replayed=repr(v["replayed"])
+        )
     else:  # order-altered
         difference = _("the order of the requirements was altered")
     return _("the current tables do not match the history: {difference}").format(difference=difference)

@@ -71,8 +71,14 @@ def _count_columns(table: Table) -> None:
 
 
 def _count_cells(c: Counts) -> list[str]:
-    return [str(c.in_scope), str(c.deployed_on_time), str(c.deployed_late), str(c.overdue),
-            str(c.not_yet_due), f"{fmt_number(c.compliance_pct)}%"]
+    return [
+        str(c.in_scope),
+        str(c.deployed_on_time),
+        str(c.deployed_late),
+        str(c.overdue),
+        str(c.not_yet_due),
+        f"{fmt_number(c.compliance_pct)}%",
+    ]
 
 
 def write_status_table(view: StatusView, out: IO[str]) -> None:
@@ -81,8 +87,9 @@ def write_status_table(view: StatusView, out: IO[str]) -> None:
     from rich.text import Text
 
     console, as_of = make_console(out), view.as_of
-    title = _("{register}: status as of {date}").format(register=safe(view.register_name) or _("EMR register"),
-                                                          date=fmt_date(as_of))
+    title = _("{register}: status as of {date}").format(
+        register=safe(view.register_name) or _("EMR register"), date=fmt_date(as_of)
+    )
     table = Table(title=title, title_justify="left")
     table.add_column(_("Requirement"))
     table.add_column(_("Applies to"))
@@ -91,8 +98,13 @@ def write_status_table(view: StatusView, out: IO[str]) -> None:
     _count_columns(table)
     for s in view.statuses:
         for i, c in enumerate(s.cohorts):
-            table.add_row(cell(s.requirement.id), describe_cohort(c.selector, i), fmt_date(c.deadline),
-                          days_phrase(c.deadline, as_of), *_count_cells(c.counts))
+            table.add_row(
+                cell(s.requirement.id),
+                describe_cohort(c.selector, i),
+                fmt_date(c.deadline),
+                days_phrase(c.deadline, as_of),
+                *_count_cells(c.counts),
+            )
     console.print(table)
     split = Table(title=_("By ownership"), title_justify="left")
     split.add_column(_("Requirement"))
@@ -104,15 +116,22 @@ def write_status_table(view: StatusView, out: IO[str]) -> None:
     console.print(split)
     for s in view.statuses:
         funnel = " · ".join(f"{milestone_label(m)} {n}" for m, n in s.funnel.items())
-        line = ngettext("{id}: milestones reached by {n} facility in scope: {funnel}.",
-                        "{id}: milestones reached by {n} facilities in scope: {funnel}.",
-                        s.total.in_scope).format(id=s.requirement.id, n=s.total.in_scope, funnel=funnel)
+        line = ngettext(
+            "{id}: milestones reached by {n} facility in scope: {funnel}.",
+            "{id}: milestones reached by {n} facilities in scope: {funnel}.",
+            s.total.in_scope,
+        ).format(id=s.requirement.id, n=s.total.in_scope, funnel=funnel)
         if s.oldest_data and s.median_data:
-            line = line + _(" Data last confirmed: oldest {oldest} ({oldest_days} days ago), "
-                                 "median {median} ({median_days} days ago)").format(
-                oldest=fmt_date(s.oldest_data), oldest_days=(as_of - s.oldest_data).days,
-                median=fmt_date(s.median_data), median_days=(as_of - s.median_data).days)
-            line += (_("; {n} never confirmed.").format(n=s.never_verified) if s.never_verified else ".")
+            line = line + _(
+                " Data last confirmed: oldest {oldest} ({oldest_days} days ago), "
+                "median {median} ({median_days} days ago)"
+            ).format(
+                oldest=fmt_date(s.oldest_data),
+                oldest_days=(as_of - s.oldest_data).days,
+                median=fmt_date(s.median_data),
+                median_days=(as_of - s.median_data).days,
+            )
+            line += _("; {n} never confirmed.").format(n=s.never_verified) if s.never_verified else "."
         console.print(Text(safe(line)))
     if view.notes:
         console.print(Text(_("Notes:"), style="bold"))
@@ -141,7 +160,7 @@ def write_report_table(view: ReportView, out: IO[str]) -> None:
         groups = list(grouped(part.rows, group_by))
         truncated = limit is not None and count > sum(len(g) for _k, g in groups)
         for n, (key, group) in enumerate(groups, 1):
-            size = (_("{n} shown").format(n=len(group)) if truncated and n == len(groups) else str(len(group)))
+            size = _("{n} shown").format(n=len(group)) if truncated and n == len(groups) else str(len(group))
             title = f"{group_title(key, group_by)} ({size})" if group_by != "none" else None
 
             def new_table(title: str | None = title) -> Table:
@@ -161,9 +180,12 @@ def write_report_table(view: ReportView, out: IO[str]) -> None:
             print_rows(console, new_table, rows)
             shown += len(group)
         if limit is not None and count > shown:
-            console.print(_("... and {n} more not shown (--limit {limit}). "
-                            "Use --all to list every one, or --format csv or json for a file.").format(
-                n=count - shown, limit=limit))
+            console.print(
+                _(
+                    "... and {n} more not shown (--limit {limit}). "
+                    "Use --all to list every one, or --format csv or json for a file."
+                ).format(n=count - shown, limit=limit)
+            )
 
 
 def print_rows(console: Console, new_table: Callable[[], Table], rows: list[list[str | Text]]) -> None:
@@ -177,8 +199,11 @@ def print_rows(console: Console, new_table: Callable[[], Table], rows: list[list
     from rich.text import Text
 
     table = new_table()
-    if len(rows) < FAST_ROWS or any(isinstance(c, Text) and c.spans for row in rows for c in row) \
-            or any(isinstance(c, str) and ("[" in c or ":" in c) for row in rows for c in row):
+    if (
+        len(rows) < FAST_ROWS
+        or any(isinstance(c, Text) and c.spans for row in rows for c in row)
+        or any(isinstance(c, str) and ("[" in c or ":" in c) for row in rows for c in row)
+    ):
         for row in rows:
             table.add_row(*row)
         console.print(table)
@@ -208,16 +233,19 @@ def print_rows(console: Console, new_table: Callable[[], Table], rows: list[list
                 pad = " " * (width - size)
                 cells.append([f" {pad}{text} " if col.justify == "right" else f" {text}{pad} "])
             else:  # too wide for its column: Rich's own wrapping, as in the whole table
-                wrapped = Text(text).wrap(console, width, justify=col.justify, overflow=col.overflow,
-                                          no_wrap=bool(col.no_wrap))
+                wrapped = Text(text).wrap(
+                    console, width, justify=col.justify, overflow=col.overflow, no_wrap=bool(col.no_wrap)
+                )
                 cells.append([f" {line.plain}{' ' * (width - cell_len(line.plain))} " for line in wrapped])
         height = max(len(c) for c in cells)
-        return ["│" + "│".join(c[i] if i < len(c) else " " * (w + 2) for c, w in zip(cells, widths, strict=False)) + "│"
-                for i in range(height)]
+        return [
+            "│" + "│".join(c[i] if i < len(c) else " " * (w + 2) for c, w in zip(cells, widths, strict=False)) + "│"
+            for i in range(height)
+        ]
 
     if len(widths) == ncols:
         mine = [line for sample in samples for line in lines_of(sample, [cell_len(c) for c in sample])]
-        at = [i for i in range(len(frame) - len(mine) + 1) if frame[i:i + len(mine)] == mine]
+        at = [i for i in range(len(frame) - len(mine) + 1) if frame[i : i + len(mine)] == mine]
     else:
         at = []
     if len(at) != 1:
@@ -227,17 +255,26 @@ def print_rows(console: Console, new_table: Callable[[], Table], rows: list[list
         console.print(table)
         return
     out = console.file
-    out.write("\n".join(frame[:at[0]]) + "\n")
+    out.write("\n".join(frame[: at[0]]) + "\n")
     for start in range(0, len(rows), 1000):
-        out.write("\n".join(line for i in range(start, min(start + 1000, len(rows)))
-                            for line in lines_of(texts[i], sizes[i])) + "\n")
-    out.write("\n".join(frame[at[0] + len(mine):]))
+        out.write(
+            "\n".join(line for i in range(start, min(start + 1000, len(rows))) for line in lines_of(texts[i], sizes[i]))
+            + "\n"
+        )
+    out.write("\n".join(frame[at[0] + len(mine) :]))
     out.flush()
 
 
 # -- one facility, the history ---------------------------------------------------------------------
-_HISTORY_LABELS = (N_("Change"), N_("Recorded (UTC)"), N_("Facility"), N_("What"), N_("By"), N_("Source"),
-                   N_("Ref / note"))
+_HISTORY_LABELS = (
+    N_("Change"),
+    N_("Recorded (UTC)"),
+    N_("Facility"),
+    N_("What"),
+    N_("By"),
+    N_("Source"),
+    N_("Ref / note"),
+)
 
 
 def _print_history(console: Console, events: list[HistoryEntry], title: str) -> None:
@@ -252,15 +289,25 @@ def _print_history(console: Console, events: list[HistoryEntry], title: str) -> 
         what = describe_event(e)
         if e.reverts is not None:
             what = _("undo of #{change}: {what}").format(change=e.reverts, what=what)
-        table.add_row(f"#{e.change_id}", e.recorded_at.replace("T", " ").rstrip("Z"), cell(facility),
-                      cell(what), cell(e.actor), cell(e.source), cell(refnote))
+        table.add_row(
+            f"#{e.change_id}",
+            e.recorded_at.replace("T", " ").rstrip("Z"),
+            cell(facility),
+            cell(what),
+            cell(e.actor),
+            cell(e.source),
+            cell(refnote),
+        )
     console.print(table)
 
 
 def write_history_table(view: HistoryView, out: IO[str]) -> None:
     """The events, newest first, of one facility or of the register; and a line if older ones were left out."""
-    title = (_("History of {name}, newest first").format(name=safe(view.facility.name)) if view.facility
-             else _("History of the register, newest first"))
+    title = (
+        _("History of {name}, newest first").format(name=safe(view.facility.name))
+        if view.facility
+        else _("History of the register, newest first")
+    )
     console = make_console(out)
     _print_history(console, view.events, title)
     if view.more:
@@ -282,10 +329,16 @@ def write_facility_table(view: ShowView, out: IO[str]) -> None:
     table = Table(show_header=False, title=safe(f.name), title_justify="left")
     table.add_column("field", style="bold")
     table.add_column("value")
-    for label, value in ((_("Id"), f.id), (_("Name"), f.name), (_("Aliases"), "; ".join(f.aliases) or _("none")),
-                         (_("Ownership"), ownership_label(f.ownership)), (_("Kind"), kind_label(f.kind)),
-                         (_("Managed by"), f.managed_by or ""), (_("Location"), f.location or ""),
-                         (_("Verified"), _as_of_date(f.verified, as_of) or _("never"))):
+    for label, value in (
+        (_("Id"), f.id),
+        (_("Name"), f.name),
+        (_("Aliases"), "; ".join(f.aliases) or _("none")),
+        (_("Ownership"), ownership_label(f.ownership)),
+        (_("Kind"), kind_label(f.kind)),
+        (_("Managed by"), f.managed_by or ""),
+        (_("Location"), f.location or ""),
+        (_("Verified"), _as_of_date(f.verified, as_of) or _("never")),
+    ):
         table.add_row(label, cell(value))
     for m in MILESTONES:
         table.add_row(capitalised(milestone_label(m)), _as_of_date(view.milestones.get(m), as_of) or _("not recorded"))

@@ -45,8 +45,11 @@ def write_template(path: Path, fmt: str) -> None:
 
 
 HELP: tuple[tuple[str, str, str], ...] = (
-    ("id", N_("yes"), N_("a short stable slug of letters, digits and - . _ / (e.g. do-luong-general); "
-                         "rows are matched by it")),
+    (
+        "id",
+        N_("yes"),
+        N_("a short stable slug of letters, digits and - . _ / (e.g. do-luong-general); rows are matched by it"),
+    ),
     ("name", N_("yes"), N_("the facility's name as written in official documents, with diacritics")),
     ("aliases", N_("no"), N_("other names, separated by ;")),
     ("ownership", N_("yes"), N_("public or non-public")),

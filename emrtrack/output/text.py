@@ -54,10 +54,19 @@ def capitalised(text: str) -> str:
 
 # -- the domain's words ----------------------------------------------------------------------------
 OWNERSHIP_LABELS = {"public": N_("Public"), "non-public": N_("Non-public")}
-KIND_LABELS = {"hospital": N_("hospital"), "medical-centre": N_("medical centre"),
-               "specialised-centre": N_("specialised centre"), "clinic": N_("clinic"), "other": N_("other")}
-STATE_LABELS = {State.DEPLOYED_ON_TIME: N_("deployed on time"), State.DEPLOYED_LATE: N_("deployed late"),
-                State.OVERDUE: N_("overdue"), State.NOT_YET_DUE: N_("not yet due")}
+KIND_LABELS = {
+    "hospital": N_("hospital"),
+    "medical-centre": N_("medical centre"),
+    "specialised-centre": N_("specialised centre"),
+    "clinic": N_("clinic"),
+    "other": N_("other"),
+}
+STATE_LABELS = {
+    State.DEPLOYED_ON_TIME: N_("deployed on time"),
+    State.DEPLOYED_LATE: N_("deployed late"),
+    State.OVERDUE: N_("overdue"),
+    State.NOT_YET_DUE: N_("not yet due"),
+}
 
 
 def ownership_label(ownership: str) -> str:
@@ -104,11 +113,14 @@ def days_phrase(deadline: date, as_of: date) -> str:
 
 # -- groups of a report ----------------------------------------------------------------------------
 _WHO = {
-    ("ownership", "public", True): N_("Public hospitals"), ("ownership", "public", False): N_("Public facilities"),
+    ("ownership", "public", True): N_("Public hospitals"),
+    ("ownership", "public", False): N_("Public facilities"),
     ("ownership", "non-public", True): N_("Non-public hospitals"),
     ("ownership", "non-public", False): N_("Non-public facilities"),
-    ("kind", "hospital", True): N_("Hospitals"), ("kind", "medical-centre", True): N_("Medical centres"),
-    ("kind", "specialised-centre", True): N_("Specialised centres"), ("kind", "clinic", True): N_("Clinics"),
+    ("kind", "hospital", True): N_("Hospitals"),
+    ("kind", "medical-centre", True): N_("Medical centres"),
+    ("kind", "specialised-centre", True): N_("Specialised centres"),
+    ("kind", "clinic", True): N_("Clinics"),
     ("kind", "other", True): N_("Other facilities"),
 }
 

@@ -16,15 +16,25 @@ from emrtrack.i18n import _
 # view → format → (module of emrtrack.output, function). Every writer takes (view, out): a text stream,
 # or for a spreadsheet (and a chart file) the path to write.
 WRITERS: dict[str, dict[str, tuple[str, str]]] = {
-    "status": {"table": ("tables", "write_status_table"), "json": ("machine", "write_status_json"),
-               "xlsx": ("xlsx", "write_status_xlsx")},
-    "report": {"table": ("tables", "write_report_table"), "csv": ("machine", "write_report_csv"),
-               "json": ("machine", "write_report_json"), "markdown": ("machine", "write_report_markdown"),
-               "xlsx": ("xlsx", "write_report_xlsx")},
+    "status": {
+        "table": ("tables", "write_status_table"),
+        "json": ("machine", "write_status_json"),
+        "xlsx": ("xlsx", "write_status_xlsx"),
+    },
+    "report": {
+        "table": ("tables", "write_report_table"),
+        "csv": ("machine", "write_report_csv"),
+        "json": ("machine", "write_report_json"),
+        "markdown": ("machine", "write_report_markdown"),
+        "xlsx": ("xlsx", "write_report_xlsx"),
+    },
     "history": {"table": ("tables", "write_history_table"), "json": ("machine", "write_history_json")},
     "show": {"table": ("tables", "write_facility_table")},
-    "chart": {"text": ("chart", "write_chart_text"), "svg": ("chart", "write_chart_svg"),
-              "html": ("chart", "write_chart_html")},
+    "chart": {
+        "text": ("chart", "write_chart_text"),
+        "svg": ("chart", "write_chart_svg"),
+        "html": ("chart", "write_chart_html"),
+    },
 }
 _BY_PATH = frozenset({"xlsx", "svg", "html"})  # written to a path, never to the screen
 _EXTENSIONS = {".md": "markdown", ".htm": "html"}
@@ -43,8 +53,11 @@ def format_for(view: str, format: str, output: Path | None) -> str:
         named = _EXTENSIONS.get(suffix, suffix.lstrip("."))
         file_formats = [f for f in WRITERS[view] if f != "table"]
         if named not in file_formats:
-            raise UsageError(_("--output needs a file format: add --format (one of: {formats}) or use one of "
-                               "their extensions").format(formats=", ".join(file_formats)))
+            raise UsageError(
+                _(
+                    "--output needs a file format: add --format (one of: {formats}) or use one of their extensions"
+                ).format(formats=", ".join(file_formats))
+            )
         return named
     return format
 

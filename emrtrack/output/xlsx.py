@@ -93,9 +93,12 @@ class _Sheet:
 
 
 def _provenance_items(p: Provenance) -> list[tuple[str, Any]]:
-    return [(_("As of"), p.as_of), (_("Generated ({zone})").format(zone=p.timezone),
-                                       p.generated.replace(tzinfo=None, microsecond=0)),
-            (_("Tool version"), f"emrtrack {p.version}"), (_("Register content SHA-256"), p.content_hash)]
+    return [
+        (_("As of"), p.as_of),
+        (_("Generated ({zone})").format(zone=p.timezone), p.generated.replace(tzinfo=None, microsecond=0)),
+        (_("Tool version"), f"emrtrack {p.version}"),
+        (_("Register content SHA-256"), p.content_hash),
+    ]
 
 
 def _requirement_items(req: Requirement) -> list[tuple[str, Any]]:
@@ -124,8 +127,11 @@ def write_report_xlsx(view: ReportView, out: Path | IO[bytes]) -> None:
         sheet = _Sheet(wb.create_sheet(sheet_title(req.id, taken)))
         if provenance.register_name:
             sheet.put([provenance.register_name], bold=True, fit=False)
-        sheet.header_block(_requirement_items(req) + [(_("Facilities listed"), view.selection.label()),
-                                                      (_("Count"), part.count)] + _provenance_items(provenance))
+        sheet.header_block(
+            _requirement_items(req)
+            + [(_("Facilities listed"), view.selection.label()), (_("Count"), part.count)]
+            + _provenance_items(provenance)
+        )
         sheet.table_header(([group.header()] if group else []) + ["#"] + [c.header() for c in columns])
         for _key, rows in grouped(part.rows, view.group_by):
             for i, s in enumerate(rows, 1):
@@ -140,8 +146,7 @@ def write_report_xlsx(view: ReportView, out: Path | IO[bytes]) -> None:
 
 
 def _counts(c: Counts) -> list[Any]:
-    return [c.in_scope, c.deployed_on_time, c.deployed_late, c.overdue, c.not_yet_due,
-            round(c.compliance, 3)]
+    return [c.in_scope, c.deployed_on_time, c.deployed_late, c.overdue, c.not_yet_due, round(c.compliance, 3)]
 
 
 def write_status_xlsx(view: StatusView, out: Path | IO[bytes]) -> None:

@@ -47,8 +47,9 @@ class LoadedFiles:
 
 def too_large(size: int) -> str:
     """The problem with a file over MAX_FILE_BYTES."""
-    return _("the file is {size} MiB; the limit is {limit} MiB").format(size=size // 2**20,
-                                                                      limit=MAX_FILE_BYTES // 2**20)
+    return _("the file is {size} MiB; the limit is {limit} MiB").format(
+        size=size // 2**20, limit=MAX_FILE_BYTES // 2**20
+    )
 
 
 def decode(name: str, raw: bytes) -> str:
@@ -56,6 +57,14 @@ def decode(name: str, raw: bytes) -> str:
         return raw.decode("utf-8-sig")
     except UnicodeDecodeError as e:
         line = raw.count(b"\n", 0, e.start) + 1
-        raise InputError([Problem(name, line, _("the file is not UTF-8 text (byte {position}: {byte}); "
-                                                "save it as UTF-8").format(position=e.start,
-                                                                           byte=f"0x{raw[e.start]:02x}"))]) from None
+        raise InputError(
+            [
+                Problem(
+                    name,
+                    line,
+                    _("the file is not UTF-8 text (byte {position}: {byte}); save it as UTF-8").format(
+                        position=e.start, byte=f"0x{raw[e.start]:02x}"
+                    ),
+                )
+            ]
+        ) from None

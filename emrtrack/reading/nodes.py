@@ -77,17 +77,17 @@ def _what(what: str) -> str:
     else:
         for prefix, template in _HEADS:
             if head.startswith(prefix):
-                head = _(template).format(id=head[len(prefix):])
+                head = _(template).format(id=head[len(prefix) :])
                 break
     parts = [head]
     for part in rest.split(": ") if sep else ():
         if part.startswith("milestone "):
-            part = _("milestone {name}").format(name=part[len("milestone "):])
+            part = _("milestone {name}").format(name=part[len("milestone ") :])
         elif part.endswith(" item"):
-            part = _("{field} item").format(field=part[:-len(" item")])
+            part = _("{field} item").format(field=part[: -len(" item")])
         parts.append(part)
     if len(parts) == 1 and head.endswith(" item"):
-        parts[0] = _("{field} item").format(field=head[:-len(" item")])
+        parts[0] = _("{field} item").format(field=head[: -len(" item")])
     return ": ".join(parts)
 
 
@@ -135,17 +135,28 @@ class NodeReader:
         out: dict[str, tuple[yaml.Node, yaml.Node]] = {}
         for key_node, value_node in node.value:
             if not isinstance(key_node, yaml.ScalarNode) or key_node.tag != STR:
-                self.problem(key_node, N_("{what}: a field name must be text, not {type}"), what,
-                             type=_node_type(key_node))
+                self.problem(
+                    key_node, N_("{what}: a field name must be text, not {type}"), what, type=_node_type(key_node)
+                )
                 continue
             key = key_node.value
             if key in out:
                 first = out[key][0].start_mark.line + 1
-                self.problem(key_node, N_("{what}: field {key} is given twice (first on line {line})"), what,
-                             key=repr(key), line=first)
+                self.problem(
+                    key_node,
+                    N_("{what}: field {key} is given twice (first on line {line})"),
+                    what,
+                    key=repr(key),
+                    line=first,
+                )
             elif key not in allowed:
-                self.problem(key_node, N_("{what}: unknown field {key}{hint}"), what, key=repr(key),
-                             hint=did_you_mean(key, allowed))
+                self.problem(
+                    key_node,
+                    N_("{what}: unknown field {key}{hint}"),
+                    what,
+                    key=repr(key),
+                    hint=did_you_mean(key, allowed),
+                )
             else:
                 out[key] = (key_node, value_node)
         return out
@@ -157,8 +168,14 @@ class NodeReader:
                 self.problem(node, N_("{what} is empty"), what)
                 return None
             return value
-        self.problem(node, N_("{what} must be text, not {type} (put it in quotes)") if isinstance(node, yaml.ScalarNode)
-                     else N_("{what} must be text, not {type}"), what, type=_node_type(node))
+        self.problem(
+            node,
+            N_("{what} must be text, not {type} (put it in quotes)")
+            if isinstance(node, yaml.ScalarNode)
+            else N_("{what} must be text, not {type}"),
+            what,
+            type=_node_type(node),
+        )
         return None
 
     def texts(self, node: yaml.Node, what: str) -> tuple[str, ...] | None:
@@ -176,8 +193,7 @@ class NodeReader:
 
     def date(self, node: yaml.Node, what: str) -> date | None:
         if not isinstance(node, yaml.ScalarNode) or node.tag not in (STR, TIMESTAMP):
-            self.problem(node, N_("{what} must be a date written YYYY-MM-DD, not {type}"), what,
-                         type=_node_type(node))
+            self.problem(node, N_("{what} must be a date written YYYY-MM-DD, not {type}"), what, type=_node_type(node))
             return None
         value = node.value.strip()
         if not DATE.match(value):
@@ -201,15 +217,21 @@ class NodeReader:
             return None
         bad = [v for v in values if v not in allowed]
         for v in bad:
-            self.problem(node, N_("{what}: unknown value {value}{hint}"), what, value=repr(v),
-                         hint=did_you_mean(v, allowed))
+            self.problem(
+                node, N_("{what}: unknown value {value}{hint}"), what, value=repr(v), hint=did_you_mean(v, allowed)
+            )
         return None if bad else values
 
     def choice(self, node: yaml.Node, what: str, allowed: tuple[str, ...]) -> str | None:
         value = self.text(node, what)
         if value is not None and value not in allowed:
-            self.problem(node, N_("{what}: unknown value {value}{hint}"), what, value=repr(value),
-                         hint=did_you_mean(value, allowed))
+            self.problem(
+                node,
+                N_("{what}: unknown value {value}{hint}"),
+                what,
+                value=repr(value),
+                hint=did_you_mean(value, allowed),
+            )
             return None
         return value
 
@@ -243,9 +265,11 @@ class NodeReader:
     # -- a facility entry, from a YAML file or a spreadsheet row ----------------------------
     def facility(self, node: yaml.Node, index: int) -> FacilityEntry | None:
         label = self.label("facilities", index)
-        fields = self.mapping(node, f"facility {given_id(node) or label}", (
-            "id", "name", "aliases", "ownership", "kind", "managed_by", "location",
-            "verified", "milestones"))
+        fields = self.mapping(
+            node,
+            f"facility {given_id(node) or label}",
+            ("id", "name", "aliases", "ownership", "kind", "managed_by", "location", "verified", "milestones"),
+        )
         if not isinstance(node, yaml.MappingNode) or node.tag != MAP:
             return None
         before = len(self.problems)
@@ -254,9 +278,12 @@ class NodeReader:
             id_node = fields["id"][1]
             fid = self.text(id_node, f"facility {label}: id")
             if fid is not None and not ID.match(fid):
-                self.problem(id_node, N_("{what}: id {id} must be a short slug of letters, "
-                                         "digits and - . _ / (e.g. do-luong-general)"), f"facility {label}",
-                             id=repr(fid))
+                self.problem(
+                    id_node,
+                    N_("{what}: id {id} must be a short slug of letters, digits and - . _ / (e.g. do-luong-general)"),
+                    f"facility {label}",
+                    id=repr(fid),
+                )
                 fid = None
         if fid is not None:
             self.facility_ids.append((fid, self.name, node.start_mark.line + 1))
@@ -283,8 +310,13 @@ class NodeReader:
         if "verified" in fields:
             values["verified"] = self.date(fields["verified"][1], f"{what}: verified")
             if values["verified"] is not None and values["verified"] > self.today:
-                self.problem(fields["verified"][1], N_("{what}: verified {date} is in the future (today is {today})"),
-                             what, date=fmt_date(values["verified"]), today=fmt_date(self.today))
+                self.problem(
+                    fields["verified"][1],
+                    N_("{what}: verified {date} is in the future (today is {today})"),
+                    what,
+                    date=fmt_date(values["verified"]),
+                    today=fmt_date(self.today),
+                )
         milestones: dict[str, date] = {}
         if "milestones" in fields:
             mf = self.mapping(fields["milestones"][1], f"{what}: milestones", MILESTONES)
@@ -293,17 +325,26 @@ class NodeReader:
                 if d is None:
                     continue
                 if d > self.today:
-                    self.problem(value_node, N_("{what}: milestone {milestone} is dated {date}, in the future "
-                                                "(today is {today})"), what, milestone=repr(m), date=fmt_date(d),
-                                 today=fmt_date(self.today))
+                    self.problem(
+                        value_node,
+                        N_("{what}: milestone {milestone} is dated {date}, in the future (today is {today})"),
+                        what,
+                        milestone=repr(m),
+                        date=fmt_date(d),
+                        today=fmt_date(self.today),
+                    )
                     continue
                 milestones[m] = d
         if len(self.problems) > before or fid is None:
             return None
         facility = Facility(
-            id=fid, name=values["name"], ownership=values["ownership"], kind=values["kind"],
-            aliases=tuple(values.get("aliases", ())), managed_by=values.get("managed_by"),
-            location=values.get("location"), verified=values.get("verified"),
+            id=fid,
+            name=values["name"],
+            ownership=values["ownership"],
+            kind=values["kind"],
+            aliases=tuple(values.get("aliases", ())),
+            managed_by=values.get("managed_by"),
+            location=values.get("location"),
+            verified=values.get("verified"),
         )
         return FacilityEntry(facility, milestones, self.name, node.start_mark.line + 1)
-

@@ -50,8 +50,9 @@ class _TableReader(NodeReader):
             self.problems.append(Problem(self.name, 1, message))
             return
         col = node.start_mark.column
-        self.problems.append(Problem(self.name, node.start_mark.line + 1, message,
-                                     column_letter(col) if col >= 0 else None))
+        self.problems.append(
+            Problem(self.name, node.start_mark.line + 1, message, column_letter(col) if col >= 0 else None)
+        )
 
     def label(self, section: str, index: int) -> str:
         return f"on row {index}"
@@ -88,25 +89,45 @@ def _header(name: str, cells: list[Any]) -> tuple[dict[int, str], list[Problem]]
         text = str(raw).strip()
         field = loose.get(_LOOSE.sub("", text.lower()))
         if field is None:
-            problems.append(Problem(name, 1, _("unknown column {column}{hint}")
-                                    .format(column=repr(text), hint=did_you_mean(text, COLUMNS)),
-                                    column_letter(i)))
+            problems.append(
+                Problem(
+                    name,
+                    1,
+                    _("unknown column {column}{hint}").format(column=repr(text), hint=did_you_mean(text, COLUMNS)),
+                    column_letter(i),
+                )
+            )
         elif field in columns.values():
             first = next(column_letter(j) for j, f in columns.items() if f == field)
-            problems.append(Problem(name, 1, _("column {column} is given twice (first in column {first})")
-                                    .format(column=repr(field), first=first),
-                                    column_letter(i)))
+            problems.append(
+                Problem(
+                    name,
+                    1,
+                    _("column {column} is given twice (first in column {first})").format(
+                        column=repr(field), first=first
+                    ),
+                    column_letter(i),
+                )
+            )
         else:
             columns[i] = field
     for field in REQUIRED:
         if field not in columns.values() and not problems:
-            problems.append(Problem(name, 1, _("missing column {column}: the first row must name the columns "
-                                               "({columns})").format(column=repr(field), columns=", ".join(COLUMNS))))
+            problems.append(
+                Problem(
+                    name,
+                    1,
+                    _("missing column {column}: the first row must name the columns ({columns})").format(
+                        column=repr(field), columns=", ".join(COLUMNS)
+                    ),
+                )
+            )
     return columns, problems
 
 
-def _row_node(name: str, row: int, cells: list[Any], columns: dict[int, str],
-              problems: list[Problem]) -> yaml.MappingNode | None:
+def _row_node(
+    name: str, row: int, cells: list[Any], columns: dict[int, str], problems: list[Problem]
+) -> yaml.MappingNode | None:
     pairs: list[tuple[yaml.Node, yaml.Node]] = []
     milestones: list[tuple[yaml.Node, yaml.Node]] = []
     for i, value in enumerate(cells):
@@ -114,15 +135,17 @@ def _row_node(name: str, row: int, cells: list[Any], columns: dict[int, str],
             continue
         field = columns.get(i)
         if field is None:
-            problems.append(Problem(name, row, _("a value in a column with no name in the first row"),
-                                    column_letter(i)))
+            problems.append(
+                Problem(name, row, _("a value in a column with no name in the first row"), column_letter(i))
+            )
             continue
         key = yaml.ScalarNode(STR, field, _mark(name, row, i), _mark(name, row, i))
         node: yaml.Node = _scalar(name, value, row, i)
         if field == "aliases" and node.tag == STR:
             parts = [p.strip() for p in node.value.split(ALIAS_SEPARATOR) if p.strip()]
-            node = yaml.SequenceNode(SEQ, [_scalar(name, p, row, i) for p in parts],
-                                     _mark(name, row, i), _mark(name, row, i))
+            node = yaml.SequenceNode(
+                SEQ, [_scalar(name, p, row, i) for p in parts], _mark(name, row, i), _mark(name, row, i)
+            )
         (milestones if field in MILESTONES else pairs).append((key, node))
     if not pairs and not milestones:
         return None  # a blank row
@@ -154,8 +177,7 @@ def _plain_entry(name: str, row: int, cells: list[Any], columns: dict[int, str],
             values[field] = value
     fid, facility_name = values.get("id"), values.get("name")
     ownership, kind = values.get("ownership"), values.get("kind")
-    if (fid is None or facility_name is None or ownership not in OWNERSHIPS or kind not in KINDS
-            or not ID.match(fid)):
+    if fid is None or facility_name is None or ownership not in OWNERSHIPS or kind not in KINDS or not ID.match(fid):
         return None
     dates: dict[str, date] = {}  # in the order of the columns, as the reader gives milestones
     for field, text in values.items():
@@ -171,9 +193,14 @@ def _plain_entry(name: str, row: int, cells: list[Any], columns: dict[int, str],
             dates[field] = d
     aliases = values.get("aliases")
     facility = Facility(
-        id=fid, name=facility_name, ownership=ownership, kind=kind,
+        id=fid,
+        name=facility_name,
+        ownership=ownership,
+        kind=kind,
         aliases=tuple(p for p in (a.strip() for a in aliases.split(ALIAS_SEPARATOR)) if p) if aliases else (),
-        managed_by=values.get("managed_by"), location=values.get("location"), verified=dates.pop("verified", None),
+        managed_by=values.get("managed_by"),
+        location=values.get("location"),
+        verified=dates.pop("verified", None),
     )
     return FacilityEntry(facility, dates, name, row)
 
@@ -209,8 +236,15 @@ def read_table(path: Path, today: date, out: LoadedFiles) -> list[Problem]:
         reader = _TableReader(name, today)
         header_cells = next(rows, None)
         if header_cells is None or all(_blank(c) for c in header_cells):
-            return [Problem(name, 1, _("the file is empty: the first row must name the columns ({columns})")
-                            .format(columns=", ".join(COLUMNS)))]
+            return [
+                Problem(
+                    name,
+                    1,
+                    _("the file is empty: the first row must name the columns ({columns})").format(
+                        columns=", ".join(COLUMNS)
+                    ),
+                )
+            ]
         columns, problems = _header(name, header_cells)
         if problems:
             return problems
@@ -237,6 +271,11 @@ def read_table(path: Path, today: date, out: LoadedFiles) -> list[Problem]:
         return [Problem(name, 1, _("not valid CSV: {problem}").format(problem=e))]
     except Exception as e:  # openpyxl's many ways of saying "not a spreadsheet" (KeyError, zipfile, XML errors...)
         if path.suffix.lower() == ".xlsx":
-            return [Problem(name, 1, _("not a readable .xlsx spreadsheet ({kind}: {problem})")
-                            .format(kind=type(e).__name__, problem=e))]
+            return [
+                Problem(
+                    name,
+                    1,
+                    _("not a readable .xlsx spreadsheet ({kind}: {problem})").format(kind=type(e).__name__, problem=e),
+                )
+            ]
         raise

@@ -48,8 +48,11 @@ class _DocumentReader(NodeReader):
                 try:
                     ZoneInfo(timezone)
                 except (ValueError, KeyError, OSError):
-                    self.problem(tz_node, N_("register: timezone: unknown time zone {zone} "
-                                             "(use a name such as Asia/Ho_Chi_Minh)"), zone=repr(timezone))
+                    self.problem(
+                        tz_node,
+                        N_("register: timezone: unknown time zone {zone} (use a name such as Asia/Ho_Chi_Minh)"),
+                        zone=repr(timezone),
+                    )
         notes = self.texts(fields["notes"][1], "register: notes") if "notes" in fields else ()
         if len(self.problems) > before:
             return None, frozenset()
@@ -58,9 +61,23 @@ class _DocumentReader(NodeReader):
 
     def requirement(self, node: yaml.Node, index: int) -> Requirement | None:
         label = f"requirements[{index}]"
-        fields = self.mapping(node, f"requirement {given_id(node) or label}", (
-            "id", "title", "issuer", "issued", "in_force", "deadline", "deadlines",
-            "applies_to", "source", "refs", "default"))
+        fields = self.mapping(
+            node,
+            f"requirement {given_id(node) or label}",
+            (
+                "id",
+                "title",
+                "issuer",
+                "issued",
+                "in_force",
+                "deadline",
+                "deadlines",
+                "applies_to",
+                "source",
+                "refs",
+                "default",
+            ),
+        )
         if not isinstance(node, yaml.MappingNode) or node.tag != MAP:
             return None
         before = len(self.problems)
@@ -117,15 +134,27 @@ class _DocumentReader(NodeReader):
         if len(self.problems) > before or rid is None or issued is None:
             return None
         return Requirement(
-            id=rid, issued=issued, cohorts=tuple(cohorts), applies_to=applies_to,
-            title=get.get("title"), issuer=get.get("issuer"), in_force=get.get("in_force"),
-            source=get.get("source"), refs=tuple(get.get("refs", ())), default=bool(get.get("default")),
+            id=rid,
+            issued=issued,
+            cohorts=tuple(cohorts),
+            applies_to=applies_to,
+            title=get.get("title"),
+            issuer=get.get("issuer"),
+            in_force=get.get("in_force"),
+            source=get.get("source"),
+            refs=tuple(get.get("refs", ())),
+            default=bool(get.get("default")),
         )
 
     def check_after(self, node: yaml.Node, what: str, deadline: date, issued: date | None) -> None:
         if issued is not None and deadline < issued:
-            self.problem(node, N_("{what}: deadline {deadline} is before the issue date {issued}"), what,
-                         deadline=fmt_date(deadline), issued=fmt_date(issued))
+            self.problem(
+                node,
+                N_("{what}: deadline {deadline} is before the issue date {issued}"),
+                what,
+                deadline=fmt_date(deadline),
+                issued=fmt_date(issued),
+            )
 
     def document(self, root: yaml.Node | None, out: LoadedFiles) -> None:
         if root is None:
@@ -155,9 +184,18 @@ def _check_size(name: str, text: str) -> None:
     """Refuse, before composing, a file with more items than any register has (junk, or a bomb)."""
     items = sum(text.count(c) for c in ("\n", ",", "- ", "[", "{"))
     if items > MAX_ITEMS:
-        raise InputError([Problem(name, 1, _("the file holds about {items} lines and items; the limit is "
-                                             "{limit}: is it a register? Split a large one into files")
-                                   .format(items=f"{items:,}", limit=f"{MAX_ITEMS:,}"))])
+        raise InputError(
+            [
+                Problem(
+                    name,
+                    1,
+                    _(
+                        "the file holds about {items} lines and items; the limit is "
+                        "{limit}: is it a register? Split a large one into files"
+                    ).format(items=f"{items:,}", limit=f"{MAX_ITEMS:,}"),
+                )
+            ]
+        )
 
 
 _FIELD_ON_LINE = re.compile(r"\s*(?:-\s+)?([^\s:#][^:#]*?)\s*:(?:\s|$)")
@@ -175,8 +213,13 @@ def _reader_problem(name: str, text: str, e: yaml.reader.ReaderError) -> Problem
     field = _FIELD_ON_LINE.match(text, start)
     where = _(" in field {field}").format(field=repr(field.group(1))) if field and field.end() <= position else ""
     char = e.character if isinstance(e.character, str) else chr(e.character)
-    return Problem(name, line, _("not valid YAML: the invisible control character {code}{where} "
-                                 "is not allowed; delete it").format(code=f"U+{ord(char):04X}", where=where))
+    return Problem(
+        name,
+        line,
+        _("not valid YAML: the invisible control character {code}{where} is not allowed; delete it").format(
+            code=f"U+{ord(char):04X}", where=where
+        ),
+    )
 
 
 class _Composer(_Parser):  # type: ignore[misc]

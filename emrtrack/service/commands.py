@@ -50,39 +50,70 @@ def _requirements(register: Register, wanted: str | None, *, every_by_default: b
 
 def provenance(register: Register, as_of: date) -> Provenance:
     info = register.info()
-    return Provenance(register_name=info.name, as_of=as_of, generated=datetime.now(ZoneInfo(info.timezone)),
-                      version=__version__, content_hash=register.content_hash(), timezone=info.timezone)
+    return Provenance(
+        register_name=info.name,
+        as_of=as_of,
+        generated=datetime.now(ZoneInfo(info.timezone)),
+        version=__version__,
+        content_hash=register.content_hash(),
+        timezone=info.timezone,
+    )
 
 
-def status(register: Register, *, as_of: date | None = None, requirement: str | None = None,
-           with_provenance: bool = False) -> StatusView:
+def status(
+    register: Register, *, as_of: date | None = None, requirement: str | None = None, with_provenance: bool = False
+) -> StatusView:
     """Counts by state for every requirement (or the one asked for) on `as_of`."""
     with register.snapshot():
         day = _as_of(register, as_of)
         info = register.info()
         statuses = [register.status(r, day) for r in _requirements(register, requirement, every_by_default=True)]
-        return StatusView(as_of=day, register_name=info.name, notes=info.notes, statuses=statuses,
-                          provenance=provenance(register, day) if with_provenance else None)
+        return StatusView(
+            as_of=day,
+            register_name=info.name,
+            notes=info.notes,
+            statuses=statuses,
+            provenance=provenance(register, day) if with_provenance else None,
+        )
 
 
 @contextmanager
-def report(register: Register, *, as_of: date | None = None, requirement: str | None = None,
-           selection: Selection = Selection(), group_by: str = "ownership", limit: int | None = None,
-           count_late: bool = False, with_provenance: bool = False) -> Iterator[ReportView]:
+def report(
+    register: Register,
+    *,
+    as_of: date | None = None,
+    requirement: str | None = None,
+    selection: Selection = Selection(),
+    group_by: str = "ownership",
+    limit: int | None = None,
+    count_late: bool = False,
+    with_provenance: bool = False,
+) -> Iterator[ReportView]:
     """The facilities `selection` picks under the requirement asked for (or `all`), streamed: the view is
     read inside one snapshot of the register, so its counts, rows and `late` agree."""
     with register.snapshot():
         day = _as_of(register, as_of)
         wanted = _requirements(register, requirement, every_by_default=False)
-        parts = [ReportPart(req, *register.standings(req, day, selection, group_by=group_by, limit=limit))
-                 for req in wanted]
+        parts = [
+            ReportPart(req, *register.standings(req, day, selection, group_by=group_by, limit=limit)) for req in wanted
+        ]
         late = 0
         if count_late:  # a report of the overdue has counted them already
-            late = sum(p.count for p in parts) if selection.is_overdue else \
-                sum(register.standings(req, day, Selection.overdue(), limit=0)[0] for req in wanted)
-        yield ReportView(as_of=day, selection=selection, group_by=group_by, parts=parts,
-                         several=requirement == "all", limit=limit, late=late,
-                         provenance=provenance(register, day) if with_provenance else None)
+            late = (
+                sum(p.count for p in parts)
+                if selection.is_overdue
+                else sum(register.standings(req, day, Selection.overdue(), limit=0)[0] for req in wanted)
+            )
+        yield ReportView(
+            as_of=day,
+            selection=selection,
+            group_by=group_by,
+            parts=parts,
+            several=requirement == "all",
+            limit=limit,
+            late=late,
+            provenance=provenance(register, day) if with_provenance else None,
+        )
 
 
 def show(register: Register, query: str, *, as_of: date | None = None) -> ShowView:
@@ -91,9 +122,13 @@ def show(register: Register, query: str, *, as_of: date | None = None) -> ShowVi
     found = register.resolve(query)
     day = _as_of(register, as_of)
     milestones = register.milestones(found.id)
-    return ShowView(facility=found, as_of=day, milestones=milestones,
-                    standings=standing_under_each(register.requirements(), found, milestones, day),
-                    history=register.history(found.id, limit=None))
+    return ShowView(
+        facility=found,
+        as_of=day,
+        milestones=milestones,
+        standings=standing_under_each(register.requirements(), found, milestones, day),
+        history=register.history(found.id, limit=None),
+    )
 
 
 def history(register: Register, query: str | None = None, *, limit: int = 20) -> HistoryView:
@@ -103,23 +138,44 @@ def history(register: Register, query: str | None = None, *, limit: int = 20) ->
     return HistoryView(facility=found, events=events[:limit], more=len(events) > limit, limit=limit)
 
 
-def mark(register: Register, query: str, milestone: str, *, on: date | None = None, by: str | None = None,
-         ref: str | None = None, note: str | None = None, correct: bool = False) -> MarkResult:
+def mark(
+    register: Register,
+    query: str,
+    milestone: str,
+    *,
+    on: date | None = None,
+    by: str | None = None,
+    ref: str | None = None,
+    note: str | None = None,
+    correct: bool = False,
+) -> MarkResult:
     """Record that the facility `query` names reached `milestone` on `on` (default: today)."""
     if milestone not in MILESTONES:
-        raise UsageError(_("unknown milestone {milestone}; choose one of: {choices}")
-                         .format(milestone=repr(milestone), choices=", ".join(MILESTONES)))
+        raise UsageError(
+            _("unknown milestone {milestone}; choose one of: {choices}").format(
+                milestone=repr(milestone), choices=", ".join(MILESTONES)
+            )
+        )
     found = register.resolve(query)
-    return register.mark(found, milestone, on or register.today(), actor=by or default_actor(),
-                         ref=ref, note=note, correct=correct)
+    return register.mark(
+        found, milestone, on or register.today(), actor=by or default_actor(), ref=ref, note=note, correct=correct
+    )
 
 
-def load(db: Path | None, files: list[Path], *, by: str | None = None, dry_run: bool = False,
-         correct: bool = False, notify: Callable[[str], None],
-         on_step: Callable[[str], None] | None = None) -> LoadSummary:
+def load(
+    db: Path | None,
+    files: list[Path],
+    *,
+    by: str | None = None,
+    dry_run: bool = False,
+    correct: bool = False,
+    notify: Callable[[str], None],
+    on_step: Callable[[str], None] | None = None,
+) -> LoadSummary:
     """Files into the register at `db` (see `registers.load_into`)."""
-    return registers.load_into(db, files, actor=by or default_actor(), dry_run=dry_run, correct=correct,
-                               notify=notify, on_step=on_step)
+    return registers.load_into(
+        db, files, actor=by or default_actor(), dry_run=dry_run, correct=correct, notify=notify, on_step=on_step
+    )
 
 
 def undoable(register: Register) -> ChangeInfo | None:
@@ -160,8 +216,9 @@ def progress(requirement: Requirement, count: int, rows: list[Standing], as_of: 
     else:
         forecast = as_of + timedelta(days=math.ceil(remaining / (recent / (PACE_WEEKS * 7))))
     start = min([requirement.issued, as_of, *deployed[:1]])
-    return Progress(requirement, as_of, count, deployed, start, tuple(c.deadline for c in requirement.cohorts),
-                    forecast, pace)
+    return Progress(
+        requirement, as_of, count, deployed, start, tuple(c.deadline for c in requirement.cohorts), forecast, pace
+    )
 
 
 def template_format(output: Path, format: str | None) -> str:

@@ -42,9 +42,11 @@ def _is_new(path: Path) -> bool:
 def _created_message(path: Path, count: int) -> str:
     from emrtrack.i18n import ngettext
 
-    return ngettext("Created a new register at {path} with the shipped data ({file}: {n} facility).",
-                    "Created a new register at {path} with the shipped data ({file}: {n} facilities).", count
-                    ).format(path=path, file=SHIPPED_DATA, n=count)
+    return ngettext(
+        "Created a new register at {path} with the shipped data ({file}: {n} facility).",
+        "Created a new register at {path} with the shipped data ({file}: {n} facilities).",
+        count,
+    ).format(path=path, file=SHIPPED_DATA, n=count)
 
 
 @contextlib.contextmanager
@@ -61,8 +63,9 @@ def _built_aside(path: Path) -> Iterator[tuple[Register, Callable[[], bool]]]:
     except OSError as e:
         from emrtrack.i18n import _
 
-        raise RegisterError(_("{path}: cannot create the register: {error}").format(
-            path=path, error=e.strerror or e)) from None
+        raise RegisterError(
+            _("{path}: cannot create the register: {error}").format(path=path, error=e.strerror or e)
+        ) from None
     os.close(fd)
     aside = Path(name)
     register = Register.open(aside)
@@ -106,8 +109,16 @@ def open_register(path: Path | None, *, notify: Callable[[str], None]) -> Regist
     return Register.open(path)
 
 
-def load_into(path: Path | None, paths: list[Path], *, actor: str, dry_run: bool, correct: bool,
-              notify: Callable[[str], None], on_step: Callable[[str], None] | None = None) -> LoadSummary:
+def load_into(
+    path: Path | None,
+    paths: list[Path],
+    *,
+    actor: str,
+    dry_run: bool,
+    correct: bool,
+    notify: Callable[[str], None],
+    on_step: Callable[[str], None] | None = None,
+) -> LoadSummary:
     """`load`: files into the register at `path`. A new register is made with the shipped data and these
     files together, only once they are valid, and not at all for a dry run."""
     path = path or default_register_path()
@@ -123,9 +134,16 @@ def load_into(path: Path | None, paths: list[Path], *, actor: str, dry_run: bool
     return load_files(Register.open(path), paths, actor=actor, dry_run=dry_run, correct=correct, on_step=on_step)
 
 
-def load_files(register: Register, paths: list[Path], *, actor: str, dry_run: bool = False,
-               correct: bool = False, source: str | None = None,
-               on_step: Callable[[str], None] | None = None) -> LoadSummary:
+def load_files(
+    register: Register,
+    paths: list[Path],
+    *,
+    actor: str,
+    dry_run: bool = False,
+    correct: bool = False,
+    source: str | None = None,
+    on_step: Callable[[str], None] | None = None,
+) -> LoadSummary:
     """Validate every file, then load them together in one transaction (`on_step` hears of each step)."""
     from emrtrack.i18n import _
 
@@ -136,8 +154,10 @@ def load_files(register: Register, paths: list[Path], *, actor: str, dry_run: bo
 
     info = register.info()
     with no_cycle_collection():
-        loaded = read_files(paths, today(info.timezone),
-                            on_file=lambda p: step(_("Reading {file}").format(file=p.name)))
+        loaded = read_files(
+            paths, today(info.timezone), on_file=lambda p: step(_("Reading {file}").format(file=p.name))
+        )
         step(_("Writing the register"))
-        return register.load(loaded, source=source or ", ".join(str(p) for p in paths), actor=actor,
-                             dry_run=dry_run, correct=correct)
+        return register.load(
+            loaded, source=source or ", ".join(str(p) for p in paths), actor=actor, dry_run=dry_run, correct=correct
+        )

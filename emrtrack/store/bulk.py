@@ -119,7 +119,7 @@ class Writer:
         head = f"INSERT {'OR REPLACE ' if replace else ''}INTO {table} ({columns}) VALUES "
         one = "(" + ", ".join("?" * width) + ")"
         for start in range(0, len(rows), per):
-            batch = rows[start:start + per]
+            batch = rows[start : start + per]
             sql = head + ", ".join([one] * len(batch))
             params = list(itertools.chain.from_iterable(batch))
             if self.jobs is None:

@@ -55,8 +55,10 @@ class Stored:
             meta=dict(conn.execute("SELECT key, value FROM meta")),
             requirements=dict(conn.execute("SELECT id, doc FROM requirements")),
             facilities={row[0]: row for row in conn.execute(f"SELECT {FACILITY_COLUMNS} FROM facilities")},
-            milestones={(fid, m): d for fid, m, d in
-                        conn.execute("SELECT facility_id, milestone, date FROM milestones")})
+            milestones={
+                (fid, m): d for fid, m, d in conn.execute("SELECT facility_id, milestone, date FROM milestones")
+            },
+        )
 
 
 @dataclass
@@ -69,21 +71,26 @@ class LoadDiff:
     conflicts: list[str] = field(default_factory=list)
 
 
-def diff_load(loaded: LoadedFiles, stored: Stored, diff: LoadDiff, *, correct: bool,
-              batch: int | None = None) -> Iterator[tuple[Rows, Rows]]:
+def diff_load(
+    loaded: LoadedFiles, stored: Stored, diff: LoadDiff, *, correct: bool, batch: int | None = None
+) -> Iterator[tuple[Rows, Rows]]:
     """Work out what `loaded` changes in `stored`, filling `diff`; yield (facility rows, milestone rows)
     to write, a batch of facilities at a time. Nothing is ever deleted by a load, and a milestone date
     already recorded is replaced only with `correct`."""
     summary, events = diff.summary, diff.events
     batch = batch or Writer.BATCH
     if loaded.register is not None:
-        given = {"name": loaded.register.name, "timezone": loaded.register.timezone,
-                 "notes": list(loaded.register.notes)}
+        given = {
+            "name": loaded.register.name,
+            "timezone": loaded.register.timezone,
+            "notes": list(loaded.register.notes),
+        }
         for key in sorted(loaded.register_fields):
             new = json.dumps(given[key], ensure_ascii=False)
             if stored.meta.get(key) != new:
-                events.append(("register", key, None, "updated" if key in stored.meta else "added",
-                               stored.meta.get(key), new))
+                events.append(
+                    ("register", key, None, "updated" if key in stored.meta else "added", stored.meta.get(key), new)
+                )
                 summary.register_updated = True
     new_default = next((r.requirement.id for r in loaded.requirements if r.requirement.default), None)
     for r in (entry.requirement for entry in loaded.requirements):
@@ -127,10 +134,18 @@ def diff_load(loaded: LoadedFiles, stored: Stored, diff: LoadDiff, *, correct: b
             old_date = stored.milestones.get((f.id, m))
             if old_date != on:
                 if old_date and not correct:
-                    diff.conflicts.append(_("{file}:{line}: facility {id!r}: {milestone} is recorded as {old}; "
-                                            "the file says {new}").format(
-                        file=entry.file, line=entry.line, id=f.id, milestone=milestone_word(m),
-                        old=fmt_date(date.fromisoformat(old_date)), new=fmt_date(d)))
+                    diff.conflicts.append(
+                        _(
+                            "{file}:{line}: facility {id!r}: {milestone} is recorded as {old}; the file says {new}"
+                        ).format(
+                            file=entry.file,
+                            line=entry.line,
+                            id=f.id,
+                            milestone=milestone_word(m),
+                            old=fmt_date(date.fromisoformat(old_date)),
+                            new=fmt_date(d),
+                        )
+                    )
                     continue
                 summary.milestones_recorded += 1
                 summary.milestones_corrected += bool(old_date)
@@ -148,8 +163,15 @@ class _Rollback(Exception):
     """Raised inside a transaction to discard it (a dry run)."""
 
 
-def load(conn: sqlite3.Connection, loaded: LoadedFiles, *, source: str, actor: str, dry_run: bool = False,
-         correct: bool = False) -> LoadSummary:
+def load(
+    conn: sqlite3.Connection,
+    loaded: LoadedFiles,
+    *,
+    source: str,
+    actor: str,
+    dry_run: bool = False,
+    correct: bool = False,
+) -> LoadSummary:
     """Upsert what the files hold, in one transaction (none for a dry run)."""
     summary = LoadSummary(dry_run=dry_run)
     large = not dry_run and len(loaded.facilities) >= Writer.BEHIND_FROM
@@ -163,8 +185,16 @@ def load(conn: sqlite3.Connection, loaded: LoadedFiles, *, source: str, actor: s
     return summary
 
 
-def _load(conn: sqlite3.Connection, loaded: LoadedFiles, summary: LoadSummary, *, source: str, actor: str,
-          correct: bool, large: bool) -> None:
+def _load(
+    conn: sqlite3.Connection,
+    loaded: LoadedFiles,
+    summary: LoadSummary,
+    *,
+    source: str,
+    actor: str,
+    correct: bool,
+    large: bool,
+) -> None:
     diff = LoadDiff(summary)
     writing = not summary.dry_run
     # facility and milestone rows are written as they are worked out; a refusal rolls them back
@@ -175,44 +205,77 @@ def _load(conn: sqlite3.Connection, loaded: LoadedFiles, summary: LoadSummary, *
             if writing and milestones:
                 write.rows("milestones", "facility_id, milestone, date", milestones, replace=True)
         if diff.conflicts:
-            raise Refused("\n".join([*diff.conflicts, ngettext(
+            nothing = ngettext(
                 "Nothing was loaded: to replace the recorded date with the file's, load again with --correct.",
                 "Nothing was loaded: to replace the recorded dates with the file's, load again with --correct.",
-                len(diff.conflicts))]))
+                len(diff.conflicts),
+            )
+            raise Refused("\n".join([*diff.conflicts, nothing]))
         if diff.events and writing:
             write.drain()
-            facts = load_facts(source, summary.added, summary.updated,
-                               summary.requirements_added + summary.requirements_updated,
-                               summary.milestones_recorded)
+            facts = load_facts(
+                source,
+                summary.added,
+                summary.updated,
+                summary.requirements_added + summary.requirements_updated,
+                summary.milestones_recorded,
+            )
             change_id = history.new_change(conn, actor=actor, source=source, command="load", facts=facts)
-            history.apply_events(diff.events[:diff.facts], write)
+            history.apply_events(diff.events[: diff.facts], write)
             history.append_events(conn, change_id, diff.events, write)
             summary.change_id = change_id
 
 
-def mark(conn: sqlite3.Connection, facility: Facility, milestone: str, on: date, *, actor: str, today: date,
-         timezone: str, ref: str | None = None, note: str | None = None, correct: bool = False) -> MarkResult:
+def mark(
+    conn: sqlite3.Connection,
+    facility: Facility,
+    milestone: str,
+    on: date,
+    *,
+    actor: str,
+    today: date,
+    timezone: str,
+    ref: str | None = None,
+    note: str | None = None,
+    correct: bool = False,
+) -> MarkResult:
     """Record a milestone; the same date again changes nothing, another date needs `correct`, a date after
     `today` (in the register's `timezone`) is refused."""
     if on > today:
-        raise Refused(_("{on} is in the future (today is {today} in {timezone}); "
-                        "a milestone is recorded once it has happened")
-                      .format(on=fmt_date(on), today=fmt_date(today), timezone=timezone))
+        raise Refused(
+            _(
+                "{on} is in the future (today is {today} in {timezone}); a milestone is recorded once it has happened"
+            ).format(on=fmt_date(on), today=fmt_date(today), timezone=timezone)
+        )
     with transaction(conn):
-        row = conn.execute("SELECT date FROM milestones WHERE facility_id = ? AND milestone = ?",
-                           (facility.id, milestone)).fetchone()
+        row = conn.execute(
+            "SELECT date FROM milestones WHERE facility_id = ? AND milestone = ?", (facility.id, milestone)
+        ).fetchone()
         previous = date.fromisoformat(row[0]) if row else None
         if previous == on:
             return MarkResult(facility, milestone, on, previous, changed=False)
         if previous is not None and not correct:
-            raise Refused(_("{name} ({id}) already has {milestone} on {previous}; "
-                            "to record {on} instead, run the command again with --correct")
-                          .format(name=facility.name, id=facility.id, milestone=milestone_word(milestone),
-                                  previous=fmt_date(previous), on=fmt_date(on)))
+            raise Refused(
+                _(
+                    "{name} ({id}) already has {milestone} on {previous}; "
+                    "to record {on} instead, run the command again with --correct"
+                ).format(
+                    name=facility.name,
+                    id=facility.id,
+                    milestone=milestone_word(milestone),
+                    previous=fmt_date(previous),
+                    on=fmt_date(on),
+                )
+            )
         action = "corrected" if previous else "recorded"
-        change_id = history.new_change(conn, actor=actor, source="cli", command=f"mark {milestone}",
-                                       facts=mark_facts(milestone, action, facility.id, on, previous),
-                                       ref=ref, note=note)
-        history.record(conn, change_id, [("milestone", facility.id, milestone, action, iso(previous),
-                                          on.isoformat())])
+        change_id = history.new_change(
+            conn,
+            actor=actor,
+            source="cli",
+            command=f"mark {milestone}",
+            facts=mark_facts(milestone, action, facility.id, on, previous),
+            ref=ref,
+            note=note,
+        )
+        history.record(conn, change_id, [("milestone", facility.id, milestone, action, iso(previous), on.isoformat())])
     return MarkResult(facility, milestone, on, previous, changed=True, change_id=change_id)

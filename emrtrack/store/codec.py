@@ -48,8 +48,16 @@ def facility_row(f: Facility) -> tuple[Any, ...]:
 
 
 def facility_from_row(row: tuple[Any, ...] | sqlite3.Row) -> Facility:
-    return Facility(id=row[0], name=row[1], aliases=tuple(json.loads(row[2])), ownership=row[3],
-                    kind=row[4], managed_by=row[5], location=row[6], verified=to_date(row[7]))
+    return Facility(
+        id=row[0],
+        name=row[1],
+        aliases=tuple(json.loads(row[2])),
+        ownership=row[3],
+        kind=row[4],
+        managed_by=row[5],
+        location=row[6],
+        verified=to_date(row[7]),
+    )
 
 
 def row_doc(row: tuple[Any, ...], aliases: list[str] | tuple[str, ...] | None = None) -> str:
@@ -71,8 +79,16 @@ def row_doc(row: tuple[Any, ...], aliases: list[str] | tuple[str, ...] | None = 
 
 def doc_row(doc: str) -> tuple[Any, ...]:
     d = json.loads(doc)
-    return (d["id"], d["name"], aliases_json(d.get("aliases", [])), d["ownership"],
-            d["kind"], d.get("managed_by"), d.get("location"), d.get("verified"))
+    return (
+        d["id"],
+        d["name"],
+        aliases_json(d.get("aliases", [])),
+        d["ownership"],
+        d["kind"],
+        d.get("managed_by"),
+        d.get("location"),
+        d.get("verified"),
+    )
 
 
 def folded_names(name: str, aliases: list[str] | tuple[str, ...]) -> str:
@@ -86,12 +102,16 @@ def folded_names(name: str, aliases: list[str] | tuple[str, ...]) -> str:
 
 def requirement_doc(r: Requirement) -> str:
     doc: dict[str, Any] = {
-        "id": r.id, "title": r.title, "issuer": r.issuer, "issued": iso(r.issued),
-        "in_force": iso(r.in_force), "source": r.source, "refs": list(r.refs) or None,
+        "id": r.id,
+        "title": r.title,
+        "issuer": r.issuer,
+        "issued": iso(r.issued),
+        "in_force": iso(r.in_force),
+        "source": r.source,
+        "refs": list(r.refs) or None,
         "default": r.default or None,
         "applies_to": r.applies_to.as_dict() or None,
-        "deadlines": [{"applies_to": c.selector.as_dict(), "deadline": c.deadline.isoformat()}
-                      for c in r.cohorts],
+        "deadlines": [{"applies_to": c.selector.as_dict(), "deadline": c.deadline.isoformat()} for c in r.cohorts],
     }
     return canonical({k: v for k, v in doc.items() if v is not None})
 
@@ -104,24 +124,40 @@ def requirement_from_doc(doc: str) -> Requirement:
         return Selector(kinds=tuple(s.get("kind", ())), ownerships=tuple(s.get("ownership", ())))
 
     return Requirement(
-        id=d["id"], issued=date.fromisoformat(d["issued"]),
-        cohorts=tuple(Cohort(sel(c.get("applies_to")), date.fromisoformat(c["deadline"]))
-                      for c in d["deadlines"]),
-        applies_to=sel(d.get("applies_to")), title=d.get("title"), issuer=d.get("issuer"),
-        in_force=to_date(d.get("in_force")), source=d.get("source"), refs=tuple(d.get("refs", ())),
+        id=d["id"],
+        issued=date.fromisoformat(d["issued"]),
+        cohorts=tuple(Cohort(sel(c.get("applies_to")), date.fromisoformat(c["deadline"])) for c in d["deadlines"]),
+        applies_to=sel(d.get("applies_to")),
+        title=d.get("title"),
+        issuer=d.get("issuer"),
+        in_force=to_date(d.get("in_force")),
+        source=d.get("source"),
+        refs=tuple(d.get("refs", ())),
         default=bool(d.get("default")),
     )
 
 
 # -- a change's facts and its stored sentence ------------------------------------------------------
 def load_facts(source: str, added: int, updated: int, requirements: int, milestones: int) -> dict[str, Any]:
-    return {"command": "load", "source": source, "facilities_added": added, "facilities_updated": updated,
-            "requirements": requirements, "milestones": milestones}
+    return {
+        "command": "load",
+        "source": source,
+        "facilities_added": added,
+        "facilities_updated": updated,
+        "requirements": requirements,
+        "milestones": milestones,
+    }
 
 
 def mark_facts(milestone: str, action: str, facility_id: str, on: date, previous: date | None) -> dict[str, Any]:
-    return {"command": "mark", "milestone": milestone, "action": action, "facility": facility_id,
-            "date": on.isoformat(), "previous": iso(previous)}
+    return {
+        "command": "mark",
+        "milestone": milestone,
+        "action": action,
+        "facility": facility_id,
+        "date": on.isoformat(),
+        "previous": iso(previous),
+    }
 
 
 def undo_facts(change_id: int, reverted: dict[str, Any] | None) -> dict[str, Any] | None:

@@ -19,8 +19,9 @@ def connect(path: Path) -> sqlite3.Connection:
     """Open (creating if needed) and migrate the register at `path`."""
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        conn = sqlite3.connect(path, timeout=BUSY_TIMEOUT_MS / 1000, isolation_level=None,
-                               check_same_thread=False)  # a large write runs on a helper thread
+        conn = sqlite3.connect(
+            path, timeout=BUSY_TIMEOUT_MS / 1000, isolation_level=None, check_same_thread=False
+        )  # a large write runs on a helper thread
         conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
         try:
             migrate(conn, path, check_only=True)  # before anything is written, even the journal mode
@@ -87,17 +88,22 @@ def direct_writes(conn: sqlite3.Connection) -> Iterator[None]:
 def migrate(conn: sqlite3.Connection, path: Path, check_only: bool = False) -> None:
     """Apply the schema steps this register lacks; refuse one written by a newer emrtrack."""
     applied: list[str] = []
-    has_table = conn.execute(
-        "SELECT 1 FROM sqlite_master WHERE type='table' AND name='_sqlite_migrations'").fetchone()
+    has_table = conn.execute("SELECT 1 FROM sqlite_master WHERE type='table' AND name='_sqlite_migrations'").fetchone()
     if has_table:
-        applied = [r[0] for r in conn.execute(
-            "SELECT name FROM _sqlite_migrations WHERE migration_set = ? ORDER BY id",
-            (migrations.MIGRATION_SET,))]
+        applied = [
+            r[0]
+            for r in conn.execute(
+                "SELECT name FROM _sqlite_migrations WHERE migration_set = ? ORDER BY id", (migrations.MIGRATION_SET,)
+            )
+        ]
     unknown = [n for n in applied if n not in migrations.NAMES]
     if unknown:
         raise RegisterError(
-            _("{path}: this register was written by a newer emrtrack (schema step {step}); "
-              "upgrade emrtrack to use it. Nothing was changed.").format(path=path, step=repr(unknown[-1])))
+            _(
+                "{path}: this register was written by a newer emrtrack (schema step {step}); "
+                "upgrade emrtrack to use it. Nothing was changed."
+            ).format(path=path, step=repr(unknown[-1]))
+        )
     if len(applied) < len(migrations.NAMES) and not check_only:
         with transaction(conn):  # one process upgrades; another opening it meanwhile waits, then has nothing to do
             migrations.apply(conn)

@@ -26,13 +26,28 @@ from emrtrack.store.codec import (
 from emrtrack.store.connection import transaction
 from emrtrack.views import ChangeInfo, HistoryEntry
 
-_REVERSE = {"added": "removed", "removed": "added", "recorded": "cleared", "cleared": "recorded",
-            "updated": "updated", "corrected": "corrected"}
+_REVERSE = {
+    "added": "removed",
+    "removed": "added",
+    "recorded": "cleared",
+    "cleared": "recorded",
+    "updated": "updated",
+    "corrected": "corrected",
+}
 
 
-def new_change(conn: sqlite3.Connection, *, actor: str, source: str, command: str, facts: dict[str, Any] | None,
-               summary: str | None = None, ref: str | None = None, note: str | None = None,
-               reverts: int | None = None) -> int:
+def new_change(
+    conn: sqlite3.Connection,
+    *,
+    actor: str,
+    source: str,
+    command: str,
+    facts: dict[str, Any] | None,
+    summary: str | None = None,
+    ref: str | None = None,
+    note: str | None = None,
+    reverts: int | None = None,
+) -> int:
     """Append a change: who, from where, what (its facts, and the English sentence made from them)."""
     now = datetime.now(timezone.utc).isoformat(timespec="seconds").replace("+00:00", "Z")
     if summary is None:
@@ -41,7 +56,8 @@ def new_change(conn: sqlite3.Connection, *, actor: str, source: str, command: st
     cur = conn.execute(
         "INSERT INTO changes (recorded_at, actor, source, command, summary, ref, note, reverts, facts) "
         "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-        (now, actor, source, command, summary, ref, note, reverts, canonical(facts) if facts is not None else None))
+        (now, actor, source, command, summary, ref, note, reverts, canonical(facts) if facts is not None else None),
+    )
     return int(cur.lastrowid or 0)
 
 
@@ -55,13 +71,14 @@ def record(conn: sqlite3.Connection, change_id: int, events: list[Event]) -> Non
 def append_events(conn: sqlite3.Connection, change_id: int, events: list[Event], write: Writer) -> None:
     """Append events to the history, each with its link in the hash chain."""
     write.drain()  # the reads below, on this thread
-    event_hash = event_hasher(conn.execute(
-        f"SELECT {', '.join(CHANGE_COLUMNS)} FROM changes WHERE id = ?", (change_id,)).fetchone())
+    event_hash = event_hasher(
+        conn.execute(f"SELECT {', '.join(CHANGE_COLUMNS)} FROM changes WHERE id = ?", (change_id,)).fetchone()
+    )
     last = conn.execute("SELECT id, hash FROM events ORDER BY id DESC LIMIT 1").fetchone()
     next_id, prev = (last[0] + 1, last[1] or GENESIS) if last else (1, GENESIS)
     for start in range(0, len(events), Writer.BATCH):  # a batch is hashed while the one before is written
         rows = []
-        for i, e in enumerate(events[start:start + Writer.BATCH], start=next_id + start):
+        for i, e in enumerate(events[start : start + Writer.BATCH], start=next_id + start):
             content = (i, change_id, *e)
             h = event_hash(prev, content)
             rows.append((*content, prev, h))
@@ -88,9 +105,12 @@ def apply_events(events: list[Event], write: Writer) -> None:
             if new is None:
                 write("DELETE FROM requirements WHERE id = ?", [(key,)])
             else:
-                write("INSERT INTO requirements (id, position, doc) VALUES (?, "
-                      "(SELECT COALESCE(MAX(position), 0) + 1 FROM requirements), ?) "
-                      "ON CONFLICT(id) DO UPDATE SET doc = excluded.doc", [(key, new)])
+                write(
+                    "INSERT INTO requirements (id, position, doc) VALUES (?, "
+                    "(SELECT COALESCE(MAX(position), 0) + 1 FROM requirements), ?) "
+                    "ON CONFLICT(id) DO UPDATE SET doc = excluded.doc",
+                    [(key, new)],
+                )
         elif entity == "register":
             if new is None:
                 write("DELETE FROM meta WHERE key = ?", [(key,)])
@@ -108,8 +128,9 @@ def apply_events(events: list[Event], write: Writer) -> None:
 
 def _change(row: tuple[Any, ...]) -> ChangeInfo:
     change_id, recorded_at, actor, source, command, summary, facts = row
-    return ChangeInfo(change_id, recorded_at, actor, source, command, summary,
-                      facts=json.loads(facts) if facts else None)
+    return ChangeInfo(
+        change_id, recorded_at, actor, source, command, summary, facts=json.loads(facts) if facts else None
+    )
 
 
 def last_change(conn: sqlite3.Connection) -> ChangeInfo | None:
@@ -120,7 +141,8 @@ def last_change(conn: sqlite3.Connection) -> ChangeInfo | None:
     row = conn.execute(
         "SELECT id, recorded_at, actor, source, command, summary, facts FROM changes c WHERE reverts IS NULL "
         "AND NOT EXISTS (SELECT 1 FROM changes u WHERE u.reverts = c.id) "
-        "AND id > (SELECT MIN(id) FROM changes) ORDER BY id DESC LIMIT 1").fetchone()
+        "AND id > (SELECT MIN(id) FROM changes) ORDER BY id DESC LIMIT 1"
+    ).fetchone()
     if row is None:
         return None
     change = _change(row)
@@ -137,12 +159,19 @@ def undo(conn: sqlite3.Connection, change: ChangeInfo, *, actor: str) -> int:
         events: list[Event] = []
         for e in change.events:  # newest first: undo in reverse order
             if _current_value(conn, e.entity, e.key, e.milestone) != e.new:
-                raise Refused(_("cannot undo change #{id}: {key} was changed again since")
-                              .format(id=change.id, key=e.key))
+                raise Refused(
+                    _("cannot undo change #{id}: {key} was changed again since").format(id=change.id, key=e.key)
+                )
             events.append((e.entity, e.key, e.milestone, _REVERSE.get(e.action, e.action), e.new, e.old))
-        undo_id = new_change(conn, actor=actor, source="cli", command="undo",
-                             facts=undo_facts(change.id, change.facts),
-                             summary=f"undo of #{change.id}: {change.summary}", reverts=change.id)
+        undo_id = new_change(
+            conn,
+            actor=actor,
+            source="cli",
+            command="undo",
+            facts=undo_facts(change.id, change.facts),
+            summary=f"undo of #{change.id}: {change.summary}",
+            reverts=change.id,
+        )
         record(conn, undo_id, events)
     return undo_id
 
@@ -152,8 +181,9 @@ def _current_value(conn: sqlite3.Connection, entity: str, key: str, milestone: s
         row = conn.execute(f"SELECT {FACILITY_COLUMNS} FROM facilities WHERE id = ?", (key,)).fetchone()
         return row_doc(row) if row else None
     if entity == "milestone":
-        row = conn.execute("SELECT date FROM milestones WHERE facility_id = ? AND milestone = ?",
-                           (key, milestone)).fetchone()
+        row = conn.execute(
+            "SELECT date FROM milestones WHERE facility_id = ? AND milestone = ?", (key, milestone)
+        ).fetchone()
     elif entity == "requirement":
         row = conn.execute("SELECT doc FROM requirements WHERE id = ?", (key,)).fetchone()
     else:
@@ -161,8 +191,9 @@ def _current_value(conn: sqlite3.Connection, entity: str, key: str, milestone: s
     return row[0] if row else None
 
 
-def history(conn: sqlite3.Connection, facility_id: str | None = None, *, change_id: int | None = None,
-            limit: int | None = 20) -> list[HistoryEntry]:
+def history(
+    conn: sqlite3.Connection, facility_id: str | None = None, *, change_id: int | None = None, limit: int | None = 20
+) -> list[HistoryEntry]:
     """Events, newest first, for one facility, one change, or the whole register."""
     where: list[str] = []
     params: list[Any] = []
@@ -172,10 +203,13 @@ def history(conn: sqlite3.Connection, facility_id: str | None = None, *, change_
     if change_id is not None:
         where.append("e.change_id = ?")
         params.append(change_id)
-    sql = ("SELECT e.id, c.id, c.recorded_at, c.actor, c.source, c.command, c.ref, c.note, e.entity, e.key, "
-           "e.milestone, e.action, e.old, e.new, f.name, c.reverts FROM events e JOIN changes c ON c.id = e.change_id "
-           "LEFT JOIN facilities f ON f.id = e.key AND e.entity IN ('facility', 'milestone')"
-           + (" WHERE " + " AND ".join(where) if where else "") + " ORDER BY e.id DESC")
+    sql = (
+        "SELECT e.id, c.id, c.recorded_at, c.actor, c.source, c.command, c.ref, c.note, e.entity, e.key, "
+        "e.milestone, e.action, e.old, e.new, f.name, c.reverts FROM events e JOIN changes c ON c.id = e.change_id "
+        "LEFT JOIN facilities f ON f.id = e.key AND e.entity IN ('facility', 'milestone')"
+        + (" WHERE " + " AND ".join(where) if where else "")
+        + " ORDER BY e.id DESC"
+    )
     if limit is not None:
         sql += f" LIMIT {int(limit)}"
     return [HistoryEntry(*row) for row in conn.execute(sql, params)]

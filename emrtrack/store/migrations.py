@@ -64,8 +64,7 @@ def m002_hash_chain(db: Any) -> None:
 
     db.execute("ALTER TABLE events ADD COLUMN prev_hash TEXT")
     db.execute("ALTER TABLE events ADD COLUMN hash TEXT")
-    changes = {row[0]: row[1:] for row in db.execute(
-        f"SELECT id, {', '.join(CHANGE_COLUMNS)} FROM changes").fetchall()}
+    changes = {row[0]: row[1:] for row in db.execute(f"SELECT id, {', '.join(CHANGE_COLUMNS)} FROM changes").fetchall()}
     prev = GENESIS
     filled = []
     for event in db.execute(f"SELECT {', '.join(EVENT_COLUMNS)} FROM events ORDER BY id").fetchall():
@@ -113,10 +112,15 @@ def m004_change_facts(db: Any) -> None:
            BEGIN SELECT RAISE(ABORT, 'history is append-only'); END""")
 
 
-_MARK_SUMMARY = re.compile(r"(\S+) (recorded|corrected) for (\S+): (\d{4}-\d{2}-\d{2})"
-                           r"(?: \(was (\d{4}-\d{2}-\d{2})\))?\Z")
-_LOAD_SUMMARY = re.compile(r"load of (.*): (\d+) facilities added, (\d+) updated"
-                           r"(?:, (\d+) requirements added or updated)?(?:, (\d+) milestones recorded)?\Z", re.S)
+_MARK_SUMMARY = re.compile(
+    r"(\S+) (recorded|corrected) for (\S+): (\d{4}-\d{2}-\d{2})"
+    r"(?: \(was (\d{4}-\d{2}-\d{2})\))?\Z"
+)
+_LOAD_SUMMARY = re.compile(
+    r"load of (.*): (\d+) facilities added, (\d+) updated"
+    r"(?:, (\d+) requirements added or updated)?(?:, (\d+) milestones recorded)?\Z",
+    re.S,
+)
 _UNDO_SUMMARY = re.compile(r"undo of #(\d+): (.*)\Z", re.S)
 
 
@@ -124,13 +128,24 @@ def _facts_of(summary: str, known: dict[int, dict[str, Any]]) -> dict[str, Any] 
     """The facts behind a summary written before changes kept them (`known`: facts of earlier changes)."""
     if m := _MARK_SUMMARY.match(summary):
         milestone, action, fid, on, was = m.groups()
-        return {"command": "mark", "milestone": milestone, "action": action, "facility": fid, "date": on,
-                "previous": was}
+        return {
+            "command": "mark",
+            "milestone": milestone,
+            "action": action,
+            "facility": fid,
+            "date": on,
+            "previous": was,
+        }
     if m := _LOAD_SUMMARY.match(summary):
         source, added, updated, requirements, milestones = m.groups()
-        return {"command": "load", "source": source, "facilities_added": int(added),
-                "facilities_updated": int(updated), "requirements": int(requirements or 0),
-                "milestones": int(milestones or 0)}
+        return {
+            "command": "load",
+            "source": source,
+            "facilities_added": int(added),
+            "facilities_updated": int(updated),
+            "requirements": int(requirements or 0),
+            "milestones": int(milestones or 0),
+        }
     if m := _UNDO_SUMMARY.match(summary):
         reverted = known.get(int(m.group(1)))
         return None if reverted is None else {"command": "undo", "change": int(m.group(1)), "of": reverted}

@@ -28,8 +28,7 @@ class Names:
 
     def resolve(self, query: str) -> Facility:
         """The one facility `query` names: by id, folded name or alias, unique substring, or all words."""
-        row = self.conn.execute(f"SELECT {FACILITY_COLUMNS} FROM facilities WHERE id = ?",
-                                (query.strip(),)).fetchone()
+        row = self.conn.execute(f"SELECT {FACILITY_COLUMNS} FROM facilities WHERE id = ?", (query.strip(),)).fetchone()
         if row is not None:
             return facility_from_row(row)
         folded = fold(query)
@@ -52,8 +51,10 @@ class Names:
         rules: tuple[tuple[bool, Callable[[str], bool]], ...] = (
             (line in everything, lambda f: line in f"\n{f}\n"),
             (folded in everything, lambda f: folded in f),
-            (all(w.strip() in everything for w in words),
-             lambda f: all(w in f" {f.replace(chr(10), ' ')} " for w in words)),
+            (
+                all(w.strip() in everything for w in words),
+                lambda f: all(w in f" {f.replace(chr(10), ' ')} " for w in words),
+            ),
         )
         for possible, rule in rules:
             matched = sorted((f.split("\n", 1)[0], rowid) for rowid, f in names if rule(f)) if possible else []
@@ -75,7 +76,8 @@ class Names:
             wanted = set(rowids)
             return [r for r in self.conn.execute(sql) if r[0] in wanted]
         rows: list[tuple[Any, ...]] = self.conn.execute(
-            f"{sql} WHERE rowid IN ({', '.join('?' * len(rowids))})", rowids).fetchall()
+            f"{sql} WHERE rowid IN ({', '.join('?' * len(rowids))})", rowids
+        ).fetchall()
         return rows
 
     def suggest(self, folded: str, limit: int = 3) -> list[tuple[str, str]]:
@@ -91,10 +93,13 @@ class Names:
             for n in folded_names.split("\n"):
                 bearers.setdefault(n, []).append((position, rowid))
                 position += 1
-        scored = sorted((-score, pos, rowid)
-                        for choice, score, _ in process.extract(folded, list(bearers), scorer=fuzz.WRatio,
-                                                                limit=limit * 3, score_cutoff=60)
-                        for pos, rowid in bearers[choice])[:limit * 3]
+        scored = sorted(
+            (-score, pos, rowid)
+            for choice, score, _ in process.extract(
+                folded, list(bearers), scorer=fuzz.WRatio, limit=limit * 3, score_cutoff=60
+            )
+            for pos, rowid in bearers[choice]
+        )[: limit * 3]
         facts = {r[0]: (r[1], r[2]) for r in self._rows_by_rowid([rowid for _, _, rowid in scored])}
         out: dict[str, str] = {}
         for _, _, rowid in scored:

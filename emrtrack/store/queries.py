@@ -41,8 +41,11 @@ def requirement(conn: sqlite3.Connection, wanted: str | None) -> Requirement:
         raise RegisterError(_("the register holds no requirement yet: load a file with 'requirements'"))
     picked = pick_requirement(known, wanted)
     if picked is None:
-        raise RegisterError(_("no requirement {wanted} in the register (known: {known})")
-                            .format(wanted=repr(wanted), known=", ".join(r.id for r in known)))
+        raise RegisterError(
+            _("no requirement {wanted} in the register (known: {known})").format(
+                wanted=repr(wanted), known=", ".join(r.id for r in known)
+            )
+        )
     return picked
 
 
@@ -133,13 +136,27 @@ def status(requirement: Requirement, as_of: date, counted: StatusRows) -> Requir
                 median = day
                 break
     return RequirementStatus(
-        requirement=requirement, as_of=as_of, total=total, cohorts=cohorts, by_ownership=by_ownership,
-        funnel=funnel, oldest_data=to_date(oldest), median_data=to_date(median),
-        never_verified=total.in_scope - known)
+        requirement=requirement,
+        as_of=as_of,
+        total=total,
+        cohorts=cohorts,
+        by_ownership=by_ownership,
+        funnel=funnel,
+        oldest_data=to_date(oldest),
+        median_data=to_date(median),
+        never_verified=total.in_scope - known,
+    )
 
 
-def standings(conn: sqlite3.Connection, requirement: Requirement, as_of: date, selection: Selection, *,
-              group_by: str = "ownership", limit: int | None = None) -> tuple[int, Iterator[Standing]]:
+def standings(
+    conn: sqlite3.Connection,
+    requirement: Requirement,
+    as_of: date,
+    selection: Selection,
+    *,
+    group_by: str = "ownership",
+    limit: int | None = None,
+) -> tuple[int, Iterator[Standing]]:
     """Facilities in scope with their state on `as_of`, as `selection` picks them, grouped and most overdue
     first. Returns the number of rows and an iterator over at most `limit` of them (streamed)."""
     count_sql, rows_sql, params = sql_rules.standings_query(requirement, as_of, selection, group_by, limit)
@@ -151,15 +168,22 @@ def standings(conn: sqlite3.Connection, requirement: Requirement, as_of: date, s
             facility = facility_from_row(r)
             if facility.verified is not None and facility.verified > as_of:  # not yet verified that day
                 facility = dataclasses.replace(facility, verified=None)
-            reached = {m: date.fromisoformat(d) for m, d in
-                       (pair.split("=") for pair in r[10].split(","))} if r[10] else {}
+            reached = (
+                {m: date.fromisoformat(d) for m, d in (pair.split("=") for pair in r[10].split(","))} if r[10] else {}
+            )
             deadline = deadlines[r[8]]
             deployed = reached.get("deployed")
             latest = latest_milestone(reached, as_of)
             yield Standing(
-                facility=facility, requirement_id=requirement.id, deadline=deadline,
-                state=state_of(deadline, deployed, as_of), days_overdue=days_overdue(deadline, deployed, as_of),
-                deployed=deployed, latest_milestone=latest[0] if latest else None,
-                latest_milestone_date=latest[1] if latest else None, milestones=reached)
+                facility=facility,
+                requirement_id=requirement.id,
+                deadline=deadline,
+                state=state_of(deadline, deployed, as_of),
+                days_overdue=days_overdue(deadline, deployed, as_of),
+                deployed=deployed,
+                latest_milestone=latest[0] if latest else None,
+                latest_milestone_date=latest[1] if latest else None,
+                milestones=reached,
+            )
 
     return count, rows()

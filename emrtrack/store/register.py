@@ -107,12 +107,20 @@ class Register:
             self._status_rows[as_of] = queries.status_rows(self.conn, as_of)
         return queries.status(requirement, as_of, self._status_rows[as_of])
 
-    def standings(self, requirement: Requirement, as_of: date, selection: Selection = Selection(), *,
-                  group_by: str = "ownership", limit: int | None = None) -> tuple[int, Iterator[Standing]]:
+    def standings(
+        self,
+        requirement: Requirement,
+        as_of: date,
+        selection: Selection = Selection(),
+        *,
+        group_by: str = "ownership",
+        limit: int | None = None,
+    ) -> tuple[int, Iterator[Standing]]:
         return queries.standings(self.conn, requirement, as_of, selection, group_by=group_by, limit=limit)
 
-    def history(self, facility_id: str | None = None, *, change_id: int | None = None,
-                limit: int | None = 20) -> list[HistoryEntry]:
+    def history(
+        self, facility_id: str | None = None, *, change_id: int | None = None, limit: int | None = 20
+    ) -> list[HistoryEntry]:
         return history.history(self.conn, facility_id, change_id=change_id, limit=limit)
 
     def last_change(self) -> ChangeInfo | None:
@@ -122,19 +130,39 @@ class Register:
         return verify.verify(self.conn)
 
     # -- writing ---------------------------------------------------------------------------------
-    def load(self, loaded: LoadedFiles, *, source: str, actor: str, dry_run: bool = False,
-             correct: bool = False) -> LoadSummary:
+    def load(
+        self, loaded: LoadedFiles, *, source: str, actor: str, dry_run: bool = False, correct: bool = False
+    ) -> LoadSummary:
         try:
             return changes.load(self.conn, loaded, source=source, actor=actor, dry_run=dry_run, correct=correct)
         finally:
             self._changed()
 
-    def mark(self, facility: Facility, milestone: str, on: date, *, actor: str, ref: str | None = None,
-             note: str | None = None, correct: bool = False) -> MarkResult:
+    def mark(
+        self,
+        facility: Facility,
+        milestone: str,
+        on: date,
+        *,
+        actor: str,
+        ref: str | None = None,
+        note: str | None = None,
+        correct: bool = False,
+    ) -> MarkResult:
         timezone = self.info().timezone
         try:
-            return changes.mark(self.conn, facility, milestone, on, actor=actor, today=today(timezone),
-                                timezone=timezone, ref=ref, note=note, correct=correct)
+            return changes.mark(
+                self.conn,
+                facility,
+                milestone,
+                on,
+                actor=actor,
+                today=today(timezone),
+                timezone=timezone,
+                ref=ref,
+                note=note,
+                correct=correct,
+            )
         finally:
             self._changed()
 

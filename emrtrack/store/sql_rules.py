@@ -35,8 +35,9 @@ def cohort_case(requirement: Requirement) -> tuple[str, dict[str, Any]]:
     Mirrors `rules.cohort_index`: in scope when `applies_to` matches; the first matching cohort wins."""
     params: dict[str, Any] = {}
     scope = selector_sql(requirement.applies_to, params, "scope")
-    whens = " ".join(f"WHEN {selector_sql(c.selector, params, f'c{i}')} THEN {i}"
-                     for i, c in enumerate(requirement.cohorts))
+    whens = " ".join(
+        f"WHEN {selector_sql(c.selector, params, f'c{i}')} THEN {i}" for i, c in enumerate(requirement.cohorts)
+    )
     return f"(CASE WHEN {scope} THEN (CASE {whens} END) END)", params
 
 
@@ -60,8 +61,9 @@ STATUS_COUNTS = """
     SELECT 1, ownership, kind, fresh, COUNT(*), 0, 0 FROM p GROUP BY ownership, kind, fresh"""
 
 
-def standings_query(requirement: Requirement, as_of: date, selection: Selection, group_by: str,
-                    limit: int | None) -> tuple[str, str, dict[str, Any]]:
+def standings_query(
+    requirement: Requirement, as_of: date, selection: Selection, group_by: str, limit: int | None
+) -> tuple[str, str, dict[str, Any]]:
     """(count SQL, rows SQL, parameters) for the facilities in scope of `requirement` that `selection`
     picks on `as_of`, grouped and most overdue first. Each row: the facility's columns, its cohort, its
     folded names, and the milestones reached by `as_of` as `name=date,...`.
@@ -69,8 +71,11 @@ def standings_query(requirement: Requirement, as_of: date, selection: Selection,
     The selection mirrors `rules.state_of`: overdue is not deployed by `as_of` and `as_of` past the
     deadline; due within N days is not deployed and the deadline in [as_of, as_of + N days]."""
     cohort_sql, params = cohort_case(requirement)
-    deadline = "(CASE cohort " + " ".join(
-        f"WHEN {i} THEN '{c.deadline.isoformat()}'" for i, c in enumerate(requirement.cohorts)) + " END)"
+    deadline = (
+        "(CASE cohort "
+        + " ".join(f"WHEN {i} THEN '{c.deadline.isoformat()}'" for i, c in enumerate(requirement.cohorts))
+        + " END)"
+    )
     base = f"""
         SELECT * FROM (
             SELECT f.id, f.name, f.aliases, f.ownership, f.kind, f.managed_by, f.location, f.verified,
@@ -87,8 +92,9 @@ def standings_query(requirement: Requirement, as_of: date, selection: Selection,
     elif selection.is_due_within:
         where = f" AND NOT {deployed} AND {deadline} >= :as_of AND {deadline} <= :due_by"
         params["due_by"] = (as_of + timedelta(days=selection.days or 0)).isoformat()
-    group_order = {"ownership": order_case("ownership", OWNERSHIPS),
-                   "kind": order_case("kind", KINDS), "none": "NULL"}[group_by]
+    group_order = {"ownership": order_case("ownership", OWNERSHIPS), "kind": order_case("kind", KINDS), "none": "NULL"}[
+        group_by
+    ]
     order = f" ORDER BY {group_order}, {deployed}, {deadline}, folded, id"
     count = f"SELECT COUNT(*) FROM ({base}{where})"
     rows = base + where + order + (f" LIMIT {int(limit)}" if limit is not None else "")
@@ -110,7 +116,8 @@ def _json_selector_matches(selector: str, kind: str, ownership: str) -> str:
     return " AND ".join(
         f"(json_extract({selector}, '$.{field}') IS NULL OR EXISTS "
         f"(SELECT 1 FROM json_each({selector}, '$.{field}') v WHERE v.value = {column}))"
-        for field, column in (("kind", kind), ("ownership", ownership)))
+        for field, column in (("kind", kind), ("ownership", ownership))
+    )
 
 
 def facility_state_view() -> str:
@@ -118,8 +125,10 @@ def facility_state_view() -> str:
     requirement, today. Mirrors `rules.deadline_for`, `rules.state_of` and `rules.days_overdue`."""
     cohort_matches = _json_selector_matches("json_extract(c.value, '$.applies_to')", "f.kind", "f.ownership")
     scope_matches = _json_selector_matches("json_extract(r.doc, '$.applies_to')", "f.kind", "f.ownership")
-    deadline = ("(SELECT json_extract(c.value, '$.deadline') FROM json_each(r.doc, '$.deadlines') c "
-                f"WHERE {cohort_matches} ORDER BY c.key LIMIT 1)")
+    deadline = (
+        "(SELECT json_extract(c.value, '$.deadline') FROM json_each(r.doc, '$.deadlines') c "
+        f"WHERE {cohort_matches} ORDER BY c.key LIMIT 1)"
+    )
     return f"""
         CREATE VIEW facility_state AS
         WITH today AS (SELECT {TODAY} AS d),

@@ -16,19 +16,26 @@ def verify(conn: sqlite3.Connection) -> VerifyResult:
     """Recompute the hash chain and replay the history; compare the replay with the current tables.
 
     Returns how many events were checked and the first problem found (None when all is well)."""
+
     # emrtrack writes only text, integers and NULL into the history: a number with a fraction (or
     # an infinity) or a blob was put there by other means, and hashing it could even hide the change
     def written_by_emrtrack(columns: tuple[str, ...]) -> str:
         return " AND ".join(f"typeof({c}) IN ('text', 'integer', 'null')" for c in columns)
 
-    changes = {row[0]: row[1:] for row in conn.execute(
-        f"SELECT id, {', '.join(CHANGE_COLUMNS)}, {written_by_emrtrack(CHANGE_COLUMNS)} FROM changes")}
+    changes = {
+        row[0]: row[1:]
+        for row in conn.execute(
+            f"SELECT id, {', '.join(CHANGE_COLUMNS)}, {written_by_emrtrack(CHANGE_COLUMNS)} FROM changes"
+        )
+    }
     state: dict[str, dict[Any, str]] = {"facility": {}, "milestone": {}, "requirement": {}, "register": {}}
     order: list[str] = []  # requirements in the order they were first added
     prev, expected_id, last_change, count = GENESIS, 1, 0, 0
     with_events: set[int] = set()
-    cursor = conn.execute(f"SELECT {', '.join(EVENT_COLUMNS)}, prev_hash, hash, "
-                               f"{written_by_emrtrack(EVENT_COLUMNS)} FROM events ORDER BY id")
+    cursor = conn.execute(
+        f"SELECT {', '.join(EVENT_COLUMNS)}, prev_hash, hash, "
+        f"{written_by_emrtrack(EVENT_COLUMNS)} FROM events ORDER BY id"
+    )
     for row in cursor:
         content, stored_prev, stored, well_formed = row[:8], row[8], row[9], row[10]
         eid, change_id, entity, key, milestone, _action, old, new = content
@@ -70,14 +77,16 @@ def verify(conn: sqlite3.Connection) -> VerifyResult:
     if empty:
         return VerifyResult(count, prev, VerifyProblem("empty-change", values={"change": empty[0]}))
     for change_id, summary, facts in conn.execute(
-            "SELECT id, summary, facts FROM changes WHERE facts IS NOT NULL ORDER BY id"):
+        "SELECT id, summary, facts FROM changes WHERE facts IS NOT NULL ORDER BY id"
+    ):
         if not _facts_give(facts, summary):
             return VerifyResult(count, prev, VerifyProblem("facts-altered", values={"change": change_id}))
     return VerifyResult(count, prev, _compare_current(conn, state, order))
 
 
-def _compare_current(conn: sqlite3.Connection, state: dict[str, dict[Any, str]],
-                     order: list[str]) -> VerifyProblem | None:
+def _compare_current(
+    conn: sqlite3.Connection, state: dict[str, dict[Any, str]], order: list[str]
+) -> VerifyProblem | None:
     """The first difference between the replayed history and the current tables, or None."""
     facilities = {}
     for row in conn.execute(f"SELECT {FACILITY_COLUMNS}, folded FROM facilities"):
@@ -85,19 +94,29 @@ def _compare_current(conn: sqlite3.Connection, state: dict[str, dict[Any, str]],
         facilities[row[0]] = doc
         if row[8] != folded_names(row[1], json.loads(row[2])):
             return VerifyProblem("names-altered", values={"facility": row[0]})
-    milestones = {(f, m): d for f, m, d in conn.execute(
-        "SELECT facility_id, milestone, date FROM milestones")}
+    milestones = {(f, m): d for f, m, d in conn.execute("SELECT facility_id, milestone, date FROM milestones")}
     requirements = dict(conn.execute("SELECT id, doc FROM requirements"))
     meta = dict(conn.execute("SELECT key, value FROM meta"))
-    for entity, current in (("facility", facilities), ("milestone", milestones),
-                            ("requirement", requirements), ("register", meta)):
+    for entity, current in (
+        ("facility", facilities),
+        ("milestone", milestones),
+        ("requirement", requirements),
+        ("register", meta),
+    ):
         replayed = state[entity]
         for k in sorted(set(replayed) | set(current), key=str):
             if replayed.get(k) != current.get(k):
                 key, milestone = k if entity == "milestone" else (k, None)
-                return VerifyProblem("tables-differ", values={
-                    "entity": entity, "key": key, "milestone": milestone, "current": current.get(k),
-                    "replayed": replayed.get(k)})
+                return VerifyProblem(
+                    "tables-differ",
+                    values={
+                        "entity": entity,
+                        "key": key,
+                        "milestone": milestone,
+                        "current": current.get(k),
+                        "replayed": replayed.get(k),
+                    },
+                )
     positions = [r for (r,) in conn.execute("SELECT id FROM requirements ORDER BY position, id")]
     if positions != order:
         return VerifyProblem("order-altered")
