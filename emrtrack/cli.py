@@ -8,7 +8,6 @@ in the context object, settled once when the program starts: nothing is kept in 
 import os
 import sys
 from collections.abc import Sequence
-from datetime import date
 from pathlib import Path
 from typing import Any, NoReturn
 
@@ -158,40 +157,6 @@ def status(
     writers.write("status", view, fmt, output)
 
 
-def _mark(
-    ctx: typer.Context,
-    facility: str,
-    milestone: str,
-    on: date | None,
-    ref: str | None,
-    note: str | None,
-    by: str | None,
-    correct: bool,
-    db: Path | None,
-) -> None:
-    from emrtrack.output.messages import mark_result
-    from emrtrack.service import commands
-
-    result = commands.mark(_open(ctx, db), facility, milestone, on=on, by=by, ref=ref, note=note, correct=correct)
-    typer.echo(mark_result(result))
-
-
-@app.command("mark-deployed", help=opt.COMMAND_HELP["mark-deployed"])
-def mark_deployed(
-    ctx: typer.Context,
-    facility: opt.FacilityArgument,
-    on: opt.OnOption = None,
-    ref: opt.RefOption = None,
-    note: opt.NoteOption = None,
-    by: opt.ByOption = None,
-    correct: opt.CorrectOption = False,
-    lang: opt.LangOption = None,
-    db: opt.DbOption = None,
-) -> None:
-    _mark(ctx, facility, "deployed", on, ref, note, by, correct, db)
-
-
-@app.command(help=opt.COMMAND_HELP["mark"])
 def mark(
     ctx: typer.Context,
     facility: opt.FacilityArgument,
@@ -204,7 +169,21 @@ def mark(
     lang: opt.LangOption = None,
     db: opt.DbOption = None,
 ) -> None:
-    _mark(ctx, facility, milestone, on, ref, note, by, correct, db)
+    from emrtrack.output.messages import mark_result
+    from emrtrack.service import commands
+
+    result = commands.mark(_open(ctx, db), facility, milestone, on=on, by=by, ref=ref, note=note, correct=correct)
+    typer.echo(mark_result(result))
+
+
+def _mark_deployed(**options: Any) -> None:
+    mark(milestone="deployed", **options)
+
+
+# `mark-deployed FACILITY` is `mark FACILITY deployed`: the same options, without the milestone argument.
+_mark_deployed.__signature__ = opt.without(mark, "milestone")  # type: ignore[attr-defined]
+app.command("mark-deployed", help=opt.COMMAND_HELP["mark-deployed"])(_mark_deployed)
+app.command(help=opt.COMMAND_HELP["mark"])(mark)
 
 
 @app.command(help=opt.COMMAND_HELP["report"])

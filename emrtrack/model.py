@@ -1,4 +1,5 @@
-"""The domain's vocabulary: requirements, facilities, milestones and states. Pure data."""
+"""The domain's vocabulary: requirements, facilities, milestones, states and the report Selection. Plain data;
+the Selection also words its own headings, in the interface language (i18n)."""
 
 from __future__ import annotations
 

@@ -6,6 +6,8 @@ settled then (see cli._Boundary)."""
 
 # No `from __future__ import annotations`: Typer reads these annotations as objects (see cli.py).
 import enum
+import inspect
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -39,46 +41,28 @@ def translate_help(command: Any) -> None:
         translate_help(sub)
 
 
+def without(command: Callable[..., Any], parameter: str) -> inspect.Signature:
+    """The signature of `command` less one parameter: for a command that is another with that value fixed."""
+    signature = inspect.signature(command)
+    return signature.replace(parameters=[p for p in signature.parameters.values() if p.name != parameter])
+
+
 def register_path(ctx: typer.Context, db: Path | None) -> Path | None:
     """The register asked for: the command's --db, else the one given before the command."""
     settings = ctx.find_root().obj
     return db or (settings.db if isinstance(settings, Settings) else None)
 
 
-class Lang(str, enum.Enum):
-    en = "en"
-    vi = "vi"
-
-
-class GroupBy(str, enum.Enum):
-    ownership = "ownership"
-    kind = "kind"
-    none = "none"
-
-
+# Choices, each value its own name (Typer shows and checks them).
+Lang = enum.Enum("Lang", {"en": "en", "vi": "vi"}, type=str)
+GroupBy = enum.Enum("GroupBy", {"ownership": "ownership", "kind": "kind", "none": "none"}, type=str)
 # The formats each command writes: the keys of its writer table (output.writers; a test keeps them equal).
-class TemplateFormat(str, enum.Enum):
-    xlsx = "xlsx"
-    csv = "csv"
-
-
-class StatusFormat(str, enum.Enum):
-    table = "table"
-    json = "json"
-    xlsx = "xlsx"
-
-
-class ReportFormat(str, enum.Enum):
-    table = "table"
-    csv = "csv"
-    json = "json"
-    markdown = "markdown"
-    xlsx = "xlsx"
-
-
-class HistoryFormat(str, enum.Enum):
-    table = "table"
-    json = "json"
+TemplateFormat = enum.Enum("TemplateFormat", {"xlsx": "xlsx", "csv": "csv"}, type=str)
+StatusFormat = enum.Enum("StatusFormat", {"table": "table", "json": "json", "xlsx": "xlsx"}, type=str)
+ReportFormat = enum.Enum(
+    "ReportFormat", {"table": "table", "csv": "csv", "json": "json", "markdown": "markdown", "xlsx": "xlsx"}, type=str
+)
+HistoryFormat = enum.Enum("HistoryFormat", {"table": "table", "json": "json"}, type=str)
 
 
 def _date(value: str | None) -> date | None:

@@ -3,7 +3,6 @@ call (run, rows, table_hash, ...) and the small register's data are in helpers.p
 
 from __future__ import annotations
 
-import os
 import shutil
 from pathlib import Path
 
@@ -12,10 +11,6 @@ from helpers import SMALL, SMALL_ONE_REQUIREMENT, run
 from typer.testing import CliRunner
 
 from emrtrack import i18n
-
-# Help texts are built when emrtrack.cli is imported, in the language of the environment: English for the
-# tests, whatever the machine's locale (each test starts in English too: see db_path).
-os.environ["EMRTRACK_LANG"] = "en"
 
 SHIPPED_FACILITIES = 25
 

@@ -478,13 +478,18 @@ def test_a_failure_on_the_helper_thread_is_raised_and_nothing_is_written(
     assert reg.verify().problem is None
 
 
+def _journal_files(path: Path) -> tuple[bool, bool]:
+    """Whether the register's write-ahead log and its rollback journal exist."""
+    return Path(f"{path}-wal").exists(), Path(f"{path}-journal").exists()
+
+
 def _watch_the_load(monkeypatch: pytest.MonkeyPatch, path: Path, also=lambda: None) -> list[tuple[bool, bool]]:
     """While a load works out its facilities: whether the write-ahead log and a rollback journal exist."""
     seen: list[tuple[bool, bool]] = []
     folded = changes_module.folded_names
 
     def watching(name: str, aliases: tuple[str, ...]) -> str:
-        seen.append((Path(f"{path}-wal").exists(), Path(f"{path}-journal").exists()))
+        seen.append(_journal_files(path))
         also()
         return folded(name, aliases)
 
@@ -535,7 +540,10 @@ def test_a_large_load_writes_straight_into_the_file_then_returns_to_the_log(
             other.close()
 
     seen = _watch_the_load(monkeypatch, path, someone_else_opens)
+    # and while the rows are written (on the helper thread): the files as SQLite runs each statement
+    reg.conn.set_progress_handler(lambda: seen.append(_journal_files(path)) or 0, 1_000)
     assert load_files(reg, [_many(tmp_path, 400)], actor="tester").added == 400
+    reg.conn.set_progress_handler(None, 0)
     assert settings == [("delete", 2, 0.000_25)]  # FULL syncs keep the file whole without the log
     # no write-ahead log; a rollback journal once rows are written; none left
     assert not any(w for w, _ in seen) and any(j for _, j in seen)

@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from datetime import date
+from pathlib import Path
 
 from emrtrack.errors import InputError, Problem
 from emrtrack.i18n import _
@@ -45,11 +46,13 @@ class LoadedFiles:
     facility_ids: list[tuple[str, str, int]] = field(default_factory=list)
 
 
-def too_large(size: int) -> str:
-    """The problem with a file over MAX_FILE_BYTES."""
-    return _("the file is {size} MiB; the limit is {limit} MiB").format(
-        size=size // 2**20, limit=MAX_FILE_BYTES // 2**20
-    )
+def check_size(path: Path) -> None:
+    """Refuse a file over MAX_FILE_BYTES before reading it (InputError)."""
+    size = path.stat().st_size
+    if size > MAX_FILE_BYTES:
+        limit = MAX_FILE_BYTES // 2**20
+        message = _("the file is {size} MiB; the limit is {limit} MiB").format(size=size // 2**20, limit=limit)
+        raise InputError([Problem(str(path), 1, message)])
 
 
 def decode(name: str, raw: bytes) -> str:

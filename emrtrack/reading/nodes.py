@@ -217,23 +217,19 @@ class NodeReader:
             return None
         bad = [v for v in values if v not in allowed]
         for v in bad:
-            self.problem(
-                node, N_("{what}: unknown value {value}{hint}"), what, value=repr(v), hint=did_you_mean(v, allowed)
-            )
+            self.unknown_value(node, what, v, allowed)
         return None if bad else values
 
     def choice(self, node: yaml.Node, what: str, allowed: tuple[str, ...]) -> str | None:
         value = self.text(node, what)
         if value is not None and value not in allowed:
-            self.problem(
-                node,
-                N_("{what}: unknown value {value}{hint}"),
-                what,
-                value=repr(value),
-                hint=did_you_mean(value, allowed),
-            )
+            self.unknown_value(node, what, value, allowed)
             return None
         return value
+
+    def unknown_value(self, node: yaml.Node, what: str, value: str, allowed: tuple[str, ...]) -> None:
+        hint = did_you_mean(value, allowed)
+        self.problem(node, N_("{what}: unknown value {value}{hint}"), what, value=repr(value), hint=hint)
 
     def selector(self, node: yaml.Node, what: str) -> Selector | None:
         fields = self.mapping(node, what, ("kind", "ownership"))

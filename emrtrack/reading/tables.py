@@ -22,7 +22,7 @@ import yaml
 from emrtrack.errors import InputError, Problem
 from emrtrack.i18n import _
 from emrtrack.model import KINDS, MILESTONES, OWNERSHIPS, Facility
-from emrtrack.reading.entries import DATE, ID, MAX_FILE_BYTES, FacilityEntry, LoadedFiles, decode, too_large
+from emrtrack.reading.entries import DATE, ID, FacilityEntry, LoadedFiles, check_size, decode
 from emrtrack.reading.nodes import MAP, SEQ, STR, TIMESTAMP, NodeReader, did_you_mean
 
 FACT_COLUMNS: tuple[str, ...] = ("id", "name", "aliases", "ownership", "kind", "managed_by", "location", "verified")
@@ -229,9 +229,7 @@ def read_table(path: Path, today: date, out: LoadedFiles) -> list[Problem]:
     """Read one .csv or .xlsx facility list into `out`; return every problem found."""
     name = str(path)
     try:
-        size = path.stat().st_size
-        if size > MAX_FILE_BYTES:
-            return [Problem(name, 1, too_large(size))]
+        check_size(path)
         rows = iter(_csv_rows(name, path.read_bytes()) if path.suffix.lower() == ".csv" else _xlsx_rows(path))
         reader = _TableReader(name, today)
         header_cells = next(rows, None)

@@ -20,7 +20,7 @@ import yaml
 from emrtrack.errors import InputError, Problem
 from emrtrack.i18n import N_, _, fmt_date
 from emrtrack.model import Cohort, RegisterInfo, Requirement, Selector
-from emrtrack.reading.entries import MAX_FILE_BYTES, LoadedFiles, RequirementEntry, decode, too_large
+from emrtrack.reading.entries import LoadedFiles, RequirementEntry, check_size, decode
 from emrtrack.reading.nodes import MAP, NodeReader, given_id
 
 try:  # the C parser (libyaml) when PyYAML was built with it
@@ -266,9 +266,7 @@ def read_yaml(path: Path, today: date, out: LoadedFiles) -> list[Problem]:
     """Read one YAML file into `out`; return every problem found."""
     name = str(path)
     try:
-        size = path.stat().st_size
-        if size > MAX_FILE_BYTES:
-            raise InputError([Problem(name, 1, too_large(size))])
+        check_size(path)
         text = decode(name, path.read_bytes())
         _check_size(name, text)
         root = _compose(name, text)

@@ -4,7 +4,6 @@ Pure functions shared by the schema migration that fills the chain and by the re
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Callable
 from typing import Any
 
@@ -25,6 +24,8 @@ def event_hash(prev_hash: str, event: tuple[Any, ...] | list[Any], change: tuple
 
 def event_hasher(change: tuple[Any, ...] | list[Any]) -> Callable[[str, tuple[Any, ...] | list[Any]], str]:
     """`event_hash` for the events of one change, its part of the JSON written once."""
+    import hashlib  # here, not at the top: loading OpenSSL costs every command a few MiB, and reads need none
+
     dumps, sha256 = orjson.dumps, hashlib.sha256  # orjson writes that same text, several times faster
     tail = b"," + dumps(tuple(change)) + b"]"
 

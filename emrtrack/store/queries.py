@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import dataclasses
-import hashlib
 import json
 import sqlite3
 from collections.abc import Iterator
@@ -66,6 +65,8 @@ def content_hash(conn: sqlite3.Connection) -> str:
 
     Rows are hashed as canonical JSON lines in a fixed table and key order, so the same content gives
     the same hash whatever its history; a printed report can be matched to the data it came from."""
+    import hashlib
+
     digest = hashlib.sha256()
     for table, sql in (
         ("meta", "SELECT key, value FROM meta ORDER BY key"),

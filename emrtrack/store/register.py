@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 
 from emrtrack.model import Facility, RegisterInfo, Requirement, Selection, Standing
 from emrtrack.rules import today
-from emrtrack.store import changes, connection, history, queries, verify
+from emrtrack.store import connection, queries
 from emrtrack.store.names import Names, facility_names
 from emrtrack.views import ChangeInfo, HistoryEntry, LoadSummary, MarkResult, RequirementStatus, VerifyResult
 
@@ -31,7 +31,8 @@ def default_actor() -> str:
 
 
 class Register:
-    """An open register file."""
+    """An open register file. The modules that write, replay or read the history are imported by the methods
+    that use them: a command that only reads the current tables starts without them."""
 
     def __init__(self, conn: sqlite3.Connection, path: Path):
         self.conn = conn
@@ -121,18 +122,26 @@ class Register:
     def history(
         self, facility_id: str | None = None, *, change_id: int | None = None, limit: int | None = 20
     ) -> list[HistoryEntry]:
+        from emrtrack.store import history
+
         return history.history(self.conn, facility_id, change_id=change_id, limit=limit)
 
     def last_change(self) -> ChangeInfo | None:
+        from emrtrack.store import history
+
         return history.last_change(self.conn)
 
     def verify(self) -> VerifyResult:
+        from emrtrack.store import verify
+
         return verify.verify(self.conn)
 
     # -- writing ---------------------------------------------------------------------------------
     def load(
         self, loaded: LoadedFiles, *, source: str, actor: str, dry_run: bool = False, correct: bool = False
     ) -> LoadSummary:
+        from emrtrack.store import changes
+
         try:
             return changes.load(self.conn, loaded, source=source, actor=actor, dry_run=dry_run, correct=correct)
         finally:
@@ -149,6 +158,8 @@ class Register:
         note: str | None = None,
         correct: bool = False,
     ) -> MarkResult:
+        from emrtrack.store import changes
+
         timezone = self.info().timezone
         try:
             return changes.mark(
@@ -167,6 +178,8 @@ class Register:
             self._changed()
 
     def undo(self, change: ChangeInfo, *, actor: str) -> int:
+        from emrtrack.store import history
+
         try:
             return history.undo(self.conn, change, actor=actor)
         finally:
