@@ -11,6 +11,7 @@ from importlib import resources
 from pathlib import Path
 
 from emrtrack.errors import RegisterError
+from emrtrack.i18n import _, ngettext
 from emrtrack.store import Register
 from emrtrack.views import LoadSummary
 
@@ -40,8 +41,6 @@ def _is_new(path: Path) -> bool:
 
 
 def _created_message(path: Path, count: int) -> str:
-    from emrtrack.i18n import ngettext
-
     return ngettext(
         "Created a new register at {path} with the shipped data ({file}: {n} facility).",
         "Created a new register at {path} with the shipped data ({file}: {n} facilities).",
@@ -61,8 +60,6 @@ def _built_aside(path: Path) -> Iterator[tuple[Register, Callable[[], bool]]]:
         path.parent.mkdir(parents=True, exist_ok=True)
         fd, name = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".new")
     except OSError as e:
-        from emrtrack.i18n import _
-
         raise RegisterError(
             _("{path}: cannot create the register: {error}").format(path=path, error=e.strerror or e)
         ) from None
@@ -145,18 +142,12 @@ def load_files(
     on_step: Callable[[str], None] | None = None,
 ) -> LoadSummary:
     """Validate every file, then load them together in one transaction (`on_step` hears of each step)."""
-    from emrtrack.i18n import _
-
-    step = on_step or (lambda _what: None)
-    from emrtrack.reading import read_files
-    from emrtrack.rules import today
+    from emrtrack.reading import read_files  # YAML and spreadsheet readers: only for a load
     from emrtrack.store.bulk import no_cycle_collection
 
-    info = register.info()
+    step = on_step or (lambda _what: None)
     with no_cycle_collection():
-        loaded = read_files(
-            paths, today(info.timezone), on_file=lambda p: step(_("Reading {file}").format(file=p.name))
-        )
+        loaded = read_files(paths, register.today(), on_file=lambda p: step(_("Reading {file}").format(file=p.name)))
         step(_("Writing the register"))
         return register.load(
             loaded, source=source or ", ".join(str(p) for p in paths), actor=actor, dry_run=dry_run, correct=correct
