@@ -98,3 +98,17 @@ def test_template_format_from_the_option_or_the_extension(tmp_path) -> None:
     assert commands.template_format(tmp_path / "a.txt", "csv") == "csv"
     with pytest.raises(UsageError, match="give --format xlsx or csv"):
         commands.template_format(tmp_path / "a.txt", None)
+
+
+def test_the_shipped_data_is_found_from_a_source_checkout_too(monkeypatch) -> None:
+    """Run from the repository without installing, `emrtrack.data` is no package: data/ beside it is used."""
+    from importlib import resources
+
+    from emrtrack.service import registers
+
+    def no_package(name: str):
+        raise ModuleNotFoundError(name)
+
+    monkeypatch.setattr(resources, "files", no_package)
+    path = registers.shipped_data_path()
+    assert path.is_file() and path.name == registers.SHIPPED_DATA

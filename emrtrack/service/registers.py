@@ -33,7 +33,7 @@ def shipped_data_path() -> Path:
     try:
         return Path(str(resources.files("emrtrack.data").joinpath(SHIPPED_DATA)))
     except ModuleNotFoundError:  # a source checkout used without installing: data/ is beside the package
-        return Path(__file__).resolve().parent.parent / "data" / SHIPPED_DATA
+        return Path(__file__).resolve().parents[2] / "data" / SHIPPED_DATA
 
 
 def _is_new(path: Path) -> bool:
