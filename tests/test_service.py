@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date, timedelta
+from pathlib import Path
 
 import pytest
 
@@ -109,6 +110,9 @@ def test_the_shipped_data_is_found_from_a_source_checkout_too(monkeypatch) -> No
     def no_package(name: str):
         raise ModuleNotFoundError(name)
 
+    import emrtrack
+
     monkeypatch.setattr(resources, "files", no_package)
-    path = registers.shipped_data_path()
-    assert path.is_file() and path.name == registers.SHIPPED_DATA
+    beside_the_package = Path(emrtrack.__file__).resolve().parent.parent / "data" / registers.SHIPPED_DATA
+    assert registers.shipped_data_path() == beside_the_package
+    assert (Path(__file__).resolve().parent.parent / "data" / registers.SHIPPED_DATA).is_file()  # in the checkout
