@@ -4,7 +4,7 @@ the settings given before the command; shell completion's hooks; dates as typed.
 Help texts are marked for translation here (N_) and translated when the program starts, in the language
 settled then (see cli._Boundary)."""
 
-# No `from __future__ import annotations`: Typer reads these annotations as objects (see cli.py).
+# No `from __future__ import annotations`: Typer reads the completion hooks' annotations as objects (see cli.py).
 import enum
 import inspect
 from collections.abc import Callable
