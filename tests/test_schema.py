@@ -110,17 +110,23 @@ def test_newer_unknown_schema_is_refused_and_left_unchanged(db_path: Path) -> No
 FIXTURE_M002 = Path(__file__).parent / "data" / "schema" / "register-m002.db"
 
 
-def test_m002_register_gains_the_views_with_nothing_lost_and_its_chain_intact(db_path: Path) -> None:
-    assert _applied(FIXTURE_M002) == ["m001_initial", "m002_hash_chain"]
-    shutil.copy(FIXTURE_M002, db_path)
+def _upgrades_with_nothing_lost(fixture: Path, db_path: Path, *, events: int) -> None:
+    """A copy of `fixture` opened by `verify`: every schema step applied, the history replayed, every fact
+    and every link of the hash chain as it was."""
+    shutil.copy(fixture, db_path)
     hashes = rows(db_path, "SELECT id, prev_hash, hash FROM events ORDER BY id")
     before = _snapshot(db_path)
     result = run("verify")
     assert result.exit_code == 0, result.stderr
-    assert result.stdout.startswith("ok: 34 events checked\n")
+    assert result.stdout.startswith(f"ok: {events} events checked\n")
     assert _applied(db_path) == list(migrations.NAMES)
     assert _snapshot(db_path) == before
     assert rows(db_path, "SELECT id, prev_hash, hash FROM events ORDER BY id") == hashes
+
+
+def test_m002_register_gains_the_views_with_nothing_lost_and_its_chain_intact(db_path: Path) -> None:
+    assert _applied(FIXTURE_M002) == ["m001_initial", "m002_hash_chain"]
+    _upgrades_with_nothing_lost(FIXTURE_M002, db_path, events=34)
     assert rows(db_path, "SELECT COUNT(*) FROM facility_state") == [(25 * 2,)]
 
 
@@ -228,15 +234,7 @@ M003_FACTS = [
 
 def test_m003_register_gains_change_facts_with_nothing_lost_and_its_chain_intact(db_path: Path) -> None:
     assert _applied(FIXTURE_M003) == ["m001_initial", "m002_hash_chain", "m003_views"]
-    shutil.copy(FIXTURE_M003, db_path)
-    hashes = rows(db_path, "SELECT id, prev_hash, hash FROM events ORDER BY id")
-    before = _snapshot(db_path)
-    result = run("verify")
-    assert result.exit_code == 0, result.stderr
-    assert result.stdout.startswith("ok: 39 events checked\n")
-    assert _applied(db_path) == list(migrations.NAMES)
-    assert _snapshot(db_path) == before
-    assert rows(db_path, "SELECT id, prev_hash, hash FROM events ORDER BY id") == hashes
+    _upgrades_with_nothing_lost(FIXTURE_M003, db_path, events=39)
     facts = [json.loads(f) for (f,) in rows(db_path, "SELECT facts FROM changes ORDER BY id")]
     assert facts == M003_FACTS
     _refused_as_append_only(db_path, "UPDATE changes SET facts = NULL WHERE id = 1", "DELETE FROM changes WHERE id = 1")

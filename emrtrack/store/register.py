@@ -54,9 +54,6 @@ class Register:
     def close(self) -> None:
         self.conn.close()
 
-    def transaction(self) -> AbstractContextManager[None]:
-        return connection.transaction(self.conn)
-
     def snapshot(self) -> AbstractContextManager[None]:
         return connection.snapshot(self.conn)
 
@@ -95,9 +92,6 @@ class Register:
 
     def resolve(self, query: str) -> Facility:
         return self.names.resolve(query)
-
-    def suggest(self, folded: str, limit: int = 3) -> list[tuple[str, str]]:
-        return self.names.suggest(folded, limit)
 
     def facility_names(self) -> list[tuple[str, str, str]]:
         return facility_names(self.conn)
