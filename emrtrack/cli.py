@@ -159,21 +159,47 @@ def status(
 
 def mark(
     ctx: typer.Context,
-    facility: opt.FacilityArgument,
-    milestone: opt.MilestoneArgument,
+    facilities: opt.FacilitiesArgument = None,
+    milestone: opt.MilestoneArgument = ...,  # type: ignore[assignment]  # required, after the optional FACILITY...
     on: opt.OnOption = None,
+    on_or_before: opt.OnOrBeforeOption = None,
     ref: opt.RefOption = None,
+    source: opt.SourceOption = None,
     note: opt.NoteOption = None,
+    every: opt.MarkAllOption = False,
+    requirement: opt.MarkRequirement = None,
+    yes: opt.YesOption = False,
     by: opt.ByOption = None,
     correct: opt.CorrectOption = False,
     lang: opt.LangOption = None,
     db: opt.DbOption = None,
 ) -> None:
-    from emrtrack.output.messages import mark_result
+    from emrtrack.output.messages import mark_plan, mark_results
     from emrtrack.service import commands
 
-    result = commands.mark(_open(ctx, db), facility, milestone, on=on, by=by, ref=ref, note=note, correct=correct)
-    typer.echo(mark_result(result))
+    register = _open(ctx, db)
+    plan = commands.plan_mark(
+        register,
+        facilities or [],
+        milestone,
+        on=on,
+        on_or_before=on_or_before,
+        source=source or (ref if on_or_before is not None else None),
+        every=every,
+        requirement=requirement,
+    )
+    if every or len(plan.facilities) > 1:
+        typer.echo(mark_plan(plan.facilities, plan.milestone, plan.reached, plan.vocabulary))
+        if not plan.facilities:
+            return
+        if not yes:
+            if not sys.stdin.isatty():
+                raise UsageError(_("marking several facilities needs confirmation: run it again with --yes"))
+            if not typer.confirm(_("Record this?")):
+                typer.echo(_("Nothing changed."))
+                return
+    results = commands.mark(register, plan, by=by, ref=ref, note=note, correct=correct)
+    typer.echo(mark_results(results, plan.vocabulary))
 
 
 def _mark_deployed(**options: Any) -> None:
@@ -197,6 +223,8 @@ def report(
     limit: opt.ReportLimitOption = 50,
     all_rows: opt.AllRowsOption = False,
     fail_on_overdue: opt.FailOnOverdueOption = False,
+    include_targets: opt.IncludeTargetsOption = False,
+    obligation: opt.ObligationOption = None,
     output: opt.OutputOption = None,
     due_within: opt.DueWithinOption = None,
     lang: opt.LangOption = None,
@@ -218,7 +246,9 @@ def report(
         selection=selection,
         group_by=group_by.value,
         limit=None if all_rows or fmt != "table" else limit,
+        obligation=obligation,
         count_late=fail_on_overdue,
+        count_targets=include_targets,
         with_provenance=fmt == "xlsx",
     ) as view:
         writers.write("report", view, fmt, output)

@@ -8,8 +8,10 @@ from __future__ import annotations
 
 import gettext
 import os
+from collections.abc import Iterable
 from datetime import date
 from pathlib import Path
+from typing import Protocol
 
 DOMAIN = "emrtrack"
 LOCALE_DIR = Path(__file__).parent / "locale"
@@ -89,11 +91,26 @@ def fmt_number(value: float, digits: int = 1, *, trim: bool = False) -> str:
 _MILESTONE_LABELS = {"appraised": N_("appraised"), "deployed": N_("deployed"), "annex-signed": N_("annex signed")}
 
 
-def milestone_label(milestone: str) -> str:
-    """A milestone as a report shows it: "annex signed", "đã ký phụ lục"."""
+class Labelled(Protocol):
+    """A milestone of a register's vocabulary (model.MilestoneDef): its id and labels."""
+
+    @property
+    def id(self) -> str: ...
+    @property
+    def en(self) -> str: ...
+    @property
+    def vi(self) -> str: ...
+
+
+def milestone_label(milestone: str, vocabulary: Iterable[Labelled] = ()) -> str:
+    """A milestone as a report shows it: its label in the register's vocabulary, else the built-in one
+    ("annex signed", "đã ký phụ lục"), else its id."""
+    for known in vocabulary:
+        if known.id == milestone:
+            return known.vi if _current == "vi" else known.en
     return _(_MILESTONE_LABELS[milestone]) if milestone in _MILESTONE_LABELS else milestone
 
 
-def milestone_word(milestone: str) -> str:
+def milestone_word(milestone: str, vocabulary: Iterable[Labelled] = ()) -> str:
     """A milestone in a sentence: its key in English (as typed on the command line), else its label."""
-    return milestone if _current == "en" else milestone_label(milestone)
+    return milestone if _current == "en" else milestone_label(milestone, vocabulary)

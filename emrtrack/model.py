@@ -5,14 +5,52 @@ from __future__ import annotations
 
 import enum
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, timedelta
 
 from emrtrack.i18n import _, fmt_date, ngettext
 
 OWNERSHIPS: tuple[str, ...] = ("public", "non-public")
 KINDS: tuple[str, ...] = ("hospital", "medical-centre", "specialised-centre", "clinic", "other")
-MILESTONES: tuple[str, ...] = ("appraised", "deployed", "annex-signed")
+MILESTONES: tuple[str, ...] = ("appraised", "deployed", "annex-signed")  # a register's default vocabulary
+Day = date  # `date` for annotations inside classes with a field named `date`
+DEPLOYED = "deployed"  # the milestone a requirement's `deadline`/`deadlines` set
 DEFAULT_TIMEZONE = "Asia/Ho_Chi_Minh"
+
+
+@dataclass(frozen=True)
+class MilestoneDef:
+    """One milestone of a register's vocabulary: its id and its labels in English and Vietnamese."""
+
+    id: str
+    en: str
+    vi: str
+
+    def label(self, lang: str) -> str:
+        return self.vi if lang == "vi" else self.en
+
+
+DEFAULT_MILESTONE_DEFS: tuple[MilestoneDef, ...] = (
+    MilestoneDef("appraised", "appraised", "đã thẩm định"),
+    MilestoneDef("deployed", "deployed", "đã triển khai"),
+    MilestoneDef("annex-signed", "annex signed", "đã ký phụ lục"),
+)
+
+
+@dataclass(frozen=True)
+class Reached:
+    """A milestone as it is known: reached on `date` (exact), or on or before `date` (a bound), with the
+    evidence for it. A bound's other end is the last day the facility was confirmed not to have reached it."""
+
+    date: date
+    exact: bool = True
+    source: str | None = None
+
+    def earliest(self, known_after: Day | None) -> Day | None:
+        """The earliest day it can have been reached: its date when exact, else the day after `known_after`
+        (the last day it was confirmed not reached), None when nothing bounds it below."""
+        if self.exact:
+            return self.date
+        return None if known_after is None or known_after >= self.date else known_after + timedelta(days=1)
 
 
 class State(str, enum.Enum):
@@ -20,23 +58,29 @@ class State(str, enum.Enum):
 
     DEPLOYED_ON_TIME = "deployed-on-time"
     DEPLOYED_LATE = "deployed-late"
+    DEPLOYED_UNCONFIRMED = "deployed-unconfirmed"  # reached, known only as "on or before" a date past the deadline
     OVERDUE = "overdue"
     NOT_YET_DUE = "not-yet-due"
 
 
 @dataclass(frozen=True)
 class Selector:
-    """Which facilities a deadline applies to. An empty tuple means any value."""
+    """Which facilities a deadline applies to: by kind, ownership and/or id. An empty tuple means any value."""
 
     kinds: tuple[str, ...] = ()
     ownerships: tuple[str, ...] = ()
+    facilities: tuple[str, ...] = ()
 
-    def matches(self, ownership: str, kind: str) -> bool:
-        return (not self.kinds or kind in self.kinds) and (not self.ownerships or ownership in self.ownerships)
+    def matches(self, ownership: str, kind: str, facility_id: str | None = None) -> bool:
+        return (
+            (not self.kinds or kind in self.kinds)
+            and (not self.ownerships or ownership in self.ownerships)
+            and (not self.facilities or facility_id in self.facilities)
+        )
 
     @property
     def is_everything(self) -> bool:
-        return not self.kinds and not self.ownerships
+        return not self.kinds and not self.ownerships and not self.facilities
 
     def as_dict(self) -> dict[str, list[str]]:
         out: dict[str, list[str]] = {}
@@ -44,6 +88,8 @@ class Selector:
             out["kind"] = list(self.kinds)
         if self.ownerships:
             out["ownership"] = list(self.ownerships)
+        if self.facilities:
+            out["facilities"] = list(self.facilities)
         return out
 
 
@@ -56,12 +102,32 @@ class Cohort:
 
 
 @dataclass(frozen=True)
+class Obligation:
+    """One thing a document requires: a milestone reached by a deadline (or one per cohort, first match
+    wins), by the facilities `applies_to` picks out within the document's scope."""
+
+    milestone: str
+    cohorts: tuple[Cohort, ...]
+    applies_to: Selector = Selector()
+    principal: bool = False
+
+    @property
+    def final_deadline(self) -> date:
+        return max(c.deadline for c in self.cohorts)
+
+
+@dataclass(frozen=True)
 class Requirement:
-    """A regulatory document that sets one deadline, or one per cohort (first match wins)."""
+    """A regulatory document and the obligations it sets.
+
+    Given only `cohorts` (a file's `deadline`/`deadlines`), its one obligation is `deployed` by them. Its
+    principal obligation (the one marked so, else `deployed`, else the first) is what reports cover unless
+    told otherwise; `cohorts` is always the principal obligation's. A document that is not `binding` is a
+    plan target: being late on it is being behind plan, not non-compliance."""
 
     id: str
     issued: date
-    cohorts: tuple[Cohort, ...]
+    cohorts: tuple[Cohort, ...] = ()
     applies_to: Selector = Selector()
     title: str | None = None
     issuer: str | None = None
@@ -69,10 +135,28 @@ class Requirement:
     source: str | None = None
     refs: tuple[str, ...] = ()
     default: bool = False
+    obligations: tuple[Obligation, ...] = ()
+    binding: bool = True
+    replaces: str | None = None
+
+    def __post_init__(self) -> None:
+        if not self.obligations:
+            object.__setattr__(self, "obligations", (Obligation(DEPLOYED, self.cohorts),))
+        object.__setattr__(self, "cohorts", self.principal.cohorts)
+
+    @property
+    def principal(self) -> Obligation:
+        marked = [o for o in self.obligations if o.principal]
+        if marked:
+            return marked[0]
+        return next((o for o in self.obligations if o.milestone == DEPLOYED), self.obligations[0])
+
+    def obligation(self, milestone: str) -> Obligation | None:
+        return next((o for o in self.obligations if o.milestone == milestone), None)
 
     @property
     def final_deadline(self) -> date:
-        return max(c.deadline for c in self.cohorts)
+        return self.principal.final_deadline
 
 
 @dataclass(frozen=True)
@@ -96,21 +180,35 @@ class RegisterInfo:
     name: str | None = None
     timezone: str = DEFAULT_TIMEZONE
     notes: tuple[str, ...] = ()
+    milestones: tuple[MilestoneDef, ...] = DEFAULT_MILESTONE_DEFS
+
+    @property
+    def milestone_ids(self) -> tuple[str, ...]:
+        return tuple(m.id for m in self.milestones)
+
+    def milestone_def(self, milestone: str) -> MilestoneDef | None:
+        return next((m for m in self.milestones if m.id == milestone), None)
 
 
 @dataclass
 class Standing:
-    """One facility's standing under one requirement on a date."""
+    """One facility's standing under one obligation of a requirement on a date.
+
+    `reached` is the obligation's milestone as known on that date (None when not shown reached by then);
+    `days_late` is the least lateness the record proves (0 unless the state is deployed-late)."""
 
     facility: Facility
     requirement_id: str
     deadline: date
     state: State
     days_overdue: int
-    deployed: date | None
+    reached: Reached | None
     latest_milestone: str | None
     latest_milestone_date: date | None = None
-    milestones: dict[str, date] = field(default_factory=dict)
+    milestones: dict[str, Reached] = field(default_factory=dict)
+    milestone: str = DEPLOYED
+    days_late: int = 0
+    binding: bool = True
 
 
 @dataclass(frozen=True)
@@ -143,73 +241,158 @@ class Selection:
         return self.kind == "due-within"
 
     # -- how the outputs word it -------------------------------------------------------------------
-    def label(self) -> str:
+    # Each takes what the report covers: `binding` False for a plan target (late on it is "behind plan",
+    # not "overdue"), and `milestone`, the label of the obligation's milestone when it is not `deployed`
+    # (None: the words of deployment). Their defaults word a binding document's deployment deadline.
+    def label(self, *, binding: bool = True, milestone: str | None = None) -> str:
         """Which facilities are listed, as a spreadsheet's header block says it."""
         if self.is_overdue:
-            return _("overdue (past the deadline, not deployed)")
+            if binding:
+                text = (
+                    _("overdue (past the deadline, not deployed)")
+                    if milestone is None
+                    else _("overdue (past the deadline, “{milestone}” not reached)")
+                )
+            else:
+                text = (
+                    _("behind plan (past the target date, not deployed)")
+                    if milestone is None
+                    else _("behind plan (past the target date, “{milestone}” not reached)")
+                )
+            return text.format(milestone=milestone)
         if self.is_due_within:
-            return _("not deployed, deadline within {days} days").format(days=self.days)
+            text = (
+                _("not deployed, deadline within {days} days")
+                if milestone is None
+                else _("“{milestone}” not reached, deadline within {days} days")
+            )
+            return text.format(days=self.days, milestone=milestone)
         return _("all in scope")
 
-    def heading(self, count: int, requirement: str, deadlines: str, as_of: date) -> str:
-        """A report's heading: how many facilities are listed against the requirement, as of a date."""
+    @staticmethod
+    def due(deadlines: str, *, binding: bool = True, milestone: str | None = None) -> str:
+        """What a report is against, after its requirement: "deadline 2025-08-31", "target date 2026-12-31",
+        or with the milestone named, "annex signed by 2025-12-31"."""
+        if milestone is None:
+            text = _("deadline {deadlines}") if binding else _("target date {deadlines}")
+        else:
+            text = _("{milestone} by {deadlines}") if binding else _("{milestone} by the target date {deadlines}")
+        return text.format(deadlines=deadlines, milestone=milestone)
+
+    def heading(
+        self,
+        count: int,
+        requirement: str,
+        deadlines: str,
+        as_of: date,
+        *,
+        binding: bool = True,
+        milestone: str | None = None,
+    ) -> str:
+        """A report's heading: how many facilities are listed against the requirement, as of a date;
+        `milestone` names the obligation covered (None: the deadlines alone)."""
         if self.is_overdue:
-            text = ngettext(
-                "{n} facility overdue against {id} (deadline {deadlines}) as of {date}",
-                "{n} facilities overdue against {id} (deadline {deadlines}) as of {date}",
-                count,
-            )
+            if binding:
+                text = ngettext(
+                    "{n} facility overdue against {id} ({due}) as of {date}",
+                    "{n} facilities overdue against {id} ({due}) as of {date}",
+                    count,
+                )
+            else:
+                text = ngettext(
+                    "{n} facility behind plan against {id} ({due}) as of {date}",
+                    "{n} facilities behind plan against {id} ({due}) as of {date}",
+                    count,
+                )
         elif self.is_due_within:
             text = ngettext(
-                "{n} facility due within {days} days against {id} (deadline {deadlines}) as of {date}",
-                "{n} facilities due within {days} days against {id} (deadline {deadlines}) as of {date}",
+                "{n} facility due within {days} days against {id} ({due}) as of {date}",
+                "{n} facilities due within {days} days against {id} ({due}) as of {date}",
                 count,
             )
         else:
             text = ngettext(
-                "{n} facility in scope of {id} (deadline {deadlines}) as of {date}",
-                "{n} facilities in scope of {id} (deadline {deadlines}) as of {date}",
+                "{n} facility in scope of {id} ({due}) as of {date}",
+                "{n} facilities in scope of {id} ({due}) as of {date}",
                 count,
             )
-        return text.format(n=count, id=requirement, deadlines=deadlines, date=fmt_date(as_of), days=self.days)
+        due = self.due(deadlines, binding=binding, milestone=milestone)
+        return text.format(n=count, id=requirement, due=due, date=fmt_date(as_of), days=self.days)
 
-    def lead(self, count: int, as_of: date) -> str:
+    def lead(self, count: int, as_of: date, *, binding: bool = True, milestone: str | None = None) -> str:
         """The sentence a dispatch's list opens with: how many facilities, as of a date."""
-        if self.is_overdue:
+        if self.is_overdue and binding and milestone is None:
             text = ngettext(
                 "As of {date}, {n} facility is past its deadline and has not yet deployed EMR.",
                 "As of {date}, {n} facilities are past their deadline and have not yet deployed EMR.",
                 count,
             )
-        elif self.is_due_within:
+        elif self.is_overdue and binding:
+            text = ngettext(
+                "As of {date}, {n} facility is past its deadline and has not yet reached “{milestone}”.",
+                "As of {date}, {n} facilities are past their deadline and have not yet reached “{milestone}”.",
+                count,
+            )
+        elif self.is_overdue and milestone is None:
+            text = ngettext(
+                "As of {date}, {n} facility is behind plan: past its target date, it has not yet deployed EMR.",
+                "As of {date}, {n} facilities are behind plan: past their target date, they have not yet deployed EMR.",
+                count,
+            )
+        elif self.is_overdue:
+            text = ngettext(
+                "As of {date}, {n} facility is behind plan: past its target date, it has not yet reached "
+                "“{milestone}”.",
+                "As of {date}, {n} facilities are behind plan: past their target date, they have not yet "
+                "reached “{milestone}”.",
+                count,
+            )
+        elif self.is_due_within and milestone is None:
             text = ngettext(
                 "As of {date}, {n} facility has not yet deployed EMR and is due within {days} days.",
                 "As of {date}, {n} facilities have not yet deployed EMR and are due within {days} days.",
+                count,
+            )
+        elif self.is_due_within:
+            text = ngettext(
+                "As of {date}, {n} facility has not yet reached “{milestone}” and is due within {days} days.",
+                "As of {date}, {n} facilities have not yet reached “{milestone}” and are due within {days} days.",
                 count,
             )
         else:
             text = ngettext(
                 "As of {date}, {n} facility is in scope.", "As of {date}, {n} facilities are in scope.", count
             )
-        return text.format(date=fmt_date(as_of), n=count, days=self.days)
+        return text.format(date=fmt_date(as_of), n=count, days=self.days, milestone=milestone)
 
-    def group_heading(self, who: str, count: int) -> str:
+    def group_heading(self, who: str, count: int, *, milestone: str | None = None) -> str:
         """The line above one group of a dispatch's list: who they are and how many."""
         if self.is_overdue:
-            text = _("{who} that have not yet deployed EMR ({n}):")
+            text = (
+                _("{who} that have not yet deployed EMR ({n}):")
+                if milestone is None
+                else _("{who} that have not yet reached “{milestone}” ({n}):")
+            )
         elif self.is_due_within:
-            text = _("{who} due to deploy EMR within {days} days ({n}):")
+            text = (
+                _("{who} due to deploy EMR within {days} days ({n}):")
+                if milestone is None
+                else _("{who} due to reach “{milestone}” within {days} days ({n}):")
+            )
         else:
             text = _("{who} ({n}):")
-        return text.format(who=who, n=count, days=self.days)
+        return text.format(who=who, n=count, days=self.days, milestone=milestone)
 
     def none_listed(self) -> str:
         """What a report's table says when the selection lists no facility."""
         return _("No facility in scope.") if self.is_all else _("None.")
 
-    def days_label(self) -> str:
-        """The header of a report table's days column: days left before the deadline, or days overdue."""
-        return _("Days left") if self.is_due_within else _("Days overdue")
+    def days_label(self, *, binding: bool = True) -> str:
+        """The header of a report table's days column: days left before the deadline, or days overdue (days
+        behind plan, under a plan target)."""
+        if self.is_due_within:
+            return _("Days left")
+        return _("Days overdue") if binding else _("Days behind plan")
 
     def days_shown(self, standing: Standing, as_of: date) -> int | None:
         """A report table's days: left before the deadline (due within), else overdue (None if not)."""

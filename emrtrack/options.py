@@ -155,6 +155,56 @@ OnOption = Annotated[
 ByOption = Annotated[
     str | None, typer.Option("--by", metavar="NAME", help=N_("Who records this (default: your login name)."))
 ]
+OnOrBeforeOption = Annotated[
+    date | None,
+    typer.Option(
+        "--on-or-before",
+        parser=_date,
+        metavar="DATE",
+        help=N_("It happened on or before this date, exactly when is not known (e.g. a statement that all had)."),
+        show_default=False,
+    ),
+]
+SourceOption = Annotated[
+    str | None,
+    typer.Option(
+        "--source",
+        metavar="TEXT",
+        help=N_("The evidence for the date, shown beside it in reports (default for --on-or-before: the --ref)."),
+        show_default=False,
+    ),
+]
+MarkAllOption = Annotated[
+    bool,
+    typer.Option("--all", help=N_("Every facility in scope of the requirement that has not reached the milestone.")),
+]
+MarkRequirement = Annotated[
+    str | None, requirement_option(N_("With --all: whose scope (default: the register's default requirement)."))
+]
+FacilitiesArgument = Annotated[
+    list[str] | None,
+    typer.Argument(
+        metavar="FACILITY...",
+        help=N_("Facility ids, names or aliases; case and diacritics do not matter (e.g. 'do luong')."),
+        show_default=False,
+        autocompletion=_complete_facility,
+    ),
+]
+ObligationOption = Annotated[
+    str | None,
+    typer.Option(
+        "--obligation",
+        metavar="MILESTONE|all",
+        help=N_("Which obligation: a milestone, or 'all' (default: the requirement's principal one, e.g. deployed)."),
+        show_default=False,
+    ),
+]
+IncludeTargetsOption = Annotated[
+    bool,
+    typer.Option(
+        "--include-targets", help=N_("With --fail-on-overdue: count plan targets too, not only binding documents.")
+    ),
+]
 RefOption = Annotated[
     str | None, typer.Option("--ref", metavar="TEXT", help=N_("The document this rests on, e.g. a dispatch number."))
 ]
@@ -217,7 +267,12 @@ TemplateFormatOption = Annotated[
 StatusRequirement = Annotated[str | None, requirement_option(N_("One requirement id (default: every requirement)."))]
 StatusFormatOption = Annotated[StatusFormat, format_option(N_("table, json or xlsx."))]
 MilestoneArgument = Annotated[
-    str, typer.Argument(metavar="MILESTONE", help=N_("appraised, deployed or annex-signed."), show_default=False)
+    str,
+    typer.Argument(
+        metavar="MILESTONE",
+        help=N_("One of the register's milestones (by default appraised, deployed or annex-signed)."),
+        show_default=False,
+    ),
 ]
 OverdueOption = Annotated[
     bool, typer.Option("--overdue", help=N_("Only facilities past their deadline and not deployed."))
@@ -234,7 +289,8 @@ ReportLimitOption = Annotated[
 ]
 AllRowsOption = Annotated[bool, typer.Option("--all", help=N_("Show every row in a table."))]
 FailOnOverdueOption = Annotated[
-    bool, typer.Option("--fail-on-overdue", help=N_("Exit with code 3 when any facility is overdue."))
+    bool,
+    typer.Option("--fail-on-overdue", help=N_("Exit with code 3 when any facility is overdue (on binding documents).")),
 ]
 DueWithinOption = Annotated[
     int | None,
@@ -276,13 +332,17 @@ COMMAND_HELP = {
         "Example: emrtrack status --as-of 2025-09-01"
     ),
     "mark-deployed": N_(
-        "Record that a facility has deployed EMR.\n\n"
-        "The same as: emrtrack mark FACILITY deployed.\n\n"
+        "Record that facilities have deployed EMR.\n\n"
+        "The same as: emrtrack mark FACILITY... deployed.\n\n"
         'Example: emrtrack mark-deployed "do luong" --on 2025-08-20 --ref 3120/SYT-VP'
     ),
     "mark": N_(
-        "Record a milestone: appraised, deployed or annex-signed.\n\n"
-        'Example: emrtrack mark "hoan my" annex-signed --on 2025-08-25'
+        "Record a milestone for one or more facilities.\n\n"
+        "On a date (--on, default today), or on or before a date when exactly when is not known (--on-or-before, "
+        "with its --source). Several facilities, or --all, are one change; what will change is listed and "
+        "confirmed first (--yes skips the question).\n\n"
+        'Example: emrtrack mark "hoan my" annex-signed --on 2025-08-25\n\n'
+        'Example: emrtrack mark --all deployed --on-or-before 2025-09-24 --ref "VietNamNet, 26 September 2025"'
     ),
     "report": N_(
         "List facilities and their state, or only the overdue.\n\n"

@@ -8,7 +8,7 @@ from collections.abc import Iterable
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
-from emrtrack.model import MILESTONES, Facility, Requirement, State
+from emrtrack.model import MILESTONES, Facility, Obligation, Reached, Requirement, State
 
 _NON_ALNUM = re.compile(r"[^0-9a-z]+")
 # Combining marks (the diacritics NFKD splits off), removed in one pass.
@@ -86,65 +86,119 @@ def today(timezone: str) -> date:
     return datetime.now(ZoneInfo(timezone)).date()
 
 
-def cohort_index(requirement: Requirement, ownership: str, kind: str) -> int | None:
-    """Which of a requirement's cohorts a facility falls in (the first that matches), None when the
-    requirement does not apply to it."""
-    if not requirement.applies_to.matches(ownership, kind):
+def cohort_index(
+    requirement: Requirement,
+    ownership: str,
+    kind: str,
+    facility_id: str | None = None,
+    obligation: Obligation | None = None,
+) -> int | None:
+    """Which of an obligation's cohorts (default: the principal one's) a facility falls in (the first that
+    matches), None when the requirement or the obligation does not apply to it."""
+    obligation = obligation or requirement.principal
+    if not requirement.applies_to.matches(ownership, kind, facility_id):
         return None
-    return next((i for i, c in enumerate(requirement.cohorts) if c.selector.matches(ownership, kind)), None)
+    if not obligation.applies_to.matches(ownership, kind, facility_id):
+        return None
+    return next((i for i, c in enumerate(obligation.cohorts) if c.selector.matches(ownership, kind, facility_id)), None)
 
 
-def deadline_for(requirement: Requirement, ownership: str, kind: str) -> date | None:
-    """The deadline a requirement sets for a facility, or None when it is out of scope."""
-    index = cohort_index(requirement, ownership, kind)
-    return None if index is None else requirement.cohorts[index].deadline
+def deadline_for(
+    requirement: Requirement,
+    ownership: str,
+    kind: str,
+    facility_id: str | None = None,
+    obligation: Obligation | None = None,
+) -> date | None:
+    """The deadline an obligation (default: the principal one) sets for a facility, None when out of scope."""
+    obligation = obligation or requirement.principal
+    index = cohort_index(requirement, ownership, kind, facility_id, obligation)
+    return None if index is None else obligation.cohorts[index].deadline
 
 
-def state_of(deadline: date, deployed: date | None, as_of: date) -> State:
-    """A facility's state on `as_of`. Deadlines are inclusive; a deployment after `as_of` is unknown then."""
-    if deployed is not None and deployed <= as_of:
-        return State.DEPLOYED_ON_TIME if deployed <= deadline else State.DEPLOYED_LATE
+def known_after(reached: Reached | None, verified: date | None) -> date | None:
+    """The last day a milestone known only as a bound is confirmed not reached: the facility's `verified`
+    date when it lies before the bound (verified without the milestone), else None."""
+    if reached is None or reached.exact or verified is None or verified >= reached.date:
+        return None
+    return verified
+
+
+def state_of(deadline: date, reached: date | Reached | None, as_of: date, after: date | None = None) -> State:
+    """A facility's state on `as_of`. Deadlines are inclusive; a milestone counts as reached on `as_of` only
+    when it is shown reached by then (an exact date or a bound on or before `as_of`).
+
+    A bound (reached on or before B, not yet reached on `after`) is on time when B is on or before the
+    deadline, late when `after` is on or after it, and otherwise reached with its timing unconfirmed: the
+    state never claims what some day in the interval would contradict."""
+    if isinstance(reached, date):
+        reached = Reached(reached)
+    if reached is not None and reached.date <= as_of:
+        if reached.date <= deadline:
+            return State.DEPLOYED_ON_TIME
+        earliest = reached.earliest(after)
+        if earliest is not None and earliest > deadline:
+            return State.DEPLOYED_LATE
+        return State.DEPLOYED_UNCONFIRMED
     return State.OVERDUE if as_of > deadline else State.NOT_YET_DUE
 
 
-def days_overdue(deadline: date, deployed: date | None, as_of: date) -> int:
-    """Days past the deadline without deployment on `as_of` (0 when not overdue)."""
-    if state_of(deadline, deployed, as_of) is State.OVERDUE:
+def days_overdue(deadline: date, reached: date | Reached | None, as_of: date) -> int:
+    """Days past the deadline without the milestone shown reached on `as_of` (0 when not overdue)."""
+    if state_of(deadline, reached, as_of) is State.OVERDUE:
         return (as_of - deadline).days
     return 0
 
 
+def days_late(deadline: date, reached: date | Reached | None, as_of: date, after: date | None = None) -> int:
+    """Days a milestone was reached after the deadline, as far as the record proves it (0 unless late)."""
+    if isinstance(reached, date):
+        reached = Reached(reached)
+    if reached is None or state_of(deadline, reached, as_of, after) is not State.DEPLOYED_LATE:
+        return 0
+    earliest = reached.earliest(after)
+    assert earliest is not None  # late means bounded below
+    return (earliest - deadline).days
+
+
 def standing_under_each(
-    requirements: Iterable[Requirement], facility: Facility, milestones: dict[str, date], as_of: date
-) -> list[tuple[Requirement, date | None, State | None, int]]:
-    """One facility under each requirement on `as_of`: (requirement, deadline, state, days overdue); the
-    deadline and state are None where the requirement does not apply to it."""
-    deployed = milestones.get("deployed")
-    out: list[tuple[Requirement, date | None, State | None, int]] = []
+    requirements: Iterable[Requirement], facility: Facility, milestones: dict[str, Reached], as_of: date
+) -> list[tuple[Requirement, Obligation, date | None, State | None, int]]:
+    """One facility under each obligation of each requirement on `as_of`: (requirement, obligation,
+    deadline, state, days overdue or late); the deadline and state are None where it does not apply."""
+    out: list[tuple[Requirement, Obligation, date | None, State | None, int]] = []
     for requirement in requirements:
-        deadline = deadline_for(requirement, facility.ownership, facility.kind)
-        if deadline is None:
-            out.append((requirement, None, None, 0))
-        else:
-            out.append(
-                (requirement, deadline, state_of(deadline, deployed, as_of), days_overdue(deadline, deployed, as_of))
-            )
+        for obligation in requirement.obligations:
+            deadline = deadline_for(requirement, facility.ownership, facility.kind, facility.id, obligation)
+            if deadline is None:
+                out.append((requirement, obligation, None, None, 0))
+                continue
+            reached = milestones.get(obligation.milestone)
+            after = known_after(reached, facility.verified)
+            state = state_of(deadline, reached, as_of, after)
+            days = days_late(deadline, reached, as_of, after) or days_overdue(deadline, reached, as_of)
+            out.append((requirement, obligation, deadline, state, days))
     return out
 
 
-def milestones_as_of(milestones: dict[str, date], as_of: date) -> dict[str, date]:
-    """The milestones reached on or before `as_of`, in their usual order."""
-    return {m: milestones[m] for m in MILESTONES if m in milestones and milestones[m] <= as_of}
+def milestones_as_of(
+    milestones: dict[str, Reached], as_of: date, order: tuple[str, ...] = MILESTONES
+) -> dict[str, Reached]:
+    """The milestones shown reached on or before `as_of`, in the register's order (then any other)."""
+    known = [m for m in order if m in milestones] + [m for m in milestones if m not in order]
+    return {m: milestones[m] for m in known if milestones[m].date <= as_of}
 
 
-def latest_milestone(milestones: dict[str, date], as_of: date) -> tuple[str, date] | None:
-    """The most recent milestone reached by `as_of` (the later in the usual order on a tie)."""
-    reached = milestones_as_of(milestones, as_of)
+def latest_milestone(
+    milestones: dict[str, Reached], as_of: date, order: tuple[str, ...] = MILESTONES
+) -> tuple[str, date] | None:
+    """The most recent milestone reached by `as_of` (the later in the register's order on a tie)."""
+    reached = milestones_as_of(milestones, as_of, order)
     if not reached:
         return None
-    order = {m: i for i, m in enumerate(MILESTONES)}
-    name = max(reached, key=lambda m: (reached[m], order[m]))
-    return name, reached[name]
+    position = {m: i for i, m in enumerate(reached)}
+    name = max(reached, key=lambda m: (reached[m].date, position[m]))
+    return name, reached[name].date
 
 
 def pick_requirement(requirements: list[Requirement], wanted: str | None) -> Requirement | None:

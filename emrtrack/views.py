@@ -10,7 +10,18 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
-from emrtrack.model import Facility, Requirement, Selection, Selector, Standing, State
+from emrtrack.model import (
+    DEFAULT_MILESTONE_DEFS,
+    Facility,
+    MilestoneDef,
+    Obligation,
+    Reached,
+    Requirement,
+    Selection,
+    Selector,
+    Standing,
+    State,
+)
 
 
 @dataclass
@@ -41,12 +52,18 @@ class LoadSummary:
 
 @dataclass
 class MarkResult:
+    """One facility's part of a mark: what it had (`previous`), what it has now, whether that changed."""
+
     facility: Facility
     milestone: str
-    date: datetime.date
-    previous: datetime.date | None
+    reached: Reached
+    previous: Reached | None
     changed: bool
     change_id: int | None = None
+
+    @property
+    def date(self) -> datetime.date:
+        return self.reached.date
 
 
 @dataclass
@@ -54,6 +71,7 @@ class Counts:
     in_scope: int = 0
     deployed_on_time: int = 0
     deployed_late: int = 0
+    deployed_unconfirmed: int = 0  # reached, on or before a date past the deadline: timing unconfirmed
     overdue: int = 0
     not_yet_due: int = 0
 
@@ -63,7 +81,8 @@ class Counts:
 
     @property
     def compliance(self) -> float:
-        """Deployed on time ÷ in scope (0 when nothing is in scope): the one definition of compliance."""
+        """Proven on time ÷ in scope (0 when nothing is in scope): the one definition of compliance. A milestone
+        known only as "on or before" a date past the deadline is not proof, so it does not count."""
         return self.deployed_on_time / self.in_scope if self.in_scope else 0.0
 
     @property
@@ -80,7 +99,20 @@ class CohortStatus:
 
 
 @dataclass
+class ObligationStatus:
+    """The counts under one obligation of a requirement, per cohort and by ownership."""
+
+    obligation: Obligation
+    total: Counts
+    cohorts: list[CohortStatus]
+    by_ownership: dict[str, Counts]
+
+
+@dataclass
 class RequirementStatus:
+    """A requirement's counts on a date: `total`, `cohorts` and `by_ownership` are its principal
+    obligation's; `obligations` holds every obligation's, the principal included, in the document's order."""
+
     requirement: Requirement
     as_of: date
     total: Counts
@@ -90,6 +122,7 @@ class RequirementStatus:
     oldest_data: date | None
     median_data: date | None
     never_verified: int
+    obligations: list[ObligationStatus] = field(default_factory=list)
 
 
 @dataclass
@@ -169,6 +202,7 @@ class StatusView:
     notes: tuple[str, ...]
     statuses: list[RequirementStatus]
     provenance: Provenance | None = None
+    milestones: tuple[MilestoneDef, ...] = DEFAULT_MILESTONE_DEFS
 
 
 @dataclass
@@ -178,6 +212,13 @@ class ReportPart:
     requirement: Requirement
     count: int
     rows: Iterator[Standing]
+    obligation: Obligation | None = None  # None: the requirement's principal obligation
+    # in scope, reached on or before a date past the deadline (timing unconfirmed): how many by (bound, source)
+    unconfirmed: list[tuple[date, str | None, int]] = field(default_factory=list)
+
+    @property
+    def covers(self) -> Obligation:
+        return self.obligation or self.requirement.principal
 
 
 @dataclass
@@ -190,15 +231,18 @@ class ReportView:
     limit: int | None  # rows shown in a table (None: all)
     late: int = 0  # facilities overdue under the requirements reported on, when asked to count them
     provenance: Provenance | None = None
+    milestones: tuple[MilestoneDef, ...] = DEFAULT_MILESTONE_DEFS
+    every_obligation: bool = False  # `--obligation all`: one part per obligation
 
 
 @dataclass
 class ShowView:
     facility: Facility
     as_of: date
-    milestones: dict[str, date]
-    standings: list[tuple[Requirement, date | None, State | None, int]]
+    milestones: dict[str, Reached]
+    standings: list[tuple[Requirement, Obligation, date | None, State | None, int]]
     history: list[HistoryEntry]
+    milestone_defs: tuple[MilestoneDef, ...] = DEFAULT_MILESTONE_DEFS
 
 
 @dataclass
@@ -207,6 +251,7 @@ class HistoryView:
     events: list[HistoryEntry]
     more: bool  # older events were left out
     limit: int
+    milestones: tuple[MilestoneDef, ...] = DEFAULT_MILESTONE_DEFS
 
 
 PACE_WEEKS = 8  # the recent pace a forecast follows
@@ -224,6 +269,7 @@ class Progress:
     deadlines: tuple[date, ...]
     forecast: date | None  # when 100% would be reached at the recent pace; None if no progress
     pace_per_week: float
+    bounded: int = 0  # of the dates, those known only as "on or before" (drawn at that date)
 
     @property
     def done(self) -> int:

@@ -7,7 +7,7 @@ import shutil
 from pathlib import Path
 
 import pytest
-from helpers import SMALL, SMALL_ONE_REQUIREMENT, run
+from helpers import DISPATCH_DAY, SMALL, SMALL_ONE_REQUIREMENT, run
 from typer.testing import CliRunner
 
 from emrtrack import i18n
@@ -59,6 +59,38 @@ def register(shipped_db: Path):
     from emrtrack.store import Register
 
     reg = Register.open(shipped_db)
+    yield reg
+    reg.close()
+
+
+@pytest.fixture(scope="session")
+def _dispatch_day_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A register made as a new one is, but from the dispatch-day data (tests/data/dispatch-day)."""
+    from emrtrack.service.registers import load_files
+    from emrtrack.store import Register
+
+    path = tmp_path_factory.mktemp("dispatch-day") / "register.db"
+    register = Register.open(path)
+    load_files(register, [DISPATCH_DAY], actor="emrtrack", source="nghe-an-2898.yaml (shipped)")
+    assert register.facility_count() == SHIPPED_FACILITIES
+    register.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    register.close()
+    return path
+
+
+@pytest.fixture
+def dispatch_day_db(db_path: Path, _dispatch_day_template: Path) -> Path:
+    """This test's register (EMRTRACK_DB), holding the dispatch-day data: 25 facilities, no milestone."""
+    shutil.copyfile(_dispatch_day_template, db_path)
+    return db_path
+
+
+@pytest.fixture
+def dispatch_day_register(dispatch_day_db: Path):
+    """An open Register on a copy of the dispatch-day data."""
+    from emrtrack.store import Register
+
+    reg = Register.open(dispatch_day_db)
     yield reg
     reg.close()
 

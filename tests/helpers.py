@@ -18,6 +18,9 @@ from typer.testing import CliRunner
 
 ROOT = Path(__file__).resolve().parent.parent
 SHIPPED = ROOT / "data" / "nghe-an-2898.yaml"
+# The shipped register as the dispatch of 9 July 2025 left it (no milestone): where marks, history and
+# verification are exercised.
+DISPATCH_DAY = ROOT / "tests" / "data" / "dispatch-day" / "nghe-an-2898.yaml"
 CLI = [sys.executable, "-m", "emrtrack"]
 
 

@@ -9,7 +9,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
-from helpers import rows, run, table_hash
+from helpers import DISPATCH_DAY, rows, run, table_hash
 
 from emrtrack.rules import fold
 
@@ -44,6 +44,17 @@ NON_PUBLIC_NAMES = {
 }
 
 
+@pytest.fixture(autouse=True)
+def _dispatch_day(request: pytest.FixtureRequest) -> None:
+    """Marks, history and verification are exercised on the register as the dispatch left it (no milestone),
+    except where a test starts with no register at all (`new_register`) or with a small one of its own."""
+    if request.node.get_closest_marker("new_register") or {"small", "small_one_requirement"} & set(
+        request.fixturenames
+    ):
+        return
+    request.getfixturevalue("dispatch_day_db")
+
+
 def lines(text: str) -> list[str]:
     """Output lines without the padding Rich adds after a table title."""
     return [line.rstrip() for line in text.splitlines()]
@@ -69,13 +80,14 @@ def _check_reproduction(facilities: list[dict]) -> None:
     assert all(f["latest_milestone"] in (None, "") for f in facilities)
 
 
-def test_reproduction_json(shipped_db: Path) -> None:
+def test_reproduction_json(dispatch_day_db: Path) -> None:
     doc = report_json("--overdue", "--as-of", "2025-09-01")
     assert doc["as_of"] == "2025-09-01"
     assert doc["requirement"]["id"] == "2898/SYT-VP"
     assert doc["requirement"]["deadline"] == "2025-08-31"
     assert doc["count"] == 25
-    assert list(doc) == ["as_of", "requirement", "count", "facilities"]
+    assert list(doc) == ["as_of", "requirement", "count", "obligation", "unconfirmed", "facilities"]
+    assert (doc["obligation"], doc["unconfirmed"]) == ("deployed", [])
     assert list(doc["facilities"][0]) == [
         "id",
         "name",
@@ -87,24 +99,32 @@ def test_reproduction_json(shipped_db: Path) -> None:
         "latest_milestone",
         "verified",
         "deployed",
+        # new keys after the old ones
+        "days_late",
+        "bound",
+        "source",
+        "milestone",
+        "reached",
+        "binding",
     ]
     assert {f["deployed"] for f in doc["facilities"]} == {None}
     _check_reproduction(doc["facilities"])
 
 
-def test_reproduction_csv(shipped_db: Path) -> None:
+def test_reproduction_csv(dispatch_day_db: Path) -> None:
     r = run("report", "--overdue", "--as-of", "2025-09-01", "--format", "csv")
     assert r.exit_code == 0 and r.stderr == ""
     table = list(csv.DictReader(io.StringIO(r.stdout)))
     assert (
         r.stdout.splitlines()[0]
-        == "requirement,id,name,ownership,kind,deadline,state,days_overdue,latest_milestone,verified,deployed"
+        == "requirement,id,name,ownership,kind,deadline,state,days_overdue,latest_milestone,verified,deployed,"
+        "days_late,bound,source,milestone,reached"
     )
     assert {row["requirement"] for row in table} == {"2898/SYT-VP"}
     _check_reproduction(table)
 
 
-def test_reproduction_table(shipped_db: Path) -> None:
+def test_reproduction_table(dispatch_day_db: Path) -> None:
     r = run("report", "--overdue", "--as-of", "2025-09-01")
     assert r.exit_code == 0 and r.stderr == ""
     out = lines(r.stdout)
@@ -121,6 +141,7 @@ def test_reproduction_table(shipped_db: Path) -> None:
     assert "\x1b[" not in r.stdout
 
 
+@pytest.mark.new_register
 def test_created_register_is_said_on_stderr(db_path: Path) -> None:
     assert not db_path.exists()
     r = run("report", "--overdue", "--as-of", "2025-09-01", "--format", "csv")
@@ -175,13 +196,18 @@ def test_exact_json_report(small_one_requirement: Path) -> None:
     assert r.stdout == (
         '{"as_of": "2025-09-03", "requirement": {"id": "R/1", "title": "Deploy EMR", "issuer": "Sở Y tế", '
         '"issued": "2025-01-01", "in_force": null, "deadline": "2025-08-31", "deadlines": [{"applies_to": {}, '
-        '"deadline": "2025-08-31"}], "applies_to": {}, "source": null, "refs": []}, "count": 2, "facilities": [\n'
+        '"deadline": "2025-08-31"}], "applies_to": {}, "source": null, "refs": [], "binding": true, '
+        '"replaces": null, "obligations": [{"milestone": "deployed", "deadlines": [{"applies_to": {}, '
+        '"deadline": "2025-08-31"}], "applies_to": {}, "principal": true}]}, "count": 2, "obligation": "deployed", '
+        '"unconfirmed": [], "facilities": [\n'
         '  {"id": "do-luong-general", "name": "Bệnh viện Đa khoa Đô Lương", "ownership": "public", '
         '"kind": "hospital", "deadline": "2025-08-31", "state": "overdue", "days_overdue": 3, '
-        '"latest_milestone": "appraised", "verified": "2025-07-09", "deployed": null},\n'
+        '"latest_milestone": "appraised", "verified": "2025-07-09", "deployed": null, "days_late": 0, '
+        '"bound": null, "source": null, "milestone": "deployed", "reached": null, "binding": true},\n'
         '  {"id": "hoan-my-clinic", "name": "Phòng khám Hoàn Mỹ", "ownership": "non-public", "kind": "clinic", '
         '"deadline": "2025-08-31", "state": "overdue", "days_overdue": 3, "latest_milestone": null, '
-        '"verified": null, "deployed": null}\n'
+        '"verified": null, "deployed": null, "days_late": 0, "bound": null, "source": null, '
+        '"milestone": "deployed", "reached": null, "binding": true}\n'
         "]}\n"
     )
 
@@ -189,7 +215,22 @@ def test_exact_json_report(small_one_requirement: Path) -> None:
 def test_exact_json_status(small_one_requirement: Path) -> None:
     r = run("status", "--as-of", "2025-09-03", "--format", "json")
     assert r.exit_code == 0 and r.stderr == ""
-    counts = {"deployed_late": 0, "not_yet_due": 0}
+    counts = {"deployed_late": 0, "deployed_unconfirmed": 0, "not_yet_due": 0}
+    by_ownership = {
+        "public": {"in_scope": 2, "deployed_on_time": 1, "overdue": 1, "compliance_pct": 50.0, **counts},
+        "non-public": {"in_scope": 1, "deployed_on_time": 0, "overdue": 1, "compliance_pct": 0.0, **counts},
+    }
+    cohorts = [
+        {
+            "applies_to": {},
+            "deadline": "2025-08-31",
+            "in_scope": 3,
+            "deployed_on_time": 1,
+            "overdue": 2,
+            "compliance_pct": 33.3,
+            **counts,
+        }
+    ]
     assert json.loads(r.stdout) == {
         "as_of": "2025-09-03",
         "register": "Test register",
@@ -197,24 +238,28 @@ def test_exact_json_status(small_one_requirement: Path) -> None:
             {
                 "id": "R/1",
                 "deadline": "2025-08-31",
+                "binding": True,
                 "in_scope": 3,
                 "deployed_on_time": 1,
                 "overdue": 2,
                 "compliance_pct": 33.3,
                 **counts,
-                "by_ownership": {
-                    "public": {"in_scope": 2, "deployed_on_time": 1, "overdue": 1, "compliance_pct": 50.0, **counts},
-                    "non-public": {"in_scope": 1, "deployed_on_time": 0, "overdue": 1, "compliance_pct": 0.0, **counts},
-                },
-                "cohorts": [
+                "by_ownership": by_ownership,
+                "cohorts": cohorts,
+                # every obligation: here the one, deployment, which the figures above are
+                "obligations": [
                     {
-                        "applies_to": {},
+                        "milestone": "deployed",
+                        "principal": True,
                         "deadline": "2025-08-31",
+                        "applies_to": {},
                         "in_scope": 3,
                         "deployed_on_time": 1,
                         "overdue": 2,
                         "compliance_pct": 33.3,
                         **counts,
+                        "by_ownership": by_ownership,
+                        "cohorts": cohorts,
                     }
                 ],
                 "milestones": {"appraised": 1, "deployed": 1, "annex-signed": 0},
@@ -245,7 +290,7 @@ def test_exact_markdown(small_one_requirement: Path) -> None:
     )
 
 
-def test_status_table(shipped_db: Path) -> None:
+def test_status_table(dispatch_day_db: Path) -> None:
     r = run("status", "--as-of", "2025-09-01")
     assert r.exit_code == 0 and r.stderr == ""
     out = lines(r.stdout)
@@ -280,7 +325,7 @@ def test_status_table(shipped_db: Path) -> None:
     ]
 
 
-def test_status_one_requirement(shipped_db: Path) -> None:
+def test_status_one_requirement(dispatch_day_db: Path) -> None:
     r = run("status", "--as-of", "2025-10-01", "--requirement", "13/2025/TT-BYT", "--format", "json")
     doc = json.loads(r.stdout)
     assert [q["id"] for q in doc["requirements"]] == ["13/2025/TT-BYT"]
@@ -294,7 +339,7 @@ def test_status_one_requirement(shipped_db: Path) -> None:
 
 # -- as of a date ----------------------------------------------------------------------------------
 @pytest.mark.parametrize("day", ["2025-07-09", "2025-08-30", "2025-08-31"])
-def test_as_of_on_or_before_the_deadline_none_overdue(shipped_db: Path, day: str) -> None:
+def test_as_of_on_or_before_the_deadline_none_overdue(dispatch_day_db: Path, day: str) -> None:
     r = run("report", "--overdue", "--as-of", day, "--fail-on-overdue")
     assert r.exit_code == 0 and r.stderr == ""
     assert r.stdout == f"0 facilities overdue against 2898/SYT-VP (deadline 2025-08-31) as of {day}\nNone.\n"
@@ -304,13 +349,13 @@ def test_as_of_on_or_before_the_deadline_none_overdue(shipped_db: Path, day: str
 
 
 @pytest.mark.parametrize(("day", "late"), [("2025-09-01", 1), ("2025-09-10", 10), ("2026-01-01", 123)])
-def test_as_of_after_the_deadline(shipped_db: Path, day: str, late: int) -> None:
+def test_as_of_after_the_deadline(dispatch_day_db: Path, day: str, late: int) -> None:
     doc = report_json("--overdue", "--as-of", day)
     assert doc["count"] == 25
     assert {f["days_overdue"] for f in doc["facilities"]} == {late}
 
 
-def test_as_of_counts_only_milestones_on_or_before_it(shipped_db: Path) -> None:
+def test_as_of_counts_only_milestones_on_or_before_it(dispatch_day_db: Path) -> None:
     assert run("mark-deployed", "do-luong-general", "--on", "2025-09-05").exit_code == 0
     for day, state in (("2025-09-04", "overdue"), ("2025-09-05", "deployed-late"), ("2025-12-01", "deployed-late")):
         doc = report_json("--as-of", day)
@@ -319,7 +364,7 @@ def test_as_of_counts_only_milestones_on_or_before_it(shipped_db: Path) -> None:
     assert report_json("--overdue", "--as-of", "2025-09-05")["count"] == 24
 
 
-def test_circular_13_cohorts(shipped_db: Path) -> None:
+def test_circular_13_cohorts(dispatch_day_db: Path) -> None:
     c13 = ("--requirement", "13/2025/TT-BYT")
     assert report_json("--overdue", "--as-of", "2025-09-30", *c13)["count"] == 0
     doc = report_json("--overdue", "--as-of", "2025-10-01", *c13)
@@ -339,7 +384,7 @@ def test_circular_13_cohorts(shipped_db: Path) -> None:
     assert [(f["deadline"], f["days_overdue"]) for f in blood_late] == [("2026-12-31", 1)]
 
 
-def test_report_every_requirement(shipped_db: Path) -> None:
+def test_report_every_requirement(dispatch_day_db: Path) -> None:
     doc = report_json("--overdue", "--as-of", "2025-10-01", "--requirement", "all")
     assert doc["as_of"] == "2025-10-01"
     assert [(p["requirement"]["id"], p["count"]) for p in doc["reports"]] == [
@@ -348,13 +393,13 @@ def test_report_every_requirement(shipped_db: Path) -> None:
     ]
 
 
-def test_report_group_by_kind(shipped_db: Path) -> None:
+def test_report_group_by_kind(dispatch_day_db: Path) -> None:
     r = run("report", "--overdue", "--as-of", "2025-09-01", "--group-by", "kind", "--format", "csv")
     kinds = [row["kind"] for row in csv.DictReader(io.StringIO(r.stdout))]
     assert kinds == ["hospital"] * 22 + ["medical-centre"] * 2 + ["specialised-centre"]
 
 
-def test_report_limit_in_a_table(shipped_db: Path) -> None:
+def test_report_limit_in_a_table(dispatch_day_db: Path) -> None:
     r = run("report", "--overdue", "--as-of", "2025-09-01", "--limit", "3")
     assert r.exit_code == 0
     assert len([line for line in r.stdout.splitlines() if line.startswith("│")]) == 3
@@ -363,7 +408,7 @@ def test_report_limit_in_a_table(shipped_db: Path) -> None:
     )
 
 
-def test_unknown_requirement(shipped_db: Path) -> None:
+def test_unknown_requirement(dispatch_day_db: Path) -> None:
     r = run("report", "--requirement", "46/2018/TT-BYT")
     assert r.exit_code == 1 and r.stdout == ""
     assert r.stderr == (
@@ -382,16 +427,16 @@ def test_unknown_requirement(shipped_db: Path) -> None:
         ("frobnicate",),
     ],
 )
-def test_bad_usage_exits_2(shipped_db: Path, args: tuple[str, ...]) -> None:
-    before = table_hash(shipped_db)
+def test_bad_usage_exits_2(dispatch_day_db: Path, args: tuple[str, ...]) -> None:
+    before = table_hash(dispatch_day_db)
     r = run(*args)
     assert r.exit_code == 2
     assert r.stdout == ""
     assert "Traceback" not in r.stderr and r.stderr
-    assert table_hash(shipped_db) == before
+    assert table_hash(dispatch_day_db) == before
 
 
-def test_fail_on_overdue(shipped_db: Path) -> None:
+def test_fail_on_overdue(dispatch_day_db: Path) -> None:
     r = run("report", "--overdue", "--as-of", "2025-09-01", "--fail-on-overdue", "--format", "csv")
     assert r.exit_code == 3
     assert r.stderr == "emrtrack: 25 overdue\n"
@@ -417,63 +462,65 @@ def test_fail_on_overdue(shipped_db: Path) -> None:
         ("Do Luong General Hospital", "do-luong-general", "Bệnh viện Đa khoa Đô Lương"),
     ],
 )
-def test_mark_deployed_resolves_folded_names(shipped_db: Path, query: str, fid: str, name: str) -> None:
+def test_mark_deployed_resolves_folded_names(dispatch_day_db: Path, query: str, fid: str, name: str) -> None:
     r = run("mark-deployed", query, "--on", "2025-08-20")
     assert r.exit_code == 0, r.stderr
     assert r.stdout == f"Recorded: {name} ({fid}) deployed on 2025-08-20. Change #2.\n"
-    assert rows(shipped_db, "SELECT facility_id, milestone, date FROM milestones") == [(fid, "deployed", "2025-08-20")]
+    assert rows(dispatch_day_db, "SELECT facility_id, milestone, date FROM milestones") == [
+        (fid, "deployed", "2025-08-20")
+    ]
 
 
-def test_ambiguous_name_is_refused_and_nothing_written(shipped_db: Path) -> None:
-    before = table_hash(shipped_db)
+def test_ambiguous_name_is_refused_and_nothing_written(dispatch_day_db: Path) -> None:
+    before = table_hash(dispatch_day_db)
     r = run("mark-deployed", "115", "--on", "2025-08-20")
     assert r.exit_code == 1 and r.stdout == ""
     assert r.stderr == (
         "emrtrack: '115' matches 2 facilities: Bệnh viện Đa khoa 115 Nghệ An (general-115); "
         "Bệnh viện Ngoại khoa 115 Nghệ An (surgical-115). Nothing was done; name one by its id.\n"
     )
-    assert table_hash(shipped_db) == before
+    assert table_hash(dispatch_day_db) == before
 
 
-def test_typo_gets_did_you_mean(shipped_db: Path) -> None:
-    before = table_hash(shipped_db)
+def test_typo_gets_did_you_mean(dispatch_day_db: Path) -> None:
+    before = table_hash(dispatch_day_db)
     r = run("mark-deployed", "do luogn", "--on", "2025-08-20")
     assert r.exit_code == 1 and r.stdout == ""
     assert r.stderr.startswith(
         "emrtrack: no facility matches 'do luogn'. Did you mean: Bệnh viện Đa khoa Đô Lương (do-luong-general)"
     )
     assert r.stderr.count("\n") == 1
-    assert table_hash(shipped_db) == before
+    assert table_hash(dispatch_day_db) == before
 
 
-def test_nothing_close_is_not_found(shipped_db: Path) -> None:
+def test_nothing_close_is_not_found(dispatch_day_db: Path) -> None:
     r = run("show", "zzzz qqqq")
     assert (r.exit_code, r.stdout, r.stderr) == (1, "", "emrtrack: no facility matches 'zzzz qqqq'\n")
 
 
 # -- marks -----------------------------------------------------------------------------------------
-def test_mark_same_date_again_changes_nothing(shipped_db: Path) -> None:
+def test_mark_same_date_again_changes_nothing(dispatch_day_db: Path) -> None:
     assert run("mark", "quan y 4", "appraised", "--on", "2025-08-01").exit_code == 0
-    before = table_hash(shipped_db)
+    before = table_hash(dispatch_day_db)
     r = run("mark", "quan y 4", "appraised", "--on", "2025-08-01")
     assert r.exit_code == 0
     assert (
         r.stdout
         == "Already recorded: Bệnh viện Quân y 4 (military-hospital-4) appraised on 2025-08-01. Nothing changed.\n"
     )
-    assert table_hash(shipped_db) == before
+    assert table_hash(dispatch_day_db) == before
 
 
-def test_mark_other_date_needs_correct(shipped_db: Path) -> None:
+def test_mark_other_date_needs_correct(dispatch_day_db: Path) -> None:
     assert run("mark", "hoan my", "annex-signed", "--on", "2025-08-25").exit_code == 0
-    before = table_hash(shipped_db)
+    before = table_hash(dispatch_day_db)
     r = run("mark", "hoan my", "annex-signed", "--on", "2025-08-26")
     assert r.exit_code == 1 and r.stdout == ""
     assert r.stderr == (
         "emrtrack: Bệnh viện Đa khoa Hoàn Mỹ Vinh (hoan-my-vinh) already has annex-signed on "
         "2025-08-25; to record 2025-08-26 instead, run the command again with --correct\n"
     )
-    assert table_hash(shipped_db) == before
+    assert table_hash(dispatch_day_db) == before
     r = run(
         "mark",
         "hoan my",
@@ -493,15 +540,15 @@ def test_mark_other_date_needs_correct(shipped_db: Path) -> None:
         "Corrected: Bệnh viện Đa khoa Hoàn Mỹ Vinh (hoan-my-vinh) annex signed on 2025-08-26 "
         "(was 2025-08-25). Change #3.\n"
     )
-    assert rows(shipped_db, "SELECT actor, ref, note, command FROM changes WHERE id = 3") == [
+    assert rows(dispatch_day_db, "SELECT actor, ref, note, command FROM changes WHERE id = 3") == [
         ("officer", "BHXH/12", "date on the annex", "mark annex-signed")
     ]
-    assert rows(shipped_db, "SELECT action, old, new FROM events WHERE change_id = 3") == [
+    assert rows(dispatch_day_db, "SELECT action, old, new FROM events WHERE change_id = 3") == [
         ("corrected", "2025-08-25", "2025-08-26")
     ]
 
 
-def test_mark_deployed_is_mark_deployed(shipped_db: Path) -> None:
+def test_mark_deployed_is_mark_deployed(dispatch_day_db: Path) -> None:
     r = run("mark", "nghe-an-lung", "deployed", "--on", "2025-08-30")
     assert r.stdout == "Recorded: Bệnh viện Phổi Nghệ An (nghe-an-lung) deployed on 2025-08-30. Change #2.\n"
     again = run("mark-deployed", "nghe-an-lung", "--on", "2025-08-30")
@@ -510,36 +557,36 @@ def test_mark_deployed_is_mark_deployed(shipped_db: Path) -> None:
     )
 
 
-def test_mark_defaults_to_today_in_the_register_time_zone(shipped_db: Path) -> None:
+def test_mark_defaults_to_today_in_the_register_time_zone(dispatch_day_db: Path) -> None:
     from emrtrack.rules import today
 
     r = run("mark-deployed", "nghe-an-lung")
     assert r.exit_code == 0
-    assert rows(shipped_db, "SELECT date FROM milestones") == [(today("Asia/Ho_Chi_Minh").isoformat(),)]
+    assert rows(dispatch_day_db, "SELECT date FROM milestones") == [(today("Asia/Ho_Chi_Minh").isoformat(),)]
 
 
-def test_future_date_is_refused(shipped_db: Path) -> None:
+def test_future_date_is_refused(dispatch_day_db: Path) -> None:
     from emrtrack.rules import today
 
     tomorrow = today("Asia/Ho_Chi_Minh") + timedelta(days=1)
-    before = table_hash(shipped_db)
+    before = table_hash(dispatch_day_db)
     r = run("mark-deployed", "do luong", "--on", tomorrow.isoformat())
     assert r.exit_code == 1 and r.stdout == ""
     assert r.stderr == (
         f"emrtrack: {tomorrow} is in the future (today is {tomorrow - timedelta(days=1)} in "
         "Asia/Ho_Chi_Minh); a milestone is recorded once it has happened\n"
     )
-    assert table_hash(shipped_db) == before
+    assert table_hash(dispatch_day_db) == before
 
 
-def test_unknown_milestone_is_bad_usage(shipped_db: Path) -> None:
+def test_unknown_milestone_is_bad_usage(dispatch_day_db: Path) -> None:
     r = run("mark", "do luong", "installed", "--on", "2025-08-20")
     assert r.exit_code == 2
     assert r.stderr == "emrtrack: unknown milestone 'installed'; choose one of: appraised, deployed, annex-signed\n"
 
 
 # -- undo ------------------------------------------------------------------------------------------
-def test_undo_yes_reverts_and_keeps_both_in_history(shipped_db: Path) -> None:
+def test_undo_yes_reverts_and_keeps_both_in_history(dispatch_day_db: Path) -> None:
     assert run("mark-deployed", "do luong", "--on", "2025-08-20", "--by", "officer").exit_code == 0
     r = run("undo", "--yes", "--by", "officer")
     assert r.exit_code == 0
@@ -550,8 +597,8 @@ def test_undo_yes_reverts_and_keeps_both_in_history(shipped_db: Path) -> None:
         " UTC by officer (mark deployed, cli): deployed recorded for do-luong-general: 2025-08-20; 1 event."
     )
     assert out[1] == "Reverted change #2; recorded as change #3."
-    assert rows(shipped_db, "SELECT * FROM milestones") == []
-    assert rows(shipped_db, "SELECT id, command, reverts FROM changes ORDER BY id") == [
+    assert rows(dispatch_day_db, "SELECT * FROM milestones") == []
+    assert rows(dispatch_day_db, "SELECT id, command, reverts FROM changes ORDER BY id") == [
         (1, "load", None),
         (2, "mark deployed", None),
         (3, "undo", 2),
@@ -564,27 +611,27 @@ def test_undo_yes_reverts_and_keeps_both_in_history(shipped_db: Path) -> None:
     assert report_json("--overdue", "--as-of", "2025-09-01")["count"] == 25
 
 
-def test_undo_without_yes_on_a_pipe_is_refused(shipped_db: Path) -> None:
+def test_undo_without_yes_on_a_pipe_is_refused(dispatch_day_db: Path) -> None:
     assert run("mark-deployed", "do luong", "--on", "2025-08-20").exit_code == 0
-    before = table_hash(shipped_db)
+    before = table_hash(dispatch_day_db)
     r = run("undo")
     assert r.exit_code == 2
     assert r.stdout.startswith("Change #2, recorded ")
     assert r.stderr == "emrtrack: undo needs confirmation: run it again with --yes\n"
-    assert table_hash(shipped_db) == before
+    assert table_hash(dispatch_day_db) == before
 
 
-def test_undo_of_a_load(shipped_db: Path, tmp_path: Path) -> None:
+def test_undo_of_a_load(dispatch_day_db: Path, tmp_path: Path) -> None:
     path = tmp_path / "one.yaml"
     path.write_text(
         "facilities:\n  - id: new-clinic\n    name: Phòng khám Mới\n    ownership: non-public\n    kind: clinic\n",
         encoding="utf-8",
     )
     assert run("load", str(path)).exit_code == 0
-    assert rows(shipped_db, "SELECT COUNT(*) FROM facilities") == [(26,)]
+    assert rows(dispatch_day_db, "SELECT COUNT(*) FROM facilities") == [(26,)]
     r = run("undo", "-y")
     assert r.exit_code == 0 and r.stdout.splitlines()[-1] == "Reverted change #2; recorded as change #3."
-    assert rows(shipped_db, "SELECT COUNT(*) FROM facilities") == [(25,)]
+    assert rows(dispatch_day_db, "SELECT COUNT(*) FROM facilities") == [(25,)]
 
 
 def test_nothing_to_undo(db_path: Path) -> None:
@@ -598,16 +645,16 @@ def test_nothing_to_undo(db_path: Path) -> None:
     )
 
 
-def test_the_load_that_created_the_register_is_never_undone(shipped_db: Path) -> None:
-    before = table_hash(shipped_db)
+def test_the_load_that_created_the_register_is_never_undone(dispatch_day_db: Path) -> None:
+    before = table_hash(dispatch_day_db)
     r = run("undo", "--yes")
     assert r.exit_code == 0 and r.stdout.startswith("Nothing to undo")
-    assert table_hash(shipped_db) == before
+    assert table_hash(dispatch_day_db) == before
     assert run("report", "--overdue", "--as-of", "2025-09-01", "--format", "json").stdout.count('"id": ') == 26
 
 
 # -- show and history ------------------------------------------------------------------------------
-def test_show(shipped_db: Path) -> None:
+def test_show(dispatch_day_db: Path) -> None:
     assert run("mark", "truyen mau", "appraised", "--on", "2025-08-01", "--ref", "2898/SYT-VP").exit_code == 0
     r = run("show", "truyen mau", "--as-of", "2025-10-01")
     assert r.exit_code == 0 and r.stderr == ""
@@ -643,7 +690,7 @@ def test_show(shipped_db: Path) -> None:
     assert "│ facility added" in history[1] and "│ nghe-an-2898.yaml (shipped) │" in history[1]
 
 
-def test_history(shipped_db: Path) -> None:
+def test_history(dispatch_day_db: Path) -> None:
     assert run("mark-deployed", "do luong", "--on", "2025-08-20", "--by", "officer", "--note", "seen").exit_code == 0
     assert run("mark", "quan y 4", "appraised", "--on", "2025-08-01", "--by", "officer").exit_code == 0
     h = json.loads(run("history", "--format", "json").stdout)
@@ -673,11 +720,10 @@ def test_history(shipped_db: Path) -> None:
 
 
 # -- load ------------------------------------------------------------------------------------------
-def test_load_counts_and_idempotent_reload(shipped_db: Path, tmp_path: Path) -> None:
-    from emrtrack.service.registers import shipped_data_path
+def test_load_counts_and_idempotent_reload(dispatch_day_db: Path, tmp_path: Path) -> None:
 
-    before = table_hash(shipped_db)
-    r = run("load", str(shipped_data_path()))
+    before = table_hash(dispatch_day_db)
+    r = run("load", str(DISPATCH_DAY))
     assert r.exit_code == 0 and r.stderr == ""
     assert r.stdout == (
         "Facilities: 0 added, 0 updated, 25 unchanged; 0 in the register but not in these files (kept).\n"
@@ -685,10 +731,10 @@ def test_load_counts_and_idempotent_reload(shipped_db: Path, tmp_path: Path) -> 
         "Milestones: 0 recorded.\n"
         "Nothing changed; no history recorded.\n"
     )
-    assert table_hash(shipped_db) == before
+    assert table_hash(dispatch_day_db) == before
 
 
-def test_load_dry_run_writes_nothing(shipped_db: Path, tmp_path: Path) -> None:
+def test_load_dry_run_writes_nothing(dispatch_day_db: Path, tmp_path: Path) -> None:
     path = tmp_path / "one.yaml"
     path.write_text(
         "facilities:\n  - id: do-luong-general\n    name: Bệnh viện Đa khoa Đô Lương\n"
@@ -696,7 +742,7 @@ def test_load_dry_run_writes_nothing(shipped_db: Path, tmp_path: Path) -> None:
         "  - id: new-clinic\n    name: Phòng khám Mới\n    ownership: non-public\n    kind: clinic\n",
         encoding="utf-8",
     )
-    before = table_hash(shipped_db)
+    before = table_hash(dispatch_day_db)
     r = run("load", str(path), "--dry-run")
     assert r.exit_code == 0
     assert r.stdout == (
@@ -705,13 +751,13 @@ def test_load_dry_run_writes_nothing(shipped_db: Path, tmp_path: Path) -> None:
         "Requirements: 0 added, 0 updated.\n"
         "Milestones: 1 recorded.\n"
     )
-    assert table_hash(shipped_db) == before
+    assert table_hash(dispatch_day_db) == before
     real = run("load", str(path))
     assert real.stdout.splitlines()[0] == (
         "Facilities: 1 added, 1 updated, 0 unchanged; 24 in the register but not in these files (kept)."
     )
     assert real.stdout.splitlines()[-1] == "Recorded as change #2."
-    assert table_hash(shipped_db) != before
+    assert table_hash(dispatch_day_db) != before
 
 
 INVALID = {
@@ -768,11 +814,11 @@ INVALID = {
 
 
 @pytest.mark.parametrize("case", list(INVALID))
-def test_invalid_yaml_through_the_cli(shipped_db: Path, tmp_path: Path, case: str) -> None:
+def test_invalid_yaml_through_the_cli(dispatch_day_db: Path, tmp_path: Path, case: str) -> None:
     text, line, message = INVALID[case]
     path = tmp_path / "bad.yaml"
     path.write_text(text, encoding="utf-8")
-    before = table_hash(shipped_db)
+    before = table_hash(dispatch_day_db)
     for args in (("load", str(path)), ("load", str(path), "--dry-run")):
         r = run(*args)
         assert r.exit_code == 1
@@ -780,10 +826,10 @@ def test_invalid_yaml_through_the_cli(shipped_db: Path, tmp_path: Path, case: st
         assert "Traceback" not in r.stderr
         assert r.stderr.splitlines()[0].startswith(f"emrtrack: {path}:{line}: {message.format(file=path)}")
         assert len(r.stderr.splitlines()) == 1
-    assert table_hash(shipped_db) == before
+    assert table_hash(dispatch_day_db) == before
 
 
-def test_invalid_file_among_valid_ones_loads_nothing(shipped_db: Path, tmp_path: Path) -> None:
+def test_invalid_file_among_valid_ones_loads_nothing(dispatch_day_db: Path, tmp_path: Path) -> None:
     good = tmp_path / "good.yaml"
     good.write_text("facilities:\n  - {id: new-clinic, name: Mới, ownership: public, kind: clinic}\n", encoding="utf-8")
     bad = tmp_path / "bad.yaml"
@@ -792,17 +838,17 @@ def test_invalid_file_among_valid_ones_loads_nothing(shipped_db: Path, tmp_path:
         "  - {id: y, name: Y, ownership: public, kind: clinik}\n",
         encoding="utf-8",
     )
-    before = table_hash(shipped_db)
+    before = table_hash(dispatch_day_db)
     r = run("load", str(good), str(bad))
     assert r.exit_code == 1
     assert r.stderr == (
         f"emrtrack: {bad}:2: facility 'x': ownership: unknown value 'private' (expected one of: public, non-public)\n"
         f"emrtrack: {bad}:3: facility 'y': kind: unknown value 'clinik' (did you mean 'clinic'?)\n"
     )
-    assert table_hash(shipped_db) == before
+    assert table_hash(dispatch_day_db) == before
 
 
-def test_load_of_a_missing_file_is_bad_usage(shipped_db: Path, tmp_path: Path) -> None:
+def test_load_of_a_missing_file_is_bad_usage(dispatch_day_db: Path, tmp_path: Path) -> None:
     r = run("load", str(tmp_path / "missing.yaml"))
     assert r.exit_code == 2 and "does not exist" in r.stderr
 
@@ -862,6 +908,7 @@ def test_main_help(args: tuple[str, ...], code: int) -> None:
 
 
 # -- where the register lives ----------------------------------------------------------------------
+@pytest.mark.new_register
 def test_db_option_overrides_the_environment(db_path: Path, tmp_path: Path) -> None:
     other = tmp_path / "sub" / "other.db"
     r = run("report", "--overdue", "--as-of", "2025-09-01", "--format", "csv", "--db", str(other))
@@ -873,23 +920,25 @@ def test_db_option_overrides_the_environment(db_path: Path, tmp_path: Path) -> N
     assert rows(other, "PRAGMA journal_mode") == [("wal",)]
 
 
-def test_history_records_actor_source_and_utc_time(shipped_db: Path) -> None:
+def test_history_records_actor_source_and_utc_time(dispatch_day_db: Path) -> None:
     import re
 
     from emrtrack.store import default_actor
 
     assert run("mark-deployed", "do luong", "--on", "2025-08-20", "--ref", "3120/SYT-VP").exit_code == 0
     [(recorded_at, actor, source, ref)] = rows(
-        shipped_db, "SELECT recorded_at, actor, source, ref FROM changes WHERE id = 2"
+        dispatch_day_db, "SELECT recorded_at, actor, source, ref FROM changes WHERE id = 2"
     )
     assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ", recorded_at)
     assert (actor, source, ref) == (default_actor(), "cli", "3120/SYT-VP")
-    assert rows(shipped_db, "SELECT actor, source FROM changes WHERE id = 1") == [
+    assert rows(dispatch_day_db, "SELECT actor, source FROM changes WHERE id = 1") == [
         ("emrtrack", "nghe-an-2898.yaml (shipped)")
     ]
 
 
-def test_report_to_a_csv_file_starts_with_a_byte_order_mark_for_spreadsheets(shipped_db: Path, tmp_path: Path) -> None:
+def test_report_to_a_csv_file_starts_with_a_byte_order_mark_for_spreadsheets(
+    dispatch_day_db: Path, tmp_path: Path
+) -> None:
     out = tmp_path / "overdue.csv"
     r = run("report", "--overdue", "--as-of", "2025-09-01", "--output", str(out))  # the format from the extension
     assert r.exit_code == 0 and r.stdout == "" and r.stderr == f"Wrote {out}.\n"
@@ -899,7 +948,7 @@ def test_report_to_a_csv_file_starts_with_a_byte_order_mark_for_spreadsheets(shi
     assert not run("report", "--overdue", "--as-of", "2025-09-01", "--format", "csv").stdout.startswith("\ufeff")
 
 
-def test_output_with_an_unknown_extension_and_no_format_is_bad_usage(shipped_db: Path, tmp_path: Path) -> None:
+def test_output_with_an_unknown_extension_and_no_format_is_bad_usage(dispatch_day_db: Path, tmp_path: Path) -> None:
     r = run("report", "--overdue", "--output", str(tmp_path / "o.txt"))
     assert r.exit_code == 2
     assert r.stderr == (
@@ -921,7 +970,7 @@ def test_markdown_keeps_parentheses_and_underscores_of_names_as_typed(db_path: P
     assert "Phòng khám Đa khoa Hợp Lực (cơ sở 2) Vinh_2 \\*A\\* (clinic; 1 day overdue)" in r.stdout
 
 
-def test_a_limited_table_says_its_last_group_is_partial(shipped_db: Path) -> None:
+def test_a_limited_table_says_its_last_group_is_partial(dispatch_day_db: Path) -> None:
     out = lines(run("report", "--overdue", "--as-of", "2025-09-01", "--limit", "3").stdout)
     assert out[1] == "Public (3 shown)"
     assert out[-1] == (
@@ -931,7 +980,7 @@ def test_a_limited_table_says_its_last_group_is_partial(shipped_db: Path) -> Non
     assert "Public (13)" in full and "Non-public (12)" in full
 
 
-def test_due_within_table_counts_days_left(shipped_db: Path) -> None:
+def test_due_within_table_counts_days_left(dispatch_day_db: Path) -> None:
     out = lines(run("report", "--due-within", "30", "-r", "13/2025/TT-BYT", "--as-of", "2025-09-10").stdout)
     header = next(line for line in out if "Facility" in line)
     assert "Days left" in header and "Days overdue" not in header
@@ -939,7 +988,7 @@ def test_due_within_table_counts_days_left(shipped_db: Path) -> None:
     assert "│        20 │" in police
 
 
-def test_history_says_when_older_events_are_not_shown(shipped_db: Path) -> None:
+def test_history_says_when_older_events_are_not_shown(dispatch_day_db: Path) -> None:
     out = lines(run("history", "--limit", "3").stdout)
     assert out[-1] == "Older events are not shown: see more with --limit 15."
     assert sum(1 for line in out if line.startswith("│ #")) == 3
@@ -947,7 +996,7 @@ def test_history_says_when_older_events_are_not_shown(shipped_db: Path) -> None:
     assert not whole[-1].startswith("Older events")
 
 
-def test_show_as_of_marks_milestones_that_came_later(shipped_db: Path) -> None:
+def test_show_as_of_marks_milestones_that_came_later(dispatch_day_db: Path) -> None:
     assert run("mark", "hoan my", "deployed", "--on", "2025-09-05").exit_code == 0
     out = run("show", "hoan my", "--as-of", "2025-09-01").stdout
     assert "│ Deployed     │ 2025-09-05 (after 2025-09-01)" in out
@@ -956,14 +1005,15 @@ def test_show_as_of_marks_milestones_that_came_later(shipped_db: Path) -> None:
     assert "│ Verified     │ 2025-07-09 (after 2025-07-01)" in run("show", "hoan my", "--as-of", "2025-07-01").stdout
 
 
-def test_db_may_be_given_before_the_command(shipped_db: Path, tmp_path: Path, monkeypatch) -> None:
+def test_db_may_be_given_before_the_command(dispatch_day_db: Path, tmp_path: Path, monkeypatch) -> None:
     monkeypatch.setenv("EMRTRACK_DB", str(tmp_path / "elsewhere.db"))
-    r = run("--db", str(shipped_db), "report", "--overdue", "--as-of", "2025-09-01", "--format", "json")
+    r = run("--db", str(dispatch_day_db), "report", "--overdue", "--as-of", "2025-09-01", "--format", "json")
     assert r.exit_code == 0 and r.stderr == ""
     assert '"count": 25' in r.stdout
     assert not (tmp_path / "elsewhere.db").exists()
 
 
+@pytest.mark.new_register
 def test_a_failed_or_dry_run_load_into_a_new_register_leaves_nothing_behind(tmp_path: Path) -> None:
     new = tmp_path / "office" / "2026" / "new.db"
     bad = tmp_path / "bad.yaml"
@@ -989,7 +1039,7 @@ def test_a_failed_or_dry_run_load_into_a_new_register_leaves_nothing_behind(tmp_
     assert rows(new, "SELECT COUNT(*) FROM changes") == [(2,)]  # the shipped data, then the file
 
 
-def test_load_replaces_a_recorded_date_only_with_correct(shipped_db: Path, tmp_path: Path) -> None:
+def test_load_replaces_a_recorded_date_only_with_correct(dispatch_day_db: Path, tmp_path: Path) -> None:
     assert run("mark-deployed", "do luong", "--on", "2025-08-20").exit_code == 0
     path = tmp_path / "old.yaml"
     path.write_text(
@@ -999,7 +1049,7 @@ def test_load_replaces_a_recorded_date_only_with_correct(shipped_db: Path, tmp_p
         "    milestones: {deployed: 2025-08-25}\n",
         encoding="utf-8",
     )
-    before = table_hash(shipped_db)
+    before = table_hash(dispatch_day_db)
     for extra in ((), ("--dry-run",)):
         r = run("load", str(path), *extra)
         assert r.exit_code == 1 and r.stdout == ""
@@ -1008,14 +1058,16 @@ def test_load_replaces_a_recorded_date_only_with_correct(shipped_db: Path, tmp_p
             "the file says 2025-08-25\n"
             "emrtrack: Nothing was loaded: to replace the recorded date with the file's, load again with --correct.\n"
         )
-    assert table_hash(shipped_db) == before
+    assert table_hash(dispatch_day_db) == before
     r = run("load", str(path), "--correct")
     assert r.exit_code == 0
     assert "Milestones: 1 recorded, 1 of them corrected." in r.stdout
-    assert rows(shipped_db, "SELECT date FROM milestones WHERE facility_id = 'do-luong-general'") == [("2025-08-25",)]
+    assert rows(dispatch_day_db, "SELECT date FROM milestones WHERE facility_id = 'do-luong-general'") == [
+        ("2025-08-25",)
+    ]
 
 
-def test_files_and_folders_that_cannot_be_used_get_one_plain_line(shipped_db: Path, tmp_path: Path) -> None:
+def test_files_and_folders_that_cannot_be_used_get_one_plain_line(dispatch_day_db: Path, tmp_path: Path) -> None:
     r = run("report", "--overdue", "--output", str(tmp_path / "no-such-folder" / "o.csv"))
     assert (r.exit_code, r.stderr) == (
         1,
@@ -1035,7 +1087,7 @@ def test_files_and_folders_that_cannot_be_used_get_one_plain_line(shipped_db: Pa
     assert "unexpected" not in r.stderr
 
 
-def test_machine_formats_carry_the_deployment_date_and_verified_as_of_the_day(shipped_db: Path) -> None:
+def test_machine_formats_carry_the_deployment_date_and_verified_as_of_the_day(dispatch_day_db: Path) -> None:
     assert run("mark-deployed", "quan y 4", "--on", "2025-09-28").exit_code == 0
     doc = json.loads(run("report", "--as-of", "2025-10-01", "--format", "json").stdout)
     row = next(f for f in doc["facilities"] if f["id"] == "military-hospital-4")
@@ -1050,7 +1102,7 @@ def test_machine_formats_carry_the_deployment_date_and_verified_as_of_the_day(sh
     assert {f["verified"] for f in early["facilities"]} == {None}  # verified on 2025-07-09: not yet on 07-01
 
 
-def test_history_says_which_change_an_undo_reverted(shipped_db: Path) -> None:
+def test_history_says_which_change_an_undo_reverted(dispatch_day_db: Path) -> None:
     assert run("mark", "quan y 4", "appraised", "--on", "2025-07-01").exit_code == 0
     assert run("undo", "--yes").exit_code == 0
     out = run("history", "quan y 4").stdout

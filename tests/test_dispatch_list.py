@@ -84,7 +84,7 @@ Medical centres (1):
     )
     assert (
         "Non-public hospitals (2):\n\n1. Bệnh viện Đa khoa Thái An (hospital; 10 days overdue)\n"
-        "2. Bệnh viện Đa khoa Hoàn Mỹ Vinh (hospital; deployed late)\n" in result.stdout
+        "2. Bệnh viện Đa khoa Hoàn Mỹ Vinh (hospital; deployed 5 days late)\n" in result.stdout
     )
 
 

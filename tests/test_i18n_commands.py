@@ -82,7 +82,7 @@ def test_mark_show_undo_and_errors_in_both_languages(small, runner):
     )
     show = _run(runner, ["show", "thai-an", "--as-of", "2025-09-03"], "vi")
     assert "│ Đã triển khai   │ 02/09/2025                │" in show.stdout
-    assert "│ 2898/SYT-VP    │ 31/08/2025 │ đã triển khai muộn     │" in show.stdout
+    assert "│ 2898/SYT-VP    │ 31/08/2025 │ đã triển khai muộn 2 ngày │" in show.stdout
     undo = _run(runner, ["undo", "--yes"], "vi")
     assert undo.stdout.splitlines()[-1] == "Đã hoàn tác thay đổi #2; ghi thành thay đổi #3."
     missing = _run(runner, ["mark-deployed", "zzzz qqqq"], "vi")

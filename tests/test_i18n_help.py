@@ -50,8 +50,8 @@ ENGLISH_APP_HELP = (
     "  load           Load facilities and requirements (YAML, CSV, XLSX).\n"
     "  template       Write an empty facility list to fill in (.xlsx or .csv).\n"
     "  status         Who is on time, late, overdue or not yet due, at a glance.\n"
-    "  mark-deployed  Record that a facility has deployed EMR.\n"
-    "  mark           Record a milestone: appraised, deployed or annex-signed.\n"
+    "  mark-deployed  Record that facilities have deployed EMR.\n"
+    "  mark           Record a milestone for one or more facilities.\n"
     "  report         List facilities and their state, or only the overdue.\n"
     "  chart          Draw deployment progress against the deadline.\n"
     "  show           Everything known about one facility.\n"
@@ -61,30 +61,39 @@ ENGLISH_APP_HELP = (
 )
 
 ENGLISH_MARK_DEPLOYED_HELP = (
-    "Usage: emrtrack mark-deployed [OPTIONS] {FACILITY}\n"
+    "Usage: emrtrack mark-deployed [OPTIONS] [FACILITY...]\n"
     "\n"
-    "  Record that a facility has deployed EMR.\n"
+    "  Record that facilities have deployed EMR.\n"
     "\n"
-    "  The same as: emrtrack mark FACILITY deployed.\n"
+    "  The same as: emrtrack mark FACILITY... deployed.\n"
     "\n"
     '  Example: emrtrack mark-deployed "do luong" --on 2025-08-20 --ref 3120/SYT-VP\n'
     "\n"
     "Arguments:\n"
-    "  FACILITY  Facility id, name or alias; case and diacritics do not matter\n"
-    "            (e.g. 'do luong').  [required]\n"
+    "  FACILITY...  Facility ids, names or aliases; case and diacritics do not\n"
+    "               matter (e.g. 'do luong').\n"
     "\n"
     "Options:\n"
-    "  --on DATE     The date it happened (YYYY-MM-DD); default today.\n"
-    "  --ref TEXT    The document this rests on, e.g. a dispatch number.\n"
-    "  --note TEXT   A note kept with the change.\n"
-    "  --by NAME     Who records this (default: your login name).\n"
-    "  --correct     Replace a date already recorded (kept in history as a\n"
-    "                correction).\n"
-    "  --lang en|vi  Interface language (default: $EMRTRACK_LANG, else your\n"
-    "                locale).\n"
-    "  --db PATH     The register file. Default: $EMRTRACK_DB, else register.db in\n"
-    "                your data directory.\n"
-    "  -h, --help    Show this message and exit.\n"
+    "  --on DATE             The date it happened (YYYY-MM-DD); default today.\n"
+    "  --on-or-before DATE   It happened on or before this date, exactly when is\n"
+    "                        not known (e.g. a statement that all had).\n"
+    "  --ref TEXT            The document this rests on, e.g. a dispatch number.\n"
+    "  --source TEXT         The evidence for the date, shown beside it in reports\n"
+    "                        (default for --on-or-before: the --ref).\n"
+    "  --note TEXT           A note kept with the change.\n"
+    "  --all                 Every facility in scope of the requirement that has\n"
+    "                        not reached the milestone.\n"
+    "  -r, --requirement ID  With --all: whose scope (default: the register's\n"
+    "                        default requirement).\n"
+    "  -y, --yes             Do not ask for confirmation.\n"
+    "  --by NAME             Who records this (default: your login name).\n"
+    "  --correct             Replace a date already recorded (kept in history as a\n"
+    "                        correction).\n"
+    "  --lang en|vi          Interface language (default: $EMRTRACK_LANG, else your\n"
+    "                        locale).\n"
+    "  --db PATH             The register file. Default: $EMRTRACK_DB, else\n"
+    "                        register.db in your data directory.\n"
+    "  -h, --help            Show this message and exit.\n"
 )
 
 ENGLISH_REPORT_HELP = (
@@ -114,7 +123,12 @@ ENGLISH_REPORT_HELP = (
     "                                  all).  [default: 50; x>=1]\n"
     "  --all                           Show every row in a table.\n"
     "  --fail-on-overdue               Exit with code 3 when any facility is\n"
-    "                                  overdue.\n"
+    "                                  overdue (on binding documents).\n"
+    "  --include-targets               With --fail-on-overdue: count plan targets\n"
+    "                                  too, not only binding documents.\n"
+    "  --obligation MILESTONE|all      Which obligation: a milestone, or 'all'\n"
+    "                                  (default: the requirement's principal one,\n"
+    "                                  e.g. deployed).\n"
     "  -o, --output PATH               Write to this file instead of the screen\n"
     "                                  (needed for xlsx).\n"
     "  --due-within DAYS               Only facilities not yet deployed whose\n"
@@ -174,8 +188,8 @@ def test_app_help_in_vietnamese(how: str) -> None:
         "  load           Nạp cơ sở và văn bản (YAML, CSV, XLSX).",
         "  template       Tạo danh sách cơ sở trống để điền (.xlsx hoặc .csv).",
         "  status         Tình hình chung: đúng hạn, muộn, quá hạn, chưa đến hạn.",
-        "  mark-deployed  Ghi nhận một cơ sở đã triển khai bệnh án điện tử.",
-        "  mark           Ghi nhận một mốc: appraised, deployed hoặc annex-signed.",
+        "  mark-deployed  Ghi nhận các cơ sở đã triển khai bệnh án điện tử.",
+        "  mark           Ghi nhận một mốc cho một hoặc nhiều cơ sở.",
         "  report         Liệt kê cơ sở và tình trạng, hoặc chỉ các cơ sở quá hạn.",
         "  chart          Vẽ tiến độ triển khai so với thời hạn.",
         "  show           Toàn bộ thông tin về một cơ sở.",
@@ -190,23 +204,24 @@ def test_mark_deployed_help_in_vietnamese(lang: dict[str, str]) -> None:
     shown = _help("mark-deployed", "--help", **lang) if lang else _help("mark-deployed", "--lang", "vi", "-h")
     lines = shown.splitlines()
     assert lines[:7] == [
-        "Usage: emrtrack mark-deployed [OPTIONS] {FACILITY}",
+        "Usage: emrtrack mark-deployed [OPTIONS] [FACILITY...]",
         "",
-        "  Ghi nhận một cơ sở đã triển khai bệnh án điện tử.",
+        "  Ghi nhận các cơ sở đã triển khai bệnh án điện tử.",
         "",
-        "  Tương đương: emrtrack mark FACILITY deployed.",
+        "  Tương đương: emrtrack mark FACILITY... deployed.",
         "",
         '  Ví dụ: emrtrack mark-deployed "do luong" --on 2025-08-20 --ref 3120/SYT-VP',
     ]
     for line in [
-        "  FACILITY  Mã, tên hoặc tên khác của cơ sở; không phân biệt chữ hoa, chữ",
-        "            thường và dấu (ví dụ 'do luong').  [required]",
-        "  --on DATE     Ngày diễn ra (YYYY-MM-DD); mặc định là hôm nay.",
-        "  --ref TEXT    Văn bản làm căn cứ, ví dụ số công văn.",
-        "  --note TEXT   Ghi chú lưu kèm thay đổi.",
-        "  --by NAME     Người ghi nhận (mặc định: tên đăng nhập của bạn).",
-        "  --correct     Thay ngày đã ghi nhận trước đó (lịch sử lưu lại dưới dạng một",
-        "  --db PATH     Tệp sổ theo dõi. Mặc định: $EMRTRACK_DB, nếu không có thì",
+        "  FACILITY...  Mã, tên hoặc tên khác của các cơ sở; không phân biệt chữ hoa,",
+        "               chữ thường và dấu (ví dụ 'do luong').",
+        "  --on DATE             Ngày diễn ra (YYYY-MM-DD); mặc định là hôm nay.",
+        "  --on-or-before DATE   Mốc đã đạt không muộn hơn ngày này, không rõ chính xác",
+        "  --ref TEXT            Văn bản làm căn cứ, ví dụ số công văn.",
+        "  --note TEXT           Ghi chú lưu kèm thay đổi.",
+        "  -y, --yes             Không hỏi xác nhận.",
+        "  --by NAME             Người ghi nhận (mặc định: tên đăng nhập của bạn).",
+        "  --correct             Thay ngày đã ghi nhận trước đó (lịch sử lưu lại dưới",
     ]:
         assert line in lines, line
 
@@ -228,7 +243,7 @@ def test_report_help_in_vietnamese() -> None:
     for line in [
         "  --overdue                       Chỉ các cơ sở đã qua thời hạn mà chưa triển",
         "  --all                           Hiện mọi dòng trong bảng.",
-        "  --fail-on-overdue               Thoát với mã 3 khi có cơ sở quá hạn.",
+        "  --fail-on-overdue               Thoát với mã 3 khi có cơ sở quá hạn (theo",
         "  --due-within DAYS               Chỉ các cơ sở chưa triển khai có thời hạn",
         "                                  rơi vào DAYS ngày tới.  [x>=0]",
     ]:

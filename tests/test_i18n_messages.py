@@ -116,7 +116,9 @@ def test_bad_csv_in_vietnamese(small, runner, tmp_path: Path):
     result = _vi(runner, "load", str(header))
     assert result.stderr == (
         f"emrtrack: {header}:1:E: không có cột 'colour' (cần là một trong: id, name, aliases, "
-        "ownership, kind, managed_by, location, verified, appraised, deployed, annex-signed)\n"
+        "ownership, kind, managed_by, location, verified, appraised, deployed, annex-signed, "
+        "appraised_on_or_before, appraised_source, deployed_on_or_before, deployed_source, "
+        "annex-signed_on_or_before, annex-signed_source)\n"
     )
 
 

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from emrtrack.errors import InputError
-from emrtrack.model import Cohort, Selector
+from emrtrack.model import Cohort, Reached, Selector
 from emrtrack.reading import read_files
 from emrtrack.service.registers import shipped_data_path
 
@@ -101,7 +101,7 @@ def test_valid_file_with_everything(tmp_path: Path) -> None:
         "Đô Lương",
         D("2025-07-09"),
     )
-    assert entry.milestones == {"appraised": D("2025-08-01"), "deployed": D("2025-08-20")}
+    assert entry.milestones == {"appraised": Reached(D("2025-08-01")), "deployed": Reached(D("2025-08-20"))}
     assert (entry.file, entry.line) == (str(path), 21)
 
 
@@ -113,12 +113,30 @@ def test_facilities_alone_are_a_valid_file(tmp_path: Path) -> None:
 
 
 def test_shipped_data_is_valid() -> None:
-    out = read_files([shipped_data_path()], TODAY)
+    out = read_files([shipped_data_path()], D("2026-03-09"))
     assert len(out.facilities) == 25
     assert [e.facility.ownership for e in out.facilities].count("public") == 13
-    assert [e.requirement.id for e in out.requirements] == ["2898/SYT-VP", "13/2025/TT-BYT"]
-    assert [e.requirement.default for e in out.requirements] == [True, False]
+    assert [e.requirement.id for e in out.requirements] == ["2898/SYT-VP", "13/2025/TT-BYT", "586/QĐ-BYT"]
+    assert [e.requirement.default for e in out.requirements] == [True, False, False]
+    assert [e.requirement.binding for e in out.requirements] == [True, True, False]
     assert len(out.register.notes) == 4
+    assert {e.milestones["deployed"] for e in out.facilities} == {
+        Reached(
+            D("2025-09-24"),
+            exact=False,
+            source="Minister of Health, 24 September 2025, reported by VietNamNet on 26 September 2025 [4]",
+        )
+    }
+
+
+def test_shipped_data_is_refused_before_the_statement_it_rests_on() -> None:
+    """Read on a day before 24 September 2025, the deployments it records would lie in the future."""
+    with pytest.raises(InputError) as e:
+        read_files([shipped_data_path()], D("2025-09-23"))
+    assert len(e.value.problems) == 25
+    assert (
+        "milestone 'deployed' is dated 2025-09-24, in the future (today is 2025-09-23)" in e.value.problems[0].message
+    )
 
 
 def test_yaml_syntax_error(tmp_path: Path) -> None:
@@ -301,7 +319,8 @@ def test_every_problem_is_reported_not_just_the_first(tmp_path: Path) -> None:
         """,
     )
     assert problems(path) == [
-        f"{path}:2: requirement 'R/1': give either 'deadline' (one date) or 'deadlines' (one per cohort)",
+        f"{path}:2: requirement 'R/1': give either 'deadline' (one date), 'deadlines' (one per cohort) or "
+        "'obligations' (one per milestone)",
         f"{path}:4: requirement 'R/1': unknown field 'deadlin' (did you mean 'deadline'?)",
         f"{path}:8: facility 'a': ownership: unknown value 'publik' (did you mean 'public'?)",
         f"{path}:10: facility 'a': verified: 2025-02-30 is not a real date",

@@ -6,11 +6,11 @@ from datetime import date
 from pathlib import Path
 
 import pytest
-from helpers import rows, table_hash
+from helpers import DISPATCH_DAY, rows, table_hash
 
 import emrtrack.store.changes as changes_module
 from emrtrack.errors import AmbiguousFacility, FacilityNotFound, Refused
-from emrtrack.model import Selection, State
+from emrtrack.model import Reached, Selection, State
 from emrtrack.service.registers import load_files, shipped_data_path
 from emrtrack.store import Register, bulk
 
@@ -36,6 +36,14 @@ facilities:
     verified: 2025-07-09
 """
 
+# Marks, history and verification are exercised on the register as the dispatch left it (no milestone).
+pytestmark = pytest.mark.usefixtures("dispatch_day_db")
+
+
+@pytest.fixture
+def register(dispatch_day_register):  # noqa: ANN001, ANN201
+    return dispatch_day_register
+
 
 def write(tmp_path: Path, text: str, name: str = "extra.yaml") -> Path:
     path = tmp_path / name
@@ -53,36 +61,48 @@ def test_fresh_load_counts(tmp_path: Path) -> None:
     assert reg.is_empty()
     s = load_files(reg, [shipped_data_path()], actor="tester")
     assert (s.added, s.updated, s.unchanged, s.not_in_files) == (25, 0, 0, 0)
-    assert (s.requirements_added, s.requirements_updated, s.milestones_recorded) == (2, 0, 0)
+    assert (s.requirements_added, s.requirements_updated, s.milestones_recorded) == (3, 0, 25)
     assert s.register_updated and s.change_id == 1
     assert reg.facility_count() == 25
-    assert [r.id for r in reg.requirements()] == ["2898/SYT-VP", "13/2025/TT-BYT"]
+    assert [r.id for r in reg.requirements()] == ["2898/SYT-VP", "13/2025/TT-BYT", "586/QĐ-BYT"]
     assert reg.info().name == "Nghệ An EMR register"
     assert reg.info().timezone == "Asia/Ho_Chi_Minh"
-    # 25 facilities + 2 requirements + 3 register facts, in one change
-    assert counts(tmp_path / "fresh.db") == (1, 30)
+    assert reg.info().milestone_ids == (
+        "appraised",
+        "report-submitted",
+        "deployed",
+        "annex-signed",
+        "paper-records-stopped",
+    )
+    # 25 facilities + 3 requirements + 4 register facts + 25 deployments (on or before), in one change
+    assert counts(tmp_path / "fresh.db") == (1, 57)
     reg.close()
 
 
-def test_reload_of_the_same_file_changes_nothing_and_records_no_event(register: Register, shipped_db: Path) -> None:
-    before = table_hash(shipped_db)
-    s = load_files(register, [shipped_data_path()], actor="tester")
+def test_reload_of_the_same_file_changes_nothing_and_records_no_event(
+    register: Register, dispatch_day_db: Path
+) -> None:
+    before = table_hash(dispatch_day_db)
+    s = load_files(register, [DISPATCH_DAY], actor="tester")
     assert (s.added, s.updated, s.unchanged, s.not_in_files) == (0, 0, 25, 0)
     assert (s.requirements_added, s.requirements_updated, s.milestones_recorded) == (0, 0, 0)
     assert not s.changed and s.change_id is None
-    assert table_hash(shipped_db) == before
+    assert table_hash(dispatch_day_db) == before
 
 
 def test_load_keeps_facilities_not_mentioned_and_records_milestones(
-    register: Register, shipped_db: Path, tmp_path: Path
+    register: Register, dispatch_day_db: Path, tmp_path: Path
 ) -> None:
     s = load_files(register, [write(tmp_path, EXTRA)], actor="tester")
     assert (s.added, s.updated, s.unchanged, s.not_in_files) == (1, 0, 1, 24)
     assert s.milestones_recorded == 2
     assert register.facility_count() == 26
-    assert register.milestones("do-luong-general") == {"appraised": D("2025-08-01"), "deployed": D("2025-08-20")}
+    assert register.milestones("do-luong-general") == {
+        "appraised": Reached(D("2025-08-01")),
+        "deployed": Reached(D("2025-08-20")),
+    }
     assert rows(
-        shipped_db,
+        dispatch_day_db,
         "SELECT entity, key, milestone, action, old, new FROM events WHERE change_id = ? ORDER BY id",
         (s.change_id,),
     ) == [
@@ -99,10 +119,10 @@ def test_load_keeps_facilities_not_mentioned_and_records_milestones(
         ),
     ]
     # the same milestones again: no event
-    before = counts(shipped_db)
+    before = counts(dispatch_day_db)
     again = load_files(register, [write(tmp_path, EXTRA)], actor="tester")
     assert again.milestones_recorded == 0 and not again.changed
-    assert counts(shipped_db) == before
+    assert counts(dispatch_day_db) == before
     # a different date: refused without --correct, with nothing written ...
     other = write(tmp_path, EXTRA.replace("2025-08-20", "2025-08-22"))
     with pytest.raises(Refused) as refused:
@@ -111,19 +131,19 @@ def test_load_keeps_facilities_not_mentioned_and_records_milestones(
         f"{other}:2: facility 'do-luong-general': deployed is recorded as 2025-08-20; the file says 2025-08-22",
         "Nothing was loaded: to replace the recorded date with the file's, load again with --correct.",
     ]
-    assert counts(shipped_db) == before
+    assert counts(dispatch_day_db) == before
     # ... and one correction event with it
     changed = load_files(register, [other], actor="tester", correct=True)
     assert (changed.milestones_recorded, changed.milestones_corrected) == (1, 1)
     assert rows(
-        shipped_db, "SELECT milestone, action, old, new FROM events WHERE change_id = ?", (changed.change_id,)
+        dispatch_day_db, "SELECT milestone, action, old, new FROM events WHERE change_id = ?", (changed.change_id,)
     ) == [("deployed", "corrected", "2025-08-20", "2025-08-22")]
     # a milestone left out of the file is kept
     load_files(register, [write(tmp_path, EXTRA.replace("      deployed: 2025-08-20\n", ""))], actor="tester")
-    assert register.milestones("do-luong-general")["deployed"] == D("2025-08-22")
+    assert register.milestones("do-luong-general")["deployed"] == Reached(D("2025-08-22"))
 
 
-def test_renaming_is_an_update_of_the_same_id(register: Register, shipped_db: Path, tmp_path: Path) -> None:
+def test_renaming_is_an_update_of_the_same_id(register: Register, dispatch_day_db: Path, tmp_path: Path) -> None:
     text = (
         shipped_data_path()
         .read_text(encoding="utf-8")
@@ -135,60 +155,62 @@ def test_renaming_is_an_update_of_the_same_id(register: Register, shipped_db: Pa
     assert register.facility_count() == 25
 
 
-def test_dry_run_writes_nothing(register: Register, shipped_db: Path, tmp_path: Path) -> None:
-    before = table_hash(shipped_db)
+def test_dry_run_writes_nothing(register: Register, dispatch_day_db: Path, tmp_path: Path) -> None:
+    before = table_hash(dispatch_day_db)
     s = load_files(register, [write(tmp_path, EXTRA)], actor="tester", dry_run=True)
     assert (s.added, s.unchanged, s.not_in_files, s.milestones_recorded) == (1, 1, 24, 2)
     assert s.change_id is None
-    assert table_hash(shipped_db) == before
+    assert table_hash(dispatch_day_db) == before
 
 
-def test_mark_records_refuses_and_corrects(register: Register, shipped_db: Path) -> None:
+def test_mark_records_refuses_and_corrects(register: Register, dispatch_day_db: Path) -> None:
     f = register.resolve("do luong")
-    r = register.mark(f, "deployed", D("2025-08-20"), actor="officer", ref="3120/SYT-VP", note="seen")
+    (r,) = register.mark([f], "deployed", Reached(D("2025-08-20")), actor="officer", ref="3120/SYT-VP", note="seen")
     assert r.changed and r.previous is None
     assert rows(
-        shipped_db, "SELECT actor, source, command, ref, note, reverts FROM changes WHERE id = ?", (r.change_id,)
+        dispatch_day_db, "SELECT actor, source, command, ref, note, reverts FROM changes WHERE id = ?", (r.change_id,)
     ) == [("officer", "cli", "mark deployed", "3120/SYT-VP", "seen", None)]
-    before = table_hash(shipped_db)
-    same = register.mark(f, "deployed", D("2025-08-20"), actor="officer")
+    before = table_hash(dispatch_day_db)
+    (same,) = register.mark([f], "deployed", Reached(D("2025-08-20")), actor="officer")
     assert not same.changed and same.change_id is None
-    assert table_hash(shipped_db) == before
+    assert table_hash(dispatch_day_db) == before
     with pytest.raises(
         Refused,
         match=r"already has deployed on 2025-08-20; to record 2025-08-25 instead, run the "
         r"command again with --correct",
     ):
-        register.mark(f, "deployed", D("2025-08-25"), actor="officer")
-    assert table_hash(shipped_db) == before
-    fixed = register.mark(f, "deployed", D("2025-08-25"), actor="officer", correct=True)
-    assert fixed.changed and fixed.previous == D("2025-08-20")
-    assert rows(shipped_db, "SELECT action, old, new FROM events WHERE change_id = ?", (fixed.change_id,)) == [
+        register.mark([f], "deployed", Reached(D("2025-08-25")), actor="officer")
+    assert table_hash(dispatch_day_db) == before
+    (fixed,) = register.mark([f], "deployed", Reached(D("2025-08-25")), actor="officer", correct=True)
+    assert fixed.changed and fixed.previous == Reached(D("2025-08-20"))
+    assert rows(dispatch_day_db, "SELECT action, old, new FROM events WHERE change_id = ?", (fixed.change_id,)) == [
         ("corrected", "2025-08-20", "2025-08-25")
     ]
-    assert register.milestones(f.id) == {"deployed": D("2025-08-25")}
+    assert register.milestones(f.id) == {"deployed": Reached(D("2025-08-25"))}
 
 
-def test_mark_refuses_a_future_date(register: Register, shipped_db: Path) -> None:
+def test_mark_refuses_a_future_date(register: Register, dispatch_day_db: Path) -> None:
     from datetime import timedelta
 
-    before = table_hash(shipped_db)
+    before = table_hash(dispatch_day_db)
     tomorrow = register.today() + timedelta(days=1)
     with pytest.raises(Refused, match=f"{tomorrow} is in the future"):
-        register.mark(register.facility("military-hospital-4"), "deployed", tomorrow, actor="officer")
-    assert table_hash(shipped_db) == before
+        register.mark([register.facility("military-hospital-4")], "deployed", Reached(tomorrow), actor="officer")
+    assert table_hash(dispatch_day_db) == before
 
 
-def test_undo_reverts_a_mark_and_history_keeps_both(register: Register, shipped_db: Path) -> None:
-    before = table_hash(shipped_db)
+def test_undo_reverts_a_mark_and_history_keeps_both(register: Register, dispatch_day_db: Path) -> None:
+    before = table_hash(dispatch_day_db)
     f = register.facility("hoan-my-vinh")
-    r = register.mark(f, "annex-signed", D("2025-08-25"), actor="officer")
+    (r,) = register.mark([f], "annex-signed", Reached(D("2025-08-25")), actor="officer")
     change = register.last_change()
     assert change is not None and change.id == r.change_id
     assert change.summary == "annex-signed recorded for hoan-my-vinh: 2025-08-25"
     undo_id = register.undo(change, actor="officer")
     assert register.milestones("hoan-my-vinh") == {}
-    assert rows(shipped_db, "SELECT id, command, reverts FROM changes WHERE id >= ? ORDER BY id", (r.change_id,)) == [
+    assert rows(
+        dispatch_day_db, "SELECT id, command, reverts FROM changes WHERE id >= ? ORDER BY id", (r.change_id,)
+    ) == [
         (r.change_id, "mark annex-signed", None),
         (undo_id, "undo", r.change_id),
     ]
@@ -199,40 +221,40 @@ def test_undo_reverts_a_mark_and_history_keeps_both(register: Register, shipped_
             1,
             "added",
             None,
-            rows(shipped_db, "SELECT new FROM events WHERE key = 'hoan-my-vinh' AND change_id = 1")[0][0],
+            rows(dispatch_day_db, "SELECT new FROM events WHERE key = 'hoan-my-vinh' AND change_id = 1")[0][0],
         ),
     ]
     # current tables are back as they were; only the history grew
-    assert rows(shipped_db, "SELECT * FROM milestones") == []
-    assert table_hash(shipped_db) != before
+    assert rows(dispatch_day_db, "SELECT * FROM milestones") == []
+    assert table_hash(dispatch_day_db) != before
     # the undone change and the undo itself cannot be undone again, nor the load that created the register
     assert register.last_change() is None
 
 
-def test_undo_reverts_a_load(register: Register, shipped_db: Path, tmp_path: Path) -> None:
-    facilities_before = rows(shipped_db, "SELECT * FROM facilities ORDER BY id")
+def test_undo_reverts_a_load(register: Register, dispatch_day_db: Path, tmp_path: Path) -> None:
+    facilities_before = rows(dispatch_day_db, "SELECT * FROM facilities ORDER BY id")
     s = load_files(register, [write(tmp_path, EXTRA)], actor="tester")
     change = register.last_change()
     assert change.id == s.change_id and len(change.events) == 3
     register.undo(change, actor="tester")
-    assert rows(shipped_db, "SELECT * FROM facilities ORDER BY id") == facilities_before
-    assert rows(shipped_db, "SELECT * FROM milestones") == []
-    assert counts(shipped_db) == (3, 30 + 3 + 3)
+    assert rows(dispatch_day_db, "SELECT * FROM facilities ORDER BY id") == facilities_before
+    assert rows(dispatch_day_db, "SELECT * FROM milestones") == []
+    assert counts(dispatch_day_db) == (3, 30 + 3 + 3)
 
 
 def test_undo_refuses_when_the_register_changed_since(register: Register) -> None:
     f = register.facility("nghe-an-lung")
-    register.mark(f, "appraised", D("2025-08-01"), actor="a")
+    register.mark([f], "appraised", Reached(D("2025-08-01")), actor="a")
     shown = register.last_change()
-    register.mark(f, "deployed", D("2025-08-02"), actor="b")
+    register.mark([f], "deployed", Reached(D("2025-08-02")), actor="b")
     with pytest.raises(Refused, match="the register changed since the undo was shown"):
         register.undo(shown, actor="a")
 
 
-def test_history_is_append_only(shipped_db: Path) -> None:
+def test_history_is_append_only(dispatch_day_db: Path) -> None:
     import sqlite3
 
-    conn = sqlite3.connect(shipped_db)
+    conn = sqlite3.connect(dispatch_day_db)
     for sql in (
         "UPDATE events SET new = NULL",
         "DELETE FROM events",
@@ -279,9 +301,9 @@ def test_resolve_typo_suggests(register: Register) -> None:
 
 
 def test_status_counts(register: Register) -> None:
-    register.mark(register.facility("do-luong-general"), "deployed", D("2025-08-31"), actor="a")
-    register.mark(register.facility("general-115"), "deployed", D("2025-09-05"), actor="a")
-    register.mark(register.facility("general-115"), "appraised", D("2025-08-01"), actor="a")
+    register.mark([register.facility("do-luong-general")], "deployed", Reached(D("2025-08-31")), actor="a")
+    register.mark([register.facility("general-115")], "deployed", Reached(D("2025-09-05")), actor="a")
+    register.mark([register.facility("general-115")], "appraised", Reached(D("2025-08-01")), actor="a")
     s = register.status(register.requirement(None), D("2025-09-10"))
     t = s.total
     assert (t.in_scope, t.deployed_on_time, t.deployed_late, t.overdue, t.not_yet_due) == (25, 1, 1, 23, 0)
@@ -304,8 +326,8 @@ def test_status_cohorts_of_circular_13(register: Register) -> None:
 
 
 def test_standings_order(register: Register) -> None:
-    register.mark(register.facility("nghe-an-lung"), "deployed", D("2025-09-03"), actor="a")
-    register.mark(register.facility("thai-an-general"), "deployed", D("2025-08-15"), actor="a")
+    register.mark([register.facility("nghe-an-lung")], "deployed", Reached(D("2025-09-03")), actor="a")
+    register.mark([register.facility("thai-an-general")], "deployed", Reached(D("2025-08-15")), actor="a")
     count, it = register.standings(register.requirement(None), D("2025-09-05"))
     got = [(s.facility.id, s.state, s.days_overdue) for s in it]
     assert count == 25 and len(got) == 25
@@ -370,11 +392,11 @@ def test_an_ambiguous_name_counts_every_match_and_lists_the_first_ten(register: 
     )
 
 
-def test_reads_in_a_snapshot_do_not_see_a_write_made_meanwhile(register: Register, shipped_db: Path) -> None:
-    other = Register.open(shipped_db)
+def test_reads_in_a_snapshot_do_not_see_a_write_made_meanwhile(register: Register, dispatch_day_db: Path) -> None:
+    other = Register.open(dispatch_day_db)
     with register.snapshot():
         count, _ = register.standings(register.requirement(None), D("2025-09-01"), Selection.overdue())
-        other.mark(other.facility("do-luong-general"), "deployed", D("2025-08-20"), actor="officer-b")
+        other.mark([other.facility("do-luong-general")], "deployed", Reached(D("2025-08-20")), actor="officer-b")
         again, rows_ = register.standings(register.requirement(None), D("2025-09-01"), Selection.overdue())
         assert count == again == 25 and len(list(rows_)) == 25
     assert register.standings(register.requirement(None), D("2025-09-01"), Selection.overdue())[0] == 24
@@ -444,15 +466,15 @@ def test_a_large_load_written_on_a_helper_thread_gives_the_same_register(
         path = tmp_path / f"r{behind_from}.db"
         reg = Register.open(path)
         s = load_files(reg, [shipped_data_path(), many], actor="tester", source="files")
-        assert (s.added, s.milestones_recorded) == (425, 2 * 266)
+        assert (s.added, s.milestones_recorded) == (425, 2 * 266 + 25)
         assert reg.verify().problem is None
-        mark = reg.mark(reg.resolve("f0001"), "annex-signed", D("2025-11-01"), actor="tester")
+        (mark,) = reg.mark([reg.resolve("f0001")], "annex-signed", Reached(D("2025-11-01")), actor="tester")
         assert mark.changed
         reg.close()
         results.append(_content(path))
     assert results[0] == results[1]
-    # register facts (name, notes, time zone), requirements, facilities, milestones, the mark
-    assert len(results[0][4]) == 3 + 2 + 25 + 400 + 2 * 266 + 1
+    # register facts (name, notes, time zone, milestones), requirements, facilities, milestones, the mark
+    assert len(results[0][4]) == 4 + 3 + 25 + 400 + 2 * 266 + 25 + 1
 
 
 def test_a_failure_on_the_helper_thread_is_raised_and_nothing_is_written(

@@ -6,7 +6,7 @@ from datetime import date
 
 import pytest
 
-from emrtrack.model import Cohort, Facility, Requirement, Selector, State
+from emrtrack.model import Cohort, Facility, Reached, Requirement, Selector, State
 from emrtrack.rules import (
     days_overdue,
     deadline_for,
@@ -136,15 +136,36 @@ def test_state_of_and_days_overdue(deployed: str | None, as_of: str, state: Stat
     assert days_overdue(DEADLINE, d, D(as_of)) == late
 
 
+def R(day: str, exact: bool = True) -> Reached:
+    return Reached(D(day), exact)
+
+
+def _reached(**dates: str) -> dict[str, Reached]:
+    return {k.replace("_", "-"): R(v) for k, v in dates.items()}
+
+
 def test_milestones_as_of_keeps_usual_order_and_drops_later_ones() -> None:
-    ms = {"annex-signed": D("2025-08-25"), "deployed": D("2025-08-20"), "appraised": D("2025-08-01")}
+    ms = _reached(annex_signed="2025-08-25", deployed="2025-08-20", appraised="2025-08-01")
     assert list(milestones_as_of(ms, D("2025-08-31"))) == ["appraised", "deployed", "annex-signed"]
-    assert milestones_as_of(ms, D("2025-08-20")) == {"appraised": D("2025-08-01"), "deployed": D("2025-08-20")}
+    assert milestones_as_of(ms, D("2025-08-20")) == _reached(appraised="2025-08-01", deployed="2025-08-20")
     assert milestones_as_of(ms, D("2025-07-31")) == {}
 
 
+def test_milestones_follow_the_register_order() -> None:
+    ms = _reached(deployed="2025-08-20", report_submitted="2025-07-14", paper_records_stopped="2025-08-20")
+    order = ("report-submitted", "deployed", "paper-records-stopped")
+    assert list(milestones_as_of(ms, D("2025-08-31"), order)) == list(order)
+    assert latest_milestone(ms, D("2025-08-31"), order) == ("paper-records-stopped", D("2025-08-20"))
+
+
+def test_a_bound_counts_as_reached_only_from_its_date() -> None:
+    ms = {"deployed": R("2025-09-24", exact=False)}
+    assert milestones_as_of(ms, D("2025-09-23")) == {}
+    assert latest_milestone(ms, D("2025-09-24")) == ("deployed", D("2025-09-24"))
+
+
 def test_latest_milestone() -> None:
-    ms = {"appraised": D("2025-08-01"), "deployed": D("2025-08-20"), "annex-signed": D("2025-08-25")}
+    ms = _reached(appraised="2025-08-01", deployed="2025-08-20", annex_signed="2025-08-25")
     assert latest_milestone(ms, D("2025-08-31")) == ("annex-signed", D("2025-08-25"))
     assert latest_milestone(ms, D("2025-08-21")) == ("deployed", D("2025-08-20"))
     assert latest_milestone(ms, D("2025-08-01")) == ("appraised", D("2025-08-01"))
@@ -153,10 +174,10 @@ def test_latest_milestone() -> None:
 
 
 def test_latest_milestone_tie_goes_to_the_later_in_usual_order() -> None:
-    same_day = {"appraised": D("2025-08-01"), "deployed": D("2025-08-01")}
+    same_day = _reached(appraised="2025-08-01", deployed="2025-08-01")
     assert latest_milestone(same_day, D("2025-08-01")) == ("deployed", D("2025-08-01"))
     # the latest by date wins over the usual order
-    assert latest_milestone({"appraised": D("2025-08-10"), "deployed": D("2025-08-01")}, D("2025-09-01")) == (
+    assert latest_milestone(_reached(appraised="2025-08-10", deployed="2025-08-01"), D("2025-09-01")) == (
         "appraised",
         D("2025-08-10"),
     )
@@ -220,7 +241,11 @@ def test_standing_under_each_requirement_of_one_facility() -> None:
         cohorts=(Cohort(Selector(), date(2025, 9, 30)),),
         applies_to=Selector(kinds=("hospital",)),
     )
-    got = standing_under_each([dispatch, hospitals_only], centre, {"deployed": date(2025, 9, 5)}, date(2025, 9, 3))
-    assert got == [(dispatch, date(2025, 8, 31), State.OVERDUE, 3), (hospitals_only, None, None, 0)]
-    later = standing_under_each([dispatch], centre, {"deployed": date(2025, 9, 5)}, date(2025, 9, 10))
-    assert later == [(dispatch, date(2025, 8, 31), State.DEPLOYED_LATE, 0)]
+    deployed = {"deployed": Reached(date(2025, 9, 5))}
+    got = standing_under_each([dispatch, hospitals_only], centre, deployed, date(2025, 9, 3))
+    assert got == [
+        (dispatch, dispatch.principal, date(2025, 8, 31), State.OVERDUE, 3),
+        (hospitals_only, hospitals_only.principal, None, None, 0),
+    ]
+    later = standing_under_each([dispatch], centre, deployed, date(2025, 9, 10))
+    assert later == [(dispatch, dispatch.principal, date(2025, 8, 31), State.DEPLOYED_LATE, 5)]  # 5 days late

@@ -57,7 +57,7 @@ def _expected_status(loaded, requirement, as_of):
         deadline = deadline_for(requirement, f.ownership, f.kind)
         if deadline is None:
             continue
-        reached = {m: d for m, d in e.milestones.items() if d <= as_of}
+        reached = {m: r.date for m, r in e.milestones.items() if r.date <= as_of}
         state = state_of(deadline, reached.get("deployed"), as_of).value.replace("-", "_")
         key = (deadline, state)
         states[key] = states.get(key, 0) + 1

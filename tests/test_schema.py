@@ -19,7 +19,7 @@ FIXTURE = Path(__file__).parent / "data" / "schema" / "register-m001.db"
 def _snapshot(path: Path) -> dict[str, list[tuple]]:
     return {
         "facilities": rows(path, "SELECT * FROM facilities ORDER BY id"),
-        "milestones": rows(path, "SELECT * FROM milestones ORDER BY facility_id, milestone"),
+        "milestones": rows(path, "SELECT facility_id, milestone, date FROM milestones ORDER BY facility_id, milestone"),
         "requirements": rows(path, "SELECT * FROM requirements ORDER BY id"),
         "meta": rows(path, "SELECT * FROM meta ORDER BY key"),
         "changes": rows(
@@ -265,3 +265,49 @@ def test_verify_finds_a_change_whose_facts_were_altered(db_path: Path) -> None:
         "emrtrack: verify failed after 39 good events: change #2: its recorded facts do not "
         "match its summary (altered)\n"
     )
+
+
+FIXTURE_M004 = Path(__file__).parent / "data" / "schema" / "register-m004.db"
+# What the release before bounds and obligations printed for the m004 fixture (its JSON, as of 2025-10-01).
+SAVED_M004 = Path(__file__).parent / "data" / "schema" / "m004"
+
+
+def _keeps(old: object, new: object, where: str = "") -> None:
+    """Every key of `old` is in `new` with the same value (new keys may be added): old keys keep their meaning."""
+    if isinstance(old, dict):
+        assert isinstance(new, dict), where
+        for key, value in old.items():
+            assert key in new, f"{where}.{key} is gone"
+            _keeps(value, new[key], f"{where}.{key}")
+    elif isinstance(old, list):
+        assert isinstance(new, list) and len(new) == len(old), where
+        for i, (a, b) in enumerate(zip(old, new, strict=True)):
+            _keeps(a, b, f"{where}[{i}]")
+    else:
+        assert new == old, f"{where}: {old!r} became {new!r}"
+
+
+def test_m004_register_upgrades_with_nothing_lost_and_gives_the_same_reports(db_path: Path) -> None:
+    assert _applied(FIXTURE_M004) == ["m001_initial", "m002_hash_chain", "m003_views", "m004_change_facts"]
+    _upgrades_with_nothing_lost(FIXTURE_M004, db_path, events=40)
+    # every milestone recorded before bounds is exact and has no source
+    assert rows(db_path, "SELECT DISTINCT exact, source FROM milestones") == [(1, None)]
+    for saved, args in (
+        ("m004-report.json", ("report", "--as-of", "2025-10-01", "--format", "json")),
+        ("m004-report13.json", ("report", "-r", "13/2025/TT-BYT", "--as-of", "2025-10-01", "--format", "json")),
+        ("m004-status.json", ("status", "--as-of", "2025-10-01", "--format", "json")),
+    ):
+        result = run(*args)
+        assert result.exit_code == 0, result.stderr
+        _keeps(json.loads((SAVED_M004 / saved).read_text(encoding="utf-8")), json.loads(result.stdout), saved)
+    # the views other tools read keep their columns, and gain the new ones
+    assert rows(db_path, "SELECT COUNT(*) FROM facility_state") == [(66,)]  # as many rows as before
+    assert rows(
+        db_path,
+        "SELECT facility_id, requirement_id, deadline, deployed, state, days_overdue, bound, days_late "
+        "FROM facility_state WHERE facility_id = 'do-luong-general' ORDER BY requirement_id",
+    ) == [
+        ("do-luong-general", "13/2025/TT-BYT", "2025-09-30", "2025-08-22", "deployed-on-time", 0, "exact", 0),
+        ("do-luong-general", "2898/SYT-VP", "2025-08-31", "2025-08-22", "deployed-on-time", 0, "exact", 0),
+        ("do-luong-general", "KH-01/SYT", "2025-12-31", "2025-08-22", "deployed-on-time", 0, "exact", 0),
+    ]

@@ -8,9 +8,17 @@ from pathlib import Path
 import pytest
 
 from emrtrack.errors import UsageError
-from emrtrack.model import Selection, State
+from emrtrack.model import Reached, Selection, State
 from emrtrack.service import commands
 from emrtrack.views import ReportView
+
+# Marks, history and verification are exercised on the register as the dispatch left it (no milestone).
+pytestmark = pytest.mark.usefixtures("dispatch_day_db")
+
+
+@pytest.fixture
+def register(dispatch_day_register):  # noqa: ANN001, ANN201
+    return dispatch_day_register
 
 
 def test_status_view_counts_every_requirement_on_the_date(register) -> None:
@@ -43,21 +51,58 @@ def test_report_view_streams_the_selection_and_counts_the_late_in_one_snapshot(r
         assert [len(list(p.rows)) for p in view.parts] == [3, 3]
 
 
+def _mark(register, query: str, milestone: str, *, on: date | None = None, **options):
+    """Mark one facility as the command line does (plan, then record); its one result."""
+    (result,) = commands.mark(register, commands.plan_mark(register, [query], milestone, on=on), **options)
+    return result
+
+
 def test_mark_refuses_an_unknown_milestone_and_records_a_known_one(register) -> None:
     with pytest.raises(UsageError, match="unknown milestone 'deploy'"):
-        commands.mark(register, "do luong", "deploy", on=date(2025, 8, 20))
-    result = commands.mark(register, "do luong", "deployed", on=date(2025, 8, 20), by="officer", ref="3120/SYT-VP")
+        _mark(register, "do luong", "deploy", on=date(2025, 8, 20))
+    result = _mark(register, "do luong", "deployed", on=date(2025, 8, 20), by="officer", ref="3120/SYT-VP")
     assert (result.facility.id, result.date, result.changed) == ("do-luong-general", date(2025, 8, 20), True)
-    again = commands.mark(register, "do luong", "deployed", on=date(2025, 8, 20))
+    again = _mark(register, "do luong", "deployed", on=date(2025, 8, 20))
     assert not again.changed
 
 
+def test_mark_several_facilities_or_all_in_scope_as_one_change(register) -> None:
+    plan = commands.plan_mark(
+        register, ["do luong", "hoan my", "Đô Lương"], "deployed", on_or_before=date(2025, 9, 24), source="VNN"
+    )
+    assert [f.id for f in plan.facilities] == ["do-luong-general", "hoan-my-vinh"]  # each once
+    assert plan.reached == Reached(date(2025, 9, 24), exact=False, source="VNN")
+    results = commands.mark(register, plan, by="officer", ref="VietNamNet, 26 September 2025")
+    assert {r.change_id for r in results} == {2} and all(r.changed for r in results)
+    every = commands.plan_mark(register, [], "deployed", on_or_before=date(2025, 9, 24), every=True)
+    assert len(every.facilities) == 23 and "do-luong-general" not in {f.id for f in every.facilities}
+    assert {r.change_id for r in commands.mark(register, every)} == {3}
+    assert commands.plan_mark(register, [], "deployed", every=True).facilities == []
+    with pytest.raises(UsageError, match="--on and --on-or-before"):
+        commands.plan_mark(register, ["do luong"], "deployed", on=date(2025, 9, 1), on_or_before=date(2025, 9, 2))
+    with pytest.raises(UsageError, match="without FACILITY"):
+        commands.plan_mark(register, ["do luong"], "deployed", every=True)
+    with pytest.raises(UsageError, match="name at least one FACILITY"):
+        commands.plan_mark(register, [], "deployed")
+
+
+def test_report_by_obligation(register, tmp_path) -> None:
+    with pytest.raises(UsageError, match="2898/SYT-VP sets no obligation for appraised"):
+        with commands.report(register, obligation="appraised"):
+            pass
+    with pytest.raises(UsageError, match="unknown milestone 'deploy'"):
+        with commands.report(register, obligation="deploy"):
+            pass
+    with commands.report(register, as_of=date(2025, 9, 1), obligation="all") as view:
+        assert view.every_obligation and [p.covers.milestone for p in view.parts] == ["deployed"]
+
+
 def test_show_and_history_views(register) -> None:
-    commands.mark(register, "do luong", "deployed", on=date(2025, 8, 20), by="officer")
+    _mark(register, "do luong", "deployed", on=date(2025, 8, 20), by="officer")
     shown = commands.show(register, "do luong", as_of=date(2025, 9, 1))
     assert shown.facility.id == "do-luong-general"
-    assert shown.milestones == {"deployed": date(2025, 8, 20)}
-    assert [(r.id, state) for r, _deadline, state, _days in shown.standings] == [
+    assert shown.milestones == {"deployed": Reached(date(2025, 8, 20))}
+    assert [(r.id, state) for r, _obligation, _deadline, state, _days in shown.standings] == [
         ("2898/SYT-VP", State.DEPLOYED_ON_TIME),
         ("13/2025/TT-BYT", State.DEPLOYED_ON_TIME),
     ]
@@ -69,7 +114,7 @@ def test_show_and_history_views(register) -> None:
 
 def test_undo_reverts_what_undoable_shows(register) -> None:
     assert commands.undoable(register) is None  # the load that created the register is never undone
-    commands.mark(register, "do luong", "deployed", on=date(2025, 8, 20), by="officer")
+    _mark(register, "do luong", "deployed", on=date(2025, 8, 20), by="officer")
     change = commands.undoable(register)
     assert change is not None and change.facts == {
         "command": "mark",
@@ -87,7 +132,7 @@ def test_undo_reverts_what_undoable_shows(register) -> None:
 
 def test_chart_progress_and_its_forecast(register) -> None:
     for name, on in (("do luong", date(2025, 8, 20)), ("hoan my", date(2025, 8, 27))):
-        commands.mark(register, name, "deployed", on=on, by="officer")
+        _mark(register, name, "deployed", on=on, by="officer")
     p = commands.chart(register, as_of=date(2025, 9, 1))
     assert (p.in_scope, p.done, p.deployed) == (25, 2, (date(2025, 8, 20), date(2025, 8, 27)))
     assert p.pace_per_week == 2 / 8

@@ -10,10 +10,13 @@ from pathlib import Path
 import pytest
 
 from emrtrack import options
-from emrtrack.model import Selection, State
+from emrtrack.model import Reached, Selection, State
 from emrtrack.output import writers
 from emrtrack.rules import deadline_for, state_of
 from emrtrack.store import Register
+
+# Marks, history and verification are exercised on the register as the dispatch left it (no milestone).
+pytestmark = pytest.mark.usefixtures("dispatch_day_db")
 
 
 def _python_states(register: Register, requirement, as_of: date) -> dict[str, tuple[date, State]]:
@@ -37,7 +40,7 @@ def _dates(requirement) -> list[date]:
 def _marked(small: Path) -> Register:
     register = Register.open(small)
     for fid, on in (("do-luong-general", date(2025, 8, 31)), ("thai-an", date(2025, 10, 2))):
-        register.mark(register.facility(fid), "deployed", on, actor="test")
+        register.mark([register.facility(fid)], "deployed", Reached(on), actor="test")
     return register
 
 

@@ -8,13 +8,14 @@ import openpyxl
 from helpers import rows
 
 from emrtrack.cli import app
+from emrtrack.model import Reached
 from emrtrack.reading.tables import COLUMNS, column_letter
 from emrtrack.store import Register
 
 
 def _facts(db):
     facts = rows(db, "SELECT id, name, aliases, ownership, kind, verified FROM facilities ORDER BY id")
-    milestones = rows(db, "SELECT * FROM milestones ORDER BY 1, 2")
+    milestones = rows(db, "SELECT facility_id, milestone, date FROM milestones ORDER BY 1, 2")
     [(changes,)] = rows(db, "SELECT COUNT(*) FROM changes")
     return facts, milestones, changes
 
@@ -135,7 +136,7 @@ def test_header_problems(small, runner, tmp_path):
     )
     result = runner.invoke(app, ["load", str(path)])
     assert result.exit_code == 0, result.stderr
-    assert Register.open(small).milestones("z-1") == {"annex-signed": date(2025, 8, 1)}
+    assert Register.open(small).milestones("z-1") == {"annex-signed": Reached(date(2025, 8, 1))}
 
 
 def test_not_utf8_and_not_a_spreadsheet(small, runner, tmp_path):
@@ -205,7 +206,7 @@ def test_template_xlsx_filled_in_and_loaded(small, runner, tmp_path):
     register = Register.open(small)
     assert register.facility("xl-1").aliases == ("TTYT Quy Hop",)
     assert register.facility("xl-1").verified == date(2025, 9, 1)
-    assert register.milestones("xl-2") == {"deployed": date(2025, 9, 2)}
+    assert register.milestones("xl-2") == {"deployed": Reached(date(2025, 9, 2))}
 
 
 def test_template_csv(runner, tmp_path):

@@ -11,9 +11,12 @@ from helpers import SHIPPED, rows, run
 
 from emrtrack.store.chain import GENESIS
 
+# Marks, history and verification are exercised on the register as the dispatch left it (no milestone).
+pytestmark = pytest.mark.usefixtures("dispatch_day_db")
+
 
 def _make(db_path: Path) -> None:
-    assert run("status").exit_code == 0  # creates the register with the shipped data (30 events)
+    assert run("status").exit_code == 0  # the register holds the dispatch-day data (30 events)
     assert run("mark-deployed", "do luong", "--on", "2025-08-20", "--by", "a").exit_code == 0
     assert run("mark", "hoan my", "annex-signed", "--on", "2025-08-25", "--by", "b").exit_code == 0
     assert run("mark", "quan y 4", "appraised", "--on", "2025-07-01", "--by", "b").exit_code == 0
@@ -209,4 +212,9 @@ def test_verify_counts_events_after_more_work(db_path: Path) -> None:
     assert run("load", "--by", "x", str(SHIPPED)).exit_code == 0
     result = run("verify")
     assert result.exit_code == 0
-    assert result.stdout.startswith("ok: 35 events checked\n")
+    # 35, then the shipped data's bounds for the 23 facilities without an exact date (the two marked keep
+    # theirs: a bound after it says less), its third requirement, two updated, and two register facts
+    assert result.stdout.startswith("ok: 63 events checked\n")
+    assert rows(db_path, "SELECT date, exact FROM milestones WHERE facility_id = 'nghi-loc-general'") == [
+        ("2025-08-30", 1)
+    ]

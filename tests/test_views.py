@@ -26,7 +26,7 @@ def test_facility_state_matches_standings_today(small, runner):
                     s.facility.id,
                     req.id,
                     s.deadline.isoformat(),
-                    s.deployed and s.deployed.isoformat(),
+                    s.reached and s.reached.date.isoformat(),
                     s.state.value,
                     s.days_overdue,
                     today.isoformat(),

@@ -113,7 +113,7 @@ def test_report_xlsx_has_header_block_frozen_header_dates_and_groups(small, runn
             "hoan-my-vinh",
             "hospital",
             d(2025, 8, 31),
-            "deployed late",
+            "deployed 5 days late",
             None,
             "deployed",
             d(2025, 9, 5),

@@ -24,7 +24,8 @@ def summary(p: Progress) -> list[str]:
             id=p.requirement.id, done=p.done, total=p.in_scope, pct=fmt_number(pct), date=fmt_date(p.as_of)
         )
     ]
-    lines.append(_("Deadline: {dates}.").format(dates=", ".join(fmt_date(d) for d in p.deadlines)))
+    dates = ", ".join(fmt_date(d) for d in p.deadlines)
+    lines.append((_("Deadline: {dates}.") if p.requirement.binding else _("Target date: {dates}.")).format(dates=dates))
     if p.in_scope and p.done >= p.in_scope:
         lines.append(_("100% reached on {date}.").format(date=fmt_date(p.forecast)))
     elif p.forecast is None:
@@ -44,7 +45,8 @@ def summary(p: Progress) -> list[str]:
 
 # -- text ----------------------------------------------------------------------------------------
 def text(p: Progress, width: int = 60, height: int = 10) -> str:
-    """A text chart: █ deployed, ─ in scope, │ deadline, · forecast, ▲ as-of date."""
+    """A text chart: █ deployed (a date known only as "on or before" it drawn at that date, as the legend
+    says), ─ in scope, │ deadline, · forecast, ▲ as-of date."""
     span = max((p.end - p.start).days, 1)
     top = max(p.in_scope, 1)
 
@@ -83,8 +85,19 @@ def text(p: Progress, width: int = 60, height: int = 10) -> str:
     lines.append(" " * label_width + "  " + "".join(axis))
     left, right = fmt_date(p.start), fmt_date(p.end)
     lines.append(" " * label_width + "  " + left + " " * max(width - len(left) - len(right), 1) + right)
-    legend = _("█ deployed  ─ in scope ({n})  │ deadline  · forecast  ▲ {date}").format(
-        n=p.in_scope, date=fmt_date(p.as_of)
+    if p.bounded:
+        deployed = ngettext(
+            "deployed ({n} known only as on or before a date: drawn at that date)",
+            "deployed ({n} known only as on or before a date: drawn at that date)",
+            p.bounded,
+        ).format(n=p.bounded)
+    else:
+        deployed = _("deployed")
+    legend = _("█ {deployed}  ─ in scope ({n})  │ {deadline}  · forecast  ▲ {date}").format(
+        deployed=deployed,
+        n=p.in_scope,
+        deadline=_("deadline") if p.requirement.binding else _("target date"),
+        date=fmt_date(p.as_of),
     )
     return "\n".join([*summary(p), "", *lines, "", legend])
 
@@ -132,6 +145,7 @@ def svg(p: Progress, width: int = 800, height: int = 420) -> str:
         f"{escape(_('in scope: {n}').format(n=p.in_scope))}</text>"
     )
     # deadlines
+    deadline_label = _("deadline {date}") if p.requirement.binding else _("target date {date}")
     for d in p.deadlines:
         parts.append(
             f'<line class="deadline" x1="{x(d)}" y1="{top_margin}" x2="{x(d)}" y2="{y(0)}" '
@@ -139,7 +153,7 @@ def svg(p: Progress, width: int = 800, height: int = 420) -> str:
         )
         parts.append(
             f'<text x="{x(d) + 4}" y="{top_margin + 12}" fill="#c22">'
-            f"{escape(_('deadline {date}').format(date=fmt_date(d)))}</text>"
+            f"{escape(deadline_label.format(date=fmt_date(d)))}</text>"
         )
     # deployed, as a step line
     points = [(x(p.start), y(0))]
@@ -156,6 +170,13 @@ def svg(p: Progress, width: int = 800, height: int = 420) -> str:
         f'<text x="{x(p.as_of) + 8}" y="{y(count) + 16}" fill="#2563eb">'
         f"{escape(_('deployed: {n}').format(n=count))}</text>"
     )
+    if p.bounded:
+        note = ngettext(
+            "{n} deployment known only as on or before a date: drawn as reached on that date.",
+            "{n} deployments known only as on or before a date: drawn as reached on that date.",
+            p.bounded,
+        ).format(n=p.bounded)
+        parts.append(f'<text class="bounded" x="{left}" y="{top_margin - 8}" fill="#2563eb">{escape(note)}</text>')
     # forecast
     if p.forecast is not None and p.done < p.in_scope:
         end = min(p.forecast, p.end)

@@ -8,11 +8,12 @@ from __future__ import annotations
 
 import csv
 import json
+from datetime import date
 from typing import IO, Any
 
-from emrtrack.i18n import _, fmt_date, ngettext
-from emrtrack.model import Requirement, State
-from emrtrack.output.columns import REPORT_FIELDS, standing_fields
+from emrtrack.i18n import _, fmt_date, milestone_label, ngettext
+from emrtrack.model import Obligation, Requirement, Standing, State
+from emrtrack.output.columns import CSV_FIELDS, standing_fields
 from emrtrack.output.text import (
     deadlines_text,
     group_who,
@@ -20,10 +21,22 @@ from emrtrack.output.text import (
     iso,
     kind_label,
     md,
+    milestone_named,
+    obligation_statuses,
+    overdue_phrase,
+    reached_phrase,
     spreadsheet_safe,
-    state_label,
+    standing_state,
+    unconfirmed_lines,
 )
-from emrtrack.views import Counts, HistoryView, ReportView, StatusView
+from emrtrack.views import (
+    CohortStatus,
+    Counts,
+    HistoryView,
+    ReportPart,
+    ReportView,
+    StatusView,
+)
 
 
 # -- status ----------------------------------------------------------------------------------------
@@ -32,13 +45,31 @@ def counts_json(c: Counts) -> dict[str, Any]:
         "in_scope": c.in_scope,
         "deployed_on_time": c.deployed_on_time,
         "deployed_late": c.deployed_late,
+        "deployed_unconfirmed": c.deployed_unconfirmed,
         "overdue": c.overdue,
         "not_yet_due": c.not_yet_due,
         "compliance_pct": c.compliance_pct,
     }
 
 
+def _deadlines_json(o: Obligation) -> list[dict[str, Any]]:
+    return [{"applies_to": c.selector.as_dict(), "deadline": iso(c.deadline)} for c in o.cohorts]
+
+
+def obligation_json(r: Requirement, o: Obligation) -> dict[str, Any]:
+    """One obligation of a requirement: the milestone, its deadlines, whom it applies to within the
+    requirement's scope, and whether it is the principal one (what reports cover by default)."""
+    return {
+        "milestone": o.milestone,
+        "deadlines": _deadlines_json(o),
+        "applies_to": o.applies_to.as_dict(),
+        "principal": o == r.principal,
+    }
+
+
 def requirement_json(r: Requirement) -> dict[str, Any]:
+    """A requirement: `deadline` and `deadlines` are its principal obligation's; `binding` False for a plan
+    target; `obligations` every one it sets, the principal included."""
     return {
         "id": r.id,
         "title": r.title,
@@ -46,11 +77,18 @@ def requirement_json(r: Requirement) -> dict[str, Any]:
         "issued": iso(r.issued),
         "in_force": iso(r.in_force),
         "deadline": iso(r.final_deadline),
-        "deadlines": [{"applies_to": c.selector.as_dict(), "deadline": iso(c.deadline)} for c in r.cohorts],
+        "deadlines": _deadlines_json(r.principal),
         "applies_to": r.applies_to.as_dict(),
         "source": r.source,
         "refs": list(r.refs),
+        "binding": r.binding,
+        "replaces": r.replaces,
+        "obligations": [obligation_json(r, o) for o in r.obligations],
     }
+
+
+def _cohorts_json(cohorts: list[CohortStatus]) -> list[dict[str, Any]]:
+    return [{"applies_to": c.selector.as_dict(), "deadline": iso(c.deadline), **counts_json(c.counts)} for c in cohorts]
 
 
 def write_status_json(view: StatusView, out: IO[str]) -> None:
@@ -62,11 +100,21 @@ def write_status_json(view: StatusView, out: IO[str]) -> None:
             {
                 "id": s.requirement.id,
                 "deadline": iso(s.requirement.final_deadline),
+                "binding": s.requirement.binding,
                 **counts_json(s.total),
                 "by_ownership": {o: counts_json(c) for o, c in s.by_ownership.items()},
-                "cohorts": [
-                    {"applies_to": c.selector.as_dict(), "deadline": iso(c.deadline), **counts_json(c.counts)}
-                    for c in s.cohorts
+                "cohorts": _cohorts_json(s.cohorts),
+                "obligations": [
+                    {
+                        "milestone": o.obligation.milestone,
+                        "principal": o.obligation == s.requirement.principal,
+                        "deadline": iso(o.obligation.final_deadline),
+                        "applies_to": o.obligation.applies_to.as_dict(),
+                        **counts_json(o.total),
+                        "by_ownership": {own: counts_json(c) for own, c in o.by_ownership.items()},
+                        "cohorts": _cohorts_json(o.cohorts),
+                    }
+                    for o in obligation_statuses(s)
                 ],
                 "milestones": s.funnel,
                 "data_age": {
@@ -86,14 +134,22 @@ def write_status_json(view: StatusView, out: IO[str]) -> None:
 
 # -- report ----------------------------------------------------------------------------------------
 def write_report_json(view: ReportView, out: IO[str]) -> None:
-    """Stream the report as JSON; one requirement gives the documented object, `all` a list of them."""
-    several = view.several
+    """Stream the report as JSON; one part gives the documented object, `all` (requirements or obligations)
+    a list of them."""
+    several = view.several or view.every_obligation
     if several:
         out.write('{"as_of": ' + json.dumps(view.as_of.isoformat()) + ', "reports": [')
     for i, part in enumerate(view.parts):
         if several and i:
             out.write(", ")
-        head = {"requirement": requirement_json(part.requirement), "count": part.count}
+        head: dict[str, Any] = {
+            "requirement": requirement_json(part.requirement),
+            "count": part.count,
+            "obligation": part.covers.milestone,
+            "unconfirmed": [
+                {"on_or_before": iso(bound), "source": source, "count": n} for bound, source, n in part.unconfirmed
+            ],
+        }
         if not several:
             head = {"as_of": view.as_of.isoformat(), **head}
         out.write(json.dumps(head, ensure_ascii=False)[:-1] + ', "facilities": [')
@@ -106,46 +162,75 @@ def write_report_json(view: ReportView, out: IO[str]) -> None:
 
 
 def write_report_csv(view: ReportView, out: IO[str]) -> None:
-    """One row per facility and requirement, under a header of the field names."""
+    """One row per facility and requirement (and obligation), under a header of the field names."""
     writer = csv.writer(out, lineterminator="\n")
-    writer.writerow(("requirement", *REPORT_FIELDS))
+    writer.writerow(("requirement", *CSV_FIELDS))
     for part in view.parts:
         for s in part.rows:
             d = standing_fields(s)
-            writer.writerow([spreadsheet_safe(part.requirement.id)] + [spreadsheet_safe(d[k]) for k in REPORT_FIELDS])
+            writer.writerow([spreadsheet_safe(part.requirement.id)] + [spreadsheet_safe(d[k]) for k in CSV_FIELDS])
+
+
+def _markdown_header(part: ReportPart, view: ReportView) -> str:
+    req, o = part.requirement, part.covers
+    named = milestone_named(o.milestone, view.milestones) or (
+        milestone_label(o.milestone, view.milestones) if view.every_obligation else None
+    )
+    due = view.selection.due(
+        deadlines_text(req, o), binding=req.binding, milestone=None if named is None else md(named)
+    )
+    text = _("Requirement **{id}**, {due}") if req.binding else _("Plan target **{id}**, {due}")
+    return text.format(id=md(req.id), due=due)
+
+
+def _markdown_detail(s: Standing, view: ReportView, said: set[tuple[date, str | None]]) -> str:
+    """What a dispatch's list says of one facility after its name: its kind (unless grouped by it) and where
+    it stands; a date known only as "on or before" it is said so, with its source (unless the lines under
+    the lead have said it: `said`, their bounds and sources)."""
+    as_of, group_by, selection = view.as_of, view.group_by, view.selection
+    parts = [kind_label(s.facility.kind)] if group_by != "kind" else []
+    if s.state is State.OVERDUE:
+        parts.append(overdue_phrase(s.days_overdue, binding=s.binding))
+    elif selection.is_due_within:
+        left = (s.deadline - as_of).days
+        parts.append(
+            (_("deadline {date}") if s.binding else _("target date {date}")).format(date=fmt_date(s.deadline))
+            + ", "
+            + (_("due today") if left == 0 else ngettext("{n} day left", "{n} days left", left).format(n=left))
+        )
+    else:
+        parts.append(standing_state(s))
+    if s.reached is not None and not s.reached.exact:
+        when = reached_phrase(s.reached)
+        source = s.reached.source
+        if source and (s.reached.date, source) not in said:
+            when = _("{when}, per {source}").format(when=when, source=md(source))
+        parts.append(when)
+    return "; ".join(parts)
 
 
 def write_report_markdown(view: ReportView, out: IO[str]) -> None:
-    """The list a dispatch carries: per requirement, grouped (public first) and numbered, ready to paste."""
-    as_of, group_by, selection = view.as_of, view.group_by, view.selection
+    """The list a dispatch carries: per requirement, grouped (public first) and numbered, ready to paste; the
+    facilities whose timing is unconfirmed are said in a line each (bound and source) under the lead."""
+    group_by, selection = view.group_by, view.selection
     for n, part in enumerate(view.parts):
         req = part.requirement
+        milestone = milestone_named(part.covers.milestone, view.milestones)
+        if milestone is not None:
+            milestone = md(milestone)
         if n:
             out.write("\n")
-        out.write(_("Requirement **{id}**, deadline {deadlines}").format(id=md(req.id), deadlines=deadlines_text(req)))
+        out.write(_markdown_header(part, view))
         out.write(f": {md(req.title)}\n\n" if req.title else "\n\n")
-        out.write(selection.lead(part.count, as_of) + "\n")
+        out.write(selection.lead(part.count, view.as_of, binding=req.binding, milestone=milestone) + "\n")
+        said = {(bound, source) for bound, source, _n in part.unconfirmed}
+        for line in unconfirmed_lines(part, view.milestones, escape=md):
+            out.write("\n" + line + "\n")
         for key, group in grouped(part.rows, group_by):
-            out.write("\n" + selection.group_heading(group_who(group_by, key, group), len(group)) + "\n\n")
+            who = group_who(group_by, key, group)
+            out.write("\n" + selection.group_heading(who, len(group), milestone=milestone) + "\n\n")
             for i, s in enumerate(group, 1):
-                detail = kind_label(s.facility.kind) if group_by != "kind" else ""
-                if s.state is State.OVERDUE:
-                    more = ngettext("{n} day overdue", "{n} days overdue", s.days_overdue).format(n=s.days_overdue)
-                elif selection.is_due_within:
-                    left = (s.deadline - as_of).days
-                    more = (
-                        _("deadline {date}").format(date=fmt_date(s.deadline))
-                        + ", "
-                        + (
-                            _("due today")
-                            if left == 0
-                            else ngettext("{n} day left", "{n} days left", left).format(n=left)
-                        )
-                    )
-                else:
-                    more = state_label(s.state)
-                detail = f"{detail}; {more}" if detail else more
-                out.write(f"{i}. {md(s.facility.name)} ({detail})\n")
+                out.write(f"{i}. {md(s.facility.name)} ({_markdown_detail(s, view, said)})\n")
 
 
 # -- history ---------------------------------------------------------------------------------------

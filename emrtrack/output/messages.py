@@ -4,11 +4,13 @@ history or one change (as `undo` shows it) was, in the interface language."""
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable
 from datetime import date
 from typing import Any
 
-from emrtrack.i18n import N_, _, fmt_date, milestone_label, milestone_word, ngettext
-from emrtrack.output.text import safe
+from emrtrack.i18n import N_, Labelled, _, fmt_date, milestone_label, milestone_word, ngettext
+from emrtrack.model import Facility, Reached
+from emrtrack.output.text import reached_phrase, safe
 from emrtrack.views import ChangeInfo, HistoryEntry, LoadSummary, MarkResult, VerifyProblem, VerifyResult
 
 
@@ -38,28 +40,73 @@ def load_summary(s: LoadSummary) -> str:
     return "\n".join(lines)
 
 
-def mark_result(r: MarkResult) -> str:
-    """What a mark recorded or corrected, or that it was already recorded."""
-    who = f"{safe(r.facility.name)} ({r.facility.id})"
+def when(r: Reached) -> str:
+    """A milestone's date after a verb: "on 2025-08-20", or "on or before 2025-09-24"."""
+    if r.exact:
+        return _("on {date}").format(date=fmt_date(r.date))
+    return _("on or before {date}").format(date=fmt_date(r.date))
+
+
+def mark_result(r: MarkResult, vocabulary: Iterable[Labelled] = ()) -> str:
+    """What a mark recorded, refined or corrected for one facility, or that it was already recorded."""
     values = {
-        "who": who,
-        "milestone": milestone_label(r.milestone),
-        "date": fmt_date(r.date),
-        "previous": fmt_date(r.previous),
+        "who": f"{safe(r.facility.name)} ({r.facility.id})",
+        "milestone": milestone_label(r.milestone, vocabulary),
+        "when": when(r.reached),
+        "previous": reached_phrase(r.previous) if r.previous else "",  # "2025-08-25", "on or before 2025-09-24"
         "change": r.change_id,
     }
     if not r.changed:
-        return _("Already recorded: {who} {milestone} on {date}. Nothing changed.").format(**values)
+        return _("Already recorded: {who} {milestone} {when}. Nothing changed.").format(**values)
+    if r.previous and r.previous.exact:
+        return _("Corrected: {who} {milestone} {when} (was {previous}). Change #{change}.").format(**values)
     if r.previous:
-        return _("Corrected: {who} {milestone} on {date} (was {previous}). Change #{change}.").format(**values)
-    return _("Recorded: {who} {milestone} on {date}. Change #{change}.").format(**values)
+        return _("Updated: {who} {milestone} {when} (was {previous}). Change #{change}.").format(**values)
+    return _("Recorded: {who} {milestone} {when}. Change #{change}.").format(**values)
+
+
+def mark_results(results: list[MarkResult], vocabulary: Iterable[Labelled] = ()) -> str:
+    """What a mark of one or more facilities did: one line each, then how many changed."""
+    if not results:
+        return _("Nothing to record: no facility in scope lacks this milestone.")
+    lines = [mark_result(r, vocabulary) for r in results]
+    if len(results) > 1:
+        changed = sum(r.changed for r in results)
+        lines.append(
+            ngettext(
+                "{n} facility updated in change #{change}.", "{n} facilities updated in change #{change}.", changed
+            ).format(n=changed, change=next((r.change_id for r in results if r.changed), None))
+            if changed
+            else _("Nothing changed.")
+        )
+    return "\n".join(lines)
+
+
+def mark_plan(facilities: list[Facility], milestone: str, reached: Reached, vocabulary: Iterable[Labelled] = ()) -> str:
+    """What a mark of several facilities will record, before it is confirmed."""
+    if not facilities:
+        return _("Nothing to record: no facility in scope lacks this milestone.")
+    head = ngettext(
+        "{milestone} {when} will be recorded for {n} facility:",
+        "{milestone} {when} will be recorded for {n} facilities:",
+        len(facilities),
+    ).format(milestone=milestone_label(milestone, vocabulary), when=when(reached), n=len(facilities))
+    return "\n".join([head, *(f"  {f.id}  {safe(f.name)}" for f in facilities)])
 
 
 _EVENT_TEXTS = {
     ("milestone", "recorded"): N_("{milestone} recorded: {date}"),
     ("milestone", "corrected"): N_("{milestone} corrected: {date}"),
+    ("milestone", "refined"): N_("{milestone} refined: {date}"),
     ("milestone", "recorded", "was"): N_("{milestone} recorded: {date} (was {previous})"),
     ("milestone", "corrected", "was"): N_("{milestone} corrected: {date} (was {previous})"),
+    ("milestone", "refined", "was"): N_("{milestone} refined: {date} (was {previous})"),
+    ("milestone", "recorded", "bound"): N_("{milestone} recorded: on or before {date}"),
+    ("milestone", "corrected", "bound"): N_("{milestone} corrected: on or before {date}"),
+    ("milestone", "refined", "bound"): N_("{milestone} refined: on or before {date}"),
+    ("milestone", "recorded", "bound", "was"): N_("{milestone} recorded: on or before {date} (was {previous})"),
+    ("milestone", "corrected", "bound", "was"): N_("{milestone} corrected: on or before {date} (was {previous})"),
+    ("milestone", "refined", "bound", "was"): N_("{milestone} refined: on or before {date} (was {previous})"),
     ("milestone", "cleared"): N_("{milestone} cleared (was {previous})"),
     ("facility", "added"): N_("facility added"),
     ("facility", "removed"): N_("facility removed"),
@@ -81,23 +128,59 @@ def _iso_date(value: str | None) -> str:
         return value or ""
 
 
-def describe_event(e: HistoryEntry) -> str:
-    """One event of the history: "deployed recorded: 2025-08-20", "facility updated: name"."""
+def reached_from_value(value: str) -> Reached:
+    """A milestone event's old or new value: an ISO date (exact, as every earlier release wrote it), or
+    canonical JSON {"on": …} or {"on_or_before": …}, with "source" (the store's `milestone_value`)."""
+    if not value.startswith("{"):
+        return Reached(date.fromisoformat(value))
+    d = json.loads(value)
+    exact = "on" in d
+    return Reached(date.fromisoformat(d["on"] if exact else d["on_or_before"]), exact, d.get("source"))
+
+
+def _value(value: str | None) -> Reached | None:
+    """A milestone event's value as known, None when there is none or it cannot be read."""
+    if not value:
+        return None
+    try:
+        return reached_from_value(value)
+    except (ValueError, KeyError, TypeError):
+        return None
+
+
+def _value_phrase(value: str | None) -> str:
+    """A milestone event's value after "was": "2025-08-20", "on or before 2025-09-24" (as stored when unread)."""
+    known = _value(value)
+    if known is None:
+        return value or ""
+    return fmt_date(known.date) if known.exact else _("on or before {date}").format(date=fmt_date(known.date))
+
+
+def describe_event(e: HistoryEntry, vocabulary: Iterable[Labelled] = ()) -> str:
+    """One event of the history: "deployed recorded: 2025-08-20", "deployed recorded: on or before
+    2025-09-24 (source: …)", "facility updated: name"."""
     if e.entity == "milestone":
+        new = _value(e.new)
         if e.new is None:
             key: tuple[str, ...] = ("milestone", "cleared")
         else:
-            key = ("milestone", e.action, "was") if e.old else ("milestone", e.action)
+            key = ("milestone", e.action) + (("bound",) if new is not None and not new.exact else ())
+            key += ("was",) if e.old else ()
         template = _EVENT_TEXTS.get(key)
-        if template is None:
+        if template is None or (e.new is not None and new is None):
             return f"{e.milestone} {e.action}: {e.new}" + (f" (was {e.old})" if e.old else "")
-        return _(template).format(
-            milestone=milestone_word(e.milestone or ""), date=_iso_date(e.new), previous=_iso_date(e.old)
+        text = _(template).format(
+            milestone=milestone_word(e.milestone or "", vocabulary),
+            date=fmt_date(new.date) if new else "",
+            previous=_value_phrase(e.old),
         )
+        if new is not None and new.source:
+            text += _(" (source: {source})").format(source=new.source)
+        return text
     if e.entity == "facility":
         if e.old and e.new:
-            old, new = json.loads(e.old), json.loads(e.new)
-            fields = sorted(k for k in set(old) | set(new) if old.get(k) != new.get(k))
+            old, new_doc = json.loads(e.old), json.loads(e.new)
+            fields = sorted(k for k in set(old) | set(new_doc) if old.get(k) != new_doc.get(k))
             return _(_EVENT_TEXTS["facility", "updated"]).format(fields=", ".join(fields))
         return _(_EVENT_TEXTS["facility", "added" if e.new else "removed"])
     template = _EVENT_TEXTS.get((e.entity, e.action))
@@ -130,16 +213,34 @@ def describe_summary(change: ChangeInfo) -> str:
     return change.summary if change.facts is None else describe_facts(change.facts)
 
 
+_MARK_TEXTS = {
+    ("recorded", False): N_("{milestone} recorded for {id}: {date}"),
+    ("corrected", False): N_("{milestone} corrected for {id}: {date}"),
+    ("refined", False): N_("{milestone} refined for {id}: {date}"),
+    ("recorded", True): N_("{milestone} recorded for {id}: on or before {date}"),
+    ("corrected", True): N_("{milestone} corrected for {id}: on or before {date}"),
+    ("refined", True): N_("{milestone} refined for {id}: on or before {date}"),
+}
+
+
 def describe_facts(facts: dict[str, Any]) -> str:
     """A change's facts as a sentence (the English one equals the summary the history keeps)."""
     if facts["command"] == "mark":
-        text = (
-            _("{milestone} corrected for {id}: {date}")
-            if facts["action"] == "corrected"
-            else _("{milestone} recorded for {id}: {date}")
-        ).format(milestone=milestone_word(facts["milestone"]), id=facts["facility"], date=_iso_date(facts["date"]))
+        template = _MARK_TEXTS.get((facts["action"], bool(facts.get("on_or_before"))))
+        if "facilities" in facts:
+            n = facts["facilities"]
+            who = ngettext("{n} facility", "{n} facilities", n).format(n=n)
+        else:
+            who = facts["facility"]
+        if template is None:  # an action this release does not know: its facts as they are
+            return f"{facts['milestone']} {facts['action']} for {who}: {facts['date']}"
+        text = _(template).format(milestone=milestone_word(facts["milestone"]), id=who, date=_iso_date(facts["date"]))
         previous = facts["previous"]
-        return text + (_(" (was {previous})").format(previous=_iso_date(previous)) if previous else "")
+        if not previous:
+            return text
+        if facts.get("previous_on_or_before"):
+            return text + _(" (was on or before {previous})").format(previous=_iso_date(previous))
+        return text + _(" (was {previous})").format(previous=_iso_date(previous))
     if facts["command"] == "load":
         parts = [
             _("{n} facilities added").format(n=facts["facilities_added"]),

@@ -13,22 +13,31 @@ from datetime import date
 from typing import IO, TYPE_CHECKING
 
 from emrtrack.i18n import N_, _, fmt_date, fmt_number, milestone_label, ngettext
-from emrtrack.model import MILESTONES
-from emrtrack.output.columns import table_columns
+from emrtrack.model import DEPLOYED, MilestoneDef, Reached, State
+from emrtrack.output.columns import ReportColumn, Shown, mark, table_columns
 from emrtrack.output.messages import describe_event
 from emrtrack.output.text import (
     capitalised,
+    count_labels,
+    count_values,
     days_phrase,
     deadlines_text,
     describe_cohort,
     group_title,
     grouped,
     kind_label,
+    milestone_named,
+    obligation_statuses,
     ownership_label,
+    plan_notes,
+    reached_phrase,
+    requirement_name,
     safe,
-    state_label,
+    state_text,
+    status_layout,
+    unconfirmed_lines,
 )
-from emrtrack.views import Counts, HistoryEntry, HistoryView, ReportView, ShowView, StatusView
+from emrtrack.views import Counts, HistoryEntry, HistoryView, ReportPart, ReportView, ShowView, StatusView
 
 if TYPE_CHECKING:  # Rich is imported by the functions that draw tables: other outputs start without it
     from rich.console import Console
@@ -62,60 +71,68 @@ def cell(text: str | None) -> Text:
 
 
 # -- status ----------------------------------------------------------------------------------------
-_COUNT_LABELS = (N_("In scope"), N_("On time"), N_("Late"), N_("Overdue"), N_("Not yet due"), N_("Compliance"))
+def _count_columns(table: Table, unconfirmed: bool) -> None:
+    for name in count_labels(unconfirmed):
+        table.add_column(name, justify="right")
 
 
-def _count_columns(table: Table) -> None:
-    for name in _COUNT_LABELS:
-        table.add_column(_(name), justify="right")
-
-
-def _count_cells(c: Counts) -> list[str]:
-    return [
-        str(c.in_scope),
-        str(c.deployed_on_time),
-        str(c.deployed_late),
-        str(c.overdue),
-        str(c.not_yet_due),
-        f"{fmt_number(c.compliance_pct)}%",
-    ]
+def _count_cells(c: Counts, unconfirmed: bool) -> list[str]:
+    return [*map(str, count_values(c, unconfirmed)), f"{fmt_number(c.compliance_pct)}%"]
 
 
 def write_status_table(view: StatusView, out: IO[str]) -> None:
-    """Counts by state per requirement and deadline, the same by ownership, milestones, data age and notes."""
+    """Counts by state per requirement, obligation and deadline, the same by ownership, milestones, data age
+    and notes."""
     from rich.table import Table
     from rich.text import Text
 
     console, as_of = make_console(out), view.as_of
+    with_milestone, unconfirmed = status_layout(view)
     title = _("{register}: status as of {date}").format(
         register=safe(view.register_name) or _("EMR register"), date=fmt_date(as_of)
     )
     table = Table(title=title, title_justify="left")
     table.add_column(_("Requirement"))
+    if with_milestone:
+        table.add_column(_("Milestone"))
     table.add_column(_("Applies to"))
     table.add_column(_("Deadline"))
     table.add_column(_("Days"), justify="right")
-    _count_columns(table)
+    _count_columns(table, unconfirmed)
     for s in view.statuses:
-        for i, c in enumerate(s.cohorts):
-            table.add_row(
-                cell(s.requirement.id),
-                describe_cohort(c.selector, i),
-                fmt_date(c.deadline),
-                days_phrase(c.deadline, as_of),
-                *_count_cells(c.counts),
-            )
+        for o in obligation_statuses(s):
+            label = [cell(milestone_label(o.obligation.milestone, view.milestones))] if with_milestone else []
+            for i, c in enumerate(o.cohorts):
+                table.add_row(
+                    cell(requirement_name(s.requirement)),
+                    *label,
+                    describe_cohort(c.selector, i, o.obligation.applies_to),
+                    fmt_date(c.deadline),
+                    days_phrase(c.deadline, as_of),
+                    *_count_cells(c.counts, unconfirmed),
+                )
     console.print(table)
+    for line in plan_notes(view):
+        console.print(Text(safe(line)))
     split = Table(title=_("By ownership"), title_justify="left")
     split.add_column(_("Requirement"))
+    if with_milestone:
+        split.add_column(_("Milestone"))
     split.add_column(_("Ownership"))
-    _count_columns(split)
+    _count_columns(split, unconfirmed)
     for s in view.statuses:
-        for o, counts in s.by_ownership.items():
-            split.add_row(cell(s.requirement.id), ownership_label(o), *_count_cells(counts))
+        for o in obligation_statuses(s):
+            label = [cell(milestone_label(o.obligation.milestone, view.milestones))] if with_milestone else []
+            for own, counts in o.by_ownership.items():
+                split.add_row(
+                    cell(requirement_name(s.requirement)),
+                    *label,
+                    ownership_label(own),
+                    *_count_cells(counts, unconfirmed),
+                )
     console.print(split)
     for s in view.statuses:
-        funnel = " · ".join(f"{milestone_label(m)} {n}" for m, n in s.funnel.items())
+        funnel = " · ".join(f"{milestone_label(m, view.milestones)} {n}" for m, n in s.funnel.items())
         line = ngettext(
             "{id}: milestones reached by {n} facility in scope: {funnel}.",
             "{id}: milestones reached by {n} facilities in scope: {funnel}.",
@@ -140,45 +157,67 @@ def write_status_table(view: StatusView, out: IO[str]) -> None:
 
 
 # -- report ----------------------------------------------------------------------------------------
+def report_heading(view: ReportView, part: ReportPart) -> str:
+    """A report part's heading: how many listed against what, as of the date; the obligation is named when
+    it is not deployment, or when the report covers every obligation."""
+    req, o = part.requirement, part.covers
+    named = milestone_named(o.milestone, view.milestones)
+    if named is None and view.every_obligation:
+        named = milestone_label(o.milestone, view.milestones)
+    return view.selection.heading(
+        part.count, req.id, deadlines_text(req, o), view.as_of, binding=req.binding, milestone=named
+    )
+
+
 def write_report_table(view: ReportView, out: IO[str]) -> None:
-    """Per requirement, a heading and one numbered table per group, at most `view.limit` rows in all."""
+    """Per requirement (and obligation), a heading, a line for each bound the timing of some facilities is
+    unconfirmed by, and one numbered table per group, at most `view.limit` rows in all."""
     from rich.table import Table
     from rich.text import Text
 
     console = make_console(out)
-    as_of, group_by, selection, limit = view.as_of, view.group_by, view.selection, view.limit
-    columns = table_columns(group_by, selection)
-    getters = [(c.cell, c.literal) for c in columns if c.cell is not None]
+    group_by, selection, limit = view.group_by, view.selection, view.limit
     for part in view.parts:
         req, count = part.requirement, part.count
-        heading = selection.heading(count, req.id, deadlines_text(req), as_of)
-        console.print(Text(safe(heading), style="bold"))
+        console.print(Text(safe(report_heading(view, part)), style="bold"))
+        for line in unconfirmed_lines(part, view.milestones):
+            console.print(Text(safe(line)))
         if not count:
             console.print(selection.none_listed())
             continue
         shown = 0
         groups = list(grouped(part.rows, group_by))
-        truncated = limit is not None and count > sum(len(g) for _k, g in groups)
+        seen = [s for _k, g in groups for s in g]
+        said = frozenset((bound, source) for bound, source, _n in part.unconfirmed)
+        context = Shown(view.as_of, selection, view.milestones, part.covers.milestone, req.binding, said)
+        context = context.with_notes(seen)
+        columns = table_columns(group_by, selection, seen)
+        getters = [(c.cell, c.literal) for c in columns if c.cell is not None]
+        truncated = limit is not None and count > len(seen)
         for n, (key, group) in enumerate(groups, 1):
             size = _("{n} shown").format(n=len(group)) if truncated and n == len(groups) else str(len(group))
             title = f"{group_title(key, group_by)} ({size})" if group_by != "none" else None
 
-            def new_table(title: str | None = title) -> Table:
+            def new_table(
+                title: str | None = title, columns: list[ReportColumn] = columns, context: Shown = context
+            ) -> Table:
                 table = Table(title=title, title_justify="left")
                 table.add_column("#", justify="right")
                 for c in columns:
-                    table.add_column(c.header(selection), justify="right" if c.right else "left")
+                    table.add_column(c.header(context), justify="right" if c.right else "left")
                 return table
 
             rows: list[list[str | Text]] = []
             for i, s in enumerate(group, 1):
                 row: list[str | Text] = [str(i)]
                 for get, literal in getters:
-                    value = get(s, as_of, selection)
+                    value = get(s, context)
                     row.append(cell(value) if literal else value)
                 rows.append(row)
             print_rows(console, new_table, rows)
             shown += len(group)
+        for source, n in context.notes.items():
+            console.print(Text(f"{mark(n)} " + safe(_("Source: {source}").format(source=source))))
         if limit is not None and count > shown:
             console.print(
                 _(
@@ -277,7 +316,9 @@ _HISTORY_LABELS = (
 )
 
 
-def _print_history(console: Console, events: list[HistoryEntry], title: str) -> None:
+def _print_history(
+    console: Console, events: list[HistoryEntry], title: str, vocabulary: tuple[MilestoneDef, ...] = ()
+) -> None:
     from rich.table import Table
 
     table = Table(title=title, title_justify="left")
@@ -286,7 +327,7 @@ def _print_history(console: Console, events: list[HistoryEntry], title: str) -> 
     for e in events:
         facility = e.facility_name or e.key if e.entity in ("facility", "milestone") else ""
         refnote = " / ".join(x for x in (e.ref, e.note) if x)
-        what = describe_event(e)
+        what = describe_event(e, vocabulary)
         if e.reverts is not None:
             what = _("undo of #{change}: {what}").format(change=e.reverts, what=what)
         table.add_row(
@@ -309,7 +350,7 @@ def write_history_table(view: HistoryView, out: IO[str]) -> None:
         else _("History of the register, newest first")
     )
     console = make_console(out)
-    _print_history(console, view.events, title)
+    _print_history(console, view.events, title, view.milestones)
     if view.more:
         console.print(_("Older events are not shown: see more with --limit {n}.").format(n=view.limit * 5))
 
@@ -321,11 +362,23 @@ def _as_of_date(when: date | None, as_of: date) -> str:
     return fmt_date(when)
 
 
+def _milestone_value(r: Reached | None, as_of: date) -> str:
+    """A milestone as `show` says it: its date, or "on or before" its date, a later one said to be so, and
+    the source of the date."""
+    if r is None:
+        return _("not recorded")
+    text = reached_phrase(r)
+    if r.date > as_of:
+        text = _("{date} (after {as_of})").format(date=text, as_of=fmt_date(as_of))
+    return _("{date}; source: {source}").format(date=text, source=r.source) if r.source else text
+
+
 def write_facility_table(view: ShowView, out: IO[str]) -> None:
     """One facility: its facts and milestones, its standing under each requirement, and its history."""
     from rich.table import Table
 
     console, f, as_of = make_console(out), view.facility, view.as_of
+    vocabulary = view.milestone_defs
     table = Table(show_header=False, title=safe(f.name), title_justify="left")
     table.add_column("field", style="bold")
     table.add_column("value")
@@ -340,16 +393,31 @@ def write_facility_table(view: ShowView, out: IO[str]) -> None:
         (_("Verified"), _as_of_date(f.verified, as_of) or _("never")),
     ):
         table.add_row(label, cell(value))
-    for m in MILESTONES:
-        table.add_row(capitalised(milestone_label(m)), _as_of_date(view.milestones.get(m), as_of) or _("not recorded"))
+    known = [m.id for m in vocabulary]
+    for m in known + [m for m in view.milestones if m not in known]:
+        table.add_row(
+            cell(capitalised(milestone_label(m, vocabulary))), cell(_milestone_value(view.milestones.get(m), as_of))
+        )
     console.print(table)
+    with_milestone = any(o.milestone != DEPLOYED for _r, o, _d, _s, _n in view.standings)
     states = Table(title=_("Standing as of {date}").format(date=fmt_date(as_of)), title_justify="left")
-    for name in (N_("Requirement"), N_("Deadline"), N_("State"), N_("Days overdue")):
+    states.add_column(_("Requirement"))
+    if with_milestone:
+        states.add_column(_("Milestone"))
+    for name in (N_("Deadline"), N_("State"), N_("Days overdue")):
         states.add_column(_(name))
-    for req, deadline, state, overdue in view.standings:
+    for req, obligation, deadline, state, days in view.standings:
+        named = [cell(milestone_label(obligation.milestone, vocabulary))] if with_milestone else []
         if deadline is None or state is None:
-            states.add_row(cell(req.id), "", _("not in scope"), "")
-        else:
-            states.add_row(cell(req.id), fmt_date(deadline), state_label(state), str(overdue) if overdue else "")
+            states.add_row(cell(requirement_name(req)), *named, "", _("not in scope"), "")
+            continue
+        late = days if state is State.DEPLOYED_LATE else 0
+        states.add_row(
+            cell(requirement_name(req)),
+            *named,
+            fmt_date(deadline),
+            state_text(state, obligation.milestone, binding=req.binding, days_late=late),
+            str(days) if state is State.OVERDUE and days else "",
+        )
     console.print(states)
-    _print_history(console, view.history, _("History, newest first"))
+    _print_history(console, view.history, _("History, newest first"), vocabulary)

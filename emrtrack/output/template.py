@@ -8,7 +8,7 @@ from pathlib import Path
 
 from emrtrack.i18n import N_, _
 from emrtrack.model import KINDS, OWNERSHIPS
-from emrtrack.reading.tables import COLUMNS
+from emrtrack.reading.tables import BOUND_SUFFIX, COLUMNS, SOURCE_SUFFIX
 
 
 def write_template(path: Path, fmt: str) -> None:
@@ -37,14 +37,14 @@ def write_template(path: Path, fmt: str) -> None:
         ws.add_data_validation(dv)
     help_ws = wb.create_sheet(_("Help"))
     help_ws.append([_("column"), _("required"), _("what to write")])
-    for column, required, text in HELP:
-        help_ws.append([column, _(required), _(text)])
+    for column, required, text in help_rows():
+        help_ws.append([column, required, text])
     help_ws.column_dimensions["A"].width = 14
     help_ws.column_dimensions["C"].width = 100
     wb.save(path)
 
 
-HELP: tuple[tuple[str, str, str], ...] = (
+HELP: tuple[tuple[str, str, str], ...] = (  # the facts and each milestone's date
     (
         "id",
         N_("yes"),
@@ -61,3 +61,23 @@ HELP: tuple[tuple[str, str, str], ...] = (
     ("deployed", N_("no"), N_("the date the EMR was deployed")),
     ("annex-signed", N_("no"), N_("the date the annex with Social Insurance (BHXH) was signed")),
 )
+_BOUND_HELP = N_(
+    "instead of {milestone}: a date it was reached on or before, when exactly when is not known (e.g. a statement "
+    "that all had)"
+)
+_SOURCE_HELP = N_("the evidence for the {milestone} date (e.g. a dispatch, or a statement in the press)")
+
+
+def help_rows() -> list[tuple[str, str, str]]:
+    """The Help sheet's rows, one per column of the list, in its order: (column, required, what to write)."""
+    known = {column: (required, text) for column, required, text in HELP}
+    rows = []
+    for column in COLUMNS:
+        if column in known:
+            required, text = known[column]
+            rows.append((column, _(required), _(text)))
+        elif column.endswith(BOUND_SUFFIX):
+            rows.append((column, _("no"), _(_BOUND_HELP).format(milestone=column.removesuffix(BOUND_SUFFIX))))
+        elif column.endswith(SOURCE_SUFFIX):
+            rows.append((column, _("no"), _(_SOURCE_HELP).format(milestone=column.removesuffix(SOURCE_SUFFIX))))
+    return rows

@@ -12,11 +12,27 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import IO, Any
 
-from emrtrack.i18n import _
-from emrtrack.model import Requirement
-from emrtrack.output.columns import sheet_columns
-from emrtrack.output.text import describe_cohort, grouped, ownership_label, safe, spreadsheet_safe
-from emrtrack.views import Counts, Provenance, ReportView, StatusView
+from emrtrack.i18n import _, milestone_label
+from emrtrack.model import DEPLOYED, Selection
+from emrtrack.output.columns import Shown, sheet_columns
+from emrtrack.output.text import (
+    capitalised,
+    count_labels,
+    count_values,
+    describe_cohort,
+    document_kind,
+    grouped,
+    milestone_named,
+    obligation_statuses,
+    ownership_label,
+    plan_notes,
+    requirement_name,
+    safe,
+    spreadsheet_safe,
+    status_layout,
+    unconfirmed_lines,
+)
+from emrtrack.views import Counts, Provenance, ReportPart, ReportView, StatusView
 
 _BAD_SHEET_CHARS = re.compile(r"[\[\]:*?/\\]")
 
@@ -101,43 +117,63 @@ def _provenance_items(p: Provenance) -> list[tuple[str, Any]]:
     ]
 
 
-def _requirement_items(req: Requirement) -> list[tuple[str, Any]]:
+def _requirement_items(part: ReportPart, view: ReportView) -> list[tuple[str, Any]]:
+    """What a report sheet is about: the requirement, its title and kind (when a plan target), the
+    obligation covered (when not deployment, or when the report covers every one) and its deadlines."""
+    req, o = part.requirement, part.covers
     items: list[tuple[str, Any]] = [(_("Requirement"), req.id)]
     if req.title:
         items.append((_("Title"), req.title))
-    if len(req.cohorts) == 1 and req.cohorts[0].selector.is_everything:
-        items.append((_("Deadline"), req.cohorts[0].deadline))
+    if not req.binding:
+        items.append((_("Kind of document"), capitalised(document_kind(req))))
+    if req.replaces:
+        items.append((_("Replaces"), req.replaces))
+    if o.milestone != DEPLOYED or view.every_obligation:
+        items.append((_("Milestone"), milestone_label(o.milestone, view.milestones)))
+    deadline = _("Deadline") if req.binding else _("Target date")
+    if len(o.cohorts) == 1 and o.cohorts[0].selector.is_everything and o.applies_to.is_everything:
+        items.append((deadline, o.cohorts[0].deadline))
     else:
-        for i, c in enumerate(req.cohorts):
-            items.append((f"{_('Deadline')} ({describe_cohort(c.selector, i)})", c.deadline))
+        for i, c in enumerate(o.cohorts):
+            items.append((f"{deadline} ({describe_cohort(c.selector, i, o.applies_to)})", c.deadline))
     return items
 
 
 def write_report_xlsx(view: ReportView, out: Path | IO[bytes]) -> None:
-    """One sheet per requirement, grouped as the table is (ownership, public first, by default)."""
+    """One sheet per requirement (and obligation), grouped as the table is (ownership, public first, by
+    default); a line in the header block for each bound the timing of some facilities is unconfirmed by."""
     from openpyxl import Workbook
 
     provenance = _provenance(view.provenance)
     wb = Workbook()
     wb.remove(wb.active)
     taken: set[str] = set()
-    group, columns = sheet_columns(view.group_by)
     for part in view.parts:
-        req = part.requirement
-        sheet = _Sheet(wb.create_sheet(sheet_title(req.id, taken)))
+        req, o = part.requirement, part.covers
+        rows = list(part.rows)
+        group, columns = sheet_columns(view.group_by, rows)
+        shown = Shown(view.as_of, Selection(), view.milestones, o.milestone, req.binding)
+        name = req.id if not view.every_obligation else f"{req.id} {o.milestone}"
+        sheet = _Sheet(wb.create_sheet(sheet_title(name, taken)))
         if provenance.register_name:
             sheet.put([provenance.register_name], bold=True, fit=False)
+        named = milestone_named(o.milestone, view.milestones)
+        unconfirmed = [(_("Timing unconfirmed"), line) for line in unconfirmed_lines(part, view.milestones)]
         sheet.header_block(
-            _requirement_items(req)
-            + [(_("Facilities listed"), view.selection.label()), (_("Count"), part.count)]
+            _requirement_items(part, view)
+            + [
+                (_("Facilities listed"), view.selection.label(binding=req.binding, milestone=named)),
+                (_("Count"), part.count),
+            ]
+            + unconfirmed
             + _provenance_items(provenance)
         )
-        sheet.table_header(([group.header()] if group else []) + ["#"] + [c.header() for c in columns])
-        for _key, rows in grouped(part.rows, view.group_by):
-            for i, s in enumerate(rows, 1):
-                values: list[Any] = [group.sheet(s)] if group and group.sheet else []
+        sheet.table_header(([group.header(shown)] if group else []) + ["#"] + [c.header(shown) for c in columns])
+        for _key, grouped_rows in grouped(rows, view.group_by):
+            for i, s in enumerate(grouped_rows, 1):
+                values: list[Any] = [group.sheet(s, shown)] if group and group.sheet else []
                 values.append(i)
-                values += [c.sheet(s) for c in columns if c.sheet]
+                values += [c.sheet(s, shown) for c in columns if c.sheet]
                 sheet.put(values)
         sheet.finish()
     if not view.parts:
@@ -145,15 +181,17 @@ def write_report_xlsx(view: ReportView, out: Path | IO[bytes]) -> None:
     wb.save(out)
 
 
-def _counts(c: Counts) -> list[Any]:
-    return [c.in_scope, c.deployed_on_time, c.deployed_late, c.overdue, c.not_yet_due, round(c.compliance, 3)]
+def _counts(c: Counts, unconfirmed: bool) -> list[Any]:
+    return [*count_values(c, unconfirmed), round(c.compliance, 3)]
 
 
 def write_status_xlsx(view: StatusView, out: Path | IO[bytes]) -> None:
-    """The status table (per requirement and deadline) and the split by ownership, on one sheet."""
+    """The status table (per requirement, obligation and deadline) and the split by ownership, on one sheet;
+    the milestone and unconfirmed columns as the table shows them, and a line for each plan target."""
     from openpyxl import Workbook
 
     provenance = _provenance(view.provenance)
+    with_milestone, unconfirmed = status_layout(view)
     wb = Workbook()
     ws = wb.active
     ws.title = _("Status")
@@ -161,16 +199,42 @@ def write_status_xlsx(view: StatusView, out: Path | IO[bytes]) -> None:
     if provenance.register_name:
         sheet.put([provenance.register_name], bold=True, fit=False)
     sheet.header_block(_provenance_items(provenance))
-    counts = [_("In scope"), _("On time"), _("Late"), _("Overdue"), _("Not yet due"), _("Compliance")]
-    sheet.table_header([_("Requirement"), _("Applies to"), _("Deadline"), *counts])
+    counts = count_labels(unconfirmed)
+    milestone = [_("Milestone")] if with_milestone else []
+    sheet.table_header([_("Requirement"), *milestone, _("Applies to"), _("Deadline"), *counts])
     for s in view.statuses:
-        for i, c in enumerate(s.cohorts):
-            sheet.put([s.requirement.id, describe_cohort(c.selector, i), c.deadline, *_counts(c.counts)])
+        for o in obligation_statuses(s):
+            label = [milestone_label(o.obligation.milestone, view.milestones)] if with_milestone else []
+            for i, c in enumerate(o.cohorts):
+                sheet.put(
+                    [
+                        requirement_name(s.requirement),
+                        *label,
+                        describe_cohort(c.selector, i, o.obligation.applies_to),
+                        c.deadline,
+                        *_counts(c.counts, unconfirmed),
+                    ]
+                )
+    notes = plan_notes(view)
+    if notes:
+        sheet.row += 1
+        for line in notes:
+            sheet.put([line], fit=False)
     sheet.row += 1
-    sheet.put([_("Requirement"), _("Ownership"), "", *counts], bold=True)
+    sheet.put([_("Requirement"), *milestone, _("Ownership"), "", *counts], bold=True)
     for s in view.statuses:
-        for o, by_ownership in s.by_ownership.items():
-            sheet.put([s.requirement.id, ownership_label(o), "", *_counts(by_ownership)])
+        for o in obligation_statuses(s):
+            label = [milestone_label(o.obligation.milestone, view.milestones)] if with_milestone else []
+            for own, by_ownership in o.by_ownership.items():
+                sheet.put(
+                    [
+                        requirement_name(s.requirement),
+                        *label,
+                        ownership_label(own),
+                        "",
+                        *_counts(by_ownership, unconfirmed),
+                    ]
+                )
     sheet.finish()
     ws.auto_filter.ref = None
     wb.save(out)

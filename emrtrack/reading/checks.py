@@ -1,14 +1,29 @@
-"""The checks that span files: a facility or requirement id used twice, more than one default requirement."""
+"""The checks that span files: a facility or requirement id used twice, more than one default requirement,
+a requirement naming a facility that is nowhere."""
 
 from __future__ import annotations
 
+from collections.abc import Container
+
 from emrtrack.errors import Problem
 from emrtrack.i18n import _
+from emrtrack.model import Requirement, Selector
 from emrtrack.reading.entries import LoadedFiles, RequirementEntry
 
 
-def cross_check(out: LoadedFiles) -> list[Problem]:
-    """The problems between the entries of all the files read, in the order the entries were read."""
+def _selectors(r: Requirement) -> list[Selector]:
+    """Every selector of a requirement: its scope, and each obligation's and each cohort's."""
+    out = [r.applies_to]
+    for o in r.obligations:
+        out.append(o.applies_to)
+        out.extend(c.selector for c in o.cohorts)
+    return out
+
+
+def cross_check(out: LoadedFiles, known_ids: Container[str] = frozenset()) -> list[Problem]:
+    """The problems between the entries of all the files read, in the order the entries were read.
+
+    `known_ids` are the facility ids already in the register: a selector may name them, or those read."""
     problems = []
     seen: dict[str, tuple[str, int]] = {}
     for fid, file, line in out.facility_ids:
@@ -57,4 +72,17 @@ def cross_check(out: LoadedFiles) -> list[Problem]:
                 )
             else:
                 default = r
+        named = dict.fromkeys(f for s in _selectors(r.requirement) for f in s.facilities)
+        for fid in named:
+            if fid not in seen and fid not in known_ids:
+                problems.append(
+                    Problem(
+                        r.file,
+                        r.line,
+                        _(
+                            "requirement {id}: applies_to names facility {facility}, "
+                            "which is not in the register or the files"
+                        ).format(id=repr(r.requirement.id), facility=repr(fid)),
+                    )
+                )
     return problems

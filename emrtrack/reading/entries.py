@@ -5,24 +5,24 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from datetime import date
 from pathlib import Path
 
 from emrtrack.errors import InputError, Problem
 from emrtrack.i18n import _
-from emrtrack.model import Facility, RegisterInfo, Requirement
+from emrtrack.model import MILESTONES, Facility, Reached, RegisterInfo, Requirement
 
 DATE = re.compile(r"\d{4}-\d{2}-\d{2}\Z")
 ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._/-]{0,99}\Z")
+MILESTONE_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,99}\Z")  # an ID without "/"
 MAX_FILE_BYTES = 64 * 1024 * 1024
 
 
 @dataclass
 class FacilityEntry:
-    """A facility read from a file, with its milestones and where it was written."""
+    """A facility read from a file, with its milestones as known and where it was written."""
 
     facility: Facility
-    milestones: dict[str, date]
+    milestones: dict[str, Reached]
     file: str
     line: int
 
@@ -36,10 +36,14 @@ class RequirementEntry:
 
 @dataclass
 class LoadedFiles:
-    """Everything read from one or more files, in file order."""
+    """Everything read from one or more files, in file order.
+
+    `milestone_ids` is the milestone vocabulary in force while reading: the stored register's, until a
+    file's `register: milestones` replaces it for everything read after."""
 
     register: RegisterInfo | None = None
     register_fields: frozenset[str] = frozenset()
+    milestone_ids: tuple[str, ...] = MILESTONES
     requirements: list[RequirementEntry] = field(default_factory=list)
     facilities: list[FacilityEntry] = field(default_factory=list)
     # (id, file, line) of every facility entry with a usable id, valid or not: for duplicate checks

@@ -15,8 +15,10 @@ import yaml
 
 from emrtrack.errors import Problem
 from emrtrack.i18n import N_, _, fmt_date
-from emrtrack.model import KINDS, MILESTONES, OWNERSHIPS, Facility, Selector
+from emrtrack.model import KINDS, MILESTONES, OWNERSHIPS, Facility, Reached, Selector
 from emrtrack.reading.entries import DATE, ID, FacilityEntry
+
+_Date = date  # the type, for the methods of NodeReader, whose `date` reads one
 
 STR = "tag:yaml.org,2002:str"
 TIMESTAMP = "tag:yaml.org,2002:timestamp"
@@ -52,6 +54,9 @@ def did_you_mean(word: str, choices: tuple[str, ...] | list[str]) -> str:
         return _(" (did you mean {word}?)").format(word=repr(close[0]))
     return _(" (expected one of: {choices})").format(choices=", ".join(choices))
 
+
+_ID_RULE = N_("{what}: id {id} must be a short slug of letters, digits and - . _ / (e.g. do-luong-general)")
+_REACHED_KEYS = ("on", "on_or_before", "source")
 
 _ROW_LABEL = re.compile(r"facility on row (\d+)\Z")
 _HEADS = (("facility ", N_("facility {id}")), ("requirement ", N_("requirement {id}")))
@@ -103,11 +108,20 @@ def given_id(node: yaml.Node) -> str | None:
 class NodeReader:
     """Walks the nodes of one file and turns them into model objects, noting every problem.
 
-    The YAML reader adds the file's other sections; the spreadsheet reader gives positions as ROW:COLUMN."""
+    The YAML reader adds the file's other sections; the spreadsheet reader gives positions as ROW:COLUMN.
+    `milestones` is the milestone vocabulary in force: the names a facility's milestones may have."""
 
-    def __init__(self, name: str, today: date):
+    # A milestone known as a mapping gives one of `on` and `on_or_before`: what to say when it gives both or
+    # neither (a spreadsheet, whose columns are `m` and `m_on_or_before`, says it in its own terms)
+    BOTH_DATES = N_(
+        "{what}: give either 'on' (the date it was reached) or 'on_or_before' (a date it was reached by), not both"
+    )
+    NO_DATE = N_("{what}: give 'on' (the date it was reached) or 'on_or_before' (a date it was reached by)")
+
+    def __init__(self, name: str, today: date, milestones: tuple[str, ...] = MILESTONES):
         self.name = name
         self.today = today
+        self.milestones = milestones
         self.problems: list[Problem] = []
         self.facility_ids: list[tuple[str, str, int]] = []
 
@@ -134,7 +148,9 @@ class NodeReader:
             return {}
         out: dict[str, tuple[yaml.Node, yaml.Node]] = {}
         for key_node, value_node in node.value:
-            if not isinstance(key_node, yaml.ScalarNode) or key_node.tag != STR:
+            if not isinstance(key_node, yaml.ScalarNode) or (
+                key_node.tag != STR and not (key_node.tag == BOOL and key_node.value in allowed)
+            ):  # YAML 1.1 reads a plain `on` as true: as a field name, it is the name
                 self.problem(
                     key_node, N_("{what}: a field name must be text, not {type}"), what, type=_node_type(key_node)
                 )
@@ -232,9 +248,10 @@ class NodeReader:
         self.problem(node, N_("{what}: unknown value {value}{hint}"), what, value=repr(value), hint=hint)
 
     def selector(self, node: yaml.Node, what: str) -> Selector | None:
-        fields = self.mapping(node, what, ("kind", "ownership"))
+        fields = self.mapping(node, what, ("kind", "ownership", "facilities"))
         kinds: tuple[str, ...] = ()
         ownerships: tuple[str, ...] = ()
+        facilities: tuple[str, ...] = ()
         ok = True
         if "kind" in fields:
             got = self.choices(fields["kind"][1], f"{what}: kind", KINDS)
@@ -244,10 +261,30 @@ class NodeReader:
             got = self.choices(fields["ownership"][1], f"{what}: ownership", OWNERSHIPS)
             ok = ok and got is not None
             ownerships = got or ()
-        if not fields and isinstance(node, yaml.MappingNode):
-            self.problem(node, N_("{what} is empty: name a kind and/or an ownership, or leave it out"), what)
+        if "facilities" in fields:
+            got = self.ids(fields["facilities"][1], f"{what}: facilities")
+            ok = ok and got is not None
+            facilities = got or ()
+        if isinstance(node, yaml.MappingNode) and not node.value:
+            self.problem(
+                node, N_("{what} is empty: name a kind, an ownership and/or facilities, or leave it out"), what
+            )
             ok = False
-        return Selector(kinds=kinds, ownerships=ownerships) if ok else None
+        return Selector(kinds=kinds, ownerships=ownerships, facilities=facilities) if ok else None
+
+    def ids(self, node: yaml.Node, what: str) -> tuple[str, ...] | None:
+        """A non-empty list of facility ids (a single one is taken as a list of one)."""
+        values = self.texts(node, what)
+        if values is None:
+            return None
+        if not values:
+            self.problem(node, N_("{what} is empty"), what)
+            return None
+        items = node.value if isinstance(node, yaml.SequenceNode) else [node]
+        bad = [(item, v) for item, v in zip(items, values, strict=True) if not ID.match(v)]
+        for item, v in bad:
+            self.problem(item, _ID_RULE, what, id=repr(v))
+        return None if bad else values
 
     def seq(self, node: yaml.Node, what: str) -> list[yaml.Node]:
         if isinstance(node, yaml.SequenceNode) and node.tag == SEQ:
@@ -274,12 +311,7 @@ class NodeReader:
             id_node = fields["id"][1]
             fid = self.text(id_node, f"facility {label}: id")
             if fid is not None and not ID.match(fid):
-                self.problem(
-                    id_node,
-                    N_("{what}: id {id} must be a short slug of letters, digits and - . _ / (e.g. do-luong-general)"),
-                    f"facility {label}",
-                    id=repr(fid),
-                )
+                self.problem(id_node, _ID_RULE, f"facility {label}", id=repr(fid))
                 fid = None
         if fid is not None:
             self.facility_ids.append((fid, self.name, node.start_mark.line + 1))
@@ -313,24 +345,13 @@ class NodeReader:
                     date=fmt_date(values["verified"]),
                     today=fmt_date(self.today),
                 )
-        milestones: dict[str, date] = {}
+        milestones: dict[str, Reached] = {}
         if "milestones" in fields:
-            mf = self.mapping(fields["milestones"][1], f"{what}: milestones", MILESTONES)
-            for m, (_, value_node) in mf.items():
-                d = self.date(value_node, f"{what}: milestone {m!r}")
-                if d is None:
-                    continue
-                if d > self.today:
-                    self.problem(
-                        value_node,
-                        N_("{what}: milestone {milestone} is dated {date}, in the future (today is {today})"),
-                        what,
-                        milestone=repr(m),
-                        date=fmt_date(d),
-                        today=fmt_date(self.today),
-                    )
-                    continue
-                milestones[m] = d
+            mf = self.mapping(fields["milestones"][1], f"{what}: milestones", self.milestones)
+            for m, (_key, value_node) in mf.items():
+                reached = self.reached(value_node, what, m)
+                if reached is not None:
+                    milestones[m] = reached
         if len(self.problems) > before or fid is None:
             return None
         facility = Facility(
@@ -344,3 +365,50 @@ class NodeReader:
             verified=values.get("verified"),
         )
         return FacilityEntry(facility, milestones, self.name, node.start_mark.line + 1)
+
+    # -- a facility's milestone as known -------------------------------------------------------
+    def date_what(self, what: str, key: str) -> str:
+        """How a milestone's `on` or `on_or_before` is named in a message (`what` names the milestone)."""
+        return f"{what}: {key}"
+
+    def reached(self, node: yaml.Node, what: str, milestone: str) -> Reached | None:
+        """Milestone `milestone` of facility `what` as known: a date (reached that day), or a mapping of
+        `on` (that day) or `on_or_before` (by that day), with an optional `source`."""
+        named = f"{what}: milestone {milestone!r}"
+        if not isinstance(node, yaml.MappingNode):
+            d = self.date(node, named)
+            return Reached(d) if d is not None and not self.future(node, what, milestone, d) else None
+        before = len(self.problems)
+        fields = self.mapping(node, named, _REACHED_KEYS)
+        if node.tag != MAP:
+            return None
+        misnamed = len(self.problems) > before  # an unknown field is likely the date misnamed: said already
+        terms = {"exact": repr(milestone), "bound": repr(f"{milestone}_on_or_before")}
+        source = self.text(fields["source"][1], f"{named}: source") if "source" in fields else None
+        if "on" in fields and "on_or_before" in fields:
+            self.problem(fields["on_or_before"][0], self.BOTH_DATES, named, **terms)
+            return None
+        if "on" not in fields and "on_or_before" not in fields:
+            if not misnamed:
+                self.problem(node, self.NO_DATE, named, **terms)
+            return None
+        key = "on" if "on" in fields else "on_or_before"
+        value = fields[key][1]
+        d = self.date(value, self.date_what(named, key))
+        if d is None or self.future(value, what, milestone, d) or len(self.problems) > before:
+            return None
+        return Reached(d, exact=key == "on", source=source)
+
+    def future(self, node: yaml.Node, what: str, milestone: str, d: _Date) -> bool:
+        """Whether `d` is after today, noting it as a problem."""
+        if d <= self.today:
+            return False
+        self.problem(
+            node,
+            N_("{what}: milestone {milestone} is dated {date}, in the future (today is {today})"),
+            what,
+            milestone=repr(milestone),
+            date=fmt_date(d),
+            today=fmt_date(self.today),
+        )
+        return True

@@ -1,6 +1,8 @@
 """Facility lists from spreadsheets (.xlsx, read with openpyxl) and CSV.
 
-The first row names the columns (see COLUMNS); every later row is one facility. A row of plainly
+The first row names the columns (see `columns_for`: the facility's facts, then for each milestone `m` of
+the vocabulary in force `m` (the date it was reached), then `m_on_or_before` (a date it was reached by) and
+`m_source` (the evidence)); every later row is one facility. A row of plainly
 valid text cells (nearly every row of a real list) is taken as it is by `_plain_entry`; any other row
 is turned into the same nodes a YAML facility entry gives and checked by the same node reader,
 so the rules and messages are the same; only the positions differ: FILE:ROW:COLUMN (a spreadsheet
@@ -10,6 +12,7 @@ letter). Requirements and register facts still come from YAML.
 from __future__ import annotations
 
 import csv
+import functools
 import io
 import re
 from collections.abc import Iterable
@@ -20,16 +23,67 @@ from typing import Any
 import yaml
 
 from emrtrack.errors import InputError, Problem
-from emrtrack.i18n import _
-from emrtrack.model import KINDS, MILESTONES, OWNERSHIPS, Facility
+from emrtrack.i18n import N_, _
+from emrtrack.model import KINDS, MILESTONES, OWNERSHIPS, Facility, Reached
 from emrtrack.reading.entries import DATE, ID, FacilityEntry, LoadedFiles, check_size, decode
 from emrtrack.reading.nodes import MAP, SEQ, STR, TIMESTAMP, NodeReader, did_you_mean
 
 FACT_COLUMNS: tuple[str, ...] = ("id", "name", "aliases", "ownership", "kind", "managed_by", "location", "verified")
-COLUMNS: tuple[str, ...] = FACT_COLUMNS + MILESTONES
+BOUND_SUFFIX = "_on_or_before"
+SOURCE_SUFFIX = "_source"
 REQUIRED: tuple[str, ...] = ("id", "name", "ownership", "kind")
 ALIAS_SEPARATOR = ";"
 _LOOSE = re.compile(r"[\s_-]+")
+
+
+def _loose(text: str) -> str:
+    """A column name as the header is matched: without case, spaces, - and _."""
+    return _LOOSE.sub("", text.lower())
+
+
+def _milestone_columns(milestone: str) -> tuple[str, str, str]:
+    return milestone, milestone + BOUND_SUFFIX, milestone + SOURCE_SUFFIX
+
+
+@functools.lru_cache(maxsize=32)
+def columns_for(milestone_ids: tuple[str, ...]) -> tuple[str, ...]:
+    """The columns of a facility list under a milestone vocabulary: the facts, each milestone's date, then
+    each milestone's `_on_or_before` and `_source` (so that the columns of earlier lists keep their places)."""
+    bounds = tuple(c for m in milestone_ids for c in _milestone_columns(m)[1:])
+    return FACT_COLUMNS + milestone_ids + bounds
+
+
+COLUMNS: tuple[str, ...] = columns_for(MILESTONES)
+
+
+@functools.lru_cache(maxsize=32)
+def _roles(milestone_ids: tuple[str, ...]) -> dict[str, tuple[str, str]]:
+    """Each milestone column's milestone and what it gives of it ("on", "on_or_before" or "source")."""
+    roles: dict[str, tuple[str, str]] = {}
+    for m in milestone_ids:
+        for column, part in zip(_milestone_columns(m), ("on", "on_or_before", "source"), strict=True):
+            roles.setdefault(column, (m, part))
+    return roles
+
+
+@functools.lru_cache(maxsize=32)
+def _date_fields(milestone_ids: tuple[str, ...]) -> tuple[frozenset[str], frozenset[str]]:
+    """The columns `_plain_entry` reads as dates (verified, each milestone's), and those it leaves to the reader."""
+    bounds = frozenset(c for m in milestone_ids for c in _milestone_columns(m)[1:])
+    return frozenset(("verified", *milestone_ids)) - bounds, bounds
+
+
+def column_clash(milestone: str, earlier: tuple[str, ...]) -> tuple[str, str] | None:
+    """A column of `milestone` that a header could not tell from a facility fact's or an `earlier`
+    milestone's column (as a header is matched loosely), and that column; None when there is none."""
+    taken = {_loose(c): c for c in FACT_COLUMNS}
+    for m in earlier:
+        taken.update((_loose(c), c) for c in _milestone_columns(m))
+    for column in _milestone_columns(milestone):
+        other = taken.get(_loose(column))
+        if other is not None:
+            return column, other
+    return None
 
 
 def column_letter(index: int) -> str:
@@ -43,7 +97,13 @@ def column_letter(index: int) -> str:
 
 
 class _TableReader(NodeReader):
-    """The node reader, with positions given as ROW:COLUMN."""
+    """The node reader, with positions given as ROW:COLUMN and a milestone's date named by its columns."""
+
+    BOTH_DATES = N_("{what}: give a date in column {exact} or in column {bound}, not both")
+    NO_DATE = N_("{what}: a source is given without a date: fill in column {exact} or column {bound}")
+
+    def date_what(self, what: str, key: str) -> str:
+        return what if key == "on" else f"{what}: {key}"
 
     def add(self, node: yaml.Node | None, message: str) -> None:
         if node is None:
@@ -78,22 +138,27 @@ def _blank(value: Any) -> bool:
     return value is None or (isinstance(value, str) and not value.strip())
 
 
-def _header(name: str, cells: list[Any]) -> tuple[dict[int, str], list[Problem]]:
+def _header(
+    name: str, cells: list[Any], milestone_ids: tuple[str, ...] = MILESTONES
+) -> tuple[dict[int, str], list[Problem]]:
     """Column positions by field name, from the first row; unknown, repeated or missing columns are problems."""
-    loose = {_LOOSE.sub("", c): c for c in COLUMNS}
+    known = columns_for(milestone_ids)
+    loose: dict[str, str] = {}
+    for c in known:
+        loose.setdefault(_loose(c), c)
     columns: dict[int, str] = {}
     problems: list[Problem] = []
     for i, raw in enumerate(cells):
         if _blank(raw):
             continue
         text = str(raw).strip()
-        field = loose.get(_LOOSE.sub("", text.lower()))
+        field = loose.get(_loose(text))
         if field is None:
             problems.append(
                 Problem(
                     name,
                     1,
-                    _("unknown column {column}{hint}").format(column=repr(text), hint=did_you_mean(text, COLUMNS)),
+                    _("unknown column {column}{hint}").format(column=repr(text), hint=did_you_mean(text, known)),
                     column_letter(i),
                 )
             )
@@ -118,7 +183,7 @@ def _header(name: str, cells: list[Any]) -> tuple[dict[int, str], list[Problem]]
                     name,
                     1,
                     _("missing column {column}: the first row must name the columns ({columns})").format(
-                        column=repr(field), columns=", ".join(COLUMNS)
+                        column=repr(field), columns=", ".join(known)
                     ),
                 )
             )
@@ -126,10 +191,18 @@ def _header(name: str, cells: list[Any]) -> tuple[dict[int, str], list[Problem]]
 
 
 def _row_node(
-    name: str, row: int, cells: list[Any], columns: dict[int, str], problems: list[Problem]
+    name: str,
+    row: int,
+    cells: list[Any],
+    columns: dict[int, str],
+    problems: list[Problem],
+    milestone_ids: tuple[str, ...] = MILESTONES,
 ) -> yaml.MappingNode | None:
+    """The row as the nodes of a YAML facility entry. A milestone given by its date alone is that date; one
+    with an `_on_or_before` or `_source` cell is a mapping of `on`, `on_or_before` and `source`."""
+    roles = _roles(milestone_ids)
     pairs: list[tuple[yaml.Node, yaml.Node]] = []
-    milestones: list[tuple[yaml.Node, yaml.Node]] = []
+    milestones: dict[str, list[tuple[yaml.Node, yaml.Node]]] = {}  # by milestone, in the order of the columns
     for i, value in enumerate(cells):
         if _blank(value):
             continue
@@ -139,30 +212,53 @@ def _row_node(
                 Problem(name, row, _("a value in a column with no name in the first row"), column_letter(i))
             )
             continue
-        key = yaml.ScalarNode(STR, field, _mark(name, row, i), _mark(name, row, i))
         node: yaml.Node = _scalar(name, value, row, i)
+        role = roles.get(field)
+        if role is not None:
+            part_key = yaml.ScalarNode(STR, role[1], _mark(name, row, i), _mark(name, row, i))
+            milestones.setdefault(role[0], []).append((part_key, node))
+            continue
+        key = yaml.ScalarNode(STR, field, _mark(name, row, i), _mark(name, row, i))
         if field == "aliases" and node.tag == STR:
             parts = [p.strip() for p in node.value.split(ALIAS_SEPARATOR) if p.strip()]
             node = yaml.SequenceNode(
                 SEQ, [_scalar(name, p, row, i) for p in parts], _mark(name, row, i), _mark(name, row, i)
             )
-        (milestones if field in MILESTONES else pairs).append((key, node))
+        pairs.append((key, node))
     if not pairs and not milestones:
         return None  # a blank row
     if milestones:
+        entries: list[tuple[yaml.Node, yaml.Node]] = []
+        for m, given in milestones.items():
+            first = given[0][0].start_mark
+            key = yaml.ScalarNode(STR, m, first, first)
+            if len(given) == 1 and given[0][0].value == "on":
+                entries.append((key, given[0][1]))
+            else:
+                entries.append((key, yaml.MappingNode(MAP, given, first, first)))
         mark = _mark(name, row, -1)
         key = yaml.ScalarNode(STR, "milestones", mark, mark)
-        pairs.append((key, yaml.MappingNode(MAP, milestones, mark, mark)))
+        pairs.append((key, yaml.MappingNode(MAP, entries, mark, mark)))
     return yaml.MappingNode(MAP, pairs, _mark(name, row, -1), _mark(name, row, -1))
 
 
-_DATE_FIELDS = frozenset(("verified", *MILESTONES))
+# A list holds few distinct dates, and a Reached is frozen: one per date text serves every row
+_EXACT: dict[str, Reached] = {}
+_EXACT_LIMIT = 20_000
 
 
-def _plain_entry(name: str, row: int, cells: list[Any], columns: dict[int, str], today: date) -> FacilityEntry | None:
+def _plain_entry(
+    name: str,
+    row: int,
+    cells: list[Any],
+    columns: dict[int, str],
+    today: date,
+    milestone_ids: tuple[str, ...] = MILESTONES,
+) -> FacilityEntry | None:
     """The row's facility when every cell is text the reader would take as it is; otherwise None, and the
     reader checks the row (and explains what is wrong). Must agree with `NodeReader.facility` on the
-    rows it takes: the tests compare the two on generated rows."""
+    rows it takes: the tests compare the two on generated rows. A row with an `_on_or_before` or
+    `_source` cell is left to the reader."""
     values: dict[str, str] = {}
     for i, cell in enumerate(cells):
         if cell is None:
@@ -179,18 +275,29 @@ def _plain_entry(name: str, row: int, cells: list[Any], columns: dict[int, str],
     ownership, kind = values.get("ownership"), values.get("kind")
     if fid is None or facility_name is None or ownership not in OWNERSHIPS or kind not in KINDS or not ID.match(fid):
         return None
-    dates: dict[str, date] = {}  # in the order of the columns, as the reader gives milestones
+    date_fields, bound_fields = _date_fields(milestone_ids)
+    verified = None
+    reached: dict[str, Reached] = {}  # in the order of the columns, as the reader gives milestones
     for field, text in values.items():
-        if field in _DATE_FIELDS:
-            if not DATE.match(text):
+        if field in date_fields:
+            known = _EXACT.get(text)
+            if known is None:
+                if not DATE.match(text):
+                    return None
+                try:
+                    known = Reached(date.fromisoformat(text))
+                except ValueError:
+                    return None
+                if len(_EXACT) < _EXACT_LIMIT:
+                    _EXACT[text] = known
+            if known.date > today:
                 return None
-            try:
-                d = date.fromisoformat(text)
-            except ValueError:
-                return None
-            if d > today:
-                return None
-            dates[field] = d
+            if field == "verified":
+                verified = known.date
+            else:
+                reached[field] = known
+        elif field in bound_fields:
+            return None
     aliases = values.get("aliases")
     facility = Facility(
         id=fid,
@@ -200,9 +307,9 @@ def _plain_entry(name: str, row: int, cells: list[Any], columns: dict[int, str],
         aliases=tuple(p for p in (a.strip() for a in aliases.split(ALIAS_SEPARATOR)) if p) if aliases else (),
         managed_by=values.get("managed_by"),
         location=values.get("location"),
-        verified=dates.pop("verified", None),
+        verified=verified,
     )
-    return FacilityEntry(facility, dates, name, row)
+    return FacilityEntry(facility, reached, name, row)
 
 
 def _csv_rows(name: str, raw: bytes) -> Iterable[list[Any]]:
@@ -231,7 +338,8 @@ def read_table(path: Path, today: date, out: LoadedFiles) -> list[Problem]:
     try:
         check_size(path)
         rows = iter(_csv_rows(name, path.read_bytes()) if path.suffix.lower() == ".csv" else _xlsx_rows(path))
-        reader = _TableReader(name, today)
+        vocabulary = out.milestone_ids
+        reader = _TableReader(name, today, vocabulary)
         header_cells = next(rows, None)
         if header_cells is None or all(_blank(c) for c in header_cells):
             return [
@@ -239,19 +347,19 @@ def read_table(path: Path, today: date, out: LoadedFiles) -> list[Problem]:
                     name,
                     1,
                     _("the file is empty: the first row must name the columns ({columns})").format(
-                        columns=", ".join(COLUMNS)
+                        columns=", ".join(columns_for(vocabulary))
                     ),
                 )
             ]
-        columns, problems = _header(name, header_cells)
+        columns, problems = _header(name, header_cells, vocabulary)
         if problems:
             return problems
         for row, cells in enumerate(rows, start=2):
-            entry = _plain_entry(name, row, cells, columns, today)
+            entry = _plain_entry(name, row, cells, columns, today, vocabulary)
             if entry is not None:
                 reader.facility_ids.append((entry.facility.id, name, row))
             else:
-                node = _row_node(name, row, cells, columns, problems)
+                node = _row_node(name, row, cells, columns, problems, vocabulary)
                 if node is None:
                     continue
                 entry = reader.facility(node, row)

@@ -7,6 +7,7 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -14,7 +15,16 @@ from zoneinfo import ZoneInfo
 from emrtrack import __version__
 from emrtrack.errors import UsageError
 from emrtrack.i18n import _
-from emrtrack.model import MILESTONES, Requirement, Selection, Standing
+from emrtrack.model import (
+    DEFAULT_MILESTONE_DEFS,
+    Facility,
+    MilestoneDef,
+    Obligation,
+    Reached,
+    Requirement,
+    Selection,
+    Standing,
+)
 from emrtrack.rules import standing_under_each
 from emrtrack.service import registers
 from emrtrack.store import Register, default_actor
@@ -38,13 +48,14 @@ def _as_of(register: Register, as_of: date | None) -> date:
     return as_of or register.today()
 
 
-def _requirements(register: Register, wanted: str | None, *, every_by_default: bool) -> list[Requirement]:
-    """The requirements asked for: one by id, `all`, or with none given the default one (or every one)."""
+def _requirements(register: Register, wanted: str | None, day: date, *, every_by_default: bool) -> list[Requirement]:
+    """The requirements asked for: one by id, `all`, or with none given the default one (or every one). Every
+    one means every one issued by `day`: a report as of a past date does not show a document not yet issued."""
     if wanted == "all" or (wanted is None and every_by_default):
         found = register.requirements()
         if not found:
             register.requirement(None)  # raises the "no requirement yet" error
-        return found
+        return [r for r in found if r.issued <= day]
     return [register.requirement(wanted)]
 
 
@@ -67,13 +78,14 @@ def status(
     with register.snapshot():
         day = _as_of(register, as_of)
         info = register.info()
-        statuses = [register.status(r, day) for r in _requirements(register, requirement, every_by_default=True)]
+        statuses = [register.status(r, day) for r in _requirements(register, requirement, day, every_by_default=True)]
         return StatusView(
             as_of=day,
             register_name=info.name,
             notes=info.notes,
             statuses=statuses,
             provenance=provenance(register, day) if with_provenance else None,
+            milestones=info.milestones,
         )
 
 
@@ -86,24 +98,39 @@ def report(
     selection: Selection = Selection(),
     group_by: str = "ownership",
     limit: int | None = None,
+    obligation: str | None = None,
     count_late: bool = False,
+    count_targets: bool = False,
     with_provenance: bool = False,
 ) -> Iterator[ReportView]:
     """The facilities `selection` picks under the requirement asked for (or `all`), streamed: the view is
-    read inside one snapshot of the register, so its counts, rows and `late` agree."""
+    read inside one snapshot of the register, so its counts, rows and `late` agree.
+
+    `obligation` is a milestone, `all`, or None for each requirement's principal obligation. `late` counts
+    the facilities overdue under binding requirements (plan targets too with `count_targets`)."""
     with register.snapshot():
         day = _as_of(register, as_of)
-        wanted = _requirements(register, requirement, every_by_default=False)
+        wanted = _requirements(register, requirement, day, every_by_default=False)
+        covered = [(req, o) for req in wanted for o in _obligations(register, req, obligation, several=len(wanted) > 1)]
         parts = [
-            ReportPart(req, *register.standings(req, day, selection, group_by=group_by, limit=limit)) for req in wanted
+            ReportPart(
+                req,
+                *register.standings(req, day, selection, group_by=group_by, limit=limit, obligation=o),
+                o,
+                register.unconfirmed(req, day, o),
+            )
+            for req, o in covered
         ]
         late = 0
         if count_late:  # a report of the overdue has counted them already
-            late = (
-                sum(p.count for p in parts)
+            late = sum(
+                p.count
                 if selection.is_overdue
-                else sum(register.standings(req, day, Selection.overdue(), limit=0)[0] for req in wanted)
+                else register.standings(p.requirement, day, Selection.overdue(), limit=0, obligation=p.covers)[0]
+                for p in parts
+                if p.requirement.binding or count_targets
             )
+        info = register.info()
         yield ReportView(
             as_of=day,
             selection=selection,
@@ -113,7 +140,35 @@ def report(
             limit=limit,
             late=late,
             provenance=provenance(register, day) if with_provenance else None,
+            milestones=info.milestones,
+            every_obligation=obligation == "all",
         )
+
+
+def _obligations(register: Register, req: Requirement, wanted: str | None, *, several: bool) -> list[Obligation]:
+    """The obligations of `req` a report covers: its principal one (`wanted` None), every one (`all`), or the
+    one for the milestone named; with several requirements, those without it are left out."""
+    if wanted is None:
+        return [req.principal]
+    if wanted == "all":
+        return list(req.obligations)
+    found = req.obligation(wanted)
+    if found is not None:
+        return [found]
+    if several:
+        return []
+    known = register.info().milestone_ids
+    if wanted not in known:
+        raise UsageError(
+            _("unknown milestone {milestone}; choose one of: {choices}").format(
+                milestone=repr(wanted), choices=", ".join([*known, "all"])
+            )
+        )
+    raise UsageError(
+        _("{id} sets no obligation for {milestone} (its obligations: {known})").format(
+            id=req.id, milestone=wanted, known=", ".join(o.milestone for o in req.obligations)
+        )
+    )
 
 
 def show(register: Register, query: str, *, as_of: date | None = None) -> ShowView:
@@ -128,6 +183,7 @@ def show(register: Register, query: str, *, as_of: date | None = None) -> ShowVi
         milestones=milestones,
         standings=standing_under_each(register.requirements(), found, milestones, day),
         history=register.history(found.id, limit=None),
+        milestone_defs=register.info().milestones,
     )
 
 
@@ -135,30 +191,80 @@ def history(register: Register, query: str | None = None, *, limit: int = 20) ->
     """The latest `limit` events, of one facility or of the whole register."""
     found = register.resolve(query) if query else None
     events = register.history(found.id if found else None, limit=limit + 1)
-    return HistoryView(facility=found, events=events[:limit], more=len(events) > limit, limit=limit)
+    return HistoryView(
+        facility=found,
+        events=events[:limit],
+        more=len(events) > limit,
+        limit=limit,
+        milestones=register.info().milestones,
+    )
+
+
+@dataclass
+class MarkPlan:
+    """What a mark would record: the facilities, the milestone and what is known of its date."""
+
+    facilities: list[Facility]
+    milestone: str
+    reached: Reached
+    vocabulary: tuple[MilestoneDef, ...] = DEFAULT_MILESTONE_DEFS
+
+
+def plan_mark(
+    register: Register,
+    queries: list[str],
+    milestone: str,
+    *,
+    on: date | None = None,
+    on_or_before: date | None = None,
+    source: str | None = None,
+    every: bool = False,
+    requirement: str | None = None,
+) -> MarkPlan:
+    """The facilities `queries` name (or, with `every`, each one in scope of the requirement that has not
+    reached the milestone: in scope of its obligation for that milestone, else of the requirement), and the
+    milestone as known: on `on` (default today), or on or before `on_or_before`, with its `source`."""
+    known = register.info().milestone_ids
+    if milestone not in known:
+        raise UsageError(
+            _("unknown milestone {milestone}; choose one of: {choices}").format(
+                milestone=repr(milestone), choices=", ".join(known)
+            )
+        )
+    if on is not None and on_or_before is not None:
+        raise UsageError(_("--on and --on-or-before say different things: give one of them"))
+    if every and queries:
+        raise UsageError(_("--all marks every facility in scope: give it without FACILITY names"))
+    if not every and not queries:
+        raise UsageError(_("name at least one FACILITY, or give --all"))
+    if on_or_before is not None:
+        reached = Reached(on_or_before, exact=False, source=source)
+    else:
+        reached = Reached(on or register.today(), source=source)
+    if every:
+        req = register.requirement(requirement)
+        obligation = req.obligation(milestone) or Obligation(milestone, req.principal.cohorts)
+        _count, rows = register.standings(req, register.today(), group_by="none", obligation=obligation)
+        found = [s.facility for s in rows if s.reached is None]
+    else:
+        found = list({f.id: f for f in map(register.resolve, queries)}.values())
+    return MarkPlan(found, milestone, reached, register.info().milestones)
 
 
 def mark(
     register: Register,
-    query: str,
-    milestone: str,
+    plan: MarkPlan,
     *,
-    on: date | None = None,
     by: str | None = None,
     ref: str | None = None,
     note: str | None = None,
     correct: bool = False,
-) -> MarkResult:
-    """Record that the facility `query` names reached `milestone` on `on` (default: today)."""
-    if milestone not in MILESTONES:
-        raise UsageError(
-            _("unknown milestone {milestone}; choose one of: {choices}").format(
-                milestone=repr(milestone), choices=", ".join(MILESTONES)
-            )
-        )
-    found = register.resolve(query)
+) -> list[MarkResult]:
+    """Record what `plan_mark` planned, as one change."""
+    if not plan.facilities:
+        return []
     return register.mark(
-        found, milestone, on or register.today(), actor=by or default_actor(), ref=ref, note=note, correct=correct
+        plan.facilities, plan.milestone, plan.reached, actor=by or default_actor(), ref=ref, note=note, correct=correct
     )
 
 
@@ -203,7 +309,8 @@ def chart(register: Register, *, requirement: str | None = None, as_of: date | N
 def progress(requirement: Requirement, count: int, rows: list[Standing], as_of: date) -> Progress:
     """The chart's data: deployment dates by `as_of`, and when 100% would be reached at the pace of the
     last PACE_WEEKS weeks (None when nothing was deployed in them)."""
-    deployed = tuple(sorted(s.deployed for s in rows if s.deployed is not None and s.deployed <= as_of))
+    shown = [s.reached for s in rows if s.reached is not None and s.reached.date <= as_of]
+    deployed = tuple(sorted(r.date for r in shown))
     window_start = as_of - timedelta(weeks=PACE_WEEKS)
     recent = sum(1 for d in deployed if d > window_start)
     pace = recent / PACE_WEEKS
@@ -217,7 +324,15 @@ def progress(requirement: Requirement, count: int, rows: list[Standing], as_of: 
         forecast = as_of + timedelta(days=math.ceil(remaining / (recent / (PACE_WEEKS * 7))))
     start = min([requirement.issued, as_of, *deployed[:1]])
     return Progress(
-        requirement, as_of, count, deployed, start, tuple(c.deadline for c in requirement.cohorts), forecast, pace
+        requirement,
+        as_of,
+        count,
+        deployed,
+        start,
+        tuple(c.deadline for c in requirement.cohorts),
+        forecast,
+        pace,
+        bounded=sum(not r.exact for r in shown),
     )
 
 

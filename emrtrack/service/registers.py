@@ -147,7 +147,13 @@ def load_files(
 
     step = on_step or (lambda _what: None)
     with no_cycle_collection():
-        loaded = read_files(paths, register.today(), on_file=lambda p: step(_("Reading {file}").format(file=p.name)))
+        loaded = read_files(
+            paths,
+            register.today(),
+            on_file=lambda p: step(_("Reading {file}").format(file=p.name)),
+            milestones=register.info().milestone_ids,
+            known_ids=register,
+        )
         step(_("Writing the register"))
         return register.load(
             loaded, source=source or ", ".join(str(p) for p in paths), actor=actor, dry_run=dry_run, correct=correct

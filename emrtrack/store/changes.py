@@ -16,20 +16,25 @@ from typing import TYPE_CHECKING, Any
 
 from emrtrack.errors import Refused
 from emrtrack.i18n import _, fmt_date, milestone_word, ngettext
-from emrtrack.model import Facility
+from emrtrack.model import Facility, Reached
 from emrtrack.store import history
 from emrtrack.store.bulk import Writer
 from emrtrack.store.codec import (
     FACILITY_COLUMNS,
+    MILESTONE_COLUMNS,
     Event,
     canonical,
     facility_row,
     folded_names,
-    iso,
     load_facts,
     mark_facts,
+    milestone_defs_json,
+    milestone_row,
+    milestone_value,
+    reached_from_value,
     requirement_doc,
     row_doc,
+    stored_milestone_values,
 )
 from emrtrack.store.connection import direct_writes, transaction
 from emrtrack.views import LoadSummary, MarkResult
@@ -47,7 +52,7 @@ class Stored:
     meta: dict[str, str]
     requirements: dict[str, str]  # id → canonical document
     facilities: dict[str, tuple[Any, ...]]  # id → facility row
-    milestones: dict[tuple[str, str], str]  # (facility id, milestone) → date
+    milestones: dict[tuple[str, str], str]  # (facility id, milestone) → its value (`milestone_value`)
 
     @classmethod
     def read(cls, conn: sqlite3.Connection) -> Stored:
@@ -55,9 +60,7 @@ class Stored:
             meta=dict(conn.execute("SELECT key, value FROM meta")),
             requirements=dict(conn.execute("SELECT id, doc FROM requirements")),
             facilities={row[0]: row for row in conn.execute(f"SELECT {FACILITY_COLUMNS} FROM facilities")},
-            milestones={
-                (fid, m): d for fid, m, d in conn.execute("SELECT facility_id, milestone, date FROM milestones")
-            },
+            milestones=stored_milestone_values(conn),
         )
 
 
@@ -81,12 +84,13 @@ def diff_load(
     batch = batch or Writer.BATCH
     if loaded.register is not None:
         given = {
-            "name": loaded.register.name,
-            "timezone": loaded.register.timezone,
-            "notes": list(loaded.register.notes),
+            "name": json.dumps(loaded.register.name, ensure_ascii=False),
+            "timezone": json.dumps(loaded.register.timezone, ensure_ascii=False),
+            "notes": json.dumps(list(loaded.register.notes), ensure_ascii=False),
+            "milestones": milestone_defs_json(loaded.register.milestones),
         }
         for key in sorted(loaded.register_fields):
-            new = json.dumps(given[key], ensure_ascii=False)
+            new = given[key]
             if stored.meta.get(key) != new:
                 events.append(
                     ("register", key, None, "updated" if key in stored.meta else "added", stored.meta.get(key), new)
@@ -129,11 +133,13 @@ def diff_load(
             put_facilities.append((*row, folded_names(f.name, f.aliases)))
         else:
             summary.unchanged += 1
-        for m, d in entry.milestones.items():
-            on = d.isoformat()
-            old_date = stored.milestones.get((f.id, m))
-            if old_date != on:
-                if old_date and not correct:
+        for m, reached in entry.milestones.items():
+            value = milestone_value(reached)
+            old = stored.milestones.get((f.id, m))
+            if old != value and not implied(reached_from_value(old) if old else None, reached):
+                action = milestone_action(reached_from_value(old) if old else None, reached)
+                if action == "corrected" and not correct:
+                    assert old is not None
                     diff.conflicts.append(
                         _(
                             "{file}:{line}: facility {id!r}: {milestone} is recorded as {old}; the file says {new}"
@@ -142,15 +148,15 @@ def diff_load(
                             line=entry.line,
                             id=f.id,
                             milestone=milestone_word(m),
-                            old=fmt_date(date.fromisoformat(old_date)),
-                            new=fmt_date(d),
+                            old=reached_text(reached_from_value(old)),
+                            new=reached_text(reached),
                         )
                     )
                     continue
                 summary.milestones_recorded += 1
-                summary.milestones_corrected += bool(old_date)
-                events.append(("milestone", f.id, m, "corrected" if old_date else "recorded", old_date, on))
-                put_milestones.append((f.id, m, on))
+                summary.milestones_corrected += action == "corrected"
+                events.append(("milestone", f.id, m, action, old, value))
+                put_milestones.append(milestone_row(f.id, m, reached))
         if len(put_facilities) >= batch:
             yield put_facilities, put_milestones
             put_facilities, put_milestones = [], []
@@ -203,7 +209,7 @@ def _load(
             if writing and facilities:
                 write.rows("facilities", FACILITY_COLUMNS + ", folded", facilities, replace=True)
             if writing and milestones:
-                write.rows("milestones", "facility_id, milestone, date", milestones, replace=True)
+                write.rows("milestones", MILESTONE_COLUMNS, milestones, replace=True)
         if diff.conflicts:
             nothing = ngettext(
                 "Nothing was loaded: to replace the recorded date with the file's, load again with --correct.",
@@ -226,11 +232,40 @@ def _load(
             summary.change_id = change_id
 
 
+def implied(known: Reached | None, new: Reached) -> bool:
+    """Whether what is `known` already says `new`: a bound no earlier than a date or bound recorded (it says
+    less, and recording it would lose what is known)."""
+    return known is not None and not new.exact and known.date <= new.date
+
+
+def milestone_action(previous: Reached | None, new: Reached) -> str:
+    """What recording `new` over `previous` is: "recorded" (nothing before), "refined" (what was known
+    only as a bound, narrowed to a date or an earlier bound within it, or the same date with its evidence
+    added) or "corrected" (a different fact: needs the user's say-so)."""
+    if previous is None:
+        return "recorded"
+    if not previous.exact and new.date <= previous.date:
+        return "refined"
+    if previous.exact and new.exact and new.date == previous.date and previous.source is None:
+        return "refined"
+    return "corrected"
+
+
+def reached_text(r: Reached) -> str:
+    """A milestone's date in a sentence: "2025-09-24", or "on or before 2025-09-24"."""
+    return fmt_date(r.date) if r.exact else _("on or before {date}").format(date=fmt_date(r.date))
+
+
+def _when(r: Reached) -> str:
+    """A milestone's date after a verb: "on 2025-08-20", or "on or before 2025-09-24"."""
+    return _("on {date}").format(date=fmt_date(r.date)) if r.exact else reached_text(r)
+
+
 def mark(
     conn: sqlite3.Connection,
-    facility: Facility,
+    facilities: list[Facility],
     milestone: str,
-    on: date,
+    reached: Reached,
     *,
     actor: str,
     today: date,
@@ -238,44 +273,64 @@ def mark(
     ref: str | None = None,
     note: str | None = None,
     correct: bool = False,
-) -> MarkResult:
-    """Record a milestone; the same date again changes nothing, another date needs `correct`, a date after
-    `today` (in the register's `timezone`) is refused."""
-    if on > today:
+) -> list[MarkResult]:
+    """Record a milestone for one or more facilities, as one change: the same fact again changes nothing,
+    a different one needs `correct` (a bound narrowed does not), a date after `today` (in the register's
+    `timezone`) is refused. Nothing is recorded when any facility is refused."""
+    if reached.date > today:
         raise Refused(
             _(
                 "{on} is in the future (today is {today} in {timezone}); a milestone is recorded once it has happened"
-            ).format(on=fmt_date(on), today=fmt_date(today), timezone=timezone)
+            ).format(on=fmt_date(reached.date), today=fmt_date(today), timezone=timezone)
         )
+    value = milestone_value(reached)
     with transaction(conn):
-        row = conn.execute(
-            "SELECT date FROM milestones WHERE facility_id = ? AND milestone = ?", (facility.id, milestone)
-        ).fetchone()
-        previous = date.fromisoformat(row[0]) if row else None
-        if previous == on:
-            return MarkResult(facility, milestone, on, previous, changed=False)
-        if previous is not None and not correct:
-            raise Refused(
-                _(
-                    "{name} ({id}) already has {milestone} on {previous}; "
-                    "to record {on} instead, run the command again with --correct"
-                ).format(
-                    name=facility.name,
-                    id=facility.id,
-                    milestone=milestone_word(milestone),
-                    previous=fmt_date(previous),
-                    on=fmt_date(on),
+        results: list[MarkResult] = []
+        events: list[Event] = []
+        for facility in facilities:
+            old = stored_milestone_values(
+                conn, "WHERE facility_id = ? AND milestone = ?", (facility.id, milestone)
+            ).get((facility.id, milestone))
+            previous = reached_from_value(old) if old is not None else None
+            if old == value or implied(previous, reached):
+                results.append(MarkResult(facility, milestone, previous or reached, previous, changed=False))
+                continue
+            action = milestone_action(previous, reached)
+            if action == "corrected" and not correct:
+                assert previous is not None
+                raise Refused(
+                    _(
+                        "{name} ({id}) already has {milestone} {previous}; "
+                        "to record {on} instead, run the command again with --correct"
+                    ).format(
+                        name=facility.name,
+                        id=facility.id,
+                        milestone=milestone_word(milestone),
+                        previous=_when(previous),
+                        on=reached_text(reached),
+                    )
                 )
-            )
-        action = "corrected" if previous else "recorded"
+            events.append(("milestone", facility.id, milestone, action, old, value))
+            results.append(MarkResult(facility, milestone, reached, previous, changed=True))
+        if not events:
+            return results
+        changed = [r for r in results if r.changed]
         change_id = history.new_change(
             conn,
             actor=actor,
             source="cli",
             command=f"mark {milestone}",
-            facts=mark_facts(milestone, action, facility.id, on, previous),
+            facts=mark_facts(
+                milestone,
+                changed[0].facility.id if len(changed) == 1 else len(changed),
+                reached,
+                changed[0].previous if len(changed) == 1 else None,
+                "corrected" if any(e[3] == "corrected" for e in events) else events[0][3],
+            ),
             ref=ref,
             note=note,
         )
-        history.record(conn, change_id, [("milestone", facility.id, milestone, action, iso(previous), on.isoformat())])
-    return MarkResult(facility, milestone, on, previous, changed=True, change_id=change_id)
+        history.record(conn, change_id, events)
+        for r in changed:
+            r.change_id = change_id
+    return results

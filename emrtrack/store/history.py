@@ -15,11 +15,15 @@ from emrtrack.store.chain import CHANGE_COLUMNS, GENESIS, event_hasher
 from emrtrack.store.codec import (
     EVENT_COLUMNS,
     FACILITY_COLUMNS,
+    MILESTONE_COLUMNS,
     Event,
     canonical,
     doc_row,
     folded_names,
+    milestone_row,
+    reached_from_value,
     row_doc,
+    stored_milestone_values,
     summary_text,
     undo_facts,
 )
@@ -33,6 +37,7 @@ _REVERSE = {
     "cleared": "recorded",
     "updated": "updated",
     "corrected": "corrected",
+    "refined": "corrected",
 }
 
 
@@ -100,7 +105,7 @@ def apply_events(events: list[Event], write: Writer) -> None:
             if new is None:
                 del_milestones.append((key, milestone))
             else:
-                put_milestones.append((key, milestone, new))
+                put_milestones.append(milestone_row(key, str(milestone), reached_from_value(new)))
         elif entity == "requirement":
             if new is None:
                 write("DELETE FROM requirements WHERE id = ?", [(key,)])
@@ -119,7 +124,7 @@ def apply_events(events: list[Event], write: Writer) -> None:
     if put_facilities:
         write.rows("facilities", FACILITY_COLUMNS + ", folded", put_facilities, replace=True)
     if put_milestones:
-        write.rows("milestones", "facility_id, milestone, date", put_milestones, replace=True)
+        write.rows("milestones", MILESTONE_COLUMNS, put_milestones, replace=True)
     if del_milestones:
         write("DELETE FROM milestones WHERE facility_id = ? AND milestone = ?", del_milestones)
     if del_facilities:
@@ -181,10 +186,10 @@ def _current_value(conn: sqlite3.Connection, entity: str, key: str, milestone: s
         row = conn.execute(f"SELECT {FACILITY_COLUMNS} FROM facilities WHERE id = ?", (key,)).fetchone()
         return row_doc(row) if row else None
     if entity == "milestone":
-        row = conn.execute(
-            "SELECT date FROM milestones WHERE facility_id = ? AND milestone = ?", (key, milestone)
-        ).fetchone()
-    elif entity == "requirement":
+        return stored_milestone_values(conn, "WHERE facility_id = ? AND milestone = ?", (key, milestone)).get(
+            (key, str(milestone))
+        )
+    if entity == "requirement":
         row = conn.execute("SELECT doc FROM requirements WHERE id = ?", (key,)).fetchone()
     else:
         row = conn.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()

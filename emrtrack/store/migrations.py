@@ -83,8 +83,8 @@ def m003_views(db: Any) -> None:
     """Views for other tools (sqlite3, datasette): each facility's state under each requirement, today."""
     from emrtrack.store import sql_rules
 
-    db.execute(sql_rules.facility_state_view())
-    db.execute(sql_rules.OVERDUE_VIEW)
+    db.execute(sql_rules.legacy_facility_state_view())
+    db.execute(sql_rules.LEGACY_OVERDUE_VIEW)
 
 
 @_step
@@ -110,6 +110,24 @@ def m004_change_facts(db: Any) -> None:
     db.conn.executemany("UPDATE changes SET facts = ? WHERE id = ?", filled)
     db.execute("""CREATE TRIGGER changes_append_only_update BEFORE UPDATE ON changes
            BEGIN SELECT RAISE(ABORT, 'history is append-only'); END""")
+
+
+@_step
+def m005_bounds_and_obligations(db: Any) -> None:
+    """Milestones known as "on or before" a date, with their evidence; requirements with several obligations.
+
+    Every milestone recorded so far is exact and keeps its date. The views are rebuilt: `obligation_state`
+    (each obligation of each requirement, with the bound and the new state) and, over it, `facility_state`
+    and `overdue`, which keep their earlier columns first."""
+    from emrtrack.store import sql_rules
+
+    db.execute("ALTER TABLE milestones ADD COLUMN exact INTEGER NOT NULL DEFAULT 1")
+    db.execute("ALTER TABLE milestones ADD COLUMN source TEXT")
+    db.execute("DROP VIEW overdue")
+    db.execute("DROP VIEW facility_state")
+    db.execute(sql_rules.obligation_state_view())
+    db.execute(sql_rules.FACILITY_STATE_VIEW)
+    db.execute(sql_rules.OVERDUE_VIEW)
 
 
 _MARK_SUMMARY = re.compile(

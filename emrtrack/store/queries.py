@@ -11,13 +11,39 @@ from typing import Any
 
 from emrtrack.errors import FacilityNotFound, RegisterError
 from emrtrack.i18n import _
-from emrtrack.model import MILESTONES, OWNERSHIPS, Facility, RegisterInfo, Requirement, Selection, Standing
-from emrtrack.rules import cohort_index, days_overdue, latest_milestone, pick_requirement, state_of
+from emrtrack.model import (
+    DEFAULT_MILESTONE_DEFS,
+    OWNERSHIPS,
+    Facility,
+    Obligation,
+    Reached,
+    RegisterInfo,
+    Requirement,
+    Selection,
+    Standing,
+)
+from emrtrack.rules import (
+    cohort_index,
+    days_late,
+    days_overdue,
+    known_after,
+    latest_milestone,
+    pick_requirement,
+    state_of,
+)
 from emrtrack.store import sql_rules
-from emrtrack.store.codec import FACILITY_COLUMNS, facility_from_row, requirement_from_doc, to_date
-from emrtrack.views import CohortStatus, Counts, RequirementStatus
+from emrtrack.store.codec import (
+    FACILITY_COLUMNS,
+    MILESTONE_COLUMNS,
+    facility_from_row,
+    milestone_defs_from_json,
+    reached_from_row,
+    requirement_from_doc,
+    to_date,
+)
+from emrtrack.views import CohortStatus, Counts, ObligationStatus, RequirementStatus
 
-StatusRows = tuple[list[tuple[Any, ...]], list[tuple[Any, ...]]]
+StatusRows = tuple[dict[str, list[tuple[Any, ...]]], list[tuple[Any, ...]]]
 
 
 def info(conn: sqlite3.Connection) -> RegisterInfo:
@@ -26,6 +52,7 @@ def info(conn: sqlite3.Connection) -> RegisterInfo:
         name=json.loads(meta["name"]) if "name" in meta else None,
         timezone=json.loads(meta["timezone"]) if "timezone" in meta else RegisterInfo().timezone,
         notes=tuple(json.loads(meta["notes"])) if "notes" in meta else (),
+        milestones=milestone_defs_from_json(meta["milestones"]) if "milestones" in meta else DEFAULT_MILESTONE_DEFS,
     )
 
 
@@ -55,9 +82,25 @@ def facility(conn: sqlite3.Connection, facility_id: str) -> Facility:
     return facility_from_row(row)
 
 
-def milestones(conn: sqlite3.Connection, facility_id: str) -> dict[str, date]:
-    got = dict(conn.execute("SELECT milestone, date FROM milestones WHERE facility_id = ?", (facility_id,)))
-    return {m: date.fromisoformat(got[m]) for m in MILESTONES if m in got}
+def milestones(conn: sqlite3.Connection, facility_id: str) -> dict[str, Reached]:
+    """A facility's milestones, in the register's order."""
+    got = {
+        m: reached_from_row(d, exact, source)
+        for m, d, exact, source in conn.execute(
+            "SELECT milestone, date, exact, source FROM milestones WHERE facility_id = ?", (facility_id,)
+        )
+    }
+    order = info(conn).milestone_ids
+    return {m: got[m] for m in (*order, *sorted(set(got) - set(order))) if m in got}
+
+
+def _reached(text: str) -> dict[str, Reached]:
+    """The `reached` column of `standings_query`: `name=date[~],...` (`~`: on or before)."""
+    out = {}
+    for pair in text.split(","):
+        name, day = pair.split("=")
+        out[name] = Reached(date.fromisoformat(day.rstrip("~")), not day.endswith("~"))
+    return out
 
 
 def content_hash(conn: sqlite3.Connection) -> str:
@@ -72,47 +115,51 @@ def content_hash(conn: sqlite3.Connection) -> str:
         ("meta", "SELECT key, value FROM meta ORDER BY key"),
         ("requirements", "SELECT id, doc FROM requirements ORDER BY id"),
         ("facilities", f"SELECT {FACILITY_COLUMNS} FROM facilities ORDER BY id"),
-        ("milestones", "SELECT facility_id, milestone, date FROM milestones ORDER BY facility_id, milestone"),
+        ("milestones", f"SELECT {MILESTONE_COLUMNS} FROM milestones ORDER BY facility_id, milestone"),
     ):
         for row in conn.execute(sql):
+            if table == "milestones" and row[3] == 1 and row[4] is None:  # exact, no source: as before bounds
+                row = row[:3]
             digest.update(json.dumps([table, *row], ensure_ascii=False, separators=(",", ":")).encode())
             digest.update(b"\n")
     return digest.hexdigest()
 
 
-def status_rows(conn: sqlite3.Connection, as_of: date) -> StatusRows:
-    """Facilities counted by (ownership, kind, deployment date) and by (ownership, kind, freshest date)."""
-    rows = conn.execute(sql_rules.STATUS_COUNTS, {"as_of": as_of.isoformat()}).fetchall()
-    return [r[1:] for r in rows if r[0] == 0], [r[1:5] for r in rows if r[0] == 1]
+def status_rows(
+    conn: sqlite3.Connection, as_of: date, milestones: tuple[str, ...], named: tuple[str, ...]
+) -> StatusRows:
+    """Facilities counted for `status` on `as_of` (see `sql_rules.status_counts`): for each milestone, by
+    (ownership, kind, named id, date, exact, known after); and by (ownership, kind, named id, freshest date)."""
+    sql, params = sql_rules.status_counts(milestones, named)
+    rows = conn.execute(sql, {**params, "as_of": as_of.isoformat()}).fetchall()
+    by_milestone: dict[str, list[tuple[Any, ...]]] = {m: [] for m in milestones}
+    fresh = []
+    for r in rows:
+        if r[0] < 0:
+            fresh.append((r[1], r[2], r[3], r[4], r[7]))
+        else:
+            by_milestone[milestones[r[0]]].append(r[1:])
+    return by_milestone, fresh
 
 
-def status(requirement: Requirement, as_of: date, counted: StatusRows) -> RequirementStatus:
-    """The counts behind `status` for one requirement on `as_of`, from `status_rows`.
-
-    One pass over the register per date gives counts by (ownership, kind): a requirement's scope
-    and cohorts depend on nothing else, so every requirement is then counted from them."""
-    by_deployed, by_fresh = counted
-    cohorts_by_class: dict[tuple[str, str], int | None] = {}
-
-    def cohort_of(ownership: str, kind: str) -> int | None:
-        if (ownership, kind) not in cohorts_by_class:
-            cohorts_by_class[ownership, kind] = cohort_index(requirement, ownership, kind)
-        return cohorts_by_class[ownership, kind]
-
-    cohorts = [CohortStatus(c.selector, c.deadline, Counts()) for c in requirement.cohorts]
+def _obligation_status(
+    requirement: Requirement, obligation: Obligation, as_of: date, groups: list[tuple[Any, ...]]
+) -> ObligationStatus:
+    cohorts = [CohortStatus(c.selector, c.deadline, Counts()) for c in obligation.cohorts]
     by_ownership = {o: Counts() for o in OWNERSHIPS}
-    funnel = dict.fromkeys(MILESTONES, 0)
+    cohort_of: dict[tuple[str, str, str | None], int | None] = {}
     tally: dict[tuple[int, str, str], int] = {}
-    for ownership, kind, deployed, n, appraised, annex in by_deployed:
-        cohort = cohort_of(ownership, kind)
+    for ownership, kind, named, day, exact, after, n in groups:
+        key = (ownership, kind, named)
+        if key not in cohort_of:
+            cohort_of[key] = cohort_index(requirement, ownership, kind, named, obligation)
+        cohort = cohort_of[key]
         if cohort is None:
             continue
-        state = state_of(requirement.cohorts[cohort].deadline, to_date(deployed), as_of)
-        key = (cohort, ownership, state.value.replace("-", "_"))
-        tally[key] = tally.get(key, 0) + n
-        funnel["appraised"] += appraised
-        funnel["deployed"] += n if deployed is not None else 0
-        funnel["annex-signed"] += annex
+        reached = reached_from_row(day, exact, None) if day else None
+        state = state_of(obligation.cohorts[cohort].deadline, reached, as_of, to_date(after))
+        counted = (cohort, ownership, state.value.replace("-", "_"))
+        tally[counted] = tally.get(counted, 0) + n
     for (cohort, ownership, state_name), n in tally.items():
         counts = Counts(in_scope=n)
         setattr(counts, state_name, n)
@@ -121,11 +168,36 @@ def status(requirement: Requirement, as_of: date, counted: StatusRows) -> Requir
     total = Counts()
     for c in cohorts:
         total.add(c.counts)
+    return ObligationStatus(obligation, total, cohorts, by_ownership)
+
+
+def status(requirement: Requirement, as_of: date, counted: StatusRows) -> RequirementStatus:
+    """The counts behind `status` for one requirement on `as_of`, from `status_rows`.
+
+    One pass over the register per date gives counts by (ownership, kind, named id): a requirement's
+    scopes and cohorts depend on nothing else, so every requirement is then counted from them."""
+    by_milestone, by_fresh = counted
+    obligations = [
+        _obligation_status(requirement, o, as_of, by_milestone.get(o.milestone, [])) for o in requirement.obligations
+    ]
+    principal = obligations[requirement.obligations.index(requirement.principal)]
+    in_scope: dict[tuple[str, str, str | None], bool] = {}
+
+    def scoped(ownership: str, kind: str, named: str | None) -> bool:
+        if (ownership, kind, named) not in in_scope:
+            in_scope[ownership, kind, named] = requirement.applies_to.matches(ownership, kind, named)
+        return in_scope[ownership, kind, named]
+
+    funnel = {
+        m: sum(n for ownership, kind, named, day, _e, _a, n in groups if day and scoped(ownership, kind, named))
+        for m, groups in by_milestone.items()
+    }
     fresh: dict[str, int] = {}
-    for ownership, kind, day, n in by_fresh:
-        if cohort_of(ownership, kind) is not None and day:
+    for ownership, kind, named, day, n in by_fresh:
+        if day and scoped(ownership, kind, named):
             fresh[day] = fresh.get(day, 0) + n
     known = sum(fresh.values())
+    everyone = sum(n for ownership, kind, named, _day, n in by_fresh if scoped(ownership, kind, named))
     oldest = median = None
     if known:
         days = sorted(fresh)
@@ -139,14 +211,24 @@ def status(requirement: Requirement, as_of: date, counted: StatusRows) -> Requir
     return RequirementStatus(
         requirement=requirement,
         as_of=as_of,
-        total=total,
-        cohorts=cohorts,
-        by_ownership=by_ownership,
+        total=principal.total,
+        cohorts=principal.cohorts,
+        by_ownership=principal.by_ownership,
         funnel=funnel,
         oldest_data=to_date(oldest),
         median_data=to_date(median),
-        never_verified=total.in_scope - known,
+        never_verified=everyone - known,
+        obligations=obligations,
     )
+
+
+def unconfirmed(
+    conn: sqlite3.Connection, requirement: Requirement, obligation: Obligation, as_of: date
+) -> list[tuple[date, str | None, int]]:
+    """Facilities in scope whose milestone's timing against the deadline is unconfirmed on `as_of`: how many
+    by (bound, source)."""
+    sql, params = sql_rules.unconfirmed_query(requirement, obligation, as_of)
+    return [(date.fromisoformat(bound), source, n) for bound, source, n in conn.execute(sql, params)]
 
 
 def standings(
@@ -157,34 +239,43 @@ def standings(
     *,
     group_by: str = "ownership",
     limit: int | None = None,
+    obligation: Obligation | None = None,
 ) -> tuple[int, Iterator[Standing]]:
-    """Facilities in scope with their state on `as_of`, as `selection` picks them, grouped and most overdue
-    first. Returns the number of rows and an iterator over at most `limit` of them (streamed)."""
-    count_sql, rows_sql, params = sql_rules.standings_query(requirement, as_of, selection, group_by, limit)
+    """Facilities in scope of an obligation (default: the principal one) with their state on `as_of`, as
+    `selection` picks them, grouped and most overdue first. Returns the number of rows and an iterator over
+    at most `limit` of them (streamed)."""
+    obligation = obligation or requirement.principal
+    count_sql, rows_sql, params = sql_rules.standings_query(requirement, obligation, as_of, selection, group_by, limit)
     count = conn.execute(count_sql, params).fetchone()[0]
 
+    order = tuple(m.id for m in info(conn).milestones)
+
     def rows() -> Iterator[Standing]:
-        deadlines = [c.deadline for c in requirement.cohorts]
+        deadlines = [c.deadline for c in obligation.cohorts]
         for r in conn.execute(rows_sql, params):
             facility = facility_from_row(r)
             if facility.verified is not None and facility.verified > as_of:  # not yet verified that day
                 facility = dataclasses.replace(facility, verified=None)
-            reached = (
-                {m: date.fromisoformat(d) for m, d in (pair.split("=") for pair in r[10].split(","))} if r[10] else {}
-            )
+            reached = _reached(r[10]) if r[10] else {}
+            if obligation.milestone in reached and r[11] is not None:
+                reached[obligation.milestone] = dataclasses.replace(reached[obligation.milestone], source=r[11])
             deadline = deadlines[r[8]]
-            deployed = reached.get("deployed")
-            latest = latest_milestone(reached, as_of)
+            done = reached.get(obligation.milestone)
+            after = known_after(done, facility.verified)
+            latest = latest_milestone(reached, as_of, order)
             yield Standing(
                 facility=facility,
                 requirement_id=requirement.id,
                 deadline=deadline,
-                state=state_of(deadline, deployed, as_of),
-                days_overdue=days_overdue(deadline, deployed, as_of),
-                deployed=deployed,
+                state=state_of(deadline, done, as_of, after),
+                days_overdue=days_overdue(deadline, done, as_of),
+                reached=done,
                 latest_milestone=latest[0] if latest else None,
                 latest_milestone_date=latest[1] if latest else None,
                 milestones=reached,
+                milestone=obligation.milestone,
+                days_late=days_late(deadline, done, as_of, after),
+                binding=requirement.binding,
             )
 
     return count, rows()

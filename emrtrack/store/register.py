@@ -13,9 +13,9 @@ from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from emrtrack.model import Facility, RegisterInfo, Requirement, Selection, Standing
+from emrtrack.model import Facility, Obligation, Reached, RegisterInfo, Requirement, Selection, Standing
 from emrtrack.rules import today
-from emrtrack.store import connection, queries
+from emrtrack.store import connection, queries, sql_rules
 from emrtrack.store.names import Names, facility_names
 from emrtrack.views import ChangeInfo, HistoryEntry, LoadSummary, MarkResult, RequirementStatus, VerifyResult
 
@@ -80,11 +80,15 @@ class Register:
     def facility(self, facility_id: str) -> Facility:
         return queries.facility(self.conn, facility_id)
 
-    def milestones(self, facility_id: str) -> dict[str, date]:
+    def milestones(self, facility_id: str) -> dict[str, Reached]:
         return queries.milestones(self.conn, facility_id)
 
     def content_hash(self) -> str:
         return queries.content_hash(self.conn)
+
+    def __contains__(self, facility_id: object) -> bool:
+        """Whether the register holds a facility with this id."""
+        return self.conn.execute("SELECT 1 FROM facilities WHERE id = ?", (facility_id,)).fetchone() is not None
 
     def facility_count(self) -> int:
         count: int = self.conn.execute("SELECT COUNT(*) FROM facilities").fetchone()[0]
@@ -99,7 +103,12 @@ class Register:
     def status(self, requirement: Requirement, as_of: date) -> RequirementStatus:
         """The counts behind `status`; one pass over the register per date serves every requirement."""
         if as_of not in self._status_rows:
-            self._status_rows[as_of] = queries.status_rows(self.conn, as_of)
+            requirements = self.requirements()
+            milestones = tuple(
+                dict.fromkeys([*self.info().milestone_ids, *(o.milestone for r in requirements for o in r.obligations)])
+            )
+            named = sql_rules.named_facilities(requirements)
+            self._status_rows[as_of] = queries.status_rows(self.conn, as_of, milestones, named)
         return queries.status(requirement, as_of, self._status_rows[as_of])
 
     def standings(
@@ -110,8 +119,16 @@ class Register:
         *,
         group_by: str = "ownership",
         limit: int | None = None,
+        obligation: Obligation | None = None,
     ) -> tuple[int, Iterator[Standing]]:
-        return queries.standings(self.conn, requirement, as_of, selection, group_by=group_by, limit=limit)
+        return queries.standings(
+            self.conn, requirement, as_of, selection, group_by=group_by, limit=limit, obligation=obligation
+        )
+
+    def unconfirmed(
+        self, requirement: Requirement, as_of: date, obligation: Obligation | None = None
+    ) -> list[tuple[date, str | None, int]]:
+        return queries.unconfirmed(self.conn, requirement, obligation or requirement.principal, as_of)
 
     def history(
         self, facility_id: str | None = None, *, change_id: int | None = None, limit: int | None = 20
@@ -143,24 +160,24 @@ class Register:
 
     def mark(
         self,
-        facility: Facility,
+        facilities: list[Facility],
         milestone: str,
-        on: date,
+        reached: Reached,
         *,
         actor: str,
         ref: str | None = None,
         note: str | None = None,
         correct: bool = False,
-    ) -> MarkResult:
+    ) -> list[MarkResult]:
         from emrtrack.store import changes
 
         timezone = self.info().timezone
         try:
             return changes.mark(
                 self.conn,
-                facility,
+                facilities,
                 milestone,
-                on,
+                reached,
                 actor=actor,
                 today=today(timezone),
                 timezone=timezone,

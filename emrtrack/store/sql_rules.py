@@ -8,7 +8,7 @@ from __future__ import annotations
 from datetime import date, timedelta
 from typing import Any
 
-from emrtrack.model import KINDS, OWNERSHIPS, Requirement, Selection, Selector
+from emrtrack.model import KINDS, OWNERSHIPS, Obligation, Requirement, Selection, Selector
 
 
 def order_case(column: str, values: tuple[str, ...]) -> str:
@@ -17,88 +17,162 @@ def order_case(column: str, values: tuple[str, ...]) -> str:
     return f"CASE {column} {whens} ELSE {len(values)} END"
 
 
+def _in(column: str, values: tuple[str, ...], params: dict[str, Any], prefix: str) -> str:
+    names = []
+    for i, v in enumerate(values):
+        params[f"{prefix}_{i}"] = v
+        names.append(f":{prefix}_{i}")
+    return f"{column} IN ({', '.join(names)})"
+
+
 def selector_sql(selector: Selector, params: dict[str, Any], prefix: str) -> str:
     """SQL true for the facilities `f` that `selector` picks out. Mirrors `Selector.matches`."""
-    parts = []
-    for column, values in (("f.kind", selector.kinds), ("f.ownership", selector.ownerships)):
-        if values:
-            names = []
-            for i, v in enumerate(values):
-                params[f"{prefix}_{column[2:]}_{i}"] = v
-                names.append(f":{prefix}_{column[2:]}_{i}")
-            parts.append(f"{column} IN ({', '.join(names)})")
+    parts = [
+        _in(column, values, params, f"{prefix}_{name}")
+        for column, values, name in (
+            ("f.kind", selector.kinds, "kind"),
+            ("f.ownership", selector.ownerships, "ownership"),
+            ("f.id", selector.facilities, "id"),
+        )
+        if values
+    ]
     return " AND ".join(parts) or "1"
 
 
-def cohort_case(requirement: Requirement) -> tuple[str, dict[str, Any]]:
-    """SQL giving the index of a facility's cohort under `requirement`, NULL when out of scope.
-    Mirrors `rules.cohort_index`: in scope when `applies_to` matches; the first matching cohort wins."""
+def cohort_case(requirement: Requirement, obligation: Obligation) -> tuple[str, dict[str, Any]]:
+    """SQL giving the index of a facility's cohort under an obligation of `requirement`, NULL when out of
+    scope. Mirrors `rules.cohort_index`: in scope when both `applies_to` match; the first matching cohort wins."""
     params: dict[str, Any] = {}
     scope = selector_sql(requirement.applies_to, params, "scope")
+    narrowed = selector_sql(obligation.applies_to, params, "ob")
     whens = " ".join(
-        f"WHEN {selector_sql(c.selector, params, f'c{i}')} THEN {i}" for i, c in enumerate(requirement.cohorts)
+        f"WHEN {selector_sql(c.selector, params, f'c{i}')} THEN {i}" for i, c in enumerate(obligation.cohorts)
     )
-    return f"(CASE WHEN {scope} THEN (CASE {whens} END) END)", params
+    return f"(CASE WHEN {scope} AND {narrowed} THEN (CASE {whens} END) END)", params
 
 
-# Facilities counted by (ownership, kind, deployment date reached by :as_of) with the other milestones
-# reached, and by (ownership, kind, freshest date known on :as_of). The state of each group is then
-# `rules.state_of` of its deployment date; the freshest date is the latest of `verified` and the milestones.
-STATUS_COUNTS = """
+def named_facilities(requirements: list[Requirement]) -> tuple[str, ...]:
+    """Every facility id a scope or cohort of these requirements names (status counts them one by one)."""
+    named: set[str] = {f for r in requirements for f in r.applies_to.facilities}
+    for r in requirements:
+        for o in r.obligations:
+            named.update(o.applies_to.facilities)
+            for c in o.cohorts:
+                named.update(c.selector.facilities)
+    return tuple(sorted(named))
+
+
+def status_counts(milestones: tuple[str, ...], named: tuple[str, ...]) -> tuple[str, dict[str, Any]]:
+    """SQL counting facilities, for `status`, in one pass over the register on :as_of. Each row starts
+    with a set number: for set i (a milestone of `milestones`), facilities by (ownership, kind, named id,
+    date shown reached, exact, last day confirmed not reached); for set -1, by (ownership, kind, named id,
+    freshest date known). A facility's id is kept only when a scope names it (`named`), so the groups stay
+    few. The state of each group is then `rules.state_of`; the freshest date is the latest of `verified`
+    and the milestones reached."""
+    params: dict[str, Any] = {}
+    named_sql = f"CASE WHEN {_in('f.id', named, params, 'named')} THEN f.id END" if named else "NULL"
+    joins, columns, fresh = [], [], ["COALESCE(verified, '')"]
+    for i, m in enumerate(milestones):
+        params[f"m{i}"] = m
+        joins.append(
+            f"LEFT JOIN milestones m{i} ON m{i}.facility_id = f.id AND m{i}.milestone = :m{i} AND m{i}.date <= :as_of"
+        )
+        columns.append(
+            f"m{i}.date AS d{i}, m{i}.exact AS e{i}, "
+            f"CASE WHEN m{i}.exact = 0 AND f.verified < m{i}.date THEN f.verified END AS a{i}"
+        )
+        fresh.append(f"COALESCE(d{i}, '')")
+    sets = [
+        f"SELECT {i}, ownership, kind, named, d{i}, e{i}, a{i}, COUNT(*) FROM p "
+        f"GROUP BY ownership, kind, named, d{i}, e{i}, a{i}"
+        for i in range(len(milestones))
+    ]
+    fresh_sql = f"MAX({', '.join(fresh)})" if len(fresh) > 1 else fresh[0]
+    sets.append(
+        f"SELECT -1, ownership, kind, named, {fresh_sql} AS fresh, NULL, NULL, COUNT(*) FROM p "
+        "GROUP BY ownership, kind, named, fresh"
+    )
+    sql = f"""
     WITH p AS MATERIALIZED (
-        SELECT f.ownership, f.kind, d.date AS deployed, a.date IS NOT NULL AS appraised,
-               x.date IS NOT NULL AS annex,
-               MAX(COALESCE(CASE WHEN f.verified <= :as_of THEN f.verified END, ''),
-                   COALESCE(d.date, ''), COALESCE(a.date, ''), COALESCE(x.date, '')) AS fresh
-        FROM facilities f
-        LEFT JOIN milestones d ON d.facility_id = f.id AND d.milestone = 'deployed' AND d.date <= :as_of
-        LEFT JOIN milestones a ON a.facility_id = f.id AND a.milestone = 'appraised' AND a.date <= :as_of
-        LEFT JOIN milestones x ON x.facility_id = f.id AND x.milestone = 'annex-signed'
-                               AND x.date <= :as_of)
-    SELECT 0, ownership, kind, deployed, COUNT(*), SUM(appraised), SUM(annex)
-    FROM p GROUP BY ownership, kind, deployed
-    UNION ALL
-    SELECT 1, ownership, kind, fresh, COUNT(*), 0, 0 FROM p GROUP BY ownership, kind, fresh"""
+        SELECT f.ownership, f.kind, {named_sql} AS named,
+               CASE WHEN f.verified <= :as_of THEN f.verified END AS verified{"".join(", " + c for c in columns)}
+        FROM facilities f {" ".join(joins)})
+    {" UNION ALL ".join(sets)}"""
+    return sql, params
 
 
 def standings_query(
-    requirement: Requirement, as_of: date, selection: Selection, group_by: str, limit: int | None
+    requirement: Requirement,
+    obligation: Obligation,
+    as_of: date,
+    selection: Selection,
+    group_by: str,
+    limit: int | None,
 ) -> tuple[str, str, dict[str, Any]]:
-    """(count SQL, rows SQL, parameters) for the facilities in scope of `requirement` that `selection`
-    picks on `as_of`, grouped and most overdue first. Each row: the facility's columns, its cohort, its
-    folded names, and the milestones reached by `as_of` as `name=date,...`.
+    """(count SQL, rows SQL, parameters) for the facilities in scope of an obligation of `requirement` that
+    `selection` picks on `as_of`, grouped and most overdue first. Each row: the facility's columns, its
+    cohort, its folded names, the milestones reached by `as_of` as `name=date[~],...` (`~`: on or before),
+    and the source recorded for the obligation's milestone.
 
-    The selection mirrors `rules.state_of`: overdue is not deployed by `as_of` and `as_of` past the
-    deadline; due within N days is not deployed and the deadline in [as_of, as_of + N days]."""
-    cohort_sql, params = cohort_case(requirement)
+    The selection mirrors `rules.state_of`: overdue is the milestone not shown reached by `as_of` and
+    `as_of` past the deadline; due within N days is not reached and the deadline in [as_of, as_of + N days]."""
+    cohort_sql, params = cohort_case(requirement, obligation)
     deadline = (
         "(CASE cohort "
-        + " ".join(f"WHEN {i} THEN '{c.deadline.isoformat()}'" for i, c in enumerate(requirement.cohorts))
+        + " ".join(f"WHEN {i} THEN '{c.deadline.isoformat()}'" for i, c in enumerate(obligation.cohorts))
         + " END)"
     )
     base = f"""
         SELECT * FROM (
             SELECT f.id, f.name, f.aliases, f.ownership, f.kind, f.managed_by, f.location, f.verified,
                    {cohort_sql} AS cohort, f.folded,
-                   (SELECT group_concat(m.milestone || '=' || m.date) FROM milestones m
-                    WHERE m.facility_id = f.id AND m.date <= :as_of) AS reached
+                   (SELECT group_concat(m.milestone || '=' || m.date || CASE WHEN m.exact THEN '' ELSE '~' END)
+                    FROM milestones m WHERE m.facility_id = f.id AND m.date <= :as_of) AS reached,
+                   (SELECT m.source FROM milestones m WHERE m.facility_id = f.id AND m.milestone = :milestone
+                    AND m.date <= :as_of) AS source
             FROM facilities f)
         WHERE cohort IS NOT NULL"""
-    deployed = "(instr(',' || COALESCE(reached, '') , ',deployed=') > 0)"
+    done = "(instr(',' || COALESCE(reached, ''), :marker) > 0)"
     where = ""
-    params = {**params, "as_of": as_of.isoformat()}
+    params = {
+        **params,
+        "as_of": as_of.isoformat(),
+        "milestone": obligation.milestone,
+        "marker": f",{obligation.milestone}=",
+    }
     if selection.is_overdue:
-        where = f" AND NOT {deployed} AND :as_of > {deadline}"
+        where = f" AND NOT {done} AND :as_of > {deadline}"
     elif selection.is_due_within:
-        where = f" AND NOT {deployed} AND {deadline} >= :as_of AND {deadline} <= :due_by"
+        where = f" AND NOT {done} AND {deadline} >= :as_of AND {deadline} <= :due_by"
         params["due_by"] = (as_of + timedelta(days=selection.days or 0)).isoformat()
     group_order = {"ownership": order_case("ownership", OWNERSHIPS), "kind": order_case("kind", KINDS), "none": "NULL"}[
         group_by
     ]
-    order = f" ORDER BY {group_order}, {deployed}, {deadline}, folded, id"
+    order = f" ORDER BY {group_order}, {done}, {deadline}, folded, id"
     count = f"SELECT COUNT(*) FROM ({base}{where})"
     rows = base + where + order + (f" LIMIT {int(limit)}" if limit is not None else "")
     return count, rows, params
+
+
+def unconfirmed_query(requirement: Requirement, obligation: Obligation, as_of: date) -> tuple[str, dict[str, Any]]:
+    """SQL counting the facilities in scope whose milestone is known only as on or before a date past their
+    deadline, not confirmed missing on or after it: by (bound, source). Mirrors `rules.state_of`'s
+    deployed-unconfirmed."""
+    cohort_sql, params = cohort_case(requirement, obligation)
+    deadline = (
+        "(CASE cohort "
+        + " ".join(f"WHEN {i} THEN '{c.deadline.isoformat()}'" for i, c in enumerate(obligation.cohorts))
+        + " END)"
+    )
+    sql = f"""
+        SELECT bound, source, COUNT(*) FROM (
+            SELECT m.date AS bound, m.source, f.verified, {cohort_sql} AS cohort
+            FROM facilities f JOIN milestones m ON m.facility_id = f.id AND m.milestone = :milestone
+                 AND m.exact = 0 AND m.date <= :as_of)
+        WHERE cohort IS NOT NULL AND bound > {deadline}
+          AND NOT (verified IS NOT NULL AND verified < bound AND verified >= {deadline})
+        GROUP BY bound, source ORDER BY bound, source"""
+    return sql, {**params, "as_of": as_of.isoformat(), "milestone": obligation.milestone}
 
 
 # -- the views other tools read (created by the schema's migrations) ------------------------------
@@ -111,20 +185,89 @@ TODAY = """date('now', CASE COALESCE((SELECT json_extract(value, '$') FROM meta 
     WHEN 'Asia/Phnom_Penh' THEN '+7 hours' WHEN 'Asia/Jakarta' THEN '+7 hours' ELSE '+0 hours' END)"""
 
 
-def _json_selector_matches(selector: str, kind: str, ownership: str) -> str:
-    """SQL: the JSON selector at `selector` (kind/ownership lists) matches the facility. Mirrors `Selector.matches`."""
+def _json_selector_matches(selector: str) -> str:
+    """SQL: the JSON selector at `selector` (kind/ownership/facilities lists) matches the facility `f`.
+    Mirrors `Selector.matches`."""
     return " AND ".join(
         f"(json_extract({selector}, '$.{field}') IS NULL OR EXISTS "
         f"(SELECT 1 FROM json_each({selector}, '$.{field}') v WHERE v.value = {column}))"
-        for field, column in (("kind", kind), ("ownership", ownership))
+        for field, column in (("kind", "f.kind"), ("ownership", "f.ownership"), ("facilities", "f.id"))
     )
 
 
-def facility_state_view() -> str:
-    """The `facility_state` view: each facility's deadline, deployment, state and days overdue under each
-    requirement, today. Mirrors `rules.deadline_for`, `rules.state_of` and `rules.days_overdue`."""
-    cohort_matches = _json_selector_matches("json_extract(c.value, '$.applies_to')", "f.kind", "f.ownership")
-    scope_matches = _json_selector_matches("json_extract(r.doc, '$.applies_to')", "f.kind", "f.ownership")
+def obligation_state_view() -> str:
+    """The `obligation_state` view: each facility under each obligation of each requirement, today: its
+    deadline, the milestone's date (`reached`, exact or an on-or-before `bound`), the last day confirmed
+    not reached, the state and days overdue or late. Mirrors `rules.deadline_for`, `rules.known_after`,
+    `rules.state_of`, `rules.days_overdue` and `rules.days_late`. A requirement stored without `obligations`
+    has one: `deployed` by its `deadlines`."""
+    cohort_matches = _json_selector_matches("json_extract(c.value, '$.applies_to')")
+    scope_matches = _json_selector_matches("json_extract(o.doc, '$.applies_to')")
+    narrowed = _json_selector_matches("json_extract(o.ob, '$.applies_to')")
+    deadline = (
+        "(SELECT json_extract(c.value, '$.deadline') FROM json_each(o.ob, '$.deadlines') c "
+        f"WHERE {cohort_matches} ORDER BY c.key LIMIT 1)"
+    )
+    return f"""
+        CREATE VIEW obligation_state AS
+        WITH today AS (SELECT {TODAY} AS d),
+        obligations AS (
+            SELECT r.id AS requirement_id, r.doc, ob.value AS ob,
+                   json_extract(ob.value, '$.milestone') AS milestone,
+                   CASE WHEN json_extract(r.doc, '$.obligations') IS NULL THEN 1
+                        ELSE COALESCE(json_extract(ob.value, '$.principal'), 0) END AS principal,
+                   COALESCE(json_extract(r.doc, '$.binding'), 1) AS binding
+            FROM requirements r, json_each(COALESCE(json_extract(r.doc, '$.obligations'),
+                json_array(json_object('milestone', 'deployed', 'deadlines', json_extract(r.doc, '$.deadlines'))))) ob),
+        scoped AS (
+            SELECT f.id AS facility_id, f.name, f.ownership, f.kind, o.requirement_id, o.milestone, o.principal,
+                   o.binding, {deadline} AS deadline, m.date AS reached,
+                   CASE WHEN m.date IS NULL THEN NULL WHEN m.exact THEN 'exact' ELSE 'on-or-before' END AS bound,
+                   m.source,
+                   CASE WHEN m.exact = 0 AND f.verified < m.date THEN f.verified END AS known_after,
+                   (SELECT d FROM today) AS as_of
+            FROM facilities f CROSS JOIN obligations o
+            LEFT JOIN milestones m ON m.facility_id = f.id AND m.milestone = o.milestone
+                                   AND m.date <= (SELECT d FROM today)
+            WHERE {scope_matches} AND {narrowed}),
+        judged AS (
+            SELECT *,
+                   CASE WHEN reached IS NOT NULL THEN
+                            CASE WHEN reached <= deadline THEN 'deployed-on-time'
+                                 WHEN bound = 'exact' OR known_after >= deadline THEN 'deployed-late'
+                                 ELSE 'deployed-unconfirmed' END
+                        WHEN as_of > deadline THEN 'overdue' ELSE 'not-yet-due' END AS state
+            FROM scoped WHERE deadline IS NOT NULL)
+        SELECT facility_id, name, ownership, kind, requirement_id, milestone, principal, binding, deadline,
+               reached, bound, source, known_after, state,
+               CASE WHEN state = 'overdue' THEN CAST(julianday(as_of) - julianday(deadline) AS INTEGER)
+                    ELSE 0 END AS days_overdue,
+               CASE WHEN state = 'deployed-late' THEN CAST(julianday(CASE WHEN bound = 'exact' THEN reached
+                    ELSE date(known_after, '+1 day') END) - julianday(deadline) AS INTEGER) ELSE 0 END AS days_late,
+               as_of
+        FROM judged"""
+
+
+# Each facility under each requirement's principal obligation (what reports cover by default), with the
+# columns earlier releases gave first: `deployed` is the principal milestone's date.
+FACILITY_STATE_VIEW = """
+        CREATE VIEW facility_state AS
+        SELECT facility_id, name, ownership, kind, requirement_id, deadline, reached AS deployed, state,
+               days_overdue, as_of, milestone, bound, source, known_after, days_late, binding
+        FROM obligation_state WHERE principal"""
+
+
+OVERDUE_VIEW = """
+        CREATE VIEW overdue AS
+        SELECT facility_id, name, ownership, kind, requirement_id, deadline, days_overdue, as_of, milestone, binding
+        FROM obligation_state WHERE state = 'overdue'"""
+
+
+def legacy_facility_state_view() -> str:
+    """The `facility_state` view as schema m003 created it (before bounds and obligations): a migration's
+    text never changes, so m003 keeps building exactly this."""
+    cohort_matches = _legacy_matches("json_extract(c.value, '$.applies_to')")
+    scope_matches = _legacy_matches("json_extract(r.doc, '$.applies_to')")
     deadline = (
         "(SELECT json_extract(c.value, '$.deadline') FROM json_each(r.doc, '$.deadlines') c "
         f"WHERE {cohort_matches} ORDER BY c.key LIMIT 1)"
@@ -150,7 +293,15 @@ def facility_state_view() -> str:
         FROM scoped WHERE deadline IS NOT NULL"""
 
 
-OVERDUE_VIEW = """
+def _legacy_matches(selector: str) -> str:
+    return " AND ".join(
+        f"(json_extract({selector}, '$.{field}') IS NULL OR EXISTS "
+        f"(SELECT 1 FROM json_each({selector}, '$.{field}') v WHERE v.value = {column}))"
+        for field, column in (("kind", "f.kind"), ("ownership", "f.ownership"))
+    )
+
+
+LEGACY_OVERDUE_VIEW = """
         CREATE VIEW overdue AS
         SELECT facility_id, name, ownership, kind, requirement_id, deadline, days_overdue, as_of
         FROM facility_state WHERE state = 'overdue'"""

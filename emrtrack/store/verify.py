@@ -8,7 +8,7 @@ import sqlite3
 from typing import Any
 
 from emrtrack.store.chain import CHANGE_COLUMNS, EVENT_COLUMNS, GENESIS, event_hash
-from emrtrack.store.codec import FACILITY_COLUMNS, folded_names, row_doc, summary_text
+from emrtrack.store.codec import FACILITY_COLUMNS, folded_names, row_doc, stored_milestone_values, summary_text
 from emrtrack.views import VerifyProblem, VerifyResult
 
 
@@ -94,7 +94,7 @@ def _compare_current(
         facilities[row[0]] = doc
         if row[8] != folded_names(row[1], json.loads(row[2])):
             return VerifyProblem("names-altered", values={"facility": row[0]})
-    milestones = {(f, m): d for f, m, d in conn.execute("SELECT facility_id, milestone, date FROM milestones")}
+    milestones = stored_milestone_values(conn)
     requirements = dict(conn.execute("SELECT id, doc FROM requirements"))
     meta = dict(conn.execute("SELECT key, value FROM meta"))
     for entity, current in (
