@@ -131,13 +131,16 @@ def load(
 
 @app.command(help=opt.COMMAND_HELP["template"])
 def template(
+    ctx: typer.Context,
     output: opt.TemplateOutput,
     format: opt.TemplateFormatOption = None,
     lang: opt.LangOption = None,
+    db: opt.DbOption = None,
 ) -> None:
     from emrtrack.service import commands
 
-    writers.template(output, commands.template_format(output, format.value if format else None))
+    fmt = commands.template_format(output, format.value if format else None)
+    writers.template(output, fmt, commands.milestone_vocabulary(opt.register_path(ctx, db)))
 
 
 @app.command(help=opt.COMMAND_HELP["status"])

@@ -44,6 +44,15 @@ def facilities(incomplete: str, db: Path | None = None) -> list[tuple[str, str]]
     return (by_id + by_name)[:LIMIT]
 
 
+def milestones(incomplete: str, db: Path | None = None, *, every: bool = False) -> list[tuple[str, str]]:
+    """The register's milestones whose id starts with `incomplete`, with their labels (and 'all' if `every`)."""
+    known = _read(db, lambda register: list(register.info().milestones))
+    out = [(m.id, m.label("en")) for m in known if m.id.startswith(incomplete)]
+    if every and known and "all".startswith(incomplete):
+        out.append(("all", "every obligation"))
+    return out
+
+
 def requirements(incomplete: str, db: Path | None = None) -> list[tuple[str, str]]:
     """Requirement ids starting with `incomplete` (case-insensitive), with their titles, and 'all'."""
     known = _read(db, Register.requirements)

@@ -90,6 +90,18 @@ def _complete_facility(ctx: typer.Context, incomplete: str) -> list[tuple[str, s
     return facilities(incomplete, _completion_db(ctx))
 
 
+def _complete_milestone(ctx: typer.Context, incomplete: str) -> list[tuple[str, str]]:
+    from emrtrack.completion import milestones
+
+    return milestones(incomplete, _completion_db(ctx))
+
+
+def _complete_obligation(ctx: typer.Context, incomplete: str) -> list[tuple[str, str]]:
+    from emrtrack.completion import milestones
+
+    return milestones(incomplete, _completion_db(ctx), every=True)
+
+
 def _complete_requirement(ctx: typer.Context, incomplete: str) -> list[tuple[str, str]]:
     from emrtrack.completion import requirements
 
@@ -197,6 +209,7 @@ ObligationOption = Annotated[
         metavar="MILESTONE|all",
         help=N_("Which obligation: a milestone, or 'all' (default: the requirement's principal one, e.g. deployed)."),
         show_default=False,
+        autocompletion=_complete_obligation,
     ),
 ]
 IncludeTargetsOption = Annotated[
@@ -272,6 +285,7 @@ MilestoneArgument = Annotated[
         metavar="MILESTONE",
         help=N_("One of the register's milestones (by default appraised, deployed or annex-signed)."),
         show_default=False,
+        autocompletion=_complete_milestone,
     ),
 ]
 OverdueOption = Annotated[

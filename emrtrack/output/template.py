@@ -1,21 +1,23 @@
 """The empty facility list `emrtrack template` writes: CSV with the column names, or .xlsx with a Help
-sheet and drop-downs. The columns are those the spreadsheet reader reads (emrtrack.reading.tables)."""
+sheet and drop-downs. The columns are those the spreadsheet reader reads (emrtrack.reading.tables) under
+the register's milestone vocabulary."""
 
 from __future__ import annotations
 
 import csv
 from pathlib import Path
 
-from emrtrack.i18n import N_, _
-from emrtrack.model import KINDS, OWNERSHIPS
-from emrtrack.reading.tables import BOUND_SUFFIX, COLUMNS, SOURCE_SUFFIX
+from emrtrack.i18n import N_, _, milestone_label
+from emrtrack.model import DEFAULT_MILESTONE_DEFS, KINDS, OWNERSHIPS, MilestoneDef
+from emrtrack.reading.tables import BOUND_SUFFIX, SOURCE_SUFFIX, columns_for
 
 
-def write_template(path: Path, fmt: str) -> None:
+def write_template(path: Path, fmt: str, milestones: tuple[MilestoneDef, ...] = DEFAULT_MILESTONE_DEFS) -> None:
     """An empty facility list with the documented columns; the .xlsx one has a Help sheet and drop-downs."""
+    columns = columns_for(tuple(m.id for m in milestones))
     if fmt == "csv":
         with path.open("w", encoding="utf-8-sig", newline="") as f:
-            csv.writer(f, lineterminator="\r\n").writerow(COLUMNS)
+            csv.writer(f, lineterminator="\r\n").writerow(columns)
         return
     from openpyxl import Workbook
     from openpyxl.styles import Font
@@ -25,19 +27,19 @@ def write_template(path: Path, fmt: str) -> None:
     wb = Workbook()
     ws = wb.active
     ws.title = _("Facilities")
-    ws.append(list(COLUMNS))
-    for i, c in enumerate(COLUMNS, 1):
+    ws.append(list(columns))
+    for i, c in enumerate(columns, 1):
         ws.cell(row=1, column=i).font = Font(bold=True)
         ws.column_dimensions[get_column_letter(i)].width = {"name": 45, "aliases": 35, "id": 28}.get(c, 14)
     ws.freeze_panes = "A2"
     for field, allowed in (("ownership", OWNERSHIPS), ("kind", KINDS)):
-        letter = get_column_letter(COLUMNS.index(field) + 1)
+        letter = get_column_letter(columns.index(field) + 1)
         dv = DataValidation(type="list", formula1='"' + ",".join(allowed) + '"', allow_blank=False)
         dv.add(f"{letter}2:{letter}5000")
         ws.add_data_validation(dv)
     help_ws = wb.create_sheet(_("Help"))
     help_ws.append([_("column"), _("required"), _("what to write")])
-    for column, required, text in help_rows():
+    for column, required, text in help_rows(milestones):
         help_ws.append([column, required, text])
     help_ws.column_dimensions["A"].width = 14
     help_ws.column_dimensions["C"].width = 100
@@ -68,12 +70,18 @@ _BOUND_HELP = N_(
 _SOURCE_HELP = N_("the evidence for the {milestone} date (e.g. a dispatch, or a statement in the press)")
 
 
-def help_rows() -> list[tuple[str, str, str]]:
+_DATE_HELP = N_("the date it was reached: {milestone}")
+
+
+def help_rows(milestones: tuple[MilestoneDef, ...] = DEFAULT_MILESTONE_DEFS) -> list[tuple[str, str, str]]:
     """The Help sheet's rows, one per column of the list, in its order: (column, required, what to write)."""
     known = {column: (required, text) for column, required, text in HELP}
+    ids = tuple(m.id for m in milestones)
     rows = []
-    for column in COLUMNS:
-        if column in known:
+    for column in columns_for(ids):
+        if column in ids and column not in known:  # a milestone of the register's own
+            rows.append((column, _("no"), _(_DATE_HELP).format(milestone=milestone_label(column, milestones))))
+        elif column in known:
             required, text = known[column]
             rows.append((column, _(required), _(text)))
         elif column.endswith(BOUND_SUFFIX):

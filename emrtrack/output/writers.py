@@ -8,10 +8,13 @@ from __future__ import annotations
 import importlib
 import sys
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from emrtrack.errors import UsageError
 from emrtrack.i18n import _
+
+if TYPE_CHECKING:
+    from emrtrack.model import MilestoneDef
 
 # view → format → (module of emrtrack.output, function). Every writer takes (view, out): a text stream,
 # or for a spreadsheet (and a chart file) the path to write.
@@ -88,11 +91,11 @@ def write(view_name: str, view: Any, format: str, output: Path | None = None) ->
     wrote(output)
 
 
-def template(output: Path, format: str) -> None:
-    """An empty facility list to fill in."""
+def template(output: Path, format: str, milestones: tuple[MilestoneDef, ...]) -> None:
+    """An empty facility list to fill in, with a date column for each of the register's milestones."""
     from emrtrack.output.template import write_template
 
-    write_template(output, format)
+    write_template(output, format, milestones)
     wrote(output)
 
 

@@ -336,6 +336,18 @@ def progress(requirement: Requirement, count: int, rows: list[Standing], as_of: 
     )
 
 
+def milestone_vocabulary(db: Path | None) -> tuple[MilestoneDef, ...]:
+    """The milestones of the register at `db` (or the usual place), read without creating one: the default
+    vocabulary when there is no register yet."""
+    register = Register.open_read_only(db or registers.default_register_path())
+    if register is None:
+        return DEFAULT_MILESTONE_DEFS
+    try:
+        return register.info().milestones
+    finally:
+        register.close()
+
+
 def template_format(output: Path, format: str | None) -> str:
     """The format of a template to write: as asked, else the one the file's extension names."""
     fmt = format or output.suffix.lower().lstrip(".")
