@@ -1,13 +1,11 @@
-"""The domain's vocabulary: requirements, facilities, milestones, states and the report Selection. Plain data;
-the Selection also words its own headings, in the interface language (i18n)."""
+"""The domain's vocabulary: requirements and their obligations, facilities, milestones as known, states and
+the report Selection. Plain data (the outputs word it: output.wording)."""
 
 from __future__ import annotations
 
 import enum
 from dataclasses import dataclass, field
 from datetime import date, timedelta
-
-from emrtrack.i18n import _, fmt_date, ngettext
 
 OWNERSHIPS: tuple[str, ...] = ("public", "non-public")
 KINDS: tuple[str, ...] = ("hospital", "medical-centre", "specialised-centre", "clinic", "other")
@@ -215,7 +213,8 @@ class Standing:
 class Selection:
     """Which facilities a report lists: every one in scope, the overdue, or those due within some days.
 
-    One value instead of loose flags: the store filters by it, the outputs title and word a report by it."""
+    One value instead of loose flags: the store filters by it, the outputs title and word a report by it
+    (output.wording)."""
 
     kind: str = "all"  # "all", "overdue" or "due-within"
     days: int | None = None  # for "due-within"
@@ -239,163 +238,3 @@ class Selection:
     @property
     def is_due_within(self) -> bool:
         return self.kind == "due-within"
-
-    # -- how the outputs word it -------------------------------------------------------------------
-    # Each takes what the report covers: `binding` False for a plan target (late on it is "behind plan",
-    # not "overdue"), and `milestone`, the label of the obligation's milestone when it is not `deployed`
-    # (None: the words of deployment). Their defaults word a binding document's deployment deadline.
-    def label(self, *, binding: bool = True, milestone: str | None = None) -> str:
-        """Which facilities are listed, as a spreadsheet's header block says it."""
-        if self.is_overdue:
-            if binding:
-                text = (
-                    _("overdue (past the deadline, not deployed)")
-                    if milestone is None
-                    else _("overdue (past the deadline, “{milestone}” not reached)")
-                )
-            else:
-                text = (
-                    _("behind plan (past the target date, not deployed)")
-                    if milestone is None
-                    else _("behind plan (past the target date, “{milestone}” not reached)")
-                )
-            return text.format(milestone=milestone)
-        if self.is_due_within:
-            text = (
-                _("not deployed, deadline within {days} days")
-                if milestone is None
-                else _("“{milestone}” not reached, deadline within {days} days")
-            )
-            return text.format(days=self.days, milestone=milestone)
-        return _("all in scope")
-
-    @staticmethod
-    def due(deadlines: str, *, binding: bool = True, milestone: str | None = None) -> str:
-        """What a report is against, after its requirement: "deadline 2025-08-31", "target date 2026-12-31",
-        or with the milestone named, "annex signed by 2025-12-31"."""
-        if milestone is None:
-            text = _("deadline {deadlines}") if binding else _("target date {deadlines}")
-        else:
-            text = _("{milestone} by {deadlines}") if binding else _("{milestone} by the target date {deadlines}")
-        return text.format(deadlines=deadlines, milestone=milestone)
-
-    def heading(
-        self,
-        count: int,
-        requirement: str,
-        deadlines: str,
-        as_of: date,
-        *,
-        binding: bool = True,
-        milestone: str | None = None,
-    ) -> str:
-        """A report's heading: how many facilities are listed against the requirement, as of a date;
-        `milestone` names the obligation covered (None: the deadlines alone)."""
-        if self.is_overdue:
-            if binding:
-                text = ngettext(
-                    "{n} facility overdue against {id} ({due}) as of {date}",
-                    "{n} facilities overdue against {id} ({due}) as of {date}",
-                    count,
-                )
-            else:
-                text = ngettext(
-                    "{n} facility behind plan against {id} ({due}) as of {date}",
-                    "{n} facilities behind plan against {id} ({due}) as of {date}",
-                    count,
-                )
-        elif self.is_due_within:
-            text = ngettext(
-                "{n} facility due within {days} days against {id} ({due}) as of {date}",
-                "{n} facilities due within {days} days against {id} ({due}) as of {date}",
-                count,
-            )
-        else:
-            text = ngettext(
-                "{n} facility in scope of {id} ({due}) as of {date}",
-                "{n} facilities in scope of {id} ({due}) as of {date}",
-                count,
-            )
-        due = self.due(deadlines, binding=binding, milestone=milestone)
-        return text.format(n=count, id=requirement, due=due, date=fmt_date(as_of), days=self.days)
-
-    def lead(self, count: int, as_of: date, *, binding: bool = True, milestone: str | None = None) -> str:
-        """The sentence a dispatch's list opens with: how many facilities, as of a date."""
-        if self.is_overdue and binding and milestone is None:
-            text = ngettext(
-                "As of {date}, {n} facility is past its deadline and has not yet deployed EMR.",
-                "As of {date}, {n} facilities are past their deadline and have not yet deployed EMR.",
-                count,
-            )
-        elif self.is_overdue and binding:
-            text = ngettext(
-                "As of {date}, {n} facility is past its deadline and has not yet reached “{milestone}”.",
-                "As of {date}, {n} facilities are past their deadline and have not yet reached “{milestone}”.",
-                count,
-            )
-        elif self.is_overdue and milestone is None:
-            text = ngettext(
-                "As of {date}, {n} facility is behind plan: past its target date, it has not yet deployed EMR.",
-                "As of {date}, {n} facilities are behind plan: past their target date, they have not yet deployed EMR.",
-                count,
-            )
-        elif self.is_overdue:
-            text = ngettext(
-                "As of {date}, {n} facility is behind plan: past its target date, it has not yet reached "
-                "“{milestone}”.",
-                "As of {date}, {n} facilities are behind plan: past their target date, they have not yet "
-                "reached “{milestone}”.",
-                count,
-            )
-        elif self.is_due_within and milestone is None:
-            text = ngettext(
-                "As of {date}, {n} facility has not yet deployed EMR and is due within {days} days.",
-                "As of {date}, {n} facilities have not yet deployed EMR and are due within {days} days.",
-                count,
-            )
-        elif self.is_due_within:
-            text = ngettext(
-                "As of {date}, {n} facility has not yet reached “{milestone}” and is due within {days} days.",
-                "As of {date}, {n} facilities have not yet reached “{milestone}” and are due within {days} days.",
-                count,
-            )
-        else:
-            text = ngettext(
-                "As of {date}, {n} facility is in scope.", "As of {date}, {n} facilities are in scope.", count
-            )
-        return text.format(date=fmt_date(as_of), n=count, days=self.days, milestone=milestone)
-
-    def group_heading(self, who: str, count: int, *, milestone: str | None = None) -> str:
-        """The line above one group of a dispatch's list: who they are and how many."""
-        if self.is_overdue:
-            text = (
-                _("{who} that have not yet deployed EMR ({n}):")
-                if milestone is None
-                else _("{who} that have not yet reached “{milestone}” ({n}):")
-            )
-        elif self.is_due_within:
-            text = (
-                _("{who} due to deploy EMR within {days} days ({n}):")
-                if milestone is None
-                else _("{who} due to reach “{milestone}” within {days} days ({n}):")
-            )
-        else:
-            text = _("{who} ({n}):")
-        return text.format(who=who, n=count, days=self.days, milestone=milestone)
-
-    def none_listed(self) -> str:
-        """What a report's table says when the selection lists no facility."""
-        return _("No facility in scope.") if self.is_all else _("None.")
-
-    def days_label(self, *, binding: bool = True) -> str:
-        """The header of a report table's days column: days left before the deadline, or days overdue (days
-        behind plan, under a plan target)."""
-        if self.is_due_within:
-            return _("Days left")
-        return _("Days overdue") if binding else _("Days behind plan")
-
-    def days_shown(self, standing: Standing, as_of: date) -> int | None:
-        """A report table's days: left before the deadline (due within), else overdue (None if not)."""
-        if self.is_due_within:
-            return (standing.deadline - as_of).days
-        return standing.days_overdue if standing.state is State.OVERDUE else None

@@ -29,7 +29,7 @@ from emrtrack.model import (
     Standing,
     State,
 )
-from emrtrack.output import chart, machine, tables, xlsx
+from emrtrack.output import chart, machine, tables, wording, xlsx
 from emrtrack.output.messages import describe_event, describe_facts
 from emrtrack.output.text import state_text
 from emrtrack.views import (
@@ -435,22 +435,25 @@ def test_markdown_of_a_plan_target_and_of_another_obligation() -> None:
 
 def test_selection_wording_for_other_obligations() -> None:
     overdue, due = Selection.overdue(), Selection.due_within(7)
-    assert overdue.lead(2, AS_OF, milestone="annex signed") == (
+    assert wording.lead(overdue, 2, AS_OF, milestone="annex signed") == (
         "As of 2025-10-01, 2 facilities are past their deadline and have not yet reached “annex signed”."
     )
-    assert overdue.group_heading("Clinics", 2, milestone="annex signed") == (
+    assert wording.group_heading(overdue, "Clinics", 2, milestone="annex signed") == (
         "Clinics that have not yet reached “annex signed” (2):"
     )
-    assert due.group_heading("Clinics", 2, milestone="annex signed") == (
+    assert wording.group_heading(due, "Clinics", 2, milestone="annex signed") == (
         "Clinics due to reach “annex signed” within 7 days (2):"
     )
-    assert overdue.label(binding=False) == "behind plan (past the target date, not deployed)"
-    assert due.label(milestone="annex signed") == "“annex signed” not reached, deadline within 7 days"
+    assert wording.label(overdue, binding=False) == "behind plan (past the target date, not deployed)"
+    assert wording.label(due, milestone="annex signed") == "“annex signed” not reached, deadline within 7 days"
     # the defaults word a binding document's deployment as they always have
-    heading = overdue.heading(3, "R", "2025-08-31", AS_OF)
+    heading = wording.heading(overdue, 3, "R", "2025-08-31", AS_OF)
     assert heading == "3 facilities overdue against R (deadline 2025-08-31) as of 2025-10-01"
-    assert overdue.label() == "overdue (past the deadline, not deployed)"
-    assert overdue.days_label() == "Days overdue" and overdue.days_label(binding=False) == "Days behind plan"
+    assert wording.label(overdue) == "overdue (past the deadline, not deployed)"
+    assert (
+        wording.days_label(overdue) == "Days overdue"
+        and wording.days_label(overdue, binding=False) == "Days behind plan"
+    )
 
 
 @pytest.mark.parametrize(

@@ -20,6 +20,7 @@ from typing import Any
 
 from emrtrack.i18n import N_, _, fmt_date, milestone_label
 from emrtrack.model import DEFAULT_MILESTONE_DEFS, DEPLOYED, MilestoneDef, Reached, Selection, Standing, State
+from emrtrack.output import wording
 from emrtrack.output.text import (
     capitalised,
     iso,
@@ -102,12 +103,12 @@ class ReportColumn:
 
 
 def _days_cell(s: Standing, shown: Shown) -> str:
-    days = shown.selection.days_shown(s, shown.as_of)
+    days = wording.days_shown(shown.selection, s, shown.as_of)
     return "" if days is None else str(days)
 
 
 def _days_heading(shown: Shown) -> str:
-    return shown.selection.days_label(binding=shown.binding)
+    return wording.days_label(shown.selection, binding=shown.binding)
 
 
 def _latest_reached(s: Standing) -> Reached | None:

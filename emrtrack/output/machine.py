@@ -13,6 +13,7 @@ from typing import IO, Any
 
 from emrtrack.i18n import _, fmt_date, milestone_label, ngettext
 from emrtrack.model import Obligation, Requirement, Standing, State
+from emrtrack.output import wording
 from emrtrack.output.columns import CSV_FIELDS, standing_fields
 from emrtrack.output.text import (
     deadlines_text,
@@ -176,9 +177,7 @@ def _markdown_header(part: ReportPart, view: ReportView) -> str:
     named = milestone_named(o.milestone, view.milestones) or (
         milestone_label(o.milestone, view.milestones) if view.every_obligation else None
     )
-    due = view.selection.due(
-        deadlines_text(req, o), binding=req.binding, milestone=None if named is None else md(named)
-    )
+    due = wording.due(deadlines_text(req, o), binding=req.binding, milestone=None if named is None else md(named))
     text = _("Requirement **{id}**, {due}") if req.binding else _("Plan target **{id}**, {due}")
     return text.format(id=md(req.id), due=due)
 
@@ -222,13 +221,13 @@ def write_report_markdown(view: ReportView, out: IO[str]) -> None:
             out.write("\n")
         out.write(_markdown_header(part, view))
         out.write(f": {md(req.title)}\n\n" if req.title else "\n\n")
-        out.write(selection.lead(part.count, view.as_of, binding=req.binding, milestone=milestone) + "\n")
+        out.write(wording.lead(selection, part.count, view.as_of, binding=req.binding, milestone=milestone) + "\n")
         said = {(bound, source) for bound, source, _n in part.unconfirmed}
         for line in unconfirmed_lines(part, view.milestones, escape=md):
             out.write("\n" + line + "\n")
         for key, group in grouped(part.rows, group_by):
             who = group_who(group_by, key, group)
-            out.write("\n" + selection.group_heading(who, len(group), milestone=milestone) + "\n\n")
+            out.write("\n" + wording.group_heading(selection, who, len(group), milestone=milestone) + "\n\n")
             for i, s in enumerate(group, 1):
                 out.write(f"{i}. {md(s.facility.name)} ({_markdown_detail(s, view, said)})\n")
 

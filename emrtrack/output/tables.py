@@ -14,6 +14,7 @@ from typing import IO, TYPE_CHECKING
 
 from emrtrack.i18n import N_, _, fmt_date, fmt_number, milestone_label, ngettext
 from emrtrack.model import DEPLOYED, MilestoneDef, Reached, State
+from emrtrack.output import wording
 from emrtrack.output.columns import ReportColumn, Shown, mark, table_columns
 from emrtrack.output.messages import describe_event
 from emrtrack.output.text import (
@@ -164,8 +165,8 @@ def report_heading(view: ReportView, part: ReportPart) -> str:
     named = milestone_named(o.milestone, view.milestones)
     if named is None and view.every_obligation:
         named = milestone_label(o.milestone, view.milestones)
-    return view.selection.heading(
-        part.count, req.id, deadlines_text(req, o), view.as_of, binding=req.binding, milestone=named
+    return wording.heading(
+        view.selection, part.count, req.id, deadlines_text(req, o), view.as_of, binding=req.binding, milestone=named
     )
 
 
@@ -183,7 +184,7 @@ def write_report_table(view: ReportView, out: IO[str]) -> None:
         for line in unconfirmed_lines(part, view.milestones):
             console.print(Text(safe(line)))
         if not count:
-            console.print(selection.none_listed())
+            console.print(wording.none_listed(selection))
             continue
         shown = 0
         groups = list(grouped(part.rows, group_by))

@@ -14,6 +14,7 @@ from typing import IO, Any
 
 from emrtrack.i18n import _, milestone_label
 from emrtrack.model import DEPLOYED, Selection
+from emrtrack.output import wording
 from emrtrack.output.columns import Shown, sheet_columns
 from emrtrack.output.text import (
     capitalised,
@@ -162,7 +163,7 @@ def write_report_xlsx(view: ReportView, out: Path | IO[bytes]) -> None:
         sheet.header_block(
             _requirement_items(part, view)
             + [
-                (_("Facilities listed"), view.selection.label(binding=req.binding, milestone=named)),
+                (_("Facilities listed"), wording.label(view.selection, binding=req.binding, milestone=named)),
                 (_("Count"), part.count),
             ]
             + unconfirmed
