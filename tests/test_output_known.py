@@ -29,7 +29,7 @@ from emrtrack.model import (
     Standing,
     State,
 )
-from emrtrack.output import chart, machine, tables, wording, xlsx
+from emrtrack.output import chart, machine, record_tables, tables, wording, xlsx
 from emrtrack.output.messages import describe_event, describe_facts
 from emrtrack.output.text import state_text
 from emrtrack.views import (
@@ -716,7 +716,7 @@ def test_show_gives_each_milestone_as_known_and_each_obligation_its_state() -> N
         [],
         VOCABULARY,
     )
-    out = lines(render(tables.write_facility_table, view))
+    out = lines(render(record_tables.write_facility_table, view))
     assert out[10:15] == [
         "│ Appraised        │ not recorded                                                   │",
         "│ Report submitted │ 2025-10-05 (after 2025-10-01)                                  │",

@@ -31,8 +31,8 @@ WRITERS: dict[str, dict[str, tuple[str, str]]] = {
         "markdown": ("machine", "write_report_markdown"),
         "xlsx": ("xlsx", "write_report_xlsx"),
     },
-    "history": {"table": ("tables", "write_history_table"), "json": ("machine", "write_history_json")},
-    "show": {"table": ("tables", "write_facility_table")},
+    "history": {"table": ("record_tables", "write_history_table"), "json": ("machine", "write_history_json")},
+    "show": {"table": ("record_tables", "write_facility_table")},
     "chart": {
         "text": ("chart", "write_chart_text"),
         "svg": ("chart", "write_chart_svg"),

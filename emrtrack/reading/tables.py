@@ -26,7 +26,8 @@ from emrtrack.errors import InputError, Problem
 from emrtrack.i18n import N_, _
 from emrtrack.model import KINDS, MILESTONES, OWNERSHIPS, Facility, Reached
 from emrtrack.reading.entries import DATE, ID, FacilityEntry, LoadedFiles, check_size, decode
-from emrtrack.reading.nodes import MAP, SEQ, STR, TIMESTAMP, NodeReader, did_you_mean
+from emrtrack.reading.facilities import FacilityReader
+from emrtrack.reading.nodes import MAP, SEQ, STR, TIMESTAMP, did_you_mean
 
 FACT_COLUMNS: tuple[str, ...] = ("id", "name", "aliases", "ownership", "kind", "managed_by", "location", "verified")
 BOUND_SUFFIX = "_on_or_before"
@@ -96,7 +97,7 @@ def column_letter(index: int) -> str:
     return letters
 
 
-class _TableReader(NodeReader):
+class _TableReader(FacilityReader):
     """The node reader, with positions given as ROW:COLUMN and a milestone's date named by its columns."""
 
     BOTH_DATES = N_("{what}: give a date in column {exact} or in column {bound}, not both")
