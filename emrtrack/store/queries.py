@@ -43,7 +43,7 @@ from emrtrack.store.codec import (
 )
 from emrtrack.views import CohortStatus, Counts, ObligationStatus, RequirementStatus
 
-StatusRows = tuple[dict[str, list[tuple[Any, ...]]], list[tuple[Any, ...]]]
+StatusRows = tuple[tuple[str, ...], dict[str, list[tuple[Any, ...]]], list[tuple[Any, ...]], list[tuple[Any, ...]]]
 
 
 def info(conn: sqlite3.Connection) -> RegisterInfo:
@@ -126,20 +126,37 @@ def content_hash(conn: sqlite3.Connection) -> str:
 
 
 def status_rows(
-    conn: sqlite3.Connection, as_of: date, milestones: tuple[str, ...], named: tuple[str, ...]
+    conn: sqlite3.Connection, as_of: date, milestones: tuple[str, ...], judged: tuple[str, ...], named: tuple[str, ...]
 ) -> StatusRows:
-    """Facilities counted for `status` on `as_of` (see `sql_rules.status_counts`): for each milestone, by
-    (ownership, kind, named id, date, exact, known after); and by (ownership, kind, named id, freshest date)."""
-    sql, params = sql_rules.status_counts(milestones, named)
-    rows = conn.execute(sql, {**params, "as_of": as_of.isoformat()}).fetchall()
-    by_milestone: dict[str, list[tuple[Any, ...]]] = {m: [] for m in milestones}
+    """Facilities counted for `status` on `as_of` (see `sql_rules.status_counts`): for each milestone an
+    obligation judges, by (ownership, kind, named id, date, exact, known after); how many reached each of the
+    register's `milestones`, by (ownership, kind, named id); and by (ownership, kind, named id, freshest date)."""
+    sql, params = sql_rules.status_counts(milestones, judged, named)
+    by_milestone: dict[str, list[tuple[Any, ...]]] = {m: [] for m in judged}
+    reached: dict[tuple[str, str, str | None], list[int]] = {}
     fresh = []
-    for r in rows:
-        if r[0] < 0:
-            fresh.append((r[1], r[2], r[3], r[4], r[7]))
-        else:
-            by_milestone[milestones[r[0]]].append(r[1:])
-    return by_milestone, fresh
+    width = len(judged)
+    for r in conn.execute(sql, {**params, "as_of": as_of.isoformat()}):
+        key, n = r[1:4], r[4]
+        if r[0] == 1:
+            fresh.append((*key, r[5], n))
+            continue
+        for i, m in enumerate(judged):
+            by_milestone[m].append((*key, r[5 + i], n))
+        counts = reached.setdefault(key, [0] * len(milestones))
+        for k, c in enumerate(r[5 + width :]):
+            counts[k] += c
+    funnel = [(*key, dict(zip(milestones, counts, strict=True))) for key, counts in reached.items()]
+    return milestones, by_milestone, funnel, fresh
+
+
+def _reached_key(key: str | None) -> tuple[Reached | None, date | None]:
+    """A milestone as `sql_rules.status_counts` keys it: "DATE" (exact), "DATE~" or "DATE~AFTER" (a bound, and
+    the last day it was confirmed not reached), None (not reached)."""
+    if key is None:
+        return None, None
+    day, bound, after = key.partition("~")
+    return Reached(date.fromisoformat(day), exact=not bound), to_date(after)
 
 
 def _obligation_status(
@@ -149,16 +166,20 @@ def _obligation_status(
     by_ownership = {o: Counts() for o in OWNERSHIPS}
     cohort_of: dict[tuple[str, str, str | None], int | None] = {}
     tally: dict[tuple[int, str, str], int] = {}
-    for ownership, kind, named, day, exact, after, n in groups:
+    states: dict[tuple[int, str | None], str] = {}
+    for ownership, kind, named, reached_key, n in groups:
         key = (ownership, kind, named)
         if key not in cohort_of:
             cohort_of[key] = cohort_index(requirement, ownership, kind, named, obligation)
         cohort = cohort_of[key]
         if cohort is None:
             continue
-        reached = reached_from_row(day, exact, None) if day else None
-        state = state_of(obligation.cohorts[cohort].deadline, reached, as_of, to_date(after))
-        counted = (cohort, ownership, state.value.replace("-", "_"))
+        known = (cohort, reached_key)
+        if known not in states:
+            reached, after = _reached_key(reached_key)
+            state = state_of(obligation.cohorts[cohort].deadline, reached, as_of, after)
+            states[known] = state.value.replace("-", "_")
+        counted = (cohort, ownership, states[known])
         tally[counted] = tally.get(counted, 0) + n
     for (cohort, ownership, state_name), n in tally.items():
         counts = Counts(in_scope=n)
@@ -176,7 +197,7 @@ def status(requirement: Requirement, as_of: date, counted: StatusRows) -> Requir
 
     One pass over the register per date gives counts by (ownership, kind, named id): a requirement's
     scopes and cohorts depend on nothing else, so every requirement is then counted from them."""
-    by_milestone, by_fresh = counted
+    milestones, by_milestone, by_funnel, by_fresh = counted
     obligations = [
         _obligation_status(requirement, o, as_of, by_milestone.get(o.milestone, [])) for o in requirement.obligations
     ]
@@ -188,10 +209,11 @@ def status(requirement: Requirement, as_of: date, counted: StatusRows) -> Requir
             in_scope[ownership, kind, named] = requirement.applies_to.matches(ownership, kind, named)
         return in_scope[ownership, kind, named]
 
-    funnel = {
-        m: sum(n for ownership, kind, named, day, _e, _a, n in groups if day and scoped(ownership, kind, named))
-        for m, groups in by_milestone.items()
-    }
+    funnel = dict.fromkeys(milestones, 0)
+    for ownership, kind, named, reached in by_funnel:
+        if scoped(ownership, kind, named):
+            for m, n in reached.items():
+                funnel[m] += n
     fresh: dict[str, int] = {}
     for ownership, kind, named, day, n in by_fresh:
         if day and scoped(ownership, kind, named):

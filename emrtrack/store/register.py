@@ -104,11 +104,9 @@ class Register:
         """The counts behind `status`; one pass over the register per date serves every requirement."""
         if as_of not in self._status_rows:
             requirements = self.requirements()
-            milestones = tuple(
-                dict.fromkeys([*self.info().milestone_ids, *(o.milestone for r in requirements for o in r.obligations)])
-            )
+            judged = tuple(dict.fromkeys(o.milestone for r in requirements for o in r.obligations))
             named = sql_rules.named_facilities(requirements)
-            self._status_rows[as_of] = queries.status_rows(self.conn, as_of, milestones, named)
+            self._status_rows[as_of] = queries.status_rows(self.conn, as_of, self.info().milestone_ids, judged, named)
         return queries.status(requirement, as_of, self._status_rows[as_of])
 
     def standings(

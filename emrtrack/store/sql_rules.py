@@ -62,42 +62,48 @@ def named_facilities(requirements: list[Requirement]) -> tuple[str, ...]:
     return tuple(sorted(named))
 
 
-def status_counts(milestones: tuple[str, ...], named: tuple[str, ...]) -> tuple[str, dict[str, Any]]:
-    """SQL counting facilities, for `status`, in one pass over the register on :as_of. Each row starts
-    with a set number: for set i (a milestone of `milestones`), facilities by (ownership, kind, named id,
-    date shown reached, exact, last day confirmed not reached); for set -1, by (ownership, kind, named id,
-    freshest date known). A facility's id is kept only when a scope names it (`named`), so the groups stay
-    few. The state of each group is then `rules.state_of`; the freshest date is the latest of `verified`
-    and the milestones reached."""
+def status_counts(
+    milestones: tuple[str, ...], judged: tuple[str, ...], named: tuple[str, ...]
+) -> tuple[str, dict[str, Any]]:
+    """SQL counting facilities, for `status`, in one pass over the register on :as_of. Each row starts with
+    a set number. Set 0: facilities by (ownership, kind, named id) and, for each milestone of `judged` (those
+    some obligation sets), what is known of it as one key: the date it is shown reached, and for a bound `~`
+    and the last day it was confirmed not reached ("2025-09-24~2025-07-09"; `reached_key` reads it); then
+    how many of them reached each of `milestones` (the funnel). Set 1: by (ownership, kind,
+    named id, freshest date known). A facility's id is kept only when a scope names it (`named`), and the
+    dates of most milestones are empty, so the groups stay few. The state of each group is then
+    `rules.state_of`; the freshest date is the latest of `verified` and the milestones reached."""
     params: dict[str, Any] = {}
     named_sql = f"CASE WHEN {_in('f.id', named, params, 'named')} THEN f.id END" if named else "NULL"
-    joins, columns, fresh = [], [], ["COALESCE(verified, '')"]
-    for i, m in enumerate(milestones):
+    every = tuple(dict.fromkeys((*milestones, *judged)))
+    joins, columns, fresh, keys = [], [], ["COALESCE(verified, '')"], []
+    for i, m in enumerate(every):
         params[f"m{i}"] = m
         joins.append(
             f"LEFT JOIN milestones m{i} ON m{i}.facility_id = f.id AND m{i}.milestone = :m{i} AND m{i}.date <= :as_of"
         )
-        columns.append(
-            f"m{i}.date AS d{i}, m{i}.exact AS e{i}, "
-            f"CASE WHEN m{i}.exact = 0 AND f.verified < m{i}.date THEN f.verified END AS a{i}"
-        )
+        columns.append(f"m{i}.date AS d{i}")
+        if m in judged:  # its date, and for a bound "~" and the last day confirmed not reached: one key
+            columns.append(
+                f"m{i}.date || CASE WHEN m{i}.exact THEN '' ELSE '~' || "
+                f"CASE WHEN f.verified < m{i}.date THEN f.verified ELSE '' END END AS k{i}"
+            )
+            keys.append(f"k{i}")
         fresh.append(f"COALESCE(d{i}, '')")
-    sets = [
-        f"SELECT {i}, ownership, kind, named, d{i}, e{i}, a{i}, COUNT(*) FROM p "
-        f"GROUP BY ownership, kind, named, d{i}, e{i}, a{i}"
-        for i in range(len(milestones))
-    ]
+    judged_keys = "".join(", " + k for k in keys)
+    funnel = "".join(f", SUM(d{every.index(m)} IS NOT NULL)" for m in milestones)
     fresh_sql = f"MAX({', '.join(fresh)})" if len(fresh) > 1 else fresh[0]
-    sets.append(
-        f"SELECT -1, ownership, kind, named, {fresh_sql} AS fresh, NULL, NULL, COUNT(*) FROM p "
-        "GROUP BY ownership, kind, named, fresh"
-    )
+    empty = ", NULL" * (len(keys) + len(milestones))
     sql = f"""
     WITH p AS MATERIALIZED (
         SELECT f.ownership, f.kind, {named_sql} AS named,
                CASE WHEN f.verified <= :as_of THEN f.verified END AS verified{"".join(", " + c for c in columns)}
         FROM facilities f {" ".join(joins)})
-    {" UNION ALL ".join(sets)}"""
+    SELECT 0, ownership, kind, named, COUNT(*){judged_keys}{funnel} FROM p
+    GROUP BY ownership, kind, named{judged_keys}
+    UNION ALL
+    SELECT 1, ownership, kind, named, COUNT(*), {fresh_sql} AS fresh{empty[len(", NULL") :]} FROM p
+    GROUP BY ownership, kind, named, fresh"""
     return sql, params
 
 
