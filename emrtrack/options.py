@@ -336,8 +336,9 @@ COMMAND_HELP = {
     "template": N_(
         "Write an empty facility list to fill in (.xlsx or .csv).\n\n"
         "It has the columns `load` reads.\n\n"
-        "Columns: id, name, aliases (separated by ;), ownership, kind, managed_by, location, verified, appraised, "
-        "deployed, annex-signed. Dates are date cells or text YYYY-MM-DD.\n\n"
+        "Columns: id, name, aliases (separated by ;), ownership, kind, managed_by, location, verified, then a date "
+        "for each of the register's milestones (by default appraised, deployed, annex-signed), then for each "
+        "MILESTONE_on_or_before and MILESTONE_source. Dates are date cells or text YYYY-MM-DD.\n\n"
         "Example: emrtrack template --format xlsx --output facilities.xlsx"
     ),
     "status": N_(

@@ -27,7 +27,10 @@ def test_mark_on_or_before_with_its_source(dispatch_day_db: Path) -> None:
     assert rows(dispatch_day_db, "SELECT new FROM events WHERE change_id = 2") == [
         ('{"on_or_before":"2025-09-24","source":"4120/SYT-VP"}',)
     ]
-    # the same again changes nothing; a later bound says less than what is known; an exact date within refines
+    # other evidence for the same bound is a correction; the same again changes nothing
+    other = run("mark-deployed", "do luong", "--on-or-before", "2025-09-24", "--source", "another letter")
+    assert other.exit_code == 1 and "run the command again with --correct" in other.stderr
+    # a later bound says less than what is known; an exact date within refines
     assert (
         "Already recorded"
         in run("mark-deployed", "do luong", "--on-or-before", "2025-09-24", "--ref", "4120/SYT-VP").stdout
@@ -56,15 +59,15 @@ def test_marking_several_facilities_lists_them_and_asks_first(dispatch_day_db: P
     refused = run(*args)  # not a terminal, no --yes: nothing is recorded
     assert refused.exit_code == 2
     assert refused.stdout == (
-        "deployed on or before 2025-09-24 will be recorded for 2 facilities:\n"
+        "To record: deployed on or before 2025-09-24, for 2 facilities:\n"
         "  do-luong-general  Bệnh viện Đa khoa Đô Lương\n"
-        "  hoan-my-vinh  Bệnh viện Đa khoa Hoàn Mỹ Vinh\n"
+        "  hoan-my-vinh      Bệnh viện Đa khoa Hoàn Mỹ Vinh\n"
     )
     assert "needs confirmation: run it again with --yes" in refused.stderr
     assert table_hash(dispatch_day_db) == before
     done = run(*args, "--yes", "--ref", "VietNamNet, 26 September 2025")
     assert done.exit_code == 0
-    assert done.stdout.splitlines()[-1] == "2 facilities updated in change #2."
+    assert done.stdout.splitlines()[3:] == ["2 facilities updated in change #2."]  # after the list
     assert rows(dispatch_day_db, "SELECT COUNT(*), MIN(change_id), MAX(change_id) FROM events WHERE change_id > 1") == [
         (2, 2, 2)
     ]
@@ -78,14 +81,14 @@ def test_mark_all_in_scope_that_have_not_reached_it(dispatch_day_db: Path) -> No
     assert run("mark-deployed", "do luong", "--on", "2025-08-20").exit_code == 0
     r = run("mark", "--all", "deployed", "--on-or-before", "2025-09-24", "--yes", "--ref", "VNN")
     assert r.exit_code == 0
-    assert r.stdout.splitlines()[0] == "deployed on or before 2025-09-24 will be recorded for 24 facilities:"
-    assert r.stdout.splitlines()[-1] == "24 facilities updated in change #3."
+    assert r.stdout.splitlines()[0] == "To record: deployed on or before 2025-09-24, for 24 facilities:"
+    assert r.stdout.splitlines()[25:] == ["24 facilities updated in change #3."]
     assert rows(dispatch_day_db, "SELECT exact, COUNT(*) FROM milestones GROUP BY exact") == [(0, 24), (1, 1)]
     again = run("mark", "--all", "deployed", "--on-or-before", "2025-09-24", "--yes")
     assert again.stdout == "Nothing to record: no facility in scope lacks this milestone.\n"
     # a requirement's scope: only the hospitals of Circular 13 lack annex-signed... all 25 of them here
     annex = run("mark", "--all", "annex-signed", "-r", "13/2025/TT-BYT", "--on", "2025-10-01", "--yes")
-    assert annex.stdout.splitlines()[0] == "annex signed on 2025-10-01 will be recorded for 25 facilities:"
+    assert annex.stdout.splitlines()[0] == "To record: annex signed on 2025-10-01, for 25 facilities:"
     assert run("mark", "do luong", "--all", "deployed").exit_code == 2
     assert "name at least one FACILITY" in run("mark", "deployed").stderr
 
@@ -163,3 +166,25 @@ def test_loading_the_shipped_data_over_exact_dates_keeps_them(dispatch_day_db: P
     assert rows(dispatch_day_db, "SELECT date, exact FROM milestones WHERE facility_id = 'nghi-loc-general'") == [
         ("2025-08-30", 1)
     ]
+
+
+def test_what_recording_over_what_is_known_is() -> None:
+    from datetime import date
+
+    from emrtrack.model import Reached
+    from emrtrack.store.changes import implied, milestone_action
+
+    bound = Reached(date(2025, 9, 24), exact=False, source="VNN")
+    bare = Reached(date(2025, 9, 24), exact=False)
+    assert implied(bound, Reached(date(2025, 10, 1), exact=False))  # a later bound says less
+    assert implied(bound, bare) and implied(Reached(date(2025, 9, 10)), bare)
+    assert not implied(bare, bound)  # the same bound, with evidence where there was none
+    assert not implied(bound, Reached(date(2025, 9, 24), exact=False, source="other"))
+    assert milestone_action(None, bound) == "recorded"
+    assert milestone_action(bare, bound) == "refined"
+    assert milestone_action(bound, Reached(date(2025, 9, 24), exact=False, source="other")) == "corrected"
+    assert milestone_action(bound, Reached(date(2025, 9, 1))) == "refined"  # a date within the bound
+    assert milestone_action(bound, Reached(date(2025, 9, 10), exact=False)) == "refined"  # a narrower bound
+    assert milestone_action(bound, Reached(date(2025, 9, 25))) == "corrected"  # outside it
+    assert milestone_action(Reached(date(2025, 9, 1)), Reached(date(2025, 9, 1), source="letter")) == "refined"
+    assert milestone_action(Reached(date(2025, 9, 1)), Reached(date(2025, 9, 2))) == "corrected"

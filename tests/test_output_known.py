@@ -802,7 +802,7 @@ def test_what_a_mark_did_says_what_was_known_before() -> None:
         "Thay đổi #3."
     )
     assert in_vietnamese(lambda: mark_plan([A, B], "deployed", bound)).splitlines() == [
-        "Sẽ ghi nhận đã triển khai không muộn hơn 24/09/2025 cho 2 cơ sở:",
+        "Sẽ ghi nhận: đã triển khai không muộn hơn 24/09/2025, cho 2 cơ sở:",
         "  a-hospital  Bệnh viện A",
         "  b-hospital  Bệnh viện B",
     ]

@@ -66,10 +66,11 @@ def mark_result(r: MarkResult, vocabulary: Iterable[Labelled] = ()) -> str:
 
 
 def mark_results(results: list[MarkResult], vocabulary: Iterable[Labelled] = ()) -> str:
-    """What a mark of one or more facilities did: one line each, then how many changed."""
+    """What a mark did: for one facility, its line; for several (listed before they were confirmed), a line for
+    each that already had it, then how many changed."""
     if not results:
         return _("Nothing to record: no facility in scope lacks this milestone.")
-    lines = [mark_result(r, vocabulary) for r in results]
+    lines = [mark_result(r, vocabulary) for r in results if len(results) == 1 or not r.changed]
     if len(results) > 1:
         changed = sum(r.changed for r in results)
         lines.append(
@@ -87,11 +88,12 @@ def mark_plan(facilities: list[Facility], milestone: str, reached: Reached, voca
     if not facilities:
         return _("Nothing to record: no facility in scope lacks this milestone.")
     head = ngettext(
-        "{milestone} {when} will be recorded for {n} facility:",
-        "{milestone} {when} will be recorded for {n} facilities:",
+        "To record: {milestone} {when}, for {n} facility:",
+        "To record: {milestone} {when}, for {n} facilities:",
         len(facilities),
     ).format(milestone=milestone_label(milestone, vocabulary), when=when(reached), n=len(facilities))
-    return "\n".join([head, *(f"  {f.id}  {safe(f.name)}" for f in facilities)])
+    width = max(len(f.id) for f in facilities)
+    return "\n".join([head, *(f"  {f.id:<{width}}  {safe(f.name)}" for f in facilities)])
 
 
 _EVENT_TEXTS = {

@@ -181,7 +181,7 @@ def show(register: Register, query: str, *, as_of: date | None = None) -> ShowVi
         facility=found,
         as_of=day,
         milestones=milestones,
-        standings=standing_under_each(register.requirements(), found, milestones, day),
+        standings=standing_under_each([r for r in register.requirements() if r.issued <= day], found, milestones, day),
         history=register.history(found.id, limit=None),
         milestone_defs=register.info().milestones,
     )

@@ -234,19 +234,23 @@ def _load(
 
 def implied(known: Reached | None, new: Reached) -> bool:
     """Whether what is `known` already says `new`: a bound no earlier than a date or bound recorded (it says
-    less, and recording it would lose what is known)."""
-    return known is not None and not new.exact and known.date <= new.date
+    less, and recording it would lose what is known), unless it is the same bound with evidence of its own."""
+    if known is None or new.exact or known.date > new.date:
+        return False
+    same = known.date == new.date and not known.exact
+    return not same or new.source is None or new.source == known.source
 
 
 def milestone_action(previous: Reached | None, new: Reached) -> str:
     """What recording `new` over `previous` is: "recorded" (nothing before), "refined" (what was known
-    only as a bound, narrowed to a date or an earlier bound within it, or the same date with its evidence
-    added) or "corrected" (a different fact: needs the user's say-so)."""
+    only as a bound, narrowed to a date or an earlier bound within it; or the same fact with evidence where it
+    had none) or "corrected" (a different fact, or other evidence: needs the user's say-so)."""
     if previous is None:
         return "recorded"
+    same = new.date == previous.date and new.exact == previous.exact
+    if same:
+        return "refined" if previous.source is None else "corrected"
     if not previous.exact and new.date <= previous.date:
-        return "refined"
-    if previous.exact and new.exact and new.date == previous.date and previous.source is None:
         return "refined"
     return "corrected"
 

@@ -263,10 +263,12 @@ FACILITY_STATE_VIEW = """
         FROM obligation_state WHERE principal"""
 
 
+# The overdue under each requirement's principal obligation, as earlier releases listed them (the other
+# obligations' overdue are in `obligation_state`).
 OVERDUE_VIEW = """
         CREATE VIEW overdue AS
         SELECT facility_id, name, ownership, kind, requirement_id, deadline, days_overdue, as_of, milestone, binding
-        FROM obligation_state WHERE state = 'overdue'"""
+        FROM facility_state WHERE state = 'overdue'"""
 
 
 def legacy_facility_state_view() -> str:
