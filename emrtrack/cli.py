@@ -12,9 +12,10 @@ from pathlib import Path
 from typing import Any, NoReturn
 
 import typer
+from typer._click.exceptions import ClickException
 from typer.core import TyperGroup
 
-from emrtrack import i18n
+from emrtrack import click_words, i18n
 from emrtrack import options as opt
 from emrtrack.errors import UsageError, explain
 from emrtrack.i18n import N_, _, ngettext
@@ -29,7 +30,11 @@ def _fail(message: str, code: int) -> NoReturn:
 class _Boundary(TyperGroup):
     """The program: settles the language before anything is parsed or shown (help included), and runs
     every command inside one boundary where an error becomes plain stderr lines and its exit code, never
-    a traceback (unless EMRTRACK_DEBUG=1)."""
+    a traceback (unless EMRTRACK_DEBUG=1). What Typer and Click print themselves is told in that language too:
+    their help pages through the commands' context (click_words.Context), their usage errors through
+    click_words.click_error."""
+
+    context_class = click_words.Context
 
     def main(
         self,
@@ -44,16 +49,43 @@ class _Boundary(TyperGroup):
         settings = opt.Settings(lang=i18n.resolve(i18n.lang_argument(argv)))
         i18n.set_language(settings.lang)
         opt.translate_help(self)
+        self._use_context(self)
         return super().main(argv, prog_name, complete_var, standalone_mode, windows_expand_args, obj=settings, **extra)
+
+    @staticmethod
+    def _use_context(command: Any) -> None:
+        """Have every subcommand write its help and usage as the program does (click_words.Context)."""
+        for sub in getattr(command, "commands", {}).values():
+            sub.context_class = click_words.Context
+            _Boundary._use_context(sub)
+
+    def make_context(self, info_name: str | None, args: list[str], parent: Any = None, **extra: Any) -> Any:
+        try:
+            return super().make_context(info_name, args, parent, **extra)
+        except ClickException as e:
+            shown = click_words.click_error(e)
+            if shown is e:
+                raise
+            raise shown from e
 
     def invoke(self, ctx: Any) -> Any:
         try:
             return super().invoke(ctx)
+        except ClickException as e:
+            shown = click_words.click_error(e)
+            if shown is e:
+                raise
+            raise shown from e
+        except typer.Abort:
+            if i18n.current() == "en":
+                raise
+            typer.echo(_("Aborted!"), err=True)
+            raise typer.Exit(1) from None
         except BrokenPipeError:
             # The reader went away (e.g. `| head`): stop quietly, as other command-line tools do.
             os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
             raise typer.Exit(0) from None
-        except (typer.Exit, typer.Abort, KeyboardInterrupt):
+        except (typer.Exit, KeyboardInterrupt):
             raise
         except Exception as e:
             if os.environ.get("EMRTRACK_DEBUG") == "1" or type(e).__module__.startswith(("click", "typer")):

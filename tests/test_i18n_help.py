@@ -172,7 +172,7 @@ def test_app_help_in_vietnamese(how: str) -> None:
     }[how]()
     lines = shown.splitlines()
     assert lines[:8] == [
-        "Usage: emrtrack [OPTIONS] COMMAND [ARGS]...",
+        "Cách dùng: emrtrack [OPTIONS] COMMAND [ARGS]...",
         "",
         "  Theo dõi việc các cơ sở triển khai bệnh án điện tử (EMR) theo thời hạn của",
         "  từng văn bản.",
@@ -183,7 +183,10 @@ def test_app_help_in_vietnamese(how: str) -> None:
     ]
     assert "  --version             Hiện phiên bản rồi thoát." in lines
     assert "  --lang en|vi          Ngôn ngữ giao diện (mặc định: $EMRTRACK_LANG, nếu" in lines
-    commands = lines[lines.index("Commands:") + 1 :]
+    assert lines[8] == "Tùy chọn:"
+    assert "  -h, --help            Hiện hướng dẫn này rồi thoát." in lines
+    assert "  --install-completion  Cài đặt tự động hoàn thành lệnh cho shell đang dùng." in lines
+    commands = lines[lines.index("Lệnh:") + 1 :]
     assert commands == [
         "  load           Nạp cơ sở và văn bản (YAML, CSV, XLSX).",
         "  template       Tạo danh sách cơ sở trống để điền (.xlsx hoặc .csv).",
@@ -204,7 +207,7 @@ def test_mark_deployed_help_in_vietnamese(lang: dict[str, str]) -> None:
     shown = _help("mark-deployed", "--help", **lang) if lang else _help("mark-deployed", "--lang", "vi", "-h")
     lines = shown.splitlines()
     assert lines[:7] == [
-        "Usage: emrtrack mark-deployed [OPTIONS] [FACILITY...]",
+        "Cách dùng: emrtrack mark-deployed [OPTIONS] [FACILITY...]",
         "",
         "  Ghi nhận các cơ sở đã triển khai bệnh án điện tử.",
         "",
@@ -229,7 +232,7 @@ def test_mark_deployed_help_in_vietnamese(lang: dict[str, str]) -> None:
 def test_report_help_in_vietnamese() -> None:
     lines = _help("report", "--help", EMRTRACK_LANG="vi").splitlines()
     assert lines[:10] == [
-        "Usage: emrtrack report [OPTIONS]",
+        "Cách dùng: emrtrack report [OPTIONS]",
         "",
         "  Liệt kê cơ sở và tình trạng, hoặc chỉ các cơ sở quá hạn.",
         "",
@@ -246,6 +249,7 @@ def test_report_help_in_vietnamese() -> None:
         "  --fail-on-overdue               Thoát với mã 3 khi có cơ sở quá hạn (theo",
         "  --due-within DAYS               Chỉ các cơ sở chưa triển khai có thời hạn",
         "                                  rơi vào DAYS ngày tới.  [x>=0]",
+        "                                  cần --output).  [mặc định: table]",
     ]:
         assert line in lines, line
 
