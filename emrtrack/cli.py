@@ -222,6 +222,7 @@ def mark(
         source=source or (ref if on_or_before is not None else None),
         every=every,
         requirement=requirement,
+        confirmed=yes,
     )
     if every or len(plan.facilities) > 1:
         typer.echo(mark_plan(plan.facilities, plan.milestone, plan.reached, plan.vocabulary))

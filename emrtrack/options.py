@@ -65,15 +65,24 @@ ReportFormat = enum.Enum(
 HistoryFormat = enum.Enum("HistoryFormat", {"table": "table", "json": "json"}, type=str)
 
 
+# What is wrong with a date typed on the command line (rules.parse_date's templates, marked here)
+DATE_MESSAGES = (
+    N_("{value} is not a date: write it day/month/year (31/12/2025) or YYYY-MM-DD"),
+    N_("{value} is not a real date"),
+    N_("{value} is out of range: give a date from {first} to {last}"),
+)
+
+
 def _date(value: str | None) -> date | None:
-    from emrtrack.rules import parse_date
+    """A date as typed: YYYY-MM-DD, dd/mm/yyyy or d/m/yyyy (day first), in the range the tool takes."""
+    from emrtrack.rules import DateError, parse_date
 
     if value is None:
         return None
     try:
         return parse_date(value)
-    except ValueError as e:
-        raise typer.BadParameter(str(e)) from None
+    except DateError as e:
+        raise typer.BadParameter(_(e.template).format(**e.fields)) from None
 
 
 # -- shell completion: --db as typed so far, after the command or before it ------------------------
@@ -306,11 +315,22 @@ FailOnOverdueOption = Annotated[
     bool,
     typer.Option("--fail-on-overdue", help=N_("Exit with code 3 when any facility is overdue (on binding documents).")),
 ]
+MAX_DUE_DAYS = 36500  # a hundred years: any deadline the register can hold, and no date arithmetic overflows
+
+
+def _due_days(value: int | None) -> int | None:
+    """--due-within, bounded (the help keeps showing [x>=0]; Click's own words, translated as its others)."""
+    if value is not None and value > MAX_DUE_DAYS:
+        raise typer.BadParameter(f"{value} is not in the range 0<=x<={MAX_DUE_DAYS}.")
+    return value
+
+
 DueWithinOption = Annotated[
     int | None,
     typer.Option(
         "--due-within",
         min=0,
+        callback=_due_days,
         metavar="DAYS",
         help=N_("Only facilities not yet deployed whose deadline falls in the next DAYS days."),
     ),

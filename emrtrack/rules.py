@@ -68,17 +68,65 @@ def expand_abbreviations(folded: str) -> str:
 
 
 _ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}\Z")
+_WRITTEN_DATE = re.compile(r"(\d{1,2})/(\d{1,2})/(\d{4})\Z")  # day first, as Vietnamese (and British) write it
+
+# The dates the tool takes: a date outside these is a slip of the keyboard (0001-01-01, 2205-08-20)
+FIRST_DATE = date(2000, 1, 1)
+LAST_DATE = date(2100, 12, 31)
+
+# What is wrong with a date as typed (templates, translated where shown; {value} is the text quoted)
+NOT_A_DATE = "{value} is not a date: write it day/month/year (31/12/2025) or YYYY-MM-DD"
+NOT_A_REAL_DATE = "{value} is not a real date"
+OUT_OF_RANGE = "{value} is out of range: give a date from {first} to {last}"
+
+
+class DateError(ValueError):
+    """A date as typed that is not one: `template` (one of the above) and its `fields` (the value quoted)."""
+
+    def __init__(self, template: str, value: str):
+        self.template = template
+        self.fields = {"value": value, "first": FIRST_DATE.isoformat(), "last": LAST_DATE.isoformat()}
+        super().__init__(template.format(**self.fields))
+
+
+def written_date(text: str) -> date | None:
+    """A date written day/month/year (dd/mm/yyyy or d/m/yyyy), None when it is not written so or is not a
+    real date (`written_date_problem` says which)."""
+    found = _WRITTEN_DATE.match(text)
+    if found is None:
+        return None
+    try:
+        return date(int(found[3]), int(found[2]), int(found[1]))
+    except ValueError:
+        return None
+
+
+def written_date_problem(text: str) -> tuple[str, str]:
+    """What is wrong with `text` (which neither ISO nor `written_date` reads): a template and its value."""
+    found = _WRITTEN_DATE.match(text)
+    if found is not None and 1 <= int(found[2]) <= 12 and 1 <= int(found[1]) <= 31:
+        return NOT_A_REAL_DATE, text  # day and month in their places, but no such day (31/02/2025)
+    if _ISO_DATE.match(text):
+        return NOT_A_REAL_DATE, text
+    return NOT_A_DATE, repr(text)
 
 
 def parse_date(text: str) -> date:
-    """A calendar date written YYYY-MM-DD, strictly; ValueError says what is wrong in plain words."""
+    """A calendar date written YYYY-MM-DD, dd/mm/yyyy or d/m/yyyy (day first), from FIRST_DATE to LAST_DATE;
+    DateError says what is wrong in plain words."""
     value = text.strip()
-    if not _ISO_DATE.match(value):
-        raise ValueError(f"{value!r} is not a date written YYYY-MM-DD")
-    try:
-        return date.fromisoformat(value)
-    except ValueError:
-        raise ValueError(f"{value} is not a real date") from None
+    if _ISO_DATE.match(value):
+        try:
+            d: date | None = date.fromisoformat(value)
+        except ValueError:
+            d = None
+    else:
+        d = written_date(value)
+    if d is None:
+        raise DateError(*written_date_problem(value))
+    if not FIRST_DATE <= d <= LAST_DATE:
+        raise DateError(OUT_OF_RANGE, repr(value))
+    return d
 
 
 def today(timezone: str) -> date:

@@ -419,10 +419,12 @@ def test_unknown_requirement(dispatch_day_db: Path) -> None:
 @pytest.mark.parametrize(
     "args",
     [
-        ("report", "--as-of", "31/08/2025"),
         ("report", "--format", "xml"),
         ("report", "--group-by", "district"),
         ("status", "--as-of", "2025-02-30"),
+        ("report", "--as-of", "08/31/2025"),  # month first: refused, the message says the order
+        ("report", "--as-of", "0001-01-01"),
+        ("report", "--due-within", "99999999"),
         ("history", "--limit", "0"),
         ("frobnicate",),
     ],

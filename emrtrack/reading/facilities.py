@@ -12,6 +12,7 @@ from emrtrack.i18n import N_, fmt_date
 from emrtrack.model import KINDS, OWNERSHIPS, Facility, Reached
 from emrtrack.reading.entries import ID, FacilityEntry
 from emrtrack.reading.nodes import ID_RULE, MAP, NodeReader, given_id
+from emrtrack.rules import FIRST_DATE
 
 _REACHED_KEYS = ("on", "on_or_before", "source")  # a milestone given as a mapping
 _Date = date  # the type, for the methods of the reader, whose `date` reads one
@@ -124,7 +125,17 @@ class FacilityReader(NodeReader):
         return Reached(d, exact=key == "on", source=source)
 
     def future(self, node: yaml.Node, what: str, milestone: str, d: _Date) -> bool:
-        """Whether `d` is after today, noting it as a problem."""
+        """Whether `d` is after today, or before the first date the tool takes, noting it as a problem."""
+        if d < FIRST_DATE:
+            self.problem(
+                node,
+                N_("{what}: milestone {milestone} is dated {date}, before {first}: check the year"),
+                what,
+                milestone=repr(milestone),
+                date=fmt_date(d),
+                first=fmt_date(FIRST_DATE),
+            )
+            return True
         if d <= self.today:
             return False
         self.problem(

@@ -22,12 +22,14 @@ from typing import Any
 
 import yaml
 
+from emrtrack import rules
 from emrtrack.errors import InputError, Problem
 from emrtrack.i18n import N_, _
 from emrtrack.model import KINDS, MILESTONES, OWNERSHIPS, Facility, Reached
 from emrtrack.reading.entries import DATE, ID, FacilityEntry, LoadedFiles, check_size, decode
 from emrtrack.reading.facilities import FacilityReader
 from emrtrack.reading.nodes import MAP, SEQ, STR, TIMESTAMP, did_you_mean
+from emrtrack.rules import FIRST_DATE, written_date, written_date_problem
 
 FACT_COLUMNS: tuple[str, ...] = ("id", "name", "aliases", "ownership", "kind", "managed_by", "location", "verified")
 BOUND_SUFFIX = "_on_or_before"
@@ -97,6 +99,10 @@ def column_letter(index: int) -> str:
     return letters
 
 
+NOT_A_DATE = N_("{what}: {value} is not a date: write it day/month/year (31/12/2025) or YYYY-MM-DD")
+NOT_A_REAL_DATE = N_("{what}: {value} is not a real date")
+
+
 class _TableReader(FacilityReader):
     """The node reader, with positions given as ROW:COLUMN and a milestone's date named by its columns."""
 
@@ -105,6 +111,17 @@ class _TableReader(FacilityReader):
 
     def date_what(self, what: str, key: str) -> str:
         return what if key == "on" else f"{what}: {key}"
+
+    def date(self, node: yaml.Node, what: str) -> date | None:
+        """A date cell, or text written YYYY-MM-DD, dd/mm/yyyy or d/m/yyyy (day first, as lists are written)."""
+        if not isinstance(node, yaml.ScalarNode) or node.tag != STR or DATE.match(node.value.strip()):
+            return super().date(node, what)
+        value = node.value.strip()
+        d = written_date(value)
+        if d is None:
+            template, shown = written_date_problem(value)
+            self.problem(node, NOT_A_REAL_DATE if template == rules.NOT_A_REAL_DATE else NOT_A_DATE, what, value=shown)
+        return d
 
     def add(self, node: yaml.Node | None, message: str) -> None:
         if node is None:
@@ -283,15 +300,19 @@ def _plain_entry(
         if field in date_fields:
             known = _EXACT.get(text)
             if known is None:
-                if not DATE.match(text):
+                if DATE.match(text):
+                    try:
+                        d: date | None = date.fromisoformat(text)
+                    except ValueError:
+                        return None
+                else:
+                    d = written_date(text)
+                if d is None:
                     return None
-                try:
-                    known = Reached(date.fromisoformat(text))
-                except ValueError:
-                    return None
+                known = Reached(d)
                 if len(_EXACT) < _EXACT_LIMIT:
                     _EXACT[text] = known
-            if known.date > today:
+            if known.date > today or (field != "verified" and known.date < FIRST_DATE):
                 return None
             if field == "verified":
                 verified = known.date

@@ -12,9 +12,9 @@ from datetime import date, datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from emrtrack import __version__
+from emrtrack import __version__, rules
 from emrtrack.errors import UsageError
-from emrtrack.i18n import _
+from emrtrack.i18n import _, fmt_date
 from emrtrack.model import (
     DEFAULT_MILESTONE_DEFS,
     Facility,
@@ -45,7 +45,29 @@ from emrtrack.views import (
 
 
 def _as_of(register: Register, as_of: date | None) -> date:
+    if as_of is not None:
+        _in_range(as_of)
     return as_of or register.today()
+
+
+def _in_range(day: date) -> None:
+    """Refuse a date outside those the tool takes (the command line refuses them already, as typed)."""
+    if not rules.FIRST_DATE <= day <= rules.LAST_DATE:
+        raise UsageError(
+            _(rules.OUT_OF_RANGE).format(
+                value=repr(day.isoformat()), first=rules.FIRST_DATE.isoformat(), last=rules.LAST_DATE.isoformat()
+            )
+        )
+
+
+CONFIRM_YEARS = 5  # a mark this long before the earliest requirement was issued is likely a mistyped year
+
+
+def _years_before(day: date, years: int) -> date:
+    try:
+        return day.replace(year=day.year - years)
+    except ValueError:  # 29 February
+        return day.replace(year=day.year - years, day=28)
 
 
 def _requirements(register: Register, wanted: str | None, day: date, *, every_by_default: bool) -> list[Requirement]:
@@ -220,10 +242,14 @@ def plan_mark(
     source: str | None = None,
     every: bool = False,
     requirement: str | None = None,
+    confirmed: bool = False,
 ) -> MarkPlan:
     """The facilities `queries` name (or, with `every`, each one in scope of the requirement that has not
     reached the milestone: in scope of its obligation for that milestone, else of the requirement), and the
-    milestone as known: on `on` (default today), or on or before `on_or_before`, with its `source`."""
+    milestone as known: on `on` (default today), or on or before `on_or_before`, with its `source`.
+
+    A date more than five years before the earliest requirement was issued is refused unless `confirmed`
+    (--yes): it is more likely a mistyped year than a record."""
     known = register.info().milestone_ids
     if milestone not in known:
         raise UsageError(
@@ -241,6 +267,17 @@ def plan_mark(
         reached = Reached(on_or_before, exact=False, source=source)
     else:
         reached = Reached(on or register.today(), source=source)
+    _in_range(reached.date)
+    requirements = register.requirements()
+    if requirements and not confirmed:
+        earliest = min(requirements, key=lambda r: r.issued)
+        if reached.date < _years_before(earliest.issued, CONFIRM_YEARS):
+            raise UsageError(
+                _(
+                    "{date} is more than five years before the earliest requirement ({requirement}, issued "
+                    "{issued}): if that is the date meant, give --yes"
+                ).format(date=fmt_date(reached.date), requirement=earliest.id, issued=fmt_date(earliest.issued))
+            )
     if every:
         req = register.requirement(requirement)
         obligation = req.obligation(milestone) or Obligation(milestone, req.principal.cohorts)
