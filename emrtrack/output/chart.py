@@ -8,6 +8,9 @@ progress and a text stream (or a path, for a file).
 from __future__ import annotations
 
 import math
+import os
+import shutil
+import textwrap
 from datetime import date, timedelta
 from html import escape
 from pathlib import Path
@@ -44,9 +47,44 @@ def summary(p: Progress) -> list[str]:
 
 
 # -- text ----------------------------------------------------------------------------------------
-def text(p: Progress, width: int = 60, height: int = 10) -> str:
+def _y_labels(in_scope: int, height: int) -> dict[int, str]:
+    """The y axis's labels by row (0: the top): the in-scope count at the top, 0 at the bottom, and a value
+    between them on a row near the middle, a whole one where some row stands for one exactly."""
+    labels = {0: str(in_scope), height - 1: "0"}
+    if in_scope < 2 or height < 5:
+        return labels
+    rows = sorted(range(2, height - 2), key=lambda y: abs(y - height // 2))
+    exact = [y for y in rows if (height - y) * in_scope % height == 0]
+    y = exact[0] if exact else height // 2
+    value = round((height - y) * in_scope / height)
+    if 0 < value < in_scope:
+        labels[y] = str(value)
+    return labels
+
+
+def _wrapped(line: str, columns: int | None, parts: str | None = None) -> list[str]:
+    """A line wrapped at words to `columns` (None: as it is); with `parts`, between the parts it separates first."""
+    if columns is None or len(line) <= columns:
+        return [line]
+    if parts is None:
+        return textwrap.wrap(line, columns, break_long_words=False, break_on_hyphens=False) or [line]
+    lines: list[str] = []
+    for part in line.split(parts):
+        if lines and len(lines[-1]) + len(parts) + len(part) <= columns:
+            lines[-1] += parts + part
+        else:
+            lines.extend(_wrapped(part, columns))
+    return lines
+
+
+def text(p: Progress, width: int = 60, height: int = 10, columns: int | None = None) -> str:
     """A text chart: █ deployed (a date known only as "on or before" it drawn at that date, as the legend
-    says), ─ in scope, │ deadline, · forecast, ▲ as-of date."""
+    says), ─ in scope, │ deadline, · forecast, ▲ as-of date; `width` columns of plot, fewer when the
+    terminal's `columns` (None: no limit) leave less room, every line fitting in them."""
+    labels = _y_labels(p.in_scope, height)
+    label_width = max(map(len, labels.values()))
+    if columns is not None:
+        width = max(min(width, columns - label_width - 2), 20)
     span = max((p.end - p.start).days, 1)
     top = max(p.in_scope, 1)
 
@@ -74,10 +112,9 @@ def text(p: Progress, width: int = 60, height: int = 10) -> str:
         for y in range(height):
             if grid[y][x] in (" ", "─"):
                 grid[y][x] = "│"
-    label_width = len(str(p.in_scope))
     lines = []
     for y, row in enumerate(grid):
-        label = str(p.in_scope) if y == 0 else ("0" if y == height - 1 else "")
+        label = labels.get(y, "")
         lines.append(f"{label:>{label_width}} ┤{''.join(row)}")
     axis = [" "] * width
     axis[col(p.as_of)] = "▲"
@@ -99,7 +136,8 @@ def text(p: Progress, width: int = 60, height: int = 10) -> str:
         deadline=_("deadline") if p.requirement.binding else _("target date"),
         date=fmt_date(p.as_of),
     )
-    return "\n".join([*summary(p), "", *lines, "", legend])
+    said = [w for line in summary(p) for w in _wrapped(line, columns)]
+    return "\n".join([*said, "", *lines, "", *_wrapped(legend, columns, "  ")])
 
 
 # -- SVG -----------------------------------------------------------------------------------------
@@ -208,8 +246,10 @@ def _write(content: str, out: Path | IO[str]) -> None:
 
 
 def write_chart_text(p: Progress, out: IO[str]) -> None:
-    """The text chart, for the terminal."""
-    out.write(text(p) + "\n")
+    """The text chart, for the terminal: as wide as it is (or $COLUMNS says), at most 60 columns of plot."""
+    tty = getattr(out, "isatty", lambda: False)()
+    columns = shutil.get_terminal_size().columns if tty or "COLUMNS" in os.environ else None
+    out.write(text(p, columns=columns) + "\n")
     out.flush()
 
 

@@ -93,6 +93,8 @@ class ReportColumn:
     heading: Callable[[Shown], str] | None = None  # its header, when what the part covers words it
     csv: bool = True  # CSV has it too (JSON has every keyed column)
     needed: Callable[[Standing], bool] | None = None  # people's formats show it only when some row needs it
+    drop: int | None = None  # a narrow table leaves it out, the lowest first; None: never left out
+    whole: bool = False  # a table never wraps it (a date, a number): it keeps its width
 
     def header(self, shown: Shown | None = None) -> str:
         """Its header: in a table or a spreadsheet of a part covering `shown` (None: a binding document's
@@ -158,6 +160,7 @@ REPORT_COLUMNS: tuple[ReportColumn, ...] = (
     ReportColumn(
         "id",
         N_("Id"),
+        drop=1,
         literal=True,
         field=lambda s: s.facility.id,
         cell=lambda s, shown: s.facility.id,
@@ -175,6 +178,7 @@ REPORT_COLUMNS: tuple[ReportColumn, ...] = (
     ReportColumn(
         "ownership",
         N_("Ownership"),
+        drop=4,
         groups="ownership",
         field=lambda s: s.facility.ownership,
         cell=lambda s, shown: ownership_label(s.facility.ownership),
@@ -183,6 +187,7 @@ REPORT_COLUMNS: tuple[ReportColumn, ...] = (
     ReportColumn(
         "kind",
         N_("Kind"),
+        drop=2,
         groups="kind",
         field=lambda s: s.facility.kind,
         cell=lambda s, shown: kind_label(s.facility.kind),
@@ -191,6 +196,8 @@ REPORT_COLUMNS: tuple[ReportColumn, ...] = (
     ReportColumn(
         "deadline",
         N_("Deadline"),
+        drop=7,
+        whole=True,
         heading=lambda shown: _("Deadline") if shown.binding else _("Target date"),
         field=lambda s: iso(s.deadline),
         cell=lambda s, shown: fmt_date(s.deadline),
@@ -199,6 +206,7 @@ REPORT_COLUMNS: tuple[ReportColumn, ...] = (
     ReportColumn(
         "state",
         N_("State"),
+        drop=8,
         in_table=lambda sel: not sel.is_overdue,  # a list of the overdue: one state
         field=lambda s: s.state.value,
         cell=lambda s, shown: standing_state(s),
@@ -207,6 +215,7 @@ REPORT_COLUMNS: tuple[ReportColumn, ...] = (
     ReportColumn(
         "days_overdue",
         N_("Days overdue"),
+        whole=True,
         right=True,
         heading=_days_heading,
         field=lambda s: s.days_overdue,
@@ -218,6 +227,8 @@ REPORT_COLUMNS: tuple[ReportColumn, ...] = (
     ReportColumn(
         None,
         N_("Reached"),
+        drop=6,
+        whole=True,
         heading=_reached_heading,
         cell=_reached_table_cell,
         sheet=lambda s, shown: _sheet_date(s.reached),
@@ -235,6 +246,7 @@ REPORT_COLUMNS: tuple[ReportColumn, ...] = (
     ReportColumn(
         "latest_milestone",
         N_("Latest milestone"),
+        drop=5,
         field=lambda s: s.latest_milestone,
         cell=_latest_cell,
         sheet=lambda s, shown: milestone_label(s.latest_milestone, shown.vocabulary) if s.latest_milestone else None,
@@ -243,6 +255,8 @@ REPORT_COLUMNS: tuple[ReportColumn, ...] = (
     ReportColumn(
         "verified",
         N_("Verified"),
+        drop=3,
+        whole=True,
         field=lambda s: iso(s.facility.verified),
         cell=lambda s, shown: fmt_date(s.facility.verified) or _("never"),
         sheet=lambda s, shown: s.facility.verified,

@@ -9,7 +9,7 @@ from typing import IO, TYPE_CHECKING
 from emrtrack.i18n import N_, _, fmt_date, milestone_label
 from emrtrack.model import DEPLOYED, MilestoneDef, Reached, State
 from emrtrack.output.messages import describe_event
-from emrtrack.output.tables import cell, make_console
+from emrtrack.output.tables import STATUS_BLOCKS, cell, fit_all, fit_columns, make_console
 from emrtrack.output.text import (
     capitalised,
     kind_label,
@@ -38,27 +38,39 @@ _HISTORY_LABELS = (
 def _print_history(
     console: Console, events: list[HistoryEntry], title: str, vocabulary: tuple[MilestoneDef, ...] = ()
 ) -> None:
+    """The events as a table; on a terminal too narrow for its columns, one block per event."""
+    from rich.padding import Padding
     from rich.table import Table
+    from rich.text import Text
 
-    table = Table(title=title, title_justify="left")
-    for name in _HISTORY_LABELS:
-        table.add_column(_(name))
+    rows: list[list[str]] = []
     for e in events:
         facility = e.facility_name or e.key if e.entity in ("facility", "milestone") else ""
         refnote = " / ".join(x for x in (e.ref, e.note) if x)
         what = describe_event(e, vocabulary)
         if e.reverts is not None:
             what = _("undo of #{change}: {what}").format(change=e.reverts, what=what)
-        table.add_row(
-            f"#{e.change_id}",
-            e.recorded_at.replace("T", " ").rstrip("Z"),
-            cell(facility),
-            cell(what),
-            cell(e.actor),
-            cell(e.source),
-            cell(refnote),
-        )
-    console.print(table)
+        when = e.recorded_at.replace("T", " ").rstrip("Z")
+        rows.append([f"#{e.change_id}", when, *map(safe, (facility, what, e.actor, e.source, refnote))])
+    headers = [_(name) for name in _HISTORY_LABELS]
+    whole = [True, True, *[False] * 5]  # the change and the time never wrap
+    fits, _widths = fit_all(console.width, headers, [[safe(c) for c in r] for r in rows], whole)
+    if console.width >= STATUS_BLOCKS and fits:
+        table = Table(title=title, title_justify="left")
+        for i, name in enumerate(headers):  # Rich shares the room: the wrapping columns give way, at words
+            table.add_column(name, no_wrap=whole[i], overflow="fold")
+        for row in rows:
+            table.add_row(row[0], row[1], *map(cell, row[2:]))
+        console.print(table)
+        return
+    console.print(Text(title, style="bold"))  # a narrow terminal: one block per event, of label: value lines
+    for row in rows:
+        console.print()
+        console.print(Text(f"{row[0]} · {row[1]} UTC", style="bold"))
+        for label, value in zip(_HISTORY_LABELS[2:], row[2:], strict=True):
+            if value:
+                line = _("{label}: {value}").format(label=_(label), value=value)
+                console.print(Padding(Text(line), (0, 0, 0, 2), expand=False))
 
 
 def write_history_table(view: HistoryView, out: IO[str]) -> None:
@@ -98,9 +110,7 @@ def write_facility_table(view: ShowView, out: IO[str]) -> None:
 
     console, f, as_of = make_console(out), view.facility, view.as_of
     vocabulary = view.milestone_defs
-    table = Table(show_header=False, title=safe(f.name), title_justify="left")
-    table.add_column("field", style="bold")
-    table.add_column("value")
+    facts: list[tuple[str, str]] = []
     for label, value in (
         (_("Id"), f.id),
         (_("Name"), f.name),
@@ -111,15 +121,25 @@ def write_facility_table(view: ShowView, out: IO[str]) -> None:
         (_("Location"), f.location or ""),
         (_("Verified"), _as_of_date(f.verified, as_of) or _("never")),
     ):
-        table.add_row(label, cell(value))
+        facts.append((label, value))
     known = [m.id for m in vocabulary]
     for m in known + [m for m in view.milestones if m not in known]:
-        table.add_row(
-            cell(capitalised(milestone_label(m, vocabulary))), cell(_milestone_value(view.milestones.get(m), as_of))
-        )
+        facts.append((capitalised(milestone_label(m, vocabulary)), _milestone_value(view.milestones.get(m), as_of)))
+    texts = [[safe(label), safe(value)] for label, value in facts]
+    _keep, widths = fit_columns(console.width, ["", ""], texts, [None, None], [False, False], {0: 24})
+    table = Table(show_header=False, title=safe(f.name), title_justify="left")
+    table.add_column("field", style="bold", width=widths[0] if widths else None, overflow="fold")
+    table.add_column("value", width=widths[1] if widths else None, overflow="fold")
+    for label, value in facts:
+        table.add_row(cell(label), cell(value))
     console.print(table)
     with_milestone = any(o.milestone != DEPLOYED for _r, o, _d, _s, _n in view.standings)
-    states = Table(title=_("Standing as of {date}").format(date=fmt_date(as_of)), title_justify="left")
+    standing_title = _("Standing as of {date}").format(date=fmt_date(as_of))
+    if console.width < STATUS_BLOCKS:  # a narrow terminal: one block per requirement and obligation
+        _standing_blocks(console, view, standing_title, with_milestone)
+        _print_history(console, view.history, _("History, newest first"), vocabulary)
+        return
+    states = Table(title=standing_title, title_justify="left")
     states.add_column(_("Requirement"))
     if with_milestone:
         states.add_column(_("Milestone"))
@@ -140,3 +160,30 @@ def write_facility_table(view: ShowView, out: IO[str]) -> None:
         )
     console.print(states)
     _print_history(console, view.history, _("History, newest first"), vocabulary)
+
+
+def _standing_blocks(console: Console, view: ShowView, title: str, with_milestone: bool) -> None:
+    """A facility's standing on a narrow terminal: a block of label: value lines per requirement and obligation."""
+    from rich.padding import Padding
+    from rich.text import Text
+
+    console.print(Text(title, style="bold"))
+    for req, obligation, deadline, state, days in view.standings:
+        head = requirement_name(req)
+        if with_milestone:
+            head = f"{head} · {milestone_label(obligation.milestone, view.milestone_defs)}"
+        console.print()
+        console.print(Text(safe(head), style="bold"))
+        if deadline is None or state is None:
+            lines = [(N_("State"), _("not in scope"))]
+        else:
+            late = days if state is State.DEPLOYED_LATE else 0
+            lines = [
+                (N_("Deadline"), fmt_date(deadline)),
+                (N_("State"), state_text(state, obligation.milestone, binding=req.binding, days_late=late)),
+            ]
+            if state is State.OVERDUE and days:
+                lines.append((N_("Days overdue"), str(days)))
+        for label, value in lines:
+            line = _("{label}: {value}").format(label=_(label), value=value)
+            console.print(Padding(Text(line), (0, 0, 0, 2), expand=False))

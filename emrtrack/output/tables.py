@@ -14,7 +14,7 @@ from typing import IO, TYPE_CHECKING
 
 from emrtrack.i18n import _, fmt_date, fmt_number, milestone_label, ngettext
 from emrtrack.output import wording
-from emrtrack.output.columns import ReportColumn, Shown, mark, table_columns
+from emrtrack.output.columns import Shown, mark, table_columns
 from emrtrack.output.text import (
     count_labels,
     count_values,
@@ -40,6 +40,9 @@ if TYPE_CHECKING:  # Rich is imported by the functions that draw tables: other o
     from rich.text import Text
 
 FAST_ROWS = 100
+STATUS_BLOCKS = 100  # a status narrower than this shows a block per requirement, not a table of ten columns
+SHORT_CELL = 12  # a narrowed table keeps a cell up to this wide on one line ("bệnh viện", "chưa có")
+NAME_WIDTH = 22  # the width a facility's name keeps in a narrowed table before other columns may stay
 
 
 def make_console(out: IO[str] | None = None) -> Console:
@@ -56,6 +59,89 @@ def make_console(out: IO[str] | None = None) -> Console:
     if not console.is_terminal and "COLUMNS" not in os.environ:
         console.width = 200  # a file or a pipe: let tables take the width their content needs
     return console
+
+
+def fit_columns(
+    width: int,
+    headers: list[str],
+    rows: list[list[str]],
+    drop: list[int | None],
+    whole: list[bool],
+    at_least: dict[int, int] | None = None,
+) -> tuple[list[int], list[int] | None]:
+    """Which columns of a boxed table fit in `width` columns, and their widths.
+
+    A column's narrowest width is its longest word (header included), a cell of up to SHORT_CELL columns
+    kept on one line ("bệnh viện"), or its widest cell when it is `whole` (a date, a number: never wrapped);
+    while those of the columns kept, with their padding and borders, do
+    not fit, the column with the lowest `drop` goes (None: never). Returns the indexes of the columns kept
+    and their widths: None when they fit as wide as their content (Rich lays them out as it always has),
+    else each at least its narrowest, the room left shared among the columns that wrap, each in proportion
+    to what it lacks. `at_least`: the width a column (a facility's name) keeps, up to its widest, before
+    another column may stay."""
+    from rich.cells import cell_len
+
+    def words(text: str) -> int:
+        return max(map(cell_len, text.split()), default=0)
+
+    def lines(text: str) -> int:
+        return max(map(cell_len, text.split("\n")), default=0)
+
+    def least(text: str, whole: bool) -> int:
+        return lines(text) if whole else min(lines(text), max(words(text), SHORT_CELL))
+
+    n = len(headers)
+    widest = [max([lines(headers[j]), *(lines(r[j]) for r in rows)]) for j in range(n)]
+    narrowest = [max([words(headers[j]), *(least(r[j], whole[j]) for r in rows)]) for j in range(n)]
+    for j, kept in (at_least or {}).items():
+        narrowest[j] = max(narrowest[j], min(widest[j], kept))
+    keep = list(range(n))
+
+    def frame(kept: list[int]) -> int:
+        return 3 * len(kept) + 1
+
+    while sum(narrowest[j] for j in keep) + frame(keep) > width:
+        droppable = [j for j in keep if drop[j] is not None]
+        if not droppable:
+            break
+        keep.remove(min(droppable, key=lambda j: drop[j] or 0))
+    if sum(widest[j] for j in keep) + frame(keep) <= width:
+        return keep, None
+    widths = [narrowest[j] for j in keep]
+    room = width - frame(keep) - sum(widths)
+    while room > 0:
+        # to the column that wraps (before one only its header wraps in) and lacks the largest share of what
+        # it would need to be as wide as its content
+        short = [
+            (not whole[j], (widest[j] - widths[i]) / (widest[j] - narrowest[j]), widest[j] - widths[i], i)
+            for i, j in enumerate(keep)
+            if widths[i] < widest[j]
+        ]
+        if not short:
+            break
+        widths[max(short)[3]] += 1
+        room -= 1
+    return keep, widths
+
+
+def fit_all(
+    width: int, headers: list[str], rows: list[list[str]], whole: list[bool], at_least: dict[int, int] | None = None
+) -> tuple[bool, list[int] | None]:
+    """Whether every column of a boxed table fits in `width` (none cut, none left out), and their widths as
+    fit_columns gives them."""
+    keep, widths = fit_columns(width, headers, rows, [1] * len(headers), whole, at_least)
+    return len(keep) == len(headers), widths
+
+
+def _width(widths: list[int] | None, i: int) -> int | None:
+    return None if widths is None else widths[i]
+
+
+def left_out_line(names: list[str]) -> str:
+    """The line under a narrowed table naming the columns it leaves out, and how to see them."""
+    return _("Not shown at this width: {columns}. A wider terminal shows them, as does --format csv or json.").format(
+        columns=", ".join(names)
+    )
 
 
 def cell(text: str | None) -> Text:
@@ -86,46 +172,124 @@ def write_status_table(view: StatusView, out: IO[str]) -> None:
     title = _("{register}: status as of {date}").format(
         register=safe(view.register_name) or _("EMR register"), date=fmt_date(as_of)
     )
-    table = Table(title=title, title_justify="left")
-    table.add_column(_("Requirement"))
-    if with_milestone:
-        table.add_column(_("Milestone"))
-    table.add_column(_("Applies to"))
-    table.add_column(_("Deadline"))
-    table.add_column(_("Days"), justify="right")
-    _count_columns(table, unconfirmed)
+    main_headers = [_("Requirement"), *([_("Milestone")] if with_milestone else []), _("Applies to")]
+    main_headers += [_("Deadline"), _("Days"), *count_labels(unconfirmed)]
+    main_rows: list[list[str]] = []
+    split_headers = [_("Requirement"), *([_("Milestone")] if with_milestone else []), _("Ownership")]
+    split_headers += count_labels(unconfirmed)
+    split_rows: list[list[str]] = []
     for s in view.statuses:
         for o in obligation_statuses(s):
-            label = [cell(milestone_label(o.obligation.milestone, view.milestones))] if with_milestone else []
+            label = [safe(milestone_label(o.obligation.milestone, view.milestones))] if with_milestone else []
             for i, c in enumerate(o.cohorts):
-                table.add_row(
-                    cell(requirement_name(s.requirement)),
-                    *label,
-                    describe_cohort(c.selector, i, o.obligation.applies_to),
-                    fmt_date(c.deadline),
-                    days_phrase(c.deadline, as_of),
-                    *_count_cells(c.counts, unconfirmed),
+                main_rows.append(
+                    [
+                        safe(requirement_name(s.requirement)),
+                        *label,
+                        describe_cohort(c.selector, i, o.obligation.applies_to),
+                        fmt_date(c.deadline),
+                        days_phrase(c.deadline, as_of),
+                        *_count_cells(c.counts, unconfirmed),
+                    ]
                 )
+            for own, counts in o.by_ownership.items():
+                split_rows.append(
+                    [
+                        safe(requirement_name(s.requirement)),
+                        *label,
+                        ownership_label(own),
+                        *_count_cells(counts, unconfirmed),
+                    ]
+                )
+    named = 3 if with_milestone else 2  # the columns that name a row; the others: a date, days, counts
+    main_fits, main_widths = fit_all(
+        console.width, main_headers, main_rows, [False] * named + [True] * (len(main_headers) - named)
+    )
+    split_fits, split_widths = fit_all(
+        console.width, split_headers, split_rows, [False] * named + [True] * (len(split_headers) - named)
+    )
+    if console.width < STATUS_BLOCKS or not (main_fits and split_fits):
+        _status_blocks(console, view, title, with_milestone, unconfirmed)
+        _status_lines(console, view)
+        return
+    table = Table(title=title, title_justify="left")
+    for i, name in enumerate(main_headers):
+        right = i >= named + 2 or i == named + 1
+        table.add_column(name, justify="right" if right else "left", width=_width(main_widths, i), overflow="fold")
+    for row in main_rows:
+        table.add_row(*(cell(v) if i < named else v for i, v in enumerate(row)))
     console.print(table)
     for line in plan_notes(view):
         console.print(Text(safe(line)))
     split = Table(title=_("By ownership"), title_justify="left")
-    split.add_column(_("Requirement"))
-    if with_milestone:
-        split.add_column(_("Milestone"))
-    split.add_column(_("Ownership"))
-    _count_columns(split, unconfirmed)
+    for i, name in enumerate(split_headers):
+        right = i >= named
+        split.add_column(name, justify="right" if right else "left", width=_width(split_widths, i), overflow="fold")
+    for row in split_rows:
+        split.add_row(*(cell(v) if i < named - 1 else v for i, v in enumerate(row)))
+    console.print(split)
+    _status_lines(console, view)
+
+
+def _packed(items: list[str], width: int, indent: str = "  ", more: str = "    ") -> list[str]:
+    """Items ("On time: 0") on as few lines as fit in `width`, separated by " · ", never split; the first line
+    indented by `indent`, the next ones by `more`."""
+    from rich.cells import cell_len
+
+    lines: list[str] = []
+    for item in items:
+        if lines and cell_len(lines[-1]) + 3 + cell_len(item) <= width:
+            lines[-1] += " · " + item
+        else:
+            lines.append((more if lines else indent) + item)
+    return lines
+
+
+def _count_items(c: Counts, unconfirmed: bool) -> list[str]:
+    labels = count_labels(unconfirmed)
+    return [
+        _("{label}: {value}").format(label=k, value=v)
+        for k, v in zip(labels, _count_cells(c, unconfirmed), strict=True)
+    ]
+
+
+def _status_blocks(console: Console, view: StatusView, title: str, with_milestone: bool, unconfirmed: bool) -> None:
+    """The status for a narrow terminal: one block per requirement, obligation and deadline, of label: value
+    lines, and its counts by ownership."""
+    from rich.text import Text
+
+    width = console.width
+    console.print(Text(title, style="bold"))
+    for line in plan_notes(view):
+        console.print(Text(safe(line)))
     for s in view.statuses:
         for o in obligation_statuses(s):
-            label = [cell(milestone_label(o.obligation.milestone, view.milestones))] if with_milestone else []
+            head = safe(requirement_name(s.requirement))
+            if with_milestone:
+                head = f"{head} · {safe(milestone_label(o.obligation.milestone, view.milestones))}"
+            for i, c in enumerate(o.cohorts):
+                console.print()
+                console.print(Text(f"{head} · {describe_cohort(c.selector, i, o.obligation.applies_to)}", style="bold"))
+                deadline = f"{fmt_date(c.deadline)} ({days_phrase(c.deadline, view.as_of)})"
+                for line in _packed([_("{label}: {value}").format(label=_("Deadline"), value=deadline)], width):
+                    console.print(Text(line))
+                for line in _packed(_count_items(c.counts, unconfirmed), width):
+                    console.print(Text(line))
+            if o.by_ownership:
+                console.print()
+                console.print(Text(f"{head} · {_('By ownership').lower()}", style="bold"))
             for own, counts in o.by_ownership.items():
-                split.add_row(
-                    cell(requirement_name(s.requirement)),
-                    *label,
-                    ownership_label(own),
-                    *_count_cells(counts, unconfirmed),
-                )
-    console.print(split)
+                items = _count_items(counts, unconfirmed)
+                for line in _packed([f"{ownership_label(own)} — {items[0]}", *items[1:]], width):
+                    console.print(Text(line))
+    console.print()
+
+
+def _status_lines(console: Console, view: StatusView) -> None:
+    """The lines under a status: milestones reached, data age, notes."""
+    from rich.text import Text
+
+    as_of = view.as_of
     for s in view.statuses:
         funnel = " · ".join(f"{milestone_label(m, view.milestones)} {n}" for m, n in s.funnel.items())
         line = ngettext(
@@ -189,19 +353,10 @@ def write_report_table(view: ReportView, out: IO[str]) -> None:
         columns = table_columns(group_by, selection, seen)
         getters = [(c.cell, c.literal) for c in columns if c.cell is not None]
         truncated = limit is not None and count > len(seen)
+        tables: list[tuple[str | None, list[list[str | Text]]]] = []
         for n, (key, group) in enumerate(groups, 1):
             size = _("{n} shown").format(n=len(group)) if truncated and n == len(groups) else str(len(group))
             title = f"{group_title(key, group_by)} ({size})" if group_by != "none" else None
-
-            def new_table(
-                title: str | None = title, columns: list[ReportColumn] = columns, context: Shown = context
-            ) -> Table:
-                table = Table(title=title, title_justify="left")
-                table.add_column("#", justify="right")
-                for c in columns:
-                    table.add_column(c.header(context), justify="right" if c.right else "left")
-                return table
-
             rows: list[list[str | Text]] = []
             for i, s in enumerate(group, 1):
                 row: list[str | Text] = [str(i)]
@@ -209,8 +364,35 @@ def write_report_table(view: ReportView, out: IO[str]) -> None:
                     value = get(s, context)
                     row.append(cell(value) if literal else value)
                 rows.append(row)
-            print_rows(console, new_table, rows)
-            shown += len(group)
+            tables.append((title, rows))
+        headers = ["#", *(c.header(context) for c in columns)]
+        every = [[c.plain if isinstance(c, Text) else c for c in row] for _t, rows in tables for row in rows]
+        keep, widths = fit_columns(
+            console.width,
+            headers,
+            every,
+            [None, *(c.drop for c in columns)],
+            [True, *(c.whole for c in columns)],
+            {1: NAME_WIDTH},
+        )
+        right = [True, *(c.right for c in columns)]
+        for title, rows in tables:
+
+            def new_table(
+                title: str | None = title,
+                kept: list[tuple[str, bool, int | None]] = [  # noqa: B006 (read only)
+                    (headers[j], right[j], _width(widths, i)) for i, j in enumerate(keep)
+                ],
+            ) -> Table:
+                table = Table(title=title, title_justify="left")
+                for header, on_right, width in kept:
+                    table.add_column(header, justify="right" if on_right else "left", width=width, overflow="fold")
+                return table
+
+            print_rows(console, new_table, [[row[j] for j in keep] for row in rows])
+            shown += len(rows)
+        if len(keep) < len(headers):
+            console.print(Text(left_out_line([headers[j] for j in range(len(headers)) if j not in keep])))
         for source, n in context.notes.items():
             console.print(Text(f"{mark(n)} " + safe(_("Source: {source}").format(source=source))))
         if limit is not None and count > shown:
