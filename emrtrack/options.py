@@ -159,7 +159,7 @@ AsOfOption = Annotated[
         "--as-of",
         parser=_date,
         metavar="DATE",
-        help=N_("Report as of this date (YYYY-MM-DD); default today."),
+        help=N_("Report as of this date (31/08/2025 or 2025-08-31); default today."),
         show_default=False,
     ),
 ]
@@ -169,7 +169,7 @@ OnOption = Annotated[
         "--on",
         parser=_date,
         metavar="DATE",
-        help=N_("The date it happened (YYYY-MM-DD); default today."),
+        help=N_("The date it happened (31/08/2025 or 2025-08-31); default today."),
         show_default=False,
     ),
 ]
@@ -358,7 +358,7 @@ COMMAND_HELP = {
         "It has the columns `load` reads.\n\n"
         "Columns: id, name, aliases (separated by ;), ownership, kind, managed_by, location, verified, then a date "
         "for each of the register's milestones (by default appraised, deployed, annex-signed), then for each "
-        "MILESTONE_on_or_before and MILESTONE_source. Dates are date cells or text YYYY-MM-DD.\n\n"
+        "MILESTONE_on_or_before and MILESTONE_source. Dates are date cells, or text dd/mm/yyyy or YYYY-MM-DD.\n\n"
         "Example: emrtrack template --format xlsx --output facilities.xlsx"
     ),
     "status": N_(

@@ -74,7 +74,8 @@ ENGLISH_MARK_DEPLOYED_HELP = (
     "               matter (e.g. 'do luong').\n"
     "\n"
     "Options:\n"
-    "  --on DATE             The date it happened (YYYY-MM-DD); default today.\n"
+    "  --on DATE             The date it happened (31/08/2025 or 2025-08-31);\n"
+    "                        default today.\n"
     "  --on-or-before DATE   It happened on or before this date, exactly when is\n"
     "                        not known (e.g. a statement that all had).\n"
     "  --ref TEXT            The document this rests on, e.g. a dispatch number.\n"
@@ -109,8 +110,8 @@ ENGLISH_REPORT_HELP = (
     "Options:\n"
     "  --overdue                       Only facilities past their deadline and not\n"
     "                                  deployed.\n"
-    "  --as-of DATE                    Report as of this date (YYYY-MM-DD); default\n"
-    "                                  today.\n"
+    "  --as-of DATE                    Report as of this date (31/08/2025 or\n"
+    "                                  2025-08-31); default today.\n"
     "  -r, --requirement ID            A requirement id, or 'all' (default: the\n"
     "                                  register's default).\n"
     "  --group-by <ownership|kind|none>\n"
@@ -218,7 +219,7 @@ def test_mark_deployed_help_in_vietnamese(lang: dict[str, str]) -> None:
     for line in [
         "  FACILITY...  Mã, tên hoặc tên khác của các cơ sở; không phân biệt chữ hoa,",
         "               chữ thường và dấu (ví dụ 'do luong').",
-        "  --on DATE             Ngày diễn ra (YYYY-MM-DD); mặc định là hôm nay.",
+        "  --on DATE             Ngày diễn ra (31/08/2025 hoặc 2025-08-31); mặc định là",
         "  --on-or-before DATE   Mốc đã đạt không muộn hơn ngày này, không rõ chính xác",
         "  --ref TEXT            Văn bản làm căn cứ, ví dụ số công văn.",
         "  --note TEXT           Ghi chú lưu kèm thay đổi.",
