@@ -41,7 +41,8 @@ pytestmark = pytest.mark.usefixtures("dispatch_day_db")
 
 
 @pytest.fixture
-def register(dispatch_day_register):  # noqa: ANN001, ANN201
+def register(dispatch_day_register):
+    """The open register these tests use: the dispatch-day data, not the shipped register."""
     return dispatch_day_register
 
 
