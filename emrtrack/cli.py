@@ -231,7 +231,7 @@ def mark(
         if not yes:
             if not sys.stdin.isatty():
                 raise UsageError(_("marking several facilities needs confirmation: run it again with --yes"))
-            if not typer.confirm(_("Record this?")):
+            if not click_words.confirm(_("Record this?")):
                 typer.echo(_("Nothing changed."))
                 return
     results = commands.mark(register, plan, by=by, ref=ref, note=note, correct=correct)
@@ -356,7 +356,7 @@ def undo(
     if not yes:
         if not sys.stdin.isatty():
             raise UsageError(_("undo needs confirmation: run it again with --yes"))
-        if not typer.confirm(_("Revert this change?")):
+        if not click_words.confirm(_("Revert this change?")):
             typer.echo(_("Nothing changed."))
             return
     undo_id = commands.undo(register, change, by=by)

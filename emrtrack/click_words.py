@@ -170,3 +170,26 @@ def click_error(error: click_exceptions.ClickException) -> click_exceptions.Clic
     if current() == "en" or isinstance(error, (TranslatedError, click_exceptions.NoArgsIsHelpError)):
         return error
     return TranslatedError(error)
+
+
+# A yes/no question, answered as the language answers it: y/yes or n/no, and in Vietnamese also c/có or
+# k/không (with or without the diacritics). An empty answer is no.
+_YES = {"en": ("y", "yes"), "vi": ("c", "co", "y", "yes")}
+_NO = {"en": ("n", "no"), "vi": ("k", "khong", "n", "no")}
+
+
+def confirm(question: str, ask: Any = None) -> bool:
+    """Ask `question` until the answer is understood (`ask` reads one answer; default: a prompt)."""
+    from emrtrack.rules import fold
+
+    lang = "vi" if current() == "vi" else "en"
+    # Translators: the answers offered after a yes/no question, the default (no) in capitals.
+    suffix = _("[y/N]")
+    read = ask or (lambda text: typer.prompt(text, default="", show_default=False, prompt_suffix=" "))
+    while True:
+        answer = fold(read(f"{question} {suffix}"))
+        if answer in _YES[lang]:
+            return True
+        if answer == "" or answer in _NO[lang]:
+            return False
+        echo(_("Please answer {yes} or {no}.").format(yes=_YES[lang][0], no=_NO[lang][0]), err=True)

@@ -201,3 +201,39 @@ def test_every_click_message_is_in_the_catalogue() -> None:
     translation = gettext.translation(i18n.DOMAIN, localedir=i18n.LOCALE_DIR, languages=["vi"])
     for message in click_words.CLICK_MESSAGES:
         assert translation.gettext(message) != message, message
+
+
+@pytest.mark.parametrize(
+    ("lang", "answers", "expected", "asked"),
+    [
+        ("vi", ["có"], True, "Hoàn tác thay đổi này? [c/K]"),
+        ("vi", ["C"], True, "Hoàn tác thay đổi này? [c/K]"),
+        ("vi", ["co"], True, "Hoàn tác thay đổi này? [c/K]"),
+        ("vi", ["không"], False, "Hoàn tác thay đổi này? [c/K]"),
+        ("vi", ["k"], False, "Hoàn tác thay đổi này? [c/K]"),
+        ("vi", [""], False, "Hoàn tác thay đổi này? [c/K]"),
+        ("vi", ["ừ", "có"], True, "Hoàn tác thay đổi này? [c/K]"),  # not understood: asked again
+        ("en", ["y"], True, "Revert this change? [y/N]"),
+        ("en", ["yes"], True, "Revert this change? [y/N]"),
+        ("en", ["no"], False, "Revert this change? [y/N]"),
+        ("en", ["có", "n"], False, "Revert this change? [y/N]"),  # Vietnamese words are not English ones
+    ],
+)
+def test_a_question_is_answered_as_the_language_answers_it(
+    lang: str, answers: list[str], expected: bool, asked: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    questions: list[str] = []
+
+    def ask(text: str) -> str:
+        questions.append(text)
+        return answers[len(questions) - 1]
+
+    i18n.set_language(lang)
+    try:
+        assert click_words.confirm(i18n._("Revert this change?"), ask) is expected
+    finally:
+        i18n.set_language("en")
+    assert questions == [asked] * len(answers)
+    if len(answers) > 1:
+        again = "Hãy trả lời c (có) hoặc k (không).\n" if lang == "vi" else "Please answer y or n.\n"
+        assert capsys.readouterr().err == again
