@@ -250,7 +250,8 @@ def latest_milestone(
 
 
 def pick_requirement(requirements: list[Requirement], wanted: str | None) -> Requirement | None:
-    """The requirement named (by id, or folded id), else the default one, else the only/first one."""
+    """The requirement named (by id, folded id, or a unique beginning of it), else the default one, else the
+    only/first one."""
     if not requirements:
         return None
     if wanted is None:
@@ -265,4 +266,6 @@ def pick_requirement(requirements: list[Requirement], wanted: str | None) -> Req
     for r in requirements:
         if fold(r.id) == folded:
             return r
-    return None
+    # a unique beginning of an id, as officers say a document by its number ("2898" for 2898/SYT-VP)
+    started = [r for r in requirements if fold(r.id).startswith(folded)] if folded else []
+    return started[0] if len(started) == 1 else None

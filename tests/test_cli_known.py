@@ -97,8 +97,11 @@ def test_unknown_milestone_and_obligation_are_refused() -> None:
     r = run("mark", "do luong", "deploy")
     assert (r.exit_code, r.stderr) == (
         2,
-        "emrtrack: unknown milestone 'deploy'; choose one of: appraised, deployed, annex-signed\n",
+        "emrtrack: unknown milestone 'deploy': did you mean 'deployed'? (choose one of: appraised, deployed, "
+        "annex-signed)\n",
     )
+    far = run("mark", "do luong", "xyz")
+    assert far.stderr == "emrtrack: unknown milestone 'xyz'; choose one of: appraised, deployed, annex-signed\n"
     r = run("report", "--obligation", "report-submitted")
     assert r.exit_code == 2
     assert "unknown milestone 'report-submitted'" in r.stderr
@@ -188,3 +191,12 @@ def test_what_recording_over_what_is_known_is() -> None:
     assert milestone_action(bound, Reached(date(2025, 9, 25))) == "corrected"  # outside it
     assert milestone_action(Reached(date(2025, 9, 1)), Reached(date(2025, 9, 1), source="letter")) == "refined"
     assert milestone_action(Reached(date(2025, 9, 1)), Reached(date(2025, 9, 2))) == "corrected"
+
+
+def test_a_requirement_is_named_by_a_unique_beginning_of_its_id() -> None:
+    r = run("report", "-r", "2898", "--overdue", "--as-of", "2025-09-01", "--format", "csv")
+    assert r.exit_code == 0 and len(r.stdout.splitlines()) == 26
+    assert r.stdout.splitlines()[1].startswith("2898/SYT-VP,")
+    unknown = run("report", "-r", "46")
+    assert unknown.exit_code == 1
+    assert unknown.stderr == "emrtrack: no requirement '46' in the register (known: 2898/SYT-VP, 13/2025/TT-BYT)\n"

@@ -193,6 +193,12 @@ def test_pick_requirement() -> None:
     assert pick_requirement(reqs, "13/2025/TT-BYT") is CIRCULAR_13
     assert pick_requirement(reqs, "2898 syt vp") is default
     assert pick_requirement(reqs, "nope") is None
+    # a unique beginning of an id, as officers say a document by its number
+    assert pick_requirement(reqs, "2898") is default
+    assert pick_requirement(reqs, "13/2025") is CIRCULAR_13
+    later = Requirement(id="13/2026/TT-BYT", issued=D("2026-01-01"), cohorts=(Cohort(Selector(), DEADLINE),))
+    assert pick_requirement([CIRCULAR_13, later], "13") is None  # not unique: named in full, or not at all
+    assert pick_requirement([CIRCULAR_13, later], "13/2026") is later
     assert pick_requirement([], None) is None
 
 

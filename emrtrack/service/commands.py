@@ -4,6 +4,7 @@ Each takes an open `Register` (see `registers.open_register`), except `load`, wh
 
 from __future__ import annotations
 
+import difflib
 import math
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -42,6 +43,18 @@ from emrtrack.views import (
     StatusView,
     VerifyResult,
 )
+
+
+def _unknown_milestone(wanted: str, choices: list[str]) -> UsageError:
+    """The error for a milestone the register does not know, with the nearest one if there is one."""
+    close = difflib.get_close_matches(wanted, choices, n=1, cutoff=0.6)
+    if close:
+        text = _("unknown milestone {milestone}: did you mean {close}? (choose one of: {choices})")
+    else:
+        text = _("unknown milestone {milestone}; choose one of: {choices}")
+    return UsageError(
+        text.format(milestone=repr(wanted), close=repr(close[0]) if close else "", choices=", ".join(choices))
+    )
 
 
 def _as_of(register: Register, as_of: date | None) -> date:
@@ -181,11 +194,7 @@ def _obligations(register: Register, req: Requirement, wanted: str | None, *, se
         return []
     known = register.info().milestone_ids
     if wanted not in known:
-        raise UsageError(
-            _("unknown milestone {milestone}; choose one of: {choices}").format(
-                milestone=repr(wanted), choices=", ".join([*known, "all"])
-            )
-        )
+        raise _unknown_milestone(wanted, [*known, "all"])
     raise UsageError(
         _("{id} sets no obligation for {milestone} (its obligations: {known})").format(
             id=req.id, milestone=wanted, known=", ".join(o.milestone for o in req.obligations)
@@ -252,11 +261,7 @@ def plan_mark(
     (--yes): it is more likely a mistyped year than a record."""
     known = register.info().milestone_ids
     if milestone not in known:
-        raise UsageError(
-            _("unknown milestone {milestone}; choose one of: {choices}").format(
-                milestone=repr(milestone), choices=", ".join(known)
-            )
-        )
+        raise _unknown_milestone(milestone, list(known))
     if on is not None and on_or_before is not None:
         raise UsageError(_("--on and --on-or-before say different things: give one of them"))
     if every and queries:
