@@ -86,7 +86,7 @@ def test_mark_all_in_scope_that_have_not_reached_it(dispatch_day_db: Path) -> No
     assert rows(dispatch_day_db, "SELECT exact, COUNT(*) FROM milestones GROUP BY exact") == [(0, 24), (1, 1)]
     again = run("mark", "--all", "deployed", "--on-or-before", "2025-09-24", "--yes")
     assert again.stdout == "Nothing to record: no facility in scope lacks this milestone.\n"
-    # a requirement's scope: only the hospitals of Circular 13 lack annex-signed... all 25 of them here
+    # in scope of another requirement (-r): Circular 13 covers all 25, none of which has the annex yet
     annex = run("mark", "--all", "annex-signed", "-r", "13/2025/TT-BYT", "--on", "2025-10-01", "--yes")
     assert annex.stdout.splitlines()[0] == "To record: annex signed on 2025-10-01, for 25 facilities:"
     assert run("mark", "do luong", "--all", "deployed").exit_code == 2

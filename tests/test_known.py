@@ -4,6 +4,7 @@ The domain alone (model and rules), without the register or the command line."""
 
 from __future__ import annotations
 
+import dataclasses
 from datetime import date, timedelta
 
 from hypothesis import given
@@ -152,7 +153,7 @@ def test_a_scope_may_name_facilities_by_id() -> None:
 
 def test_one_facility_under_each_obligation() -> None:
     milestones = {"deployed": BOUND}
-    lung = HOSPITAL.__class__(**{**HOSPITAL.__dict__, "verified": D("2025-07-09")})
+    lung = dataclasses.replace(HOSPITAL, verified=D("2025-07-09"))
     got = standing_under_each([DISPATCH], lung, milestones, D("2025-10-01"))
     assert got == [
         (DISPATCH, DISPATCH.obligations[0], D("2025-07-15"), State.OVERDUE, 78),

@@ -3,6 +3,7 @@ give what the Python rules give, on a register that holds every case."""
 
 from __future__ import annotations
 
+import dataclasses
 from collections import Counter
 from datetime import date, timedelta
 from pathlib import Path
@@ -84,7 +85,7 @@ def _python(register: Register, requirement: Requirement, obligation: Obligation
     for fid, _name, _folded in register.facility_names():
         f = register.facility(fid)
         if f.verified is not None and f.verified > day:
-            f = f.__class__(**{**f.__dict__, "verified": None})
+            f = dataclasses.replace(f, verified=None)
         for _r, o, deadline, state, days in standing_under_each([requirement], f, register.milestones(fid), day):
             if o == obligation and deadline is not None:
                 out[fid] = (deadline, state, days)
@@ -177,7 +178,6 @@ def test_the_obligation_state_view_equals_the_python_rules_today(known: Register
         ("bound-unconfirmed", "2025-09-24", "on-or-before", "S2", "2025-07-09", 1),
         ("exact-late", "2025-09-05", "exact", None, None, 1),
     ]
-    assert rows(tmp_path / "known.db", "SELECT DISTINCT binding FROM overdue WHERE requirement_id = 'R2'") in (
-        [],
-        [(0,)],
-    )
+    # R2 is a plan target whose date (2026-06-30) has passed: its overdue are listed, as not binding
+    overdue = "SELECT DISTINCT binding FROM overdue WHERE requirement_id = 'R2'"
+    assert rows(tmp_path / "known.db", overdue) == [(0,)]

@@ -102,7 +102,7 @@ class FacilityReader(NodeReader):
         named = f"{what}: milestone {milestone!r}"
         if not isinstance(node, yaml.MappingNode):
             d = self.date(node, named)
-            return Reached(d) if d is not None and not self.future(node, what, milestone, d) else None
+            return Reached(d) if d is not None and not self.out_of_range(node, what, milestone, d) else None
         before = len(self.problems)
         fields = self.mapping(node, named, _REACHED_KEYS)
         if node.tag != MAP:
@@ -120,11 +120,11 @@ class FacilityReader(NodeReader):
         key = "on" if "on" in fields else "on_or_before"
         value = fields[key][1]
         d = self.date(value, self.date_what(named, key))
-        if d is None or self.future(value, what, milestone, d) or len(self.problems) > before:
+        if d is None or self.out_of_range(value, what, milestone, d) or len(self.problems) > before:
             return None
         return Reached(d, exact=key == "on", source=source)
 
-    def future(self, node: yaml.Node, what: str, milestone: str, d: _Date) -> bool:
+    def out_of_range(self, node: yaml.Node, what: str, milestone: str, d: _Date) -> bool:
         """Whether `d` is after today, or before the first date the tool takes, noting it as a problem."""
         if d < FIRST_DATE:
             self.problem(

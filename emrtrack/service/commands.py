@@ -259,9 +259,10 @@ def plan_mark(
 
     A date more than five years before the earliest requirement was issued is refused unless `confirmed`
     (--yes): it is more likely a mistyped year than a record."""
-    known = register.info().milestone_ids
+    vocabulary = register.info().milestones
+    known = [m.id for m in vocabulary]
     if milestone not in known:
-        raise _unknown_milestone(milestone, list(known))
+        raise _unknown_milestone(milestone, known)
     if on is not None and on_or_before is not None:
         raise UsageError(_("--on and --on-or-before say different things: give one of them"))
     if every and queries:
@@ -290,7 +291,7 @@ def plan_mark(
         found = [s.facility for s in rows if s.reached is None]
     else:
         found = list({f.id: f for f in map(register.resolve, queries)}.values())
-    return MarkPlan(found, milestone, reached, register.info().milestones)
+    return MarkPlan(found, milestone, reached, vocabulary)
 
 
 def mark(

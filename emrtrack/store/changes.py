@@ -291,10 +291,15 @@ def mark(
     with transaction(conn):
         results: list[MarkResult] = []
         events: list[Event] = []
+        # what is recorded, read once: of the one facility, or of every facility (--all may name thousands)
+        if len(facilities) == 1:
+            known = stored_milestone_values(
+                conn, "WHERE facility_id = ? AND milestone = ?", (facilities[0].id, milestone)
+            )
+        else:
+            known = stored_milestone_values(conn, "WHERE milestone = ?", (milestone,))
         for facility in facilities:
-            old = stored_milestone_values(
-                conn, "WHERE facility_id = ? AND milestone = ?", (facility.id, milestone)
-            ).get((facility.id, milestone))
+            old = known.get((facility.id, milestone))
             previous = reached_from_value(old) if old is not None else None
             if old == value or implied(previous, reached):
                 results.append(MarkResult(facility, milestone, previous or reached, previous, changed=False))

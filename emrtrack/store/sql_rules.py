@@ -191,13 +191,14 @@ TODAY = """date('now', CASE COALESCE((SELECT json_extract(value, '$') FROM meta 
     WHEN 'Asia/Phnom_Penh' THEN '+7 hours' WHEN 'Asia/Jakarta' THEN '+7 hours' ELSE '+0 hours' END)"""
 
 
-def _json_selector_matches(selector: str) -> str:
+def _json_selector_matches(selector: str, fields: tuple[str, ...] = ("kind", "ownership", "facilities")) -> str:
     """SQL: the JSON selector at `selector` (kind/ownership/facilities lists) matches the facility `f`.
-    Mirrors `Selector.matches`."""
+    Mirrors `Selector.matches`. (Schema m003's view knew only `fields` kind and ownership.)"""
+    columns = {"kind": "f.kind", "ownership": "f.ownership", "facilities": "f.id"}
     return " AND ".join(
         f"(json_extract({selector}, '$.{field}') IS NULL OR EXISTS "
-        f"(SELECT 1 FROM json_each({selector}, '$.{field}') v WHERE v.value = {column}))"
-        for field, column in (("kind", "f.kind"), ("ownership", "f.ownership"), ("facilities", "f.id"))
+        f"(SELECT 1 FROM json_each({selector}, '$.{field}') v WHERE v.value = {columns[field]}))"
+        for field in fields
     )
 
 
@@ -274,8 +275,8 @@ OVERDUE_VIEW = """
 def legacy_facility_state_view() -> str:
     """The `facility_state` view as schema m003 created it (before bounds and obligations): a migration's
     text never changes, so m003 keeps building exactly this."""
-    cohort_matches = _legacy_matches("json_extract(c.value, '$.applies_to')")
-    scope_matches = _legacy_matches("json_extract(r.doc, '$.applies_to')")
+    cohort_matches = _json_selector_matches("json_extract(c.value, '$.applies_to')", ("kind", "ownership"))
+    scope_matches = _json_selector_matches("json_extract(r.doc, '$.applies_to')", ("kind", "ownership"))
     deadline = (
         "(SELECT json_extract(c.value, '$.deadline') FROM json_each(r.doc, '$.deadlines') c "
         f"WHERE {cohort_matches} ORDER BY c.key LIMIT 1)"
@@ -299,14 +300,6 @@ def legacy_facility_state_view() -> str:
                     THEN CAST(julianday(as_of) - julianday(deadline) AS INTEGER) ELSE 0 END AS days_overdue,
                as_of
         FROM scoped WHERE deadline IS NOT NULL"""
-
-
-def _legacy_matches(selector: str) -> str:
-    return " AND ".join(
-        f"(json_extract({selector}, '$.{field}') IS NULL OR EXISTS "
-        f"(SELECT 1 FROM json_each({selector}, '$.{field}') v WHERE v.value = {column}))"
-        for field, column in (("kind", "f.kind"), ("ownership", "f.ownership"))
-    )
 
 
 LEGACY_OVERDUE_VIEW = """
