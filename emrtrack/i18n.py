@@ -9,7 +9,7 @@ from __future__ import annotations
 import gettext
 import os
 from collections.abc import Iterable
-from datetime import date
+from datetime import date, datetime
 from pathlib import Path
 from typing import Protocol
 
@@ -80,12 +80,45 @@ def fmt_date(d: date | None) -> str:
     return d.strftime(_("%Y-%m-%d"))
 
 
+_VIETNAMESE_DIGITS = str.maketrans({",": ".", ".": ","})
+
+
+def _written(text: str) -> str:
+    """A number formatted the English way (1,234.5), written as the language writes it (1.234,5 in Vietnamese)."""
+    return text.translate(_VIETNAMESE_DIGITS) if _current == "vi" else text
+
+
+def fmt_int(value: int) -> str:
+    """A count as the language writes it: 50,000 in English, 50.000 in Vietnamese."""
+    return _written(f"{value:,}")
+
+
 def fmt_number(value: float, digits: int = 1, *, trim: bool = False) -> str:
-    """A decimal number as the language writes it: 60.5 in English, 60,5 in Vietnamese."""
-    text = f"{value:.{digits}f}"
+    """A decimal number as the language writes it: 1,234.5 in English, 1.234,5 in Vietnamese."""
+    text = f"{value:,.{digits}f}"
     if trim and "." in text:
         text = text.rstrip("0").rstrip(".")
-    return text.replace(".", ",") if _current == "vi" else text
+    return _written(text)
+
+
+def fmt_percent(value: float) -> str:
+    """A percentage with one decimal, as the language writes it: 60.5% in English, 60,5% in Vietnamese."""
+    return f"{fmt_number(value)}%"
+
+
+def fmt_time(moment: datetime) -> str:
+    """A moment to the second, its date as the language writes it: 2025-09-02 21:03:11, 02/09/2025 21:03:11."""
+    return f"{fmt_date(moment.date())} {moment:%H:%M:%S}"
+
+
+def fmt_offset(moment: datetime) -> str:
+    """The UTC offset of an aware moment, as people say it: UTC+7, UTC+5:30, UTC-3, UTC."""
+    offset = moment.utcoffset()
+    minutes = int(offset.total_seconds()) // 60 if offset else 0
+    if minutes == 0:
+        return "UTC"
+    sign, minutes = ("+" if minutes > 0 else "-"), abs(minutes)
+    return f"UTC{sign}{minutes // 60}" + (f":{minutes % 60:02d}" if minutes % 60 else "")
 
 
 _MILESTONE_LABELS = {"appraised": N_("appraised"), "deployed": N_("deployed"), "annex-signed": N_("annex signed")}

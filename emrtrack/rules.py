@@ -134,6 +134,11 @@ def today(timezone: str) -> date:
     return datetime.now(ZoneInfo(timezone)).date()
 
 
+def local_time(recorded_at: str, timezone: str) -> datetime:
+    """A moment the history recorded in UTC ("2025-09-02T14:03:11Z"), in the register's time zone."""
+    return datetime.fromisoformat(recorded_at.replace("Z", "+00:00")).astimezone(ZoneInfo(timezone))
+
+
 def cohort_index(
     requirement: Requirement,
     ownership: str,

@@ -12,6 +12,7 @@ from typing import Any
 
 from emrtrack.model import (
     DEFAULT_MILESTONE_DEFS,
+    DEFAULT_TIMEZONE,
     Facility,
     MilestoneDef,
     Obligation,
@@ -155,6 +156,7 @@ class ChangeInfo:
     summary: str  # the English sentence the history keeps (and its hash covers)
     facts: dict[str, Any] | None = None  # the same, as structured facts the outputs word in any language
     events: list[HistoryEntry] = field(default_factory=list)
+    timezone: str = DEFAULT_TIMEZONE  # the register's: where its times are shown
 
 
 @dataclass(frozen=True)
@@ -243,6 +245,7 @@ class ShowView:
     standings: list[tuple[Requirement, Obligation, date | None, State | None, int]]
     history: list[HistoryEntry]
     milestone_defs: tuple[MilestoneDef, ...] = DEFAULT_MILESTONE_DEFS
+    timezone: str = DEFAULT_TIMEZONE
 
 
 @dataclass
@@ -252,6 +255,7 @@ class HistoryView:
     more: bool  # older events were left out
     limit: int
     milestones: tuple[MilestoneDef, ...] = DEFAULT_MILESTONE_DEFS
+    timezone: str = DEFAULT_TIMEZONE
 
 
 PACE_WEEKS = 8  # the recent pace a forecast follows

@@ -596,7 +596,7 @@ def test_undo_yes_reverts_and_keeps_both_in_history(dispatch_day_db: Path) -> No
     assert len(out) == 2
     assert out[0].startswith("Change #2, recorded ")
     assert out[0].endswith(
-        " UTC by officer (mark deployed, cli): deployed recorded for do-luong-general: 2025-08-20; 1 event."
+        " (UTC+7) by officer (mark deployed, cli): deployed recorded for do-luong-general: 2025-08-20; 1 event."
     )
     assert out[1] == "Reverted change #2; recorded as change #3."
     assert rows(dispatch_day_db, "SELECT * FROM milestones") == []

@@ -5,6 +5,8 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+import pytest
+from helpers import SMALL
 from typer.testing import CliRunner
 
 from emrtrack.cli import app
@@ -132,7 +134,7 @@ def test_history_undo_verify_and_overdue_in_vietnamese(small, runner):
     undo = _vi(runner, "undo", "--yes")
     first, last = undo.stdout.splitlines()
     assert re.fullmatch(
-        r"Thay đổi #2, ghi lúc \d{4}-\d\d-\d\d \d\d:\d\d:\d\d UTC bởi \S+ \(mark deployed, cli\): "
+        r"Thay đổi #2, ghi lúc \d\d/\d\d/\d{4} \d\d:\d\d:\d\d \(UTC\+7\) bởi \S+ \(mark deployed, cli\): "
         r"đã triển khai: ghi nhận cho thai-an ngày 02/09/2025; 1 sự kiện\.",
         first,
     )
@@ -160,3 +162,42 @@ def test_vietnamese_writes_decimals_with_a_comma(runner, tmp_path, monkeypatch):
     monkeypatch.setenv("EMRTRACK_DB", str(tmp_path / "r.db"))
     out = _vi(runner, "status", "--as-of", "2025-09-01").stdout
     assert "0,0%" in out and "0.0%" not in out
+
+
+@pytest.mark.parametrize("lang", ["en", "vi"])
+def test_numbers_are_written_as_babel_writes_them_for_the_language(lang):
+    from babel.numbers import format_decimal
+
+    from emrtrack.i18n import fmt_int, fmt_number, fmt_percent, set_language
+
+    set_language(lang)
+    try:
+        for n in (0, 7, 25, 999, 1000, 50_000, 200_000, 1_234_567, -1234):
+            assert fmt_int(n) == format_decimal(n, locale=lang)
+        for x in (0.0, 60.5, 99.96, 1234.25, 50_000.0):
+            assert fmt_number(x) == format_decimal(x, format="#,##0.0", locale=lang)
+            assert fmt_percent(x) == format_decimal(x, format="#,##0.0", locale=lang) + "%"
+        assert fmt_number(0.75, 2, trim=True) == format_decimal(0.75, format="#,##0.##", locale=lang)
+    finally:
+        set_language("en")
+
+
+def test_a_national_register_counts_with_thousands_grouped_in_each_language(runner, tmp_path):
+    """Counts of thousands read as the language writes them, in tables and in sentences."""
+    import yaml
+
+    facilities = [
+        {"id": f"f{i:04d}", "name": f"Trạm y tế {i}", "kind": "clinic", "ownership": "public"} for i in range(1200)
+    ]
+    doc = yaml.safe_load(SMALL)
+    doc["facilities"] = facilities
+    source = tmp_path / "many.yaml"
+    source.write_text(yaml.safe_dump(doc, allow_unicode=True), encoding="utf-8")
+    db = str(tmp_path / "many.db")
+    loaded = runner.invoke(app, ["--db", db, "load", str(source)])
+    assert loaded.exit_code == 0, loaded.output
+    assert "Facilities: 1,200 added" in loaded.stdout
+    english = runner.invoke(app, ["--db", db, "status", "--as-of", "2025-09-01"], env={"COLUMNS": "200"})
+    vietnamese = _vi(runner, "--db", db, "status", "--as-of", "2025-09-01")
+    assert "1,200" in english.stdout and "1.200" not in english.stdout
+    assert "1.200" in vietnamese.stdout and "1,200" not in vietnamese.stdout

@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
-from emrtrack.i18n import N_, _, fmt_date, milestone_label
+from emrtrack.i18n import N_, _, fmt_date, fmt_int, milestone_label
 from emrtrack.model import DEFAULT_MILESTONE_DEFS, DEPLOYED, MilestoneDef, Reached, Selection, Standing, State
 from emrtrack.output import wording
 from emrtrack.output.text import (
@@ -106,7 +106,7 @@ class ReportColumn:
 
 def _days_cell(s: Standing, shown: Shown) -> str:
     days = wording.days_shown(shown.selection, s, shown.as_of)
-    return "" if days is None else str(days)
+    return "" if days is None else fmt_int(days)
 
 
 def _days_heading(shown: Shown) -> str:

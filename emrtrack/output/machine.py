@@ -11,7 +11,7 @@ import json
 from datetime import date
 from typing import IO, Any
 
-from emrtrack.i18n import _, fmt_date, milestone_label, ngettext
+from emrtrack.i18n import _, fmt_date, fmt_int, milestone_label, ngettext
 from emrtrack.model import Obligation, Requirement, Standing, State
 from emrtrack.output import wording
 from emrtrack.output.columns import CSV_FIELDS, standing_fields
@@ -195,7 +195,7 @@ def _markdown_detail(s: Standing, view: ReportView, said: set[tuple[date, str | 
         parts.append(
             (_("deadline {date}") if s.binding else _("target date {date}")).format(date=fmt_date(s.deadline))
             + ", "
-            + (_("due today") if left == 0 else ngettext("{n} day left", "{n} days left", left).format(n=left))
+            + (_("due today") if left == 0 else ngettext("{n} day left", "{n} days left", left).format(n=fmt_int(left)))
         )
     else:
         parts.append(standing_state(s))

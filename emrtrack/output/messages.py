@@ -8,9 +8,21 @@ from collections.abc import Iterable
 from datetime import date
 from typing import Any
 
-from emrtrack.i18n import N_, Labelled, _, fmt_date, milestone_label, milestone_word, ngettext
+from emrtrack.i18n import (
+    N_,
+    Labelled,
+    _,
+    fmt_date,
+    fmt_int,
+    fmt_offset,
+    fmt_time,
+    milestone_label,
+    milestone_word,
+    ngettext,
+)
 from emrtrack.model import Facility, Reached
 from emrtrack.output.text import reached_phrase, safe
+from emrtrack.rules import local_time
 from emrtrack.views import ChangeInfo, HistoryEntry, LoadSummary, MarkResult, VerifyProblem, VerifyResult
 
 
@@ -21,16 +33,21 @@ def load_summary(s: LoadSummary) -> str:
         _(
             "Facilities: {added} added, {updated} updated, {unchanged} unchanged; "
             "{kept} in the register but not in these files (kept)."
-        ).format(added=s.added, updated=s.updated, unchanged=s.unchanged, kept=s.not_in_files),
+        ).format(
+            added=fmt_int(s.added),
+            updated=fmt_int(s.updated),
+            unchanged=fmt_int(s.unchanged),
+            kept=fmt_int(s.not_in_files),
+        ),
         _("Requirements: {added} added, {updated} updated.").format(
-            added=s.requirements_added, updated=s.requirements_updated
+            added=fmt_int(s.requirements_added), updated=fmt_int(s.requirements_updated)
         ),
         (
             _("Milestones: {milestones} recorded, {corrected} of them corrected.").format(
-                milestones=s.milestones_recorded, corrected=s.milestones_corrected
+                milestones=fmt_int(s.milestones_recorded), corrected=fmt_int(s.milestones_corrected)
             )
             if s.milestones_corrected
-            else _("Milestones: {milestones} recorded.").format(milestones=s.milestones_recorded)
+            else _("Milestones: {milestones} recorded.").format(milestones=fmt_int(s.milestones_recorded))
         ),
     ]
     if not s.changed and not s.dry_run:
@@ -76,7 +93,7 @@ def mark_results(results: list[MarkResult], vocabulary: Iterable[Labelled] = ())
         lines.append(
             ngettext(
                 "{n} facility updated in change #{change}.", "{n} facilities updated in change #{change}.", changed
-            ).format(n=changed, change=next((r.change_id for r in results if r.changed), None))
+            ).format(n=fmt_int(changed), change=next((r.change_id for r in results if r.changed), None))
             if changed
             else _("Nothing changed.")
         )
@@ -91,7 +108,7 @@ def mark_plan(facilities: list[Facility], milestone: str, reached: Reached, voca
         "To record: {milestone} {when}, for {n} facility:",
         "To record: {milestone} {when}, for {n} facilities:",
         len(facilities),
-    ).format(milestone=milestone_label(milestone, vocabulary), when=when(reached), n=len(facilities))
+    ).format(milestone=milestone_label(milestone, vocabulary), when=when(reached), n=fmt_int(len(facilities)))
     width = max(len(f.id) for f in facilities)
     return "\n".join([head, *(f"  {f.id:<{width}}  {safe(f.name)}" for f in facilities)])
 
@@ -194,18 +211,19 @@ def describe_event(e: HistoryEntry, vocabulary: Iterable[Labelled] = ()) -> str:
 def describe_change(c: ChangeInfo) -> str:
     """A change as `undo` shows it before reverting it: who recorded what, when, and how many events."""
     n = len(c.events)
+    moment = local_time(c.recorded_at, c.timezone)
     return ngettext(
-        "Change #{id}, recorded {at} UTC by {actor} ({command}, {source}): {summary}; {n} event.",
-        "Change #{id}, recorded {at} UTC by {actor} ({command}, {source}): {summary}; {n} events.",
+        "Change #{id}, recorded {at} by {actor} ({command}, {source}): {summary}; {n} event.",
+        "Change #{id}, recorded {at} by {actor} ({command}, {source}): {summary}; {n} events.",
         n,
     ).format(
         id=c.id,
-        at=c.recorded_at.replace("T", " ").rstrip("Z"),
+        at=f"{fmt_time(moment)} ({fmt_offset(moment)})",
         actor=safe(c.actor),
         command=c.command,
         source=safe(c.source),
         summary=safe(describe_summary(c)),
-        n=n,
+        n=fmt_int(n),
     )
 
 
@@ -225,13 +243,17 @@ _MARK_TEXTS = {
 }
 
 
+def _count(singular: str, plural: str, n: int) -> str:
+    return ngettext(singular, plural, n).format(n=fmt_int(n))
+
+
 def describe_facts(facts: dict[str, Any]) -> str:
     """A change's facts as a sentence (the English one equals the summary the history keeps)."""
     if facts["command"] == "mark":
         template = _MARK_TEXTS.get((facts["action"], bool(facts.get("on_or_before"))))
         if "facilities" in facts:
             n = facts["facilities"]
-            who = ngettext("{n} facility", "{n} facilities", n).format(n=n)
+            who = _count("{n} facility", "{n} facilities", n)
         else:
             who = facts["facility"]
         if template is None:  # an action this release does not know: its facts as they are
@@ -245,13 +267,15 @@ def describe_facts(facts: dict[str, Any]) -> str:
         return text + _(" (was {previous})").format(previous=_iso_date(previous))
     if facts["command"] == "load":
         parts = [
-            _("{n} facilities added").format(n=facts["facilities_added"]),
-            _("{n} updated").format(n=facts["facilities_updated"]),
+            _count("{n} facility added", "{n} facilities added", facts["facilities_added"]),
+            _("{n} updated").format(n=fmt_int(facts["facilities_updated"])),
         ]
         if facts["requirements"]:
-            parts.append(_("{n} requirements added or updated").format(n=facts["requirements"]))
+            parts.append(
+                _count("{n} requirement added or updated", "{n} requirements added or updated", facts["requirements"])
+            )
         if facts["milestones"]:
-            parts.append(_("{n} milestones recorded").format(n=facts["milestones"]))
+            parts.append(_count("{n} milestone recorded", "{n} milestones recorded", facts["milestones"]))
         return _("load of {source}: {parts}").format(source=facts["source"], parts=", ".join(parts))
     return _("undo of #{id}: {summary}").format(id=facts["change"], summary=describe_facts(facts["of"]))
 
@@ -279,13 +303,15 @@ def verify_result(result: VerifyResult) -> str:
     if result.problem is None:
         return "\n".join(
             [
-                ngettext("ok: {n} event checked", "ok: {n} events checked", result.events).format(n=result.events),
+                ngettext("ok: {n} event checked", "ok: {n} events checked", result.events).format(
+                    n=fmt_int(result.events)
+                ),
                 _("last hash: {hash}").format(hash=result.head),
             ]
         )
     return ngettext(
         "verify failed after {n} good event: {problem}", "verify failed after {n} good events: {problem}", result.events
-    ).format(n=result.events, problem=verify_problem(result.problem))
+    ).format(n=fmt_int(result.events), problem=verify_problem(result.problem))
 
 
 def verify_problem(p: VerifyProblem) -> str:

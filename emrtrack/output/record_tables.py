@@ -6,8 +6,8 @@ from __future__ import annotations
 from datetime import date
 from typing import IO, TYPE_CHECKING
 
-from emrtrack.i18n import N_, _, fmt_date, milestone_label
-from emrtrack.model import DEPLOYED, MilestoneDef, Reached, State
+from emrtrack.i18n import N_, _, fmt_date, fmt_int, fmt_offset, fmt_time, milestone_label
+from emrtrack.model import DEFAULT_TIMEZONE, DEPLOYED, MilestoneDef, Reached, State
 from emrtrack.output.messages import describe_event
 from emrtrack.output.tables import STATUS_BLOCKS, cell, fit_all, fit_columns, make_console
 from emrtrack.output.text import (
@@ -19,6 +19,7 @@ from emrtrack.output.text import (
     safe,
     state_text,
 )
+from emrtrack.rules import local_time
 from emrtrack.views import HistoryEntry, HistoryView, ShowView
 
 if TYPE_CHECKING:
@@ -26,7 +27,7 @@ if TYPE_CHECKING:
 
 _HISTORY_LABELS = (
     N_("Change"),
-    N_("Recorded (UTC)"),
+    N_("Recorded"),
     N_("Facility"),
     N_("What"),
     N_("By"),
@@ -36,23 +37,32 @@ _HISTORY_LABELS = (
 
 
 def _print_history(
-    console: Console, events: list[HistoryEntry], title: str, vocabulary: tuple[MilestoneDef, ...] = ()
+    console: Console,
+    events: list[HistoryEntry],
+    title: str,
+    vocabulary: tuple[MilestoneDef, ...] = (),
+    timezone: str = DEFAULT_TIMEZONE,
 ) -> None:
-    """The events as a table; on a terminal too narrow for its columns, one block per event."""
+    """The events as a table; on a terminal too narrow for its columns, one block per event. Times are shown
+    in the register's time zone, its offset in the heading (and beside a time whose offset differs)."""
     from rich.padding import Padding
     from rich.table import Table
     from rich.text import Text
 
     rows: list[list[str]] = []
+    zone = fmt_offset(local_time(events[0].recorded_at, timezone)) if events else ""
     for e in events:
         facility = e.facility_name or e.key if e.entity in ("facility", "milestone") else ""
         refnote = " / ".join(x for x in (e.ref, e.note) if x)
         what = describe_event(e, vocabulary)
         if e.reverts is not None:
             what = _("undo of #{change}: {what}").format(change=e.reverts, what=what)
-        when = e.recorded_at.replace("T", " ").rstrip("Z")
+        moment = local_time(e.recorded_at, timezone)
+        when = fmt_time(moment) + ("" if fmt_offset(moment) == zone else f" {fmt_offset(moment)}")
         rows.append([f"#{e.change_id}", when, *map(safe, (facility, what, e.actor, e.source, refnote))])
     headers = [_(name) for name in _HISTORY_LABELS]
+    if zone:
+        headers[1] = _("Recorded ({zone})").format(zone=zone)
     whole = [True, True, *[False] * 5]  # the change and the time never wrap
     fits, _widths = fit_all(console.width, headers, [[safe(c) for c in r] for r in rows], whole)
     if console.width >= STATUS_BLOCKS and fits:
@@ -66,7 +76,7 @@ def _print_history(
     console.print(Text(title, style="bold"))  # a narrow terminal: one block per event, of label: value lines
     for row in rows:
         console.print()
-        console.print(Text(f"{row[0]} · {row[1]} UTC", style="bold"))
+        console.print(Text(f"{row[0]} · {row[1]} ({zone})", style="bold"))
         for label, value in zip(_HISTORY_LABELS[2:], row[2:], strict=True):
             if value:
                 line = _("{label}: {value}").format(label=_(label), value=value)
@@ -81,7 +91,7 @@ def write_history_table(view: HistoryView, out: IO[str]) -> None:
         else _("History of the register, newest first")
     )
     console = make_console(out)
-    _print_history(console, view.events, title, view.milestones)
+    _print_history(console, view.events, title, view.milestones, view.timezone)
     if view.more:
         console.print(_("Older events are not shown: see more with --limit {n}.").format(n=view.limit * 5))
 
@@ -137,7 +147,7 @@ def write_facility_table(view: ShowView, out: IO[str]) -> None:
     standing_title = _("Standing as of {date}").format(date=fmt_date(as_of))
     if console.width < STATUS_BLOCKS:  # a narrow terminal: one block per requirement and obligation
         _standing_blocks(console, view, standing_title, with_milestone)
-        _print_history(console, view.history, _("History, newest first"), vocabulary)
+        _print_history(console, view.history, _("History, newest first"), vocabulary, view.timezone)
         return
     states = Table(title=standing_title, title_justify="left")
     states.add_column(_("Requirement"))
@@ -156,10 +166,10 @@ def write_facility_table(view: ShowView, out: IO[str]) -> None:
             *named,
             fmt_date(deadline),
             state_text(state, obligation.milestone, binding=req.binding, days_late=late),
-            str(days) if state is State.OVERDUE and days else "",
+            fmt_int(days) if state is State.OVERDUE and days else "",
         )
     console.print(states)
-    _print_history(console, view.history, _("History, newest first"), vocabulary)
+    _print_history(console, view.history, _("History, newest first"), vocabulary, view.timezone)
 
 
 def _standing_blocks(console: Console, view: ShowView, title: str, with_milestone: bool) -> None:
@@ -183,7 +193,7 @@ def _standing_blocks(console: Console, view: ShowView, title: str, with_mileston
                 (N_("State"), state_text(state, obligation.milestone, binding=req.binding, days_late=late)),
             ]
             if state is State.OVERDUE and days:
-                lines.append((N_("Days overdue"), str(days)))
+                lines.append((N_("Days overdue"), fmt_int(days)))
         for label, value in lines:
             line = _("{label}: {value}").format(label=_(label), value=value)
             console.print(Padding(Text(line), (0, 0, 0, 2), expand=False))

@@ -12,7 +12,7 @@ import os
 from collections.abc import Callable
 from typing import IO, TYPE_CHECKING
 
-from emrtrack.i18n import _, fmt_date, fmt_number, milestone_label, ngettext
+from emrtrack.i18n import _, fmt_date, fmt_int, fmt_percent, milestone_label, ngettext
 from emrtrack.output import wording
 from emrtrack.output.columns import Shown, mark, table_columns
 from emrtrack.output.text import (
@@ -158,7 +158,7 @@ def _count_columns(table: Table, unconfirmed: bool) -> None:
 
 
 def _count_cells(c: Counts, unconfirmed: bool) -> list[str]:
-    return [*map(str, count_values(c, unconfirmed)), f"{fmt_number(c.compliance_pct)}%"]
+    return [*map(fmt_int, count_values(c, unconfirmed)), fmt_percent(c.compliance_pct)]
 
 
 def write_status_table(view: StatusView, out: IO[str]) -> None:
@@ -291,23 +291,23 @@ def _status_lines(console: Console, view: StatusView) -> None:
 
     as_of = view.as_of
     for s in view.statuses:
-        funnel = " · ".join(f"{milestone_label(m, view.milestones)} {n}" for m, n in s.funnel.items())
+        funnel = " · ".join(f"{milestone_label(m, view.milestones)} {fmt_int(n)}" for m, n in s.funnel.items())
         line = ngettext(
             "{id}: milestones reached by {n} facility in scope: {funnel}.",
             "{id}: milestones reached by {n} facilities in scope: {funnel}.",
             s.total.in_scope,
-        ).format(id=s.requirement.id, n=s.total.in_scope, funnel=funnel)
+        ).format(id=s.requirement.id, n=fmt_int(s.total.in_scope), funnel=funnel)
         if s.oldest_data and s.median_data:
             line = line + _(
                 " Data last confirmed: oldest {oldest} ({oldest_days} days ago), "
                 "median {median} ({median_days} days ago)"
             ).format(
                 oldest=fmt_date(s.oldest_data),
-                oldest_days=(as_of - s.oldest_data).days,
+                oldest_days=fmt_int((as_of - s.oldest_data).days),
                 median=fmt_date(s.median_data),
-                median_days=(as_of - s.median_data).days,
+                median_days=fmt_int((as_of - s.median_data).days),
             )
-            line += _("; {n} never confirmed.").format(n=s.never_verified) if s.never_verified else "."
+            line += _("; {n} never confirmed.").format(n=fmt_int(s.never_verified)) if s.never_verified else "."
         console.print(Text(safe(line)))
     if view.notes:
         console.print(Text(_("Notes:"), style="bold"))
@@ -355,7 +355,9 @@ def write_report_table(view: ReportView, out: IO[str]) -> None:
         truncated = limit is not None and count > len(seen)
         tables: list[tuple[str | None, list[list[str | Text]]]] = []
         for n, (key, group) in enumerate(groups, 1):
-            size = _("{n} shown").format(n=len(group)) if truncated and n == len(groups) else str(len(group))
+            size = (
+                _("{n} shown").format(n=fmt_int(len(group))) if truncated and n == len(groups) else fmt_int(len(group))
+            )
             title = f"{group_title(key, group_by)} ({size})" if group_by != "none" else None
             rows: list[list[str | Text]] = []
             for i, s in enumerate(group, 1):
@@ -400,7 +402,7 @@ def write_report_table(view: ReportView, out: IO[str]) -> None:
                 _(
                     "... and {n} more not shown (--limit {limit}). "
                     "Use --all to list every one, or --format csv or json for a file."
-                ).format(n=count - shown, limit=limit)
+                ).format(n=fmt_int(count - shown), limit=fmt_int(limit))
             )
 
 

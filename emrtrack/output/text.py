@@ -14,7 +14,7 @@ from collections.abc import Callable, Iterable, Iterator
 from datetime import date
 from typing import Any
 
-from emrtrack.i18n import N_, Labelled, _, fmt_date, milestone_label, ngettext
+from emrtrack.i18n import N_, Labelled, _, fmt_date, fmt_int, milestone_label, ngettext
 from emrtrack.model import DEPLOYED, Obligation, Reached, Requirement, Selector, Standing, State
 from emrtrack.views import Counts, ObligationStatus, ReportPart, RequirementStatus, StatusView
 
@@ -121,7 +121,7 @@ def state_text(state: State, milestone: str = DEPLOYED, *, binding: bool = True,
             if binding
             else ngettext("reached {n} day behind plan", "reached {n} days behind plan", days_late)
         )
-    return text.format(n=days_late)
+    return text.format(n=fmt_int(days_late))
 
 
 def standing_state(s: Standing) -> str:
@@ -132,8 +132,8 @@ def standing_state(s: Standing) -> str:
 def overdue_phrase(days: int, *, binding: bool = True) -> str:
     """How long past the deadline, in a list: "3 days overdue", or "3 days behind plan"."""
     if binding:
-        return ngettext("{n} day overdue", "{n} days overdue", days).format(n=days)
-    return ngettext("{n} day behind plan", "{n} days behind plan", days).format(n=days)
+        return ngettext("{n} day overdue", "{n} days overdue", days).format(n=fmt_int(days))
+    return ngettext("{n} day behind plan", "{n} days behind plan", days).format(n=fmt_int(days))
 
 
 def document_kind(req: Requirement) -> str:
@@ -171,7 +171,7 @@ def describe_selector(selector: Selector) -> str:
         parts.append(" / ".join(kind_label(k) for k in selector.kinds))
     if selector.facilities:
         n = len(selector.facilities)
-        parts.append(ngettext("{n} named facility", "{n} named facilities", n).format(n=n))
+        parts.append(ngettext("{n} named facility", "{n} named facilities", n).format(n=fmt_int(n)))
     return " ".join(parts) if parts else _("all facilities")
 
 
@@ -201,10 +201,10 @@ def days_phrase(deadline: date, as_of: date) -> str:
     """How far a deadline is from `as_of`: days left, due today, or days past."""
     delta = (deadline - as_of).days
     if delta > 0:
-        return ngettext("{n} day left", "{n} days left", delta).format(n=delta)
+        return ngettext("{n} day left", "{n} days left", delta).format(n=fmt_int(delta))
     if delta == 0:
         return _("due today")
-    return ngettext("{n} day past", "{n} days past", -delta).format(n=-delta)
+    return ngettext("{n} day past", "{n} days past", -delta).format(n=fmt_int(-delta))
 
 
 # -- groups of a report ----------------------------------------------------------------------------
@@ -354,5 +354,5 @@ def unconfirmed_lines(
                 "{n} facilities reached “{milestone}” {when}: timing against the target date {deadlines} unconfirmed.",
                 n,
             )
-        lines.append(text.format(n=n, when=when, deadlines=deadlines, milestone=milestone))
+        lines.append(text.format(n=fmt_int(n), when=when, deadlines=deadlines, milestone=milestone))
     return lines

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from emrtrack.i18n import _, fmt_date, ngettext
+from emrtrack.i18n import _, fmt_date, fmt_int, ngettext
 from emrtrack.model import Selection, Standing, State
 
 
@@ -87,7 +87,7 @@ def heading(
             count,
         )
     against = due(deadlines, binding=binding, milestone=milestone)
-    return text.format(n=count, id=requirement, due=against, date=fmt_date(as_of), days=selection.days)
+    return text.format(n=fmt_int(count), id=requirement, due=against, date=fmt_date(as_of), days=selection.days)
 
 
 def lead(selection: Selection, count: int, as_of: date, *, binding: bool = True, milestone: str | None = None) -> str:
@@ -131,7 +131,7 @@ def lead(selection: Selection, count: int, as_of: date, *, binding: bool = True,
         )
     else:
         text = ngettext("As of {date}, {n} facility is in scope.", "As of {date}, {n} facilities are in scope.", count)
-    return text.format(date=fmt_date(as_of), n=count, days=selection.days, milestone=milestone)
+    return text.format(date=fmt_date(as_of), n=fmt_int(count), days=selection.days, milestone=milestone)
 
 
 def group_heading(selection: Selection, who: str, count: int, *, milestone: str | None = None) -> str:
@@ -150,7 +150,7 @@ def group_heading(selection: Selection, who: str, count: int, *, milestone: str 
         )
     else:
         text = _("{who} ({n}):")
-    return text.format(who=who, n=count, days=selection.days, milestone=milestone)
+    return text.format(who=who, n=fmt_int(count), days=selection.days, milestone=milestone)
 
 
 def none_listed(selection: Selection) -> str:

@@ -8,7 +8,7 @@ import difflib
 import math
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -208,13 +208,15 @@ def show(register: Register, query: str, *, as_of: date | None = None) -> ShowVi
     found = register.resolve(query)
     day = _as_of(register, as_of)
     milestones = register.milestones(found.id)
+    info = register.info()
     return ShowView(
         facility=found,
         as_of=day,
         milestones=milestones,
         standings=standing_under_each([r for r in register.requirements() if r.issued <= day], found, milestones, day),
         history=register.history(found.id, limit=None),
-        milestone_defs=register.info().milestones,
+        milestone_defs=info.milestones,
+        timezone=info.timezone,
     )
 
 
@@ -222,12 +224,14 @@ def history(register: Register, query: str | None = None, *, limit: int = 20) ->
     """The latest `limit` events, of one facility or of the whole register."""
     found = register.resolve(query) if query else None
     events = register.history(found.id if found else None, limit=limit + 1)
+    info = register.info()
     return HistoryView(
         facility=found,
         events=events[:limit],
         more=len(events) > limit,
         limit=limit,
-        milestones=register.info().milestones,
+        milestones=info.milestones,
+        timezone=info.timezone,
     )
 
 
@@ -329,7 +333,8 @@ def load(
 
 def undoable(register: Register) -> ChangeInfo | None:
     """The change `undo` would revert, or None."""
-    return register.last_change()
+    change = register.last_change()
+    return None if change is None else replace(change, timezone=register.info().timezone)
 
 
 def undo(register: Register, change: ChangeInfo, *, by: str | None = None) -> int:
