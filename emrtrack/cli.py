@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any, NoReturn
 
 import typer
+from typer._click.core import ParameterSource
 from typer._click.exceptions import ClickException
 from typer.core import TyperGroup
 
@@ -164,7 +165,7 @@ def load(
 @app.command(help=opt.COMMAND_HELP["template"])
 def template(
     ctx: typer.Context,
-    output: opt.TemplateOutput,
+    output: opt.TemplateOutput = None,
     format: opt.TemplateFormatOption = None,
     lang: opt.LangOption = None,
     db: opt.DbOption = None,
@@ -275,6 +276,8 @@ def report(
         Selection.overdue() if overdue else Selection.due_within(due_within) if due_within is not None else Selection()
     )
     fmt = writers.format_for("report", format.value, output)
+    if all_rows and ctx.get_parameter_source("limit") is ParameterSource.COMMANDLINE:
+        typer.echo(_("--all shows every row: --limit {n} is not used.").format(n=limit), err=True)
     with commands.report(
         _open(ctx, db),
         as_of=as_of,

@@ -282,7 +282,9 @@ LoadCorrectOption = Annotated[
         "--correct", help=N_("Let the files replace milestone dates already recorded (kept in history as corrections).")
     ),
 ]
-TemplateOutput = Annotated[Path, output_option(N_("The file to write."))]
+TemplateOutput = Annotated[
+    Path | None, output_option(N_("The file to write (default: CSV on the screen, to redirect to a file)."))
+]
 TemplateFormatOption = Annotated[
     TemplateFormat | None, format_option(N_("xlsx or csv (default: from the file's extension)."))
 ]
@@ -308,9 +310,10 @@ ReportFormatOption = Annotated[
     ReportFormat, format_option(N_("table, csv, json, markdown or xlsx (xlsx needs --output)."))
 ]
 ReportLimitOption = Annotated[
-    int, typer.Option("--limit", min=1, metavar="N", help=N_("Rows shown in a table (machine formats show all)."))
+    int,
+    typer.Option("--limit", min=1, metavar="N", help=N_("Rows shown in a table (machine formats and --all show all).")),
 ]
-AllRowsOption = Annotated[bool, typer.Option("--all", help=N_("Show every row in a table."))]
+AllRowsOption = Annotated[bool, typer.Option("--all", help=N_("Show every row in a table (wins over --limit)."))]
 FailOnOverdueOption = Annotated[
     bool,
     typer.Option("--fail-on-overdue", help=N_("Exit with code 3 when any facility is overdue (on binding documents).")),

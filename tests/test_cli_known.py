@@ -200,3 +200,26 @@ def test_a_requirement_is_named_by_a_unique_beginning_of_its_id() -> None:
     unknown = run("report", "-r", "46")
     assert unknown.exit_code == 1
     assert unknown.stderr == "emrtrack: no requirement '46' in the register (known: 2898/SYT-VP, 13/2025/TT-BYT)\n"
+
+
+def test_the_template_without_a_file_is_csv_on_standard_output(shipped_db: Path, tmp_path: Path) -> None:
+    out = tmp_path / "list.csv"
+    assert run("template", "--output", str(out)).exit_code == 0
+    shown = run("template")
+    assert shown.exit_code == 0 and shown.stderr == ""
+    assert shown.stdout == out.read_text(encoding="utf-8-sig").replace("\r\n", "\n")
+    assert run("template", "--format", "csv").stdout == shown.stdout
+    xlsx = run("template", "--format", "xlsx")
+    assert xlsx.exit_code == 2
+    assert "--format xlsx writes a file: give it with --output FILE.xlsx" in xlsx.stderr
+
+
+def test_all_wins_over_limit_and_says_so(shipped_db: Path) -> None:
+    every = run("report", "--all")
+    both = run("report", "--all", "--limit", "5")
+    assert both.exit_code == 0 and both.stdout == every.stdout
+    assert both.stderr == "--all shows every row: --limit 5 is not used.\n"
+    assert (
+        run("report", "--all", "--lang", "vi", "--limit", "5").stderr == "--all hiện mọi dòng: không dùng --limit 5.\n"
+    )
+    assert every.stderr == "" and run("report", "--limit", "5").stderr == ""

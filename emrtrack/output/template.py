@@ -6,19 +6,27 @@ from __future__ import annotations
 
 import csv
 from pathlib import Path
+from typing import IO
 
 from emrtrack.i18n import N_, _, milestone_label
 from emrtrack.model import DEFAULT_MILESTONE_DEFS, KINDS, OWNERSHIPS, MilestoneDef
 from emrtrack.reading.tables import BOUND_SUFFIX, SOURCE_SUFFIX, columns_for
 
 
-def write_template(path: Path, fmt: str, milestones: tuple[MilestoneDef, ...] = DEFAULT_MILESTONE_DEFS) -> None:
-    """An empty facility list with the documented columns; the .xlsx one has a Help sheet and drop-downs."""
+def write_template(
+    path: Path | IO[str], fmt: str, milestones: tuple[MilestoneDef, ...] = DEFAULT_MILESTONE_DEFS
+) -> None:
+    """An empty facility list with the documented columns, to a file or (CSV) a text stream; the .xlsx one has
+    a Help sheet and drop-downs. A CSV file starts with a byte-order mark, for Excel."""
     columns = columns_for(tuple(m.id for m in milestones))
     if fmt == "csv":
-        with path.open("w", encoding="utf-8-sig", newline="") as f:
-            csv.writer(f, lineterminator="\r\n").writerow(columns)
+        if isinstance(path, Path):
+            with path.open("w", encoding="utf-8-sig", newline="") as f:
+                csv.writer(f, lineterminator="\r\n").writerow(columns)
+        else:
+            csv.writer(path, lineterminator="\n").writerow(columns)
         return
+    assert isinstance(path, Path)
     from openpyxl import Workbook
     from openpyxl.styles import Font
     from openpyxl.utils import get_column_letter

@@ -91,12 +91,14 @@ def write(view_name: str, view: Any, format: str, output: Path | None = None) ->
     wrote(output)
 
 
-def template(output: Path, format: str, milestones: tuple[MilestoneDef, ...]) -> None:
-    """An empty facility list to fill in, with a date column for each of the register's milestones."""
+def template(output: Path | None, format: str, milestones: tuple[MilestoneDef, ...]) -> None:
+    """An empty facility list to fill in, with a date column for each of the register's milestones: to a file,
+    or as CSV on standard output."""
     from emrtrack.output.template import write_template
 
-    write_template(output, format, milestones)
-    wrote(output)
+    write_template(output or sys.stdout, format, milestones)
+    if output is not None:
+        wrote(output)
 
 
 def wrote(output: Path) -> None:

@@ -396,8 +396,12 @@ def milestone_vocabulary(db: Path | None) -> tuple[MilestoneDef, ...]:
         register.close()
 
 
-def template_format(output: Path, format: str | None) -> str:
-    """The format of a template to write: as asked, else the one the file's extension names."""
+def template_format(output: Path | None, format: str | None) -> str:
+    """The format of a template to write: as asked, else the one the file's extension names (CSV without a file)."""
+    if output is None:
+        if format == "xlsx":
+            raise UsageError(_("--format xlsx writes a file: give it with --output FILE.xlsx"))
+        return "csv"
     fmt = format or output.suffix.lower().lstrip(".")
     if fmt not in ("xlsx", "csv"):
         raise UsageError(_("give --format xlsx or csv, or an --output file ending in .xlsx or .csv"))
