@@ -149,7 +149,7 @@ def load(
     from emrtrack.output.progress_bar import when_slow
     from emrtrack.service import commands
 
-    with when_slow(len(files) + 1, _("Loading")) as progress:  # reading each file, then writing
+    with when_slow() as progress:  # reading each file, then writing the register and its history
         summary = commands.load(
             opt.register_path(ctx, db),
             files,
@@ -157,7 +157,7 @@ def load(
             dry_run=dry_run,
             correct=correct,
             notify=_notify,
-            on_step=progress.step,
+            progress=progress,
         )
     typer.echo(load_summary(summary))
 

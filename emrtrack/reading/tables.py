@@ -26,6 +26,7 @@ from emrtrack import rules
 from emrtrack.errors import InputError, Problem
 from emrtrack.i18n import N_, _
 from emrtrack.model import KINDS, MILESTONES, OWNERSHIPS, Facility, Reached
+from emrtrack.progress import NOBODY, Phases
 from emrtrack.reading.entries import DATE, ID, FacilityEntry, LoadedFiles, check_size, decode
 from emrtrack.reading.facilities import FacilityReader
 from emrtrack.reading.nodes import MAP, SEQ, STR, TIMESTAMP, did_you_mean
@@ -334,32 +335,38 @@ def _plain_entry(
     return FacilityEntry(facility, reached, name, row)
 
 
-def _csv_rows(name: str, raw: bytes) -> Iterable[list[Any]]:
+def _csv_rows(name: str, raw: bytes, progress: Phases) -> Iterable[list[Any]]:
     text = decode(name, raw)
     header = text.split("\n", 1)[0]
+    progress.total(text.count("\n") - text.endswith("\n"))  # the lines after the header: rows, or a few more
     # Spreadsheet programs set to Vietnamese (or other languages that write decimals with a comma)
     # save "CSV" with semicolons between the columns: the header row tells which.
     delimiter = ";" if header.count(";") > header.count(",") else ","
     yield from csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
 
 
-def _xlsx_rows(path: Path) -> Iterable[list[Any]]:
+def _xlsx_rows(path: Path, progress: Phases) -> Iterable[list[Any]]:
     from openpyxl import load_workbook
 
     wb = load_workbook(path, read_only=True, data_only=True)
     try:
-        for values in wb.worksheets[0].iter_rows(values_only=True):
+        sheet = wb.worksheets[0]
+        if sheet.max_row:  # as the file states it, when it does
+            progress.total(sheet.max_row - 1)
+        for values in sheet.iter_rows(values_only=True):
             yield list(values)
     finally:
         wb.close()
 
 
-def read_table(path: Path, today: date, out: LoadedFiles) -> list[Problem]:
-    """Read one .csv or .xlsx facility list into `out`; return every problem found."""
+def read_table(path: Path, today: date, out: LoadedFiles, progress: Phases = NOBODY) -> list[Problem]:
+    """Read one .csv or .xlsx facility list into `out`; return every problem found. `progress` hears of each
+    row read."""
     name = str(path)
     try:
         check_size(path)
-        rows = iter(_csv_rows(name, path.read_bytes()) if path.suffix.lower() == ".csv" else _xlsx_rows(path))
+        csv_file = path.suffix.lower() == ".csv"
+        rows = iter(_csv_rows(name, path.read_bytes(), progress) if csv_file else _xlsx_rows(path, progress))
         vocabulary = out.milestone_ids
         reader = _TableReader(name, today, vocabulary)
         header_cells = next(rows, None)
@@ -387,6 +394,7 @@ def read_table(path: Path, today: date, out: LoadedFiles) -> list[Problem]:
                 entry = reader.facility(node, row)
             if entry is not None:
                 out.facilities.append(entry)
+            progress.advance()
         out.facility_ids.extend(reader.facility_ids)
         if not reader.facility_ids and not problems and not reader.problems:
             return [Problem(name, 2, _("the file lists no facility: fill in a row under the column names"))]

@@ -18,6 +18,7 @@ import yaml
 
 from emrtrack.errors import InputError, Problem
 from emrtrack.i18n import N_, _
+from emrtrack.progress import NOBODY, Phases
 from emrtrack.reading.entries import LoadedFiles, RequirementEntry, check_size, decode
 from emrtrack.reading.facilities import FacilityReader
 from emrtrack.reading.sections import SectionReader
@@ -35,7 +36,7 @@ MAX_ITEMS = 2_000_000
 class _DocumentReader(SectionReader, FacilityReader):
     """The node reader, with the sections of a YAML file: register, requirements and facilities."""
 
-    def document(self, root: yaml.Node | None, out: LoadedFiles) -> None:
+    def document(self, root: yaml.Node | None, out: LoadedFiles, progress: Phases = NOBODY) -> None:
         if root is None:
             self.problem(None, N_("the file is empty: expected 'register', 'requirements' and/or 'facilities'"))
             return
@@ -54,10 +55,13 @@ class _DocumentReader(SectionReader, FacilityReader):
                 if req is not None:
                     out.requirements.append(RequirementEntry(req, self.name, item.start_mark.line + 1))
         if "facilities" in fields:
-            for i, item in enumerate(self.seq(fields["facilities"][1], "facilities")):
+            items = self.seq(fields["facilities"][1], "facilities")
+            progress.total(len(items))
+            for i, item in enumerate(items):
                 entry = self.facility(item, i)
                 if entry is not None:
                     out.facilities.append(entry)
+                progress.advance()
             out.facility_ids.extend(self.facility_ids)
 
 
@@ -143,8 +147,8 @@ def _compose(name: str, text: str) -> yaml.Node | None:
         parser.dispose()
 
 
-def read_yaml(path: Path, today: date, out: LoadedFiles) -> list[Problem]:
-    """Read one YAML file into `out`; return every problem found."""
+def read_yaml(path: Path, today: date, out: LoadedFiles, progress: Phases = NOBODY) -> list[Problem]:
+    """Read one YAML file into `out`; return every problem found. `progress` hears of each facility read."""
     name = str(path)
     try:
         check_size(path)
@@ -156,5 +160,5 @@ def read_yaml(path: Path, today: date, out: LoadedFiles) -> list[Problem]:
     except OSError as e:
         return [Problem(name, 0, _("cannot read the file: {error}").format(error=e.strerror))]
     reader = _DocumentReader(name, today, out.milestone_ids)
-    reader.document(root, out)
+    reader.document(root, out, progress)
     return reader.problems

@@ -26,6 +26,7 @@ from emrtrack.model import (
     Selection,
     Standing,
 )
+from emrtrack.progress import NOBODY, Phases
 from emrtrack.rules import standing_under_each
 from emrtrack.service import registers
 from emrtrack.store import Register, default_actor
@@ -323,11 +324,11 @@ def load(
     dry_run: bool = False,
     correct: bool = False,
     notify: Callable[[str], None],
-    on_step: Callable[[str], None] | None = None,
+    progress: Phases = NOBODY,
 ) -> LoadSummary:
     """Files into the register at `db` (see `registers.load_into`)."""
     return registers.load_into(
-        db, files, actor=by or default_actor(), dry_run=dry_run, correct=correct, notify=notify, on_step=on_step
+        db, files, actor=by or default_actor(), dry_run=dry_run, correct=correct, notify=notify, progress=progress
     )
 
 

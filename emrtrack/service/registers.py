@@ -12,6 +12,7 @@ from pathlib import Path
 
 from emrtrack.errors import RegisterError
 from emrtrack.i18n import _, ngettext
+from emrtrack.progress import NOBODY, Phases
 from emrtrack.store import Register
 from emrtrack.views import LoadSummary
 
@@ -114,7 +115,7 @@ def load_into(
     dry_run: bool,
     correct: bool,
     notify: Callable[[str], None],
-    on_step: Callable[[str], None] | None = None,
+    progress: Phases = NOBODY,
 ) -> LoadSummary:
     """`load`: files into the register at `path`. A new register is made with the shipped data and these
     files together, only once they are valid, and not at all for a dry run."""
@@ -122,13 +123,13 @@ def load_into(
     if _is_new(path):
         with _built_aside(path) as (register, publish):
             count = register.facility_count()  # the shipped data's, for the notice
-            summary = load_files(register, paths, actor=actor, dry_run=dry_run, correct=correct, on_step=on_step)
+            summary = load_files(register, paths, actor=actor, dry_run=dry_run, correct=correct, progress=progress)
             if dry_run:
                 return summary
             if publish():
                 notify(_created_message(path, count))
                 return summary
-    return load_files(Register.open(path), paths, actor=actor, dry_run=dry_run, correct=correct, on_step=on_step)
+    return load_files(Register.open(path), paths, actor=actor, dry_run=dry_run, correct=correct, progress=progress)
 
 
 def load_files(
@@ -139,22 +140,22 @@ def load_files(
     dry_run: bool = False,
     correct: bool = False,
     source: str | None = None,
-    on_step: Callable[[str], None] | None = None,
+    progress: Phases = NOBODY,
 ) -> LoadSummary:
-    """Validate every file, then load them together in one transaction (`on_step` hears of each step)."""
+    """Validate every file, then load them together in one transaction (`progress` hears how far each phase
+    has got)."""
     from emrtrack.reading import read_files  # YAML and spreadsheet readers: only for a load
     from emrtrack.store.bulk import no_cycle_collection
 
-    step = on_step or (lambda _what: None)
     with no_cycle_collection():
         loaded = read_files(
-            paths,
-            register.today(),
-            on_file=lambda p: step(_("Reading {file}").format(file=p.name)),
-            milestones=register.info().milestone_ids,
-            known_ids=register,
+            paths, register.today(), progress, milestones=register.info().milestone_ids, known_ids=register
         )
-        step(_("Writing the register"))
         return register.load(
-            loaded, source=source or ", ".join(str(p) for p in paths), actor=actor, dry_run=dry_run, correct=correct
+            loaded,
+            source=source or ", ".join(str(p) for p in paths),
+            actor=actor,
+            dry_run=dry_run,
+            correct=correct,
+            progress=progress,
         )

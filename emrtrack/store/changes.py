@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 from emrtrack.errors import Refused
 from emrtrack.i18n import _, fmt_date, milestone_word, ngettext
 from emrtrack.model import Facility, Reached
+from emrtrack.progress import NOBODY, Phases
 from emrtrack.store import history
 from emrtrack.store.bulk import Writer
 from emrtrack.store.codec import (
@@ -72,6 +73,7 @@ class LoadDiff:
     events: list[Event] = field(default_factory=list)
     facts: int = 0  # the first `facts` events (register facts, requirements) are applied at the end
     conflicts: list[str] = field(default_factory=list)
+    worked_out: int = 0  # facilities gone through so far
 
 
 def diff_load(
@@ -157,11 +159,11 @@ def diff_load(
                 summary.milestones_corrected += action == "corrected"
                 events.append(("milestone", f.id, m, action, old, value))
                 put_milestones.append(milestone_row(f.id, m, reached))
-        if len(put_facilities) >= batch:
+        diff.worked_out += 1
+        if len(put_facilities) >= batch or diff.worked_out % batch == 0:  # a batch to write, or news of progress
             yield put_facilities, put_milestones
             put_facilities, put_milestones = [], []
-    if put_facilities or put_milestones:
-        yield put_facilities, put_milestones
+    yield put_facilities, put_milestones  # the last batch (perhaps nothing to write: news of the end)
     summary.not_in_files = sum(1 for fid in stored.facilities if fid not in mentioned)
 
 
@@ -177,13 +179,15 @@ def load(
     actor: str,
     dry_run: bool = False,
     correct: bool = False,
+    progress: Phases = NOBODY,
 ) -> LoadSummary:
-    """Upsert what the files hold, in one transaction (none for a dry run)."""
+    """Upsert what the files hold, in one transaction (none for a dry run); `progress` hears of the facilities
+    written, then of the history recorded."""
     summary = LoadSummary(dry_run=dry_run)
     large = not dry_run and len(loaded.facilities) >= Writer.BEHIND_FROM
     try:
         with direct_writes(conn) if large else nullcontext(), transaction(conn):
-            _load(conn, loaded, summary, source=source, actor=actor, correct=correct, large=large)
+            _load(conn, loaded, summary, source=source, actor=actor, correct=correct, large=large, progress=progress)
             if dry_run:
                 raise _Rollback()
     except _Rollback:
@@ -200,9 +204,12 @@ def _load(
     actor: str,
     correct: bool,
     large: bool,
+    progress: Phases,
 ) -> None:
     diff = LoadDiff(summary)
     writing = not summary.dry_run
+    progress.phase("write", len(loaded.facilities))
+    written = 0
     # facility and milestone rows are written as they are worked out; a refusal rolls them back
     with Writer(conn, behind=large) as write:
         for facilities, milestones in diff_load(loaded, Stored.read(conn), diff, correct=correct):
@@ -210,6 +217,8 @@ def _load(
                 write.rows("facilities", FACILITY_COLUMNS + ", folded", facilities, replace=True)
             if writing and milestones:
                 write.rows("milestones", MILESTONE_COLUMNS, milestones, replace=True)
+            progress.advance(diff.worked_out - written)
+            written = diff.worked_out
         if diff.conflicts:
             nothing = ngettext(
                 "Nothing was loaded: to replace the recorded date with the file's, load again with --correct.",
@@ -218,6 +227,7 @@ def _load(
             )
             raise Refused("\n".join([*diff.conflicts, nothing]))
         if diff.events and writing:
+            progress.phase("history", len(diff.events))
             write.drain()
             facts = load_facts(
                 source,
@@ -229,6 +239,7 @@ def _load(
             change_id = history.new_change(conn, actor=actor, source=source, command="load", facts=facts)
             history.apply_events(diff.events[: diff.facts], write)
             history.append_events(conn, change_id, diff.events, write)
+            progress.advance(len(diff.events))
             summary.change_id = change_id
 
 

@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from emrtrack.model import Facility, Obligation, Reached, RegisterInfo, Requirement, Selection, Standing
+from emrtrack.progress import NOBODY, Phases
 from emrtrack.rules import today
 from emrtrack.store import connection, queries, sql_rules
 from emrtrack.store.names import Names, facility_names
@@ -147,12 +148,21 @@ class Register:
 
     # -- writing ---------------------------------------------------------------------------------
     def load(
-        self, loaded: LoadedFiles, *, source: str, actor: str, dry_run: bool = False, correct: bool = False
+        self,
+        loaded: LoadedFiles,
+        *,
+        source: str,
+        actor: str,
+        dry_run: bool = False,
+        correct: bool = False,
+        progress: Phases = NOBODY,
     ) -> LoadSummary:
         from emrtrack.store import changes
 
         try:
-            return changes.load(self.conn, loaded, source=source, actor=actor, dry_run=dry_run, correct=correct)
+            return changes.load(
+                self.conn, loaded, source=source, actor=actor, dry_run=dry_run, correct=correct, progress=progress
+            )
         finally:
             self._changed()
 
