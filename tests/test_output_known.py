@@ -660,10 +660,10 @@ def test_status_xlsx_as_the_table(tmp_path: Any) -> None:
     ]
     assert rows[head + 5][0].startswith("586/QĐ-BYT is a plan target")
     split = rows.index(
-        ["Requirement", "Milestone", "Ownership", None, "In scope", "On time", "Late", "Unconfirmed", "Overdue",
-         "Not yet due", "Compliance"]
+        ["Requirement", "Milestone", "Ownership", "In scope", "On time", "Late", "Unconfirmed", "Overdue",
+         "Not yet due", "Compliance", None]
     )  # fmt: skip
-    assert rows[split + 3] == ["2898/SYT-VP", "deployed", "Public", None, 2, 0, 0, 1, 1, 0, 0]
+    assert rows[split + 3] == ["2898/SYT-VP", "deployed", "Public", 2, 0, 0, 1, 1, 0, 0, None]
 
 
 # -- the chart -------------------------------------------------------------------------------------
