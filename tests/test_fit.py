@@ -54,6 +54,7 @@ def test_fits_the_width(shipped_db: Path, monkeypatch: pytest.MonkeyPatch, comma
     assert lines
     too_wide = [line for line in lines if cell_len(line) > width]
     assert not too_wide
+    assert not [line for line in lines if line.endswith(" ")]  # nothing to trim before it goes into a letter
     assert not [line for line in lines if CUT.search(line)]
     assert "…" not in out  # nor anything else: a word too long for its column is folded, never cut
     if command in ("overdue", "report"):

@@ -120,9 +120,10 @@ ENGLISH_REPORT_HELP = (
     "  -f, --format <table|csv|json|markdown|xlsx>\n"
     "                                  table, csv, json, markdown or xlsx (xlsx\n"
     "                                  needs --output).  [default: table]\n"
-    "  --limit N                       Rows shown in a table (machine formats show\n"
-    "                                  all).  [default: 50; x>=1]\n"
-    "  --all                           Show every row in a table.\n"
+    "  --limit N                       Rows shown in a table (machine formats and\n"
+    "                                  --all show all).  [default: 50; x>=1]\n"
+    "  --all                           Show every row in a table (wins over\n"
+    "                                  --limit).\n"
     "  --fail-on-overdue               Exit with code 3 when any facility is\n"
     "                                  overdue (on binding documents).\n"
     "  --include-targets               With --fail-on-overdue: count plan targets\n"
@@ -246,7 +247,7 @@ def test_report_help_in_vietnamese() -> None:
     ]
     for line in [
         "  --overdue                       Chỉ các cơ sở đã qua thời hạn mà chưa triển",
-        "  --all                           Hiện mọi dòng trong bảng.",
+        "  --all                           Hiện mọi dòng trong bảng (được ưu tiên hơn",
         "  --fail-on-overdue               Thoát với mã 3 khi có cơ sở quá hạn (theo",
         "  --due-within DAYS               Chỉ các cơ sở chưa triển khai có thời hạn",
         "                                  rơi vào DAYS ngày tới.  [x>=0]",

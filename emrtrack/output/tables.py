@@ -9,8 +9,9 @@ the register is shown literally: never read as Rich markup, its control characte
 from __future__ import annotations
 
 import os
+import sys
 from collections.abc import Callable
-from typing import IO, TYPE_CHECKING
+from typing import IO, TYPE_CHECKING, Any, cast
 
 from emrtrack.i18n import _, fmt_date, fmt_int, fmt_percent, milestone_label, ngettext
 from emrtrack.output import wording
@@ -45,6 +46,30 @@ SHORT_CELL = 12  # a narrowed table keeps a cell up to this wide on one line ("b
 NAME_WIDTH = 22  # the width a facility's name keeps in a narrowed table before other columns may stay
 
 
+class _NoTrailingSpaces:
+    """A text stream that drops the spaces Rich pads a wrapped or titled line with before its end, so that
+    what is copied into a letter or compared in a file has none. Everything else is the stream's own."""
+
+    def __init__(self, out: IO[str]):
+        self._out, self._pending = out, ""
+
+    def write(self, text: str) -> int:
+        lines = (self._pending + text).split("\n")
+        self._pending = lines.pop()
+        if lines:
+            self._out.write("\n".join(line.rstrip(" ") for line in lines) + "\n")
+        return len(text)
+
+    def flush(self) -> None:
+        if self._pending:
+            self._out.write(self._pending)
+            self._pending = ""
+        self._out.flush()
+
+    def __getattr__(self, name: str) -> Any:  # isatty, fileno, encoding... as the stream has them
+        return getattr(self._out, name)
+
+
 def make_console(out: IO[str] | None = None) -> Console:
     """A console on `out` (standard output by default) for tables: no highlighting, no soft wrapping; on a
     file or a pipe (with $COLUMNS unset) 200 columns wide, so that tables take the width their content needs.
@@ -55,7 +80,7 @@ def make_console(out: IO[str] | None = None) -> Console:
         def on_broken_pipe(self) -> None:
             raise BrokenPipeError  # handled at the command line's boundary, like any other closed pipe
 
-    console = _Console(file=out, highlight=False, soft_wrap=False)
+    console = _Console(file=cast("IO[str]", _NoTrailingSpaces(out or sys.stdout)), highlight=False, soft_wrap=False)
     if not console.is_terminal and "COLUMNS" not in os.environ:
         console.width = 200  # a file or a pipe: let tables take the width their content needs
     return console
