@@ -81,7 +81,34 @@ CLICK_MESSAGES = (
     N_("boolean"),
 )
 
+# The placeholders of usage lines and option lists ([OPTIONS], --as-of DATE), in capitals as Click writes them.
+PLACEHOLDERS = {
+    # Translators: placeholders in usage lines and option lists: capitals, words joined by "_".
+    "OPTIONS": N_("OPTIONS"),
+    "COMMAND": N_("COMMAND"),
+    "ARGS": N_("ARGS"),
+    "DATE": N_("DATE"),
+    "DAYS": N_("DAYS"),
+    "FACILITY": N_("FACILITY"),
+    "FILE": N_("FILE"),
+    "ID": N_("ID"),
+    "MILESTONE": N_("MILESTONE"),
+    "NAME": N_("NAME"),
+    "PATH": N_("PATH"),
+    "TEXT": N_("TEXT"),
+}
+_PLACEHOLDER = re.compile(r"\b[A-Z]{2,}\b")
+
+
+def placeholders(text: str) -> str:
+    """The placeholders in a usage line, an option's name or a parameter hint, in the language settled."""
+    if current() == "en":
+        return text
+    return _PLACEHOLDER.sub(lambda m: _(PLACEHOLDERS[m[0]]) if m[0] in PLACEHOLDERS else m[0], text)
+
+
 _RECURSIVE = ("message", "type")  # the fields of a template that are themselves Click's words
+_NAMING = ("param_hint", "name")  # the fields that name a parameter, by its placeholder for an argument
 _patterns: list[tuple[re.Pattern[str], str]] = []
 
 
@@ -104,7 +131,10 @@ def click_text(message: str) -> str:
     for pattern, template in _compiled():
         found = pattern.fullmatch(message)
         if found:
-            fields = {k: click_text(v) if k in _RECURSIVE else v for k, v in found.groupdict().items()}
+            fields = {
+                k: click_text(v) if k in _RECURSIVE else placeholders(v) if k in _NAMING else v
+                for k, v in found.groupdict().items()
+            }
             return _(template).format(**fields)
     return message
 
@@ -123,13 +153,13 @@ class HelpFormatter(click_formatting.HelpFormatter):
     """Help pages and usage lines in the language settled."""
 
     def write_usage(self, prog: str, args: str = "", prefix: str | None = None) -> None:
-        super().write_usage(prog, args, _("Usage: ") if prefix is None else prefix)
+        super().write_usage(prog, placeholders(args), _("Usage: ") if prefix is None else prefix)
 
     def write_heading(self, heading: str) -> None:
         super().write_heading(click_text(heading))
 
     def write_dl(self, rows: Sequence[tuple[str, str]], col_max: int = 30, col_spacing: int = 2) -> None:
-        super().write_dl([(term, _help_text(text)) for term, text in rows], col_max, col_spacing)
+        super().write_dl([(placeholders(term), _help_text(text)) for term, text in rows], col_max, col_spacing)
 
 
 class Context(typer.Context):

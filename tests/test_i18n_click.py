@@ -6,6 +6,7 @@ Help texts are built as the command line module is imported, so most of these ru
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -56,8 +57,12 @@ def _run(*args: str, db: Path, **env: str) -> subprocess.CompletedProcess[str]:
     )
 
 
+# The placeholders of usage lines and option lists, as whole words in capitals.
+PLACEHOLDERS = re.compile(r"\b(OPTIONS|COMMAND|ARGS|DATE|DAYS|FACILITY|FILE|ID|MILESTONE|NAME|PATH|TEXT)\b")
+
+
 def _english_in(text: str) -> list[str]:
-    return [phrase for phrase in ENGLISH if phrase in text]
+    return [phrase for phrase in ENGLISH if phrase in text] + PLACEHOLDERS.findall(text)
 
 
 ERRORS = {
@@ -78,14 +83,14 @@ ERRORS = {
     ),
     "out of range": (("report", "--limit", "0"), "Lỗi: Giá trị không hợp lệ cho '--limit': 0 nằm ngoài khoảng x>=1."),
     "no value": (("report", "--limit"), "Lỗi: Tùy chọn '--limit' cần một giá trị."),
-    "missing argument": (("show",), "Lỗi: Thiếu đối số 'FACILITY'."),
-    "missing milestone": (("mark",), "Lỗi: Thiếu đối số 'MILESTONE'."),
+    "missing argument": (("show",), "Lỗi: Thiếu đối số 'CƠ_SỞ'."),
+    "missing milestone": (("mark",), "Lỗi: Thiếu đối số 'MỐC'."),
     "extra argument": (("show", "a", "b"), "Lỗi: Thừa đối số (b)"),
     "unknown command": (("frob",), "Lỗi: Không có lệnh 'frob'."),
     "near command": (("sho",), "Lỗi: Không có lệnh 'sho'. Có phải ý bạn là 'show'?"),
     "missing file": (
         ("load", "/no/such/file.yaml"),
-        "Lỗi: Giá trị không hợp lệ cho 'FILE...': Tệp '/no/such/file.yaml' không tồn tại.",
+        "Lỗi: Giá trị không hợp lệ cho 'TỆP...': Tệp '/no/such/file.yaml' không tồn tại.",
     ),
 }
 
@@ -101,7 +106,7 @@ def test_usage_errors_in_vietnamese(case: str, tmp_path: Path) -> None:
     assert lines[-1] == error
     if case != "no value":  # Click gives no context, hence no usage line, for an option without its value
         command = "emrtrack" if "command" in case else f"emrtrack {args[0]}"
-        assert lines[0].startswith(f"Cách dùng: {command} [OPTIONS]")
+        assert lines[0].startswith(f"Cách dùng: {command} [TÙY_CHỌN]")
         assert lines[1] == f"Chạy '{command} -h' để xem hướng dẫn."
 
 
@@ -120,7 +125,7 @@ def test_usage_errors_in_english_are_clicks_own(tmp_path: Path) -> None:
 
 def test_lang_option_translates_clicks_words(tmp_path: Path) -> None:
     r = _run("show", "--lang", "vi", db=tmp_path / "r.db", EMRTRACK_LANG="en")
-    assert r.stderr.splitlines()[-1] == "Lỗi: Thiếu đối số 'FACILITY'."
+    assert r.stderr.splitlines()[-1] == "Lỗi: Thiếu đối số 'CƠ_SỞ'."
     r = _run("--lang", "vi", "--bogus", db=tmp_path / "r.db")
     assert r.stderr.splitlines()[-1] == "Lỗi: Không có tùy chọn --bogus"
 
@@ -151,7 +156,7 @@ def test_every_help_page_has_no_english_of_clicks(command: str | None, tmp_path:
 def test_no_arguments_shows_the_help_in_vietnamese(tmp_path: Path) -> None:
     r = _run(db=tmp_path / "r.db", EMRTRACK_LANG="vi")
     shown = r.stdout + r.stderr
-    assert shown.startswith("Cách dùng: emrtrack [OPTIONS] COMMAND [ARGS]...")
+    assert shown.startswith("Cách dùng: emrtrack [TÙY_CHỌN] LỆNH [THAM_SỐ]...")
     assert _english_in(shown) == []
 
 
@@ -164,13 +169,13 @@ def test_the_language_switches_back_and_forth_in_one_process(tmp_path: Path) -> 
     env = {"EMRTRACK_DB": str(tmp_path / "r.db"), "EMRTRACK_LANG": ""}
     try:
         for lang, usage, error in [
-            ("vi", "Cách dùng: ", "Lỗi: Không có tùy chọn --bogus"),
-            ("en", "Usage: ", "Error: No such option: --bogus"),
-            ("vi", "Cách dùng: ", "Lỗi: Không có tùy chọn --bogus"),
+            ("vi", "Cách dùng: emrtrack status [TÙY_CHỌN]", "Lỗi: Không có tùy chọn --bogus"),
+            ("en", "Usage: emrtrack status [OPTIONS]", "Error: No such option: --bogus"),
+            ("vi", "Cách dùng: emrtrack status [TÙY_CHỌN]", "Lỗi: Không có tùy chọn --bogus"),
         ]:
             r = runner.invoke(app, ["status", "--bogus", "--lang", lang], env=env, prog_name="emrtrack")
             assert r.exit_code == 2
-            assert r.output.startswith(f"{usage}emrtrack status [OPTIONS]"), r.output
+            assert r.output.startswith(usage), r.output
             assert r.output.splitlines()[-1] == error
     finally:
         i18n.set_language("en")

@@ -174,7 +174,7 @@ def test_app_help_in_vietnamese(how: str) -> None:
     }[how]()
     lines = shown.splitlines()
     assert lines[:8] == [
-        "Cách dùng: emrtrack [OPTIONS] COMMAND [ARGS]...",
+        "Cách dùng: emrtrack [TÙY_CHỌN] LỆNH [THAM_SỐ]...",
         "",
         "  Theo dõi việc các cơ sở triển khai bệnh án điện tử (EMR) theo thời hạn của",
         "  từng văn bản.",
@@ -209,23 +209,23 @@ def test_mark_deployed_help_in_vietnamese(lang: dict[str, str]) -> None:
     shown = _help("mark-deployed", "--help", **lang) if lang else _help("mark-deployed", "--lang", "vi", "-h")
     lines = shown.splitlines()
     assert lines[:7] == [
-        "Cách dùng: emrtrack mark-deployed [OPTIONS] [FACILITY...]",
+        "Cách dùng: emrtrack mark-deployed [TÙY_CHỌN] [CƠ_SỞ...]",
         "",
         "  Ghi nhận các cơ sở đã triển khai bệnh án điện tử.",
         "",
-        "  Tương đương: emrtrack mark FACILITY... deployed.",
+        "  Tương đương: emrtrack mark CƠ_SỞ... deployed.",
         "",
         '  Ví dụ: emrtrack mark-deployed "do luong" --on 2025-08-20 --ref 3120/SYT-VP',
     ]
     for line in [
-        "  FACILITY...  Mã, tên hoặc tên khác của các cơ sở; không phân biệt chữ hoa,",
-        "               chữ thường và dấu (ví dụ 'do luong').",
-        "  --on DATE             Ngày diễn ra (31/08/2025 hoặc 2025-08-31); mặc định là",
-        "  --on-or-before DATE   Mốc đã đạt không muộn hơn ngày này, không rõ chính xác",
-        "  --ref TEXT            Văn bản làm căn cứ, ví dụ số công văn.",
-        "  --note TEXT           Ghi chú lưu kèm thay đổi.",
+        "  CƠ_SỞ...  Mã, tên hoặc tên khác của các cơ sở; không phân biệt chữ hoa, chữ",
+        "            thường và dấu (ví dụ 'do luong').",
+        "  --on NGÀY             Ngày diễn ra (31/08/2025 hoặc 2025-08-31); mặc định là",
+        "  --on-or-before NGÀY   Mốc đã đạt không muộn hơn ngày này, không rõ chính xác",
+        "  --ref NỘI_DUNG        Văn bản làm căn cứ, ví dụ số công văn.",
+        "  --note NỘI_DUNG       Ghi chú lưu kèm thay đổi.",
         "  -y, --yes             Không hỏi xác nhận.",
-        "  --by NAME             Người ghi nhận (mặc định: tên đăng nhập của bạn).",
+        "  --by TÊN              Người ghi nhận (mặc định: tên đăng nhập của bạn).",
         "  --correct             Thay ngày đã ghi nhận trước đó (lịch sử lưu lại dưới",
     ]:
         assert line in lines, line
@@ -234,7 +234,7 @@ def test_mark_deployed_help_in_vietnamese(lang: dict[str, str]) -> None:
 def test_report_help_in_vietnamese() -> None:
     lines = _help("report", "--help", EMRTRACK_LANG="vi").splitlines()
     assert lines[:10] == [
-        "Cách dùng: emrtrack report [OPTIONS]",
+        "Cách dùng: emrtrack report [TÙY_CHỌN]",
         "",
         "  Liệt kê cơ sở và tình trạng, hoặc chỉ các cơ sở quá hạn.",
         "",
@@ -249,8 +249,8 @@ def test_report_help_in_vietnamese() -> None:
         "  --overdue                       Chỉ các cơ sở đã qua thời hạn mà chưa triển",
         "  --all                           Hiện mọi dòng trong bảng (được ưu tiên hơn",
         "  --fail-on-overdue               Thoát với mã 3 khi có cơ sở quá hạn (theo",
-        "  --due-within DAYS               Chỉ các cơ sở chưa triển khai có thời hạn",
-        "                                  rơi vào DAYS ngày tới.  [x>=0]",
+        "  --due-within SỐ_NGÀY            Chỉ các cơ sở chưa triển khai có thời hạn",
+        "                                  rơi vào SỐ_NGÀY ngày tới.  [x>=0]",
         "                                  cần --output).  [mặc định: table]",
     ]:
         assert line in lines, line
