@@ -71,14 +71,20 @@ def test_chart_svg_file(small, runner, tmp_path):
     assert "2898/SYT-VP: 2 of 4 facilities in scope have deployed EMR (50.0%) as of 2025-09-10." in texts
     assert "deadline 2025-08-31" in texts and "in scope: 4" in texts and "deployed: 2" in texts
     assert texts[-1] == "Forecast: at the pace of the last 8 weeks (0.25 a week), 100% on 2025-11-05."
-    lines = {ln.get("class"): ln for ln in root.iter(f"{SVG}line") if ln.get("class")}
-    assert set(lines) == {"in-scope", "deadline", "forecast"}
-    # x runs from 2025-07-09 (x=60) to 2025-11-05 (x=770) over 119 days; y from 4 (y=70) to 0 (y=360)
-    assert lines["deadline"].get("x1") == str(round(60 + 53 / 119 * 710, 1))
-    assert lines["in-scope"].get("y1") == "70.0"
-    assert (lines["forecast"].get("x2"), lines["forecast"].get("y2")) == ("770.0", "70.0")
+    lines = {ln.get("class"): ln for ln in root.iter(f"{SVG}line") if ln.get("class") != "tick"}
+    assert set(lines) == {"in-scope", "deadline", "forecast", "forecast-date", "as-of", None}
+    # x runs from 2025-07-09 (x=60) to 2025-11-05 (x=762: room for half of "Nov 2025" to its right) over 119
+    # days; y from 4 (the plot's top) to 0, 280 lower
+    assert lines["deadline"].get("x1") == str(round(60 + 53 / 119 * 702, 1))
+    top = float(lines["in-scope"].get("y1"))
+    assert (lines["forecast"].get("x2"), float(lines["forecast"].get("y2"))) == ("762.0", top)
+    assert lines["forecast-date"].get("x1") == "762.0" and lines["as-of"].get("x1") == str(
+        round(60 + 63 / 119 * 702, 1)
+    )
     steps = next(root.iter(f"{SVG}polyline")).get("points").split()
-    assert [float(pt.split(",")[1]) for pt in steps] == [360.0, 360.0, 287.5, 287.5, 215.0, 215.0]
+    assert [float(pt.split(",")[1]) - top for pt in steps] == [280.0, 280.0, 210.0, 210.0, 140.0, 140.0]
+    labels = {t.get("class"): t.text for t in root.iter(f"{SVG}text")}
+    assert labels["forecast-date-label"] == "forecast 2025-11-05" and labels["as-of-label"] == "as of 2025-09-10"
 
 
 def test_chart_html_in_vietnamese_and_bad_output(small, runner, tmp_path):
@@ -111,3 +117,24 @@ def test_an_as_of_date_before_the_requirement_was_issued_starts_the_axis():
     axis = lines[lines.index(next(line for line in lines if "└" in line)) + 1]
     assert axis == "   ▲" + " " * 59  # the first column: the as-of date is where the axis starts
     assert lines[-2 - 1].startswith("   2025-07-01")
+
+
+def test_one_deployment_of_twenty_five_shows_in_the_terminal(dispatch_day_db, runner):
+    _mark(runner, ("nghe-an-lung", "2025-07-20"))
+    result = runner.invoke(app, ["chart", "--as-of", "2025-07-25"])
+    assert result.exit_code == 0, result.output
+    lines = result.stdout.splitlines()
+    assert lines[0].startswith("2898/SYT-VP: 1 of 25 facilities in scope")
+    plot = lines[4:14]
+    assert plot[0].startswith("25 ┤─") and plot[-1].startswith(" 0 ┤")
+    assert "█" in plot[-1] and not any("█" in line for line in plot[:-1])  # one row high: the least drawn
+    # drawn from the day of the deployment: the columns before it stay empty; the forecast follows
+    assert plot[-1].split("┤")[1].startswith("  █·")
+
+
+def test_rows_of_the_text_chart_show_any_count_and_fill_only_for_all():
+    from emrtrack.output.chart import _rows
+
+    assert [_rows(n, 25, 10) for n in (0, 1, 2, 3, 12, 24, 25)] == [0, 1, 1, 1, 5, 9, 10]
+    assert [_rows(n, 1, 10) for n in (0, 1)] == [0, 10]
+    assert _rows(1, 50_000, 10) == 1

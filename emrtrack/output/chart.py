@@ -7,7 +7,6 @@ progress and a text stream (or a path, for a file).
 
 from __future__ import annotations
 
-import math
 import os
 import shutil
 import textwrap
@@ -16,7 +15,8 @@ from html import escape
 from pathlib import Path
 from typing import IO
 
-from emrtrack.i18n import _, fmt_date, fmt_number, ngettext
+from emrtrack.i18n import _, fmt_date, fmt_int, fmt_number, ngettext
+from emrtrack.output import svg_chart
 from emrtrack.views import PACE_WEEKS, Progress
 
 
@@ -24,7 +24,11 @@ def summary(p: Progress) -> list[str]:
     pct = round(100 * p.done / p.in_scope, 1) if p.in_scope else 0.0
     lines = [
         _("{id}: {done} of {total} facilities in scope have deployed EMR ({pct}%) as of {date}.").format(
-            id=p.requirement.id, done=p.done, total=p.in_scope, pct=fmt_number(pct), date=fmt_date(p.as_of)
+            id=p.requirement.id,
+            done=fmt_int(p.done),
+            total=fmt_int(p.in_scope),
+            pct=fmt_number(pct),
+            date=fmt_date(p.as_of),
         )
     ]
     dates = ", ".join(fmt_date(d) for d in p.deadlines)
@@ -50,7 +54,7 @@ def summary(p: Progress) -> list[str]:
 def _y_labels(in_scope: int, height: int) -> dict[int, str]:
     """The y axis's labels by row (0: the top): the in-scope count at the top, 0 at the bottom, and a value
     between them on a row near the middle, a whole one where some row stands for one exactly."""
-    labels = {0: str(in_scope), height - 1: "0"}
+    labels = {0: fmt_int(in_scope), height - 1: "0"}
     if in_scope < 2 or height < 5:
         return labels
     rows = sorted(range(2, height - 2), key=lambda y: abs(y - height // 2))
@@ -58,7 +62,7 @@ def _y_labels(in_scope: int, height: int) -> dict[int, str]:
     y = exact[0] if exact else height // 2
     value = round((height - y) * in_scope / height)
     if 0 < value < in_scope:
-        labels[y] = str(value)
+        labels[y] = fmt_int(value)
     return labels
 
 
@@ -75,6 +79,17 @@ def _wrapped(line: str, columns: int | None, parts: str | None = None) -> list[s
         else:
             lines.extend(_wrapped(part, columns))
     return lines
+
+
+def _rows(n: float, top: int, height: int) -> int:
+    """How many of `height` rows a count of `top` fills: at least one for any count above 0, all of them only
+    for `top` itself."""
+    rows = round(n / top * height)
+    if n > 0:
+        rows = max(rows, 1)
+    if n < top:
+        rows = min(rows, height - 1)
+    return rows
 
 
 def text(p: Progress, width: int = 60, height: int = 10, columns: int | None = None) -> str:
@@ -95,13 +110,13 @@ def text(p: Progress, width: int = 60, height: int = 10, columns: int | None = N
     for x in range(width):
         day = p.start + timedelta(days=round(x / (width - 1) * span))
         if day <= p.as_of:
-            filled = round(p.deployed_by(day) / top * height)
+            filled = _rows(p.deployed_by(day), top, height)
             for y in range(filled):
                 grid[height - 1 - y][x] = "█"
         elif p.forecast is not None and p.done < p.in_scope:
             total = max((p.forecast - p.as_of).days, 1)
             share = min((day - p.as_of).days / total, 1.0)
-            level = round((p.done + share * (p.in_scope - p.done)) / top * height)
+            level = _rows(p.done + share * (p.in_scope - p.done), top, height)
             if level > 0:
                 grid[height - level][x] = "·"
     for x in range(width):
@@ -127,12 +142,12 @@ def text(p: Progress, width: int = 60, height: int = 10, columns: int | None = N
             "deployed ({n} known only as on or before a date: drawn at that date)",
             "deployed ({n} known only as on or before a date: drawn at that date)",
             p.bounded,
-        ).format(n=p.bounded)
+        ).format(n=fmt_int(p.bounded))
     else:
         deployed = _("deployed")
     legend = _("█ {deployed}  ─ in scope ({n})  │ {deadline}  · forecast  ▲ {date}").format(
         deployed=deployed,
-        n=p.in_scope,
+        n=fmt_int(p.in_scope),
         deadline=_("deadline") if p.requirement.binding else _("target date"),
         date=fmt_date(p.as_of),
     )
@@ -140,93 +155,10 @@ def text(p: Progress, width: int = 60, height: int = 10, columns: int | None = N
     return "\n".join([*said, "", *lines, "", *_wrapped(legend, columns, "  ")])
 
 
-# -- SVG -----------------------------------------------------------------------------------------
-def svg(p: Progress, width: int = 800, height: int = 420) -> str:
-    left, right, top_margin, bottom = 60, 30, 70, 60
-    plot_w, plot_h = width - left - right, height - top_margin - bottom
-    span = max((p.end - p.start).days, 1)
-    top = max(p.in_scope, 1)
-
-    def x(day: date) -> float:
-        return round(left + (day - p.start).days / span * plot_w, 1)
-
-    def y(n: float) -> float:
-        return round(top_margin + plot_h - n / top * plot_h, 1)
-
-    parts = [
-        f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" '
-        f'viewBox="0 0 {width} {height}" font-family="DejaVu Sans, Arial, sans-serif" font-size="12">',
-        f'<rect width="{width}" height="{height}" fill="white"/>',
-    ]
-    title = _("EMR deployment against {id}").format(id=p.requirement.id)
-    parts.append(f'<text x="{left}" y="24" font-size="16" font-weight="bold">{escape(title)}</text>')
-    parts.append(f'<text x="{left}" y="46" fill="#333">{escape(summary(p)[0])}</text>')
-    # axes and grid
-    parts.append(f'<line x1="{left}" y1="{y(0)}" x2="{left + plot_w}" y2="{y(0)}" stroke="#333"/>')
-    parts.append(f'<line x1="{left}" y1="{y(0)}" x2="{left}" y2="{top_margin}" stroke="#333"/>')
-    step = max(1, math.ceil(top / 5))
-    for n in range(0, top + 1, step):
-        parts.append(f'<line x1="{left - 4}" y1="{y(n)}" x2="{left + plot_w}" y2="{y(n)}" stroke="#eee"/>')
-        parts.append(f'<text x="{left - 8}" y="{y(n) + 4}" text-anchor="end">{n}</text>')
-    # x labels: start, as-of, end
-    for day in sorted({p.start, p.as_of, p.end}):
-        anchor = "start" if day == p.start else "end" if day == p.end else "middle"
-        parts.append(f'<line x1="{x(day)}" y1="{y(0)}" x2="{x(day)}" y2="{y(0) + 4}" stroke="#333"/>')
-        parts.append(f'<text x="{x(day)}" y="{y(0) + 18}" text-anchor="{anchor}">{escape(fmt_date(day))}</text>')
-    # in scope
-    parts.append(
-        f'<line class="in-scope" x1="{left}" y1="{y(p.in_scope)}" x2="{left + plot_w}" '
-        f'y2="{y(p.in_scope)}" stroke="#2a7" stroke-width="2" stroke-dasharray="6 4"/>'
-    )
-    parts.append(
-        f'<text x="{left + plot_w}" y="{y(p.in_scope) - 6}" text-anchor="end" fill="#2a7">'
-        f"{escape(_('in scope: {n}').format(n=p.in_scope))}</text>"
-    )
-    # deadlines
-    deadline_label = _("deadline {date}") if p.requirement.binding else _("target date {date}")
-    for d in p.deadlines:
-        parts.append(
-            f'<line class="deadline" x1="{x(d)}" y1="{top_margin}" x2="{x(d)}" y2="{y(0)}" '
-            'stroke="#c22" stroke-width="2"/>'
-        )
-        parts.append(
-            f'<text x="{x(d) + 4}" y="{top_margin + 12}" fill="#c22">'
-            f"{escape(deadline_label.format(date=fmt_date(d)))}</text>"
-        )
-    # deployed, as a step line
-    points = [(x(p.start), y(0))]
-    count = 0
-    for d in p.deployed:
-        points.append((x(d), y(count)))
-        count += 1
-        points.append((x(d), y(count)))
-    points.append((x(p.as_of), y(count)))
-    path = " ".join(f"{px},{py}" for px, py in points)
-    parts.append(f'<polyline class="deployed" points="{path}" fill="none" stroke="#2563eb" stroke-width="3"/>')
-    parts.append(f'<circle cx="{x(p.as_of)}" cy="{y(count)}" r="4" fill="#2563eb"/>')
-    parts.append(
-        f'<text x="{x(p.as_of) + 8}" y="{y(count) + 16}" fill="#2563eb">'
-        f"{escape(_('deployed: {n}').format(n=count))}</text>"
-    )
-    if p.bounded:
-        note = ngettext(
-            "{n} deployment known only as on or before a date: drawn as reached on that date.",
-            "{n} deployments known only as on or before a date: drawn as reached on that date.",
-            p.bounded,
-        ).format(n=p.bounded)
-        parts.append(f'<text class="bounded" x="{left}" y="{top_margin - 8}" fill="#2563eb">{escape(note)}</text>')
-    # forecast
-    if p.forecast is not None and p.done < p.in_scope:
-        end = min(p.forecast, p.end)
-        share = (end - p.as_of).days / max((p.forecast - p.as_of).days, 1)
-        parts.append(
-            f'<line class="forecast" x1="{x(p.as_of)}" y1="{y(count)}" x2="{x(end)}" '
-            f'y2="{y(count + share * (p.in_scope - count))}" stroke="#888" stroke-width="2" '
-            'stroke-dasharray="2 4"/>'
-        )
-    parts.append(f'<text x="{left}" y="{height - 16}" fill="#333">{escape(summary(p)[-1])}</text>')
-    parts.append("</svg>")
-    return "\n".join(parts) + "\n"
+# -- SVG ---------------------------------------------------------------------------------------
+def svg(p: Progress, width: int = 800) -> str:
+    """The chart as an SVG picture, `width` wide (see svg_chart)."""
+    return svg_chart.svg(p, summary(p), width)
 
 
 def html(p: Progress) -> str:
