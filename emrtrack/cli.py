@@ -320,7 +320,8 @@ def show(
 ) -> None:
     from emrtrack.service import commands
 
-    writers.write("show", commands.show(_open(ctx, db), facility, as_of=as_of), "table")
+    query = opt.facility_words(facility) or ""
+    writers.write("show", commands.show(_open(ctx, db), query, as_of=as_of), "table")
 
 
 @app.command(help=opt.COMMAND_HELP["history"])
@@ -334,7 +335,8 @@ def history(
 ) -> None:
     from emrtrack.service import commands
 
-    writers.write("history", commands.history(_open(ctx, db), facility, limit=limit), format.value)
+    query = opt.facility_words(facility)
+    writers.write("history", commands.history(_open(ctx, db), query, limit=limit), format.value)
 
 
 @app.command(help=opt.COMMAND_HELP["undo"])

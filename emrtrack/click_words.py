@@ -210,7 +210,7 @@ _NO = {"en": ("n", "no"), "vi": ("k", "khong", "n", "no")}
 
 def confirm(question: str, ask: Any = None) -> bool:
     """Ask `question` until the answer is understood (`ask` reads one answer; default: a prompt)."""
-    from emrtrack.rules import fold
+    from emrtrack.naming import fold
 
     lang = "vi" if current() == "vi" else "en"
     # Translators: the answers offered after a yes/no question, the default (no) in capitals.

@@ -14,6 +14,8 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
+from typer._click import types as click_types
+from typer._click.shell_completion import CompletionItem
 
 from emrtrack import __version__
 from emrtrack.i18n import N_, _
@@ -93,10 +95,31 @@ def _completion_db(ctx: typer.Context) -> Path | None:
     return None
 
 
-def _complete_facility(ctx: typer.Context, incomplete: str) -> list[tuple[str, str]]:
-    from emrtrack.completion import facilities
+class _FacilityText(click_types.StringParamType):
+    """A facility as typed, completed with ids: by id, or by a name or alias typed (folded, abbreviated, quoted when
+    it has several words). Not Typer's `autocompletion`, which keeps only what starts with the text typed."""
 
-    return facilities(incomplete, _completion_db(ctx))
+    def shell_complete(self, ctx: Any, param: Any, incomplete: str) -> list[CompletionItem]:
+        from emrtrack.completion import facilities
+
+        return [CompletionItem(fid, help=name) for fid, name in facilities(incomplete, _completion_db(ctx))]
+
+
+class _FacilityWords(_FacilityText):
+    """One facility as the words of its name, typed without quotes (`show do luong`): the first word completed
+    with ids, as above; each later word with the next word of the names the earlier ones begin (`do lu` → `luong`)."""
+
+    def shell_complete(self, ctx: Any, param: Any, incomplete: str) -> list[CompletionItem]:
+        from emrtrack.completion import name_words
+
+        before = ctx.params.get(param.name) or ()
+        if not before:
+            return super().shell_complete(ctx, param, incomplete)
+        return [CompletionItem(word) for word in name_words(incomplete, _completion_db(ctx), before)]
+
+
+_FACILITY_TEXT = _FacilityText()
+_FACILITY_WORDS = _FacilityWords()
 
 
 def _complete_milestone(ctx: typer.Context, incomplete: str) -> list[tuple[str, str]]:
@@ -208,7 +231,7 @@ FacilitiesArgument = Annotated[
         metavar="FACILITY...",
         help=N_("Facility ids, names or aliases; case and diacritics do not matter (e.g. 'do luong')."),
         show_default=False,
-        autocompletion=_complete_facility,
+        click_type=_FACILITY_TEXT,
     ),
 ]
 ObligationOption = Annotated[
@@ -235,24 +258,30 @@ CorrectOption = Annotated[
     bool, typer.Option("--correct", help=N_("Replace a date already recorded (kept in history as a correction)."))
 ]
 OutputOption = Annotated[Path | None, output_option()]
+# One facility, by id or by the words of a name or alias typed with or without quotes (`show do luong`).
 FacilityArgument = Annotated[
-    str,
+    list[str],
     typer.Argument(
         metavar="FACILITY",
-        help=N_("Facility id, name or alias; case and diacritics do not matter (e.g. 'do luong')."),
+        help=N_("Facility id, name or alias; case and diacritics do not matter (e.g. do luong)."),
         show_default=False,
-        autocompletion=_complete_facility,
+        click_type=_FACILITY_WORDS,
     ),
 ]
 OptionalFacilityArgument = Annotated[
-    str | None,
+    list[str] | None,
     typer.Argument(
         metavar="FACILITY",
         help=N_("Only this facility (id, name or alias)."),
         show_default=False,
-        autocompletion=_complete_facility,
+        click_type=_FACILITY_WORDS,
     ),
 ]
+
+
+def facility_words(words: list[str] | None) -> str | None:
+    """The facility a FACILITY argument names: its words as one name (None: none given)."""
+    return " ".join(words) if words else None
 
 
 def _version(value: bool) -> None:

@@ -1,71 +1,14 @@
-"""Deadlines, states and name folding: the rules, without I/O or presentation."""
+"""Deadlines and states: the rules, without I/O or presentation (name folding is in naming.py)."""
 
 from __future__ import annotations
 
 import re
-import unicodedata
 from collections.abc import Iterable
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
 from emrtrack.model import MILESTONES, Facility, Obligation, Reached, Requirement, State
-
-_NON_ALNUM = re.compile(r"[^0-9a-z]+")
-# Combining marks (the diacritics NFKD splits off), removed in one pass.
-_COMBINING = re.compile("[\u0300-\u036f\u1ab0-\u1aff\u1dc0-\u1dff\u20d0-\u20ff\ufe20-\ufe2f]")
-# Letters that Unicode decomposition does not split into a base letter and a mark.
-_EXTRA_FOLDS = str.maketrans({"đ": "d", "Đ": "d", "ø": "o", "Ø": "o", "ł": "l", "Ł": "l"})
-
-
-def fold(text: str) -> str:
-    """Fold a name for matching: no case, no diacritics, đ as d, words split by single spaces.
-
-    >>> fold("Bệnh viện Đa khoa Đô Lương")
-    'benh vien da khoa do luong'
-    """
-    return " ".join(filter(None, map(_FOLDED_WORDS.__getitem__, text.split())))
-
-
-class _FoldedWords(dict[str, str]):
-    """Each word folded once: names share most of their words."""
-
-    def __missing__(self, word: str) -> str:
-        done = _fold_word(word)
-        if len(self) < 200_000:
-            self[word] = done
-        return done
-
-
-_FOLDED_WORDS = _FoldedWords()
-
-
-def _fold_word(word: str) -> str:
-    if word.isascii():  # nothing to decompose
-        return _NON_ALNUM.sub(" ", word.lower()).strip()
-    text = _COMBINING.sub("", unicodedata.normalize("NFKD", word.translate(_EXTRA_FOLDS)))
-    return _NON_ALNUM.sub(" ", text.casefold()).strip()
-
-
-# Abbreviations officers write in facility names, folded: "BV Phổi" is "Bệnh viện Phổi".
-ABBREVIATIONS = {
-    "bv": "benh vien",
-    "bvdk": "benh vien da khoa",
-    "dk": "da khoa",
-    "ttyt": "trung tam y te",
-    "pk": "phong kham",
-    "pkdk": "phong kham da khoa",
-    "yhct": "y hoc co truyen",
-    "rhm": "rang ham mat",
-    "phcn": "phuc hoi chuc nang",
-    "bvqy": "benh vien quan y",
-    "tt": "trung tam",
-}
-
-
-def expand_abbreviations(folded: str) -> str:
-    """A folded name with the usual abbreviations written out ("bvdk do luong" → "benh vien da khoa do luong")."""
-    return " ".join(ABBREVIATIONS.get(word, word) for word in folded.split())
-
+from emrtrack.naming import fold
 
 _ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}\Z")
 _WRITTEN_DATE = re.compile(r"(\d{1,2})/(\d{1,2})/(\d{4})\Z")  # day first, as Vietnamese (and British) write it

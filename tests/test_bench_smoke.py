@@ -11,8 +11,8 @@ from pathlib import Path
 import pytest
 
 from emrtrack.model import KINDS, OWNERSHIPS
+from emrtrack.naming import fold
 from emrtrack.reading import read_files
-from emrtrack.rules import fold
 
 BENCH = Path(__file__).resolve().parent.parent / "bench" / "run.py"
 

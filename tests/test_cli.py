@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from helpers import DISPATCH_DAY, rows, run, table_hash
 
-from emrtrack.rules import fold
+from emrtrack.naming import fold
 
 PUBLIC_NAMES = {
     "Bệnh viện Hữu nghị Đa khoa Nghệ An",

@@ -85,7 +85,7 @@ ERRORS = {
     "no value": (("report", "--limit"), "Lỗi: Tùy chọn '--limit' cần một giá trị."),
     "missing argument": (("show",), "Lỗi: Thiếu đối số 'CƠ_SỞ'."),
     "missing milestone": (("mark",), "Lỗi: Thiếu đối số 'MỐC'."),
-    "extra argument": (("show", "a", "b"), "Lỗi: Thừa đối số (b)"),
+    "extra argument": (("status", "a", "b"), "Lỗi: Thừa đối số (a b)"),
     "unknown command": (("frob",), "Lỗi: Không có lệnh 'frob'."),
     "near command": (("sho",), "Lỗi: Không có lệnh 'sho'. Có phải ý bạn là 'show'?"),
     "missing file": (

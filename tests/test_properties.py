@@ -13,8 +13,9 @@ from hypothesis import strategies as st
 
 from emrtrack.errors import AmbiguousFacility
 from emrtrack.model import KINDS, OWNERSHIPS, State
+from emrtrack.naming import fold
 from emrtrack.reading import read_files
-from emrtrack.rules import deadline_for, fold, state_of
+from emrtrack.rules import deadline_for, state_of
 from emrtrack.store import Register
 
 TODAY = date(2026, 1, 1)

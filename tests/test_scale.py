@@ -19,9 +19,10 @@ from typer.testing import CliRunner
 from emrtrack.cli import app
 from emrtrack.errors import AmbiguousFacility, FacilityNotFound
 from emrtrack.model import MILESTONES, OWNERSHIPS
+from emrtrack.naming import fold
 from emrtrack.output import tables
 from emrtrack.reading import read_files
-from emrtrack.rules import deadline_for, fold, state_of
+from emrtrack.rules import deadline_for, state_of
 from emrtrack.service.registers import load_files
 from emrtrack.store import Register
 

@@ -13,7 +13,7 @@ from typing import Any
 import orjson
 
 from emrtrack.model import DEPLOYED, Cohort, Facility, MilestoneDef, Obligation, Reached, Requirement, Selector
-from emrtrack.rules import fold
+from emrtrack.naming import fold
 
 # An event: (entity, key, milestone, action, old, new)
 Event = tuple[str, str, str | None, str, str | None, str | None]

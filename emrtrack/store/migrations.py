@@ -130,6 +130,23 @@ def m005_bounds_and_obligations(db: Any) -> None:
     db.execute(sql_rules.OVERDUE_VIEW)
 
 
+@_step
+def m006_names_folded_without_invisible_characters(db: Any) -> None:
+    """Names are folded without the invisible characters pasted into a word ("Lư\u00adơng" is "luong", not
+    "lu ong"): the `folded` column is made again from each facility's name and aliases. The history is not
+    touched (it keeps names as written); `verify` checks `folded` against the names."""
+    import json
+
+    from emrtrack.store.codec import folded_names
+
+    changed = [
+        (now, rowid)
+        for rowid, name, aliases, folded in db.execute("SELECT rowid, name, aliases, folded FROM facilities").fetchall()
+        if (now := folded_names(name, json.loads(aliases))) != folded
+    ]
+    db.conn.executemany("UPDATE facilities SET folded = ? WHERE rowid = ?", changed)
+
+
 _MARK_SUMMARY = re.compile(
     r"(\S+) (recorded|corrected) for (\S+): (\d{4}-\d{2}-\d{2})"
     r"(?: \(was (\d{4}-\d{2}-\d{2})\))?\Z"
