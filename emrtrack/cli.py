@@ -141,6 +141,7 @@ def load(
     files: opt.FilesArgument,
     dry_run: opt.DryRunOption = False,
     correct: opt.LoadCorrectOption = False,
+    no_shipped: opt.NoShippedOption = False,
     by: opt.ByOption = None,
     lang: opt.LangOption = None,
     db: opt.DbOption = None,
@@ -158,6 +159,7 @@ def load(
             correct=correct,
             notify=_notify,
             progress=progress,
+            shipped=not no_shipped,
         )
     typer.echo(load_summary(summary))
 
@@ -174,6 +176,29 @@ def template(
 
     fmt = commands.template_format(output, format.value if format else None)
     writers.template(output, fmt, commands.milestone_vocabulary(opt.register_path(ctx, db)))
+
+
+@app.command(help=opt.COMMAND_HELP["export"])
+def export(
+    ctx: typer.Context,
+    format: opt.ExportFormatOption = None,
+    output: opt.ExportOutput = None,
+    requirement: opt.ExportRequirement = None,
+    history: opt.ExportHistoryOption = None,
+    lang: opt.LangOption = None,
+    db: opt.DbOption = None,
+) -> None:
+    from emrtrack.service import exports
+
+    register = _open(ctx, db)
+    if history is not None:
+        writers.whole_text_file(history, register.write_history)
+        if output is None and format is None:
+            return
+    fmt = exports.export_format(output, format.value if format else None)
+    writers.export(exports.export(register, requirement=requirement), fmt, output)
+    if fmt != "yaml":
+        typer.echo(_("A facility list holds no requirements: export them with --format yaml."), err=True)
 
 
 @app.command(help=opt.COMMAND_HELP["status"])

@@ -60,6 +60,7 @@ Lang = enum.Enum("Lang", {"en": "en", "vi": "vi"}, type=str)
 GroupBy = enum.Enum("GroupBy", {"ownership": "ownership", "kind": "kind", "none": "none"}, type=str)
 # The formats each command writes: the keys of its writer table (output.writers; a test keeps them equal).
 TemplateFormat = enum.Enum("TemplateFormat", {"xlsx": "xlsx", "csv": "csv"}, type=str)
+ExportFormat = enum.Enum("ExportFormat", {"yaml": "yaml", "csv": "csv", "xlsx": "xlsx"}, type=str)
 StatusFormat = enum.Enum("StatusFormat", {"table": "table", "json": "json", "xlsx": "xlsx"}, type=str)
 ReportFormat = enum.Enum(
     "ReportFormat", {"table": "table", "csv": "csv", "json": "json", "markdown": "markdown", "xlsx": "xlsx"}, type=str
@@ -304,6 +305,33 @@ FilesArgument = Annotated[
         metavar="FILE...",
     ),
 ]
+ExportFormatOption = Annotated[
+    ExportFormat | None,
+    format_option(
+        N_("yaml (the default: everything), or csv or xlsx (the facility list; default: from the file's extension).")
+    ),
+]
+ExportOutput = Annotated[Path | None, output_option(N_("The file to write (default: the screen)."))]
+ExportRequirement = Annotated[
+    str | None, requirement_option(N_("Only this requirement, and the facilities in its scope (default: everything)."))
+]
+ExportHistoryOption = Annotated[
+    Path | None,
+    typer.Option(
+        "--history",
+        dir_okay=False,
+        metavar="PATH",
+        help=N_("Also write the whole history to this file, one change a line (JSON Lines), to keep in git."),
+        show_default=False,
+    ),
+]
+NoShippedOption = Annotated[
+    bool,
+    typer.Option(
+        "--no-shipped",
+        help=N_("When the register is new, start it from these files alone, without the shipped data."),
+    ),
+]
 DryRunOption = Annotated[bool, typer.Option("--dry-run", help=N_("Validate and count; write nothing."))]
 LoadCorrectOption = Annotated[
     bool,
@@ -392,6 +420,13 @@ COMMAND_HELP = {
         "for each of the register's milestones (by default appraised, deployed, annex-signed), then for each "
         "MILESTONE_on_or_before and MILESTONE_source. Dates are date cells, or text dd/mm/yyyy or YYYY-MM-DD.\n\n"
         "Example: emrtrack template --format xlsx --output facilities.xlsx"
+    ),
+    "export": N_(
+        "Write the register's present facts in a format load reads.\n\n"
+        "YAML holds everything (register facts, requirements, facilities with their milestones); CSV and XLSX hold "
+        "the facility list that template describes. Facilities by id, keys in a fixed order, one block per facility: "
+        "two exports of the same facts are identical, so a register kept in git changes only where its facts do.\n\n"
+        "Example: emrtrack export --output register.yaml --history history.jsonl"
     ),
     "status": N_(
         "Who is on time, late, overdue or not yet due, at a glance.\n\n"

@@ -5,7 +5,7 @@ The outputs render these; nothing here reads the register or formats text for pe
 from __future__ import annotations
 
 import datetime
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
@@ -17,6 +17,7 @@ from emrtrack.model import (
     MilestoneDef,
     Obligation,
     Reached,
+    RegisterInfo,
     Requirement,
     Selection,
     Selector,
@@ -288,3 +289,15 @@ class Progress:
 
     def deployed_by(self, day: date) -> int:
         return sum(1 for d in self.deployed if d <= day)
+
+
+@dataclass
+class ExportView:
+    """The register's present facts, to write in a format `load` reads: its facts as a whole (`register_fields`:
+    those it holds, of name, timezone, notes and milestones), its requirements, and its facilities with their
+    milestones, by id (read as they are written)."""
+
+    info: RegisterInfo
+    register_fields: frozenset[str]
+    requirements: list[Requirement]
+    facilities: Iterable[tuple[Facility, dict[str, Reached]]]

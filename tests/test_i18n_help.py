@@ -49,6 +49,7 @@ ENGLISH_APP_HELP = (
     "Commands:\n"
     "  load           Load facilities and requirements (YAML, CSV, XLSX).\n"
     "  template       Write an empty facility list to fill in (.xlsx or .csv).\n"
+    "  export         Write the register's present facts in a format load reads.\n"
     "  status         Who is on time, late, overdue or not yet due, at a glance.\n"
     "  mark-deployed  Record that facilities have deployed EMR.\n"
     "  mark           Record a milestone for one or more facilities.\n"
@@ -192,6 +193,7 @@ def test_app_help_in_vietnamese(how: str) -> None:
     assert commands == [
         "  load           Nạp cơ sở và văn bản (YAML, CSV, XLSX).",
         "  template       Tạo danh sách cơ sở trống để điền (.xlsx hoặc .csv).",
+        "  export         Xuất dữ liệu hiện tại của sổ ra định dạng load đọc được.",
         "  status         Tình hình chung: đúng hạn, muộn, quá hạn, chưa đến hạn.",
         "  mark-deployed  Ghi nhận các cơ sở đã triển khai bệnh án điện tử.",
         "  mark           Ghi nhận một mốc cho một hoặc nhiều cơ sở.",

@@ -6,9 +6,12 @@ no table starts without Rich, and one that writes no spreadsheet without openpyx
 from __future__ import annotations
 
 import importlib
+import os
 import sys
+import tempfile
+from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import IO, TYPE_CHECKING, Any
 
 from emrtrack.errors import UsageError
 from emrtrack.i18n import _
@@ -37,6 +40,11 @@ WRITERS: dict[str, dict[str, tuple[str, str]]] = {
         "text": ("chart", "write_chart_text"),
         "svg": ("chart", "write_chart_svg"),
         "html": ("chart", "write_chart_html"),
+    },
+    "export": {
+        "yaml": ("export", "write_export_yaml"),
+        "csv": ("export", "write_export_csv"),
+        "xlsx": ("export", "write_export_xlsx"),
     },
 }
 _BY_PATH = frozenset({"xlsx", "svg", "html"})  # written to a path, never to the screen
@@ -88,6 +96,44 @@ def write(view_name: str, view: Any, format: str, output: Path | None = None) ->
     else:
         with output.open("w", encoding="utf-8-sig" if format == "csv" else "utf-8", newline="") as f:
             writer(view, f)
+    wrote(output)
+
+
+def export(view: Any, format: str, output: Path | None) -> None:
+    """The register's facts to standard output or, whole or not at all, to the file `output`."""
+    if output is None:
+        write("export", view, format)
+        return
+    module, name = WRITERS["export"][format]
+    writer = getattr(importlib.import_module(f"emrtrack.output.{module}"), name)
+    if format in _BY_PATH:
+        whole_file(output, lambda path: writer(view, path))
+    else:
+        whole_text_file(output, lambda f: writer(view, f), encoding="utf-8-sig" if format == "csv" else "utf-8")
+
+
+def whole_text_file(output: Path, write_to: Callable[[IO[str]], Any], encoding: str = "utf-8") -> None:
+    """`write_to` a text stream that becomes the file `output` only once complete (see `whole_file`)."""
+
+    def write_path(path: Path) -> None:
+        with path.open("w", encoding=encoding, newline="") as f:
+            write_to(f)
+
+    whole_file(output, write_path)
+
+
+def whole_file(output: Path, write_path: Callable[[Path], Any]) -> None:
+    """Write the file `output` whole or not at all: written beside it, then put in its place, so that a failed
+    write (a full disk, an interruption) leaves what was there before, never half a file."""
+    fd, name = tempfile.mkstemp(dir=output.parent, prefix=f".{output.name}.", suffix=".tmp")
+    os.close(fd)
+    temporary = Path(name)
+    try:
+        write_path(temporary)
+        os.replace(temporary, output)
+    except BaseException:
+        temporary.unlink(missing_ok=True)
+        raise
     wrote(output)
 
 

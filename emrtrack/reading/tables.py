@@ -335,6 +335,11 @@ def _plain_entry(
     return FacilityEntry(facility, reached, name, row)
 
 
+# The apostrophe before a cell's = + - @, at the start of a cell (after a delimiter, a line break or the quote
+# that opens a quoted cell).
+_FORMULA_GUARD = re.compile(r"""(^|[,;]|(?:^|[,;])")'(?=[=+\-@])""", re.MULTILINE)
+
+
 def _csv_rows(name: str, raw: bytes, progress: Phases) -> Iterable[list[Any]]:
     text = decode(name, raw)
     header = text.split("\n", 1)[0]
@@ -342,6 +347,8 @@ def _csv_rows(name: str, raw: bytes, progress: Phases) -> Iterable[list[Any]]:
     # Spreadsheet programs set to Vietnamese (or other languages that write decimals with a comma)
     # save "CSV" with semicolons between the columns: the header row tells which.
     delimiter = ";" if header.count(";") > header.count(",") else ","
+    if "'" in text:  # a cell written '=… so that a spreadsheet would not run it (as emrtrack's CSV does): as =…
+        text = _FORMULA_GUARD.sub(r"\1", text)
     yield from csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
 
 

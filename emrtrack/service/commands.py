@@ -325,10 +325,18 @@ def load(
     correct: bool = False,
     notify: Callable[[str], None],
     progress: Phases = NOBODY,
+    shipped: bool = True,
 ) -> LoadSummary:
     """Files into the register at `db` (see `registers.load_into`)."""
     return registers.load_into(
-        db, files, actor=by or default_actor(), dry_run=dry_run, correct=correct, notify=notify, progress=progress
+        db,
+        files,
+        actor=by or default_actor(),
+        dry_run=dry_run,
+        correct=correct,
+        notify=notify,
+        progress=progress,
+        shipped=shipped,
     )
 
 

@@ -50,8 +50,8 @@ def _created_message(path: Path, count: int) -> str:
 
 
 @contextlib.contextmanager
-def _built_aside(path: Path) -> Iterator[tuple[Register, Callable[[], bool]]]:
-    """A new register built in a temporary file beside `path`, holding the shipped data.
+def _built_aside(path: Path, *, shipped: bool = True) -> Iterator[tuple[Register, Callable[[], bool]]]:
+    """A new register built in a temporary file beside `path`, holding the shipped data (unless not `shipped`).
 
     It takes the place of `path` only when `publish()` is called, and only if no register appeared there
     meanwhile (publish() then says False): a register never exists half made, and a failed or dry-run load
@@ -83,7 +83,8 @@ def _built_aside(path: Path) -> Iterator[tuple[Register, Callable[[], bool]]]:
         return True
 
     try:
-        load_files(register, [shipped_data_path()], actor="emrtrack", source=f"{SHIPPED_DATA} (shipped)")
+        if shipped:
+            load_files(register, [shipped_data_path()], actor="emrtrack", source=f"{SHIPPED_DATA} (shipped)")
         yield register, publish
     finally:
         if not closed:
@@ -116,18 +117,23 @@ def load_into(
     correct: bool,
     notify: Callable[[str], None],
     progress: Phases = NOBODY,
+    shipped: bool = True,
 ) -> LoadSummary:
-    """`load`: files into the register at `path`. A new register is made with the shipped data and these
-    files together, only once they are valid, and not at all for a dry run."""
+    """`load`: files into the register at `path`. A new register is made with the shipped data (unless not
+    `shipped`) and these files together, only once they are valid, and not at all for a dry run."""
     path = path or default_register_path()
     if _is_new(path):
-        with _built_aside(path) as (register, publish):
+        with _built_aside(path, shipped=shipped) as (register, publish):
             count = register.facility_count()  # the shipped data's, for the notice
             summary = load_files(register, paths, actor=actor, dry_run=dry_run, correct=correct, progress=progress)
             if dry_run:
                 return summary
             if publish():
-                notify(_created_message(path, count))
+                notify(
+                    _created_message(path, count)
+                    if shipped
+                    else _("Created a new register at {path}.").format(path=path)
+                )
                 return summary
     return load_files(Register.open(path), paths, actor=actor, dry_run=dry_run, correct=correct, progress=progress)
 

@@ -94,6 +94,32 @@ def milestones(conn: sqlite3.Connection, facility_id: str) -> dict[str, Reached]
     return {m: got[m] for m in (*order, *sorted(set(got) - set(order))) if m in got}
 
 
+REGISTER_FIELDS = ("name", "timezone", "notes", "milestones")  # the register facts a file may give
+
+
+def register_fields(conn: sqlite3.Connection) -> frozenset[str]:
+    """The register facts a file gave (the others have their defaults)."""
+    return frozenset(k for (k,) in conn.execute("SELECT key FROM meta") if k in REGISTER_FIELDS)
+
+
+def facility_facts(conn: sqlite3.Connection) -> Iterator[tuple[Facility, dict[str, Reached]]]:
+    """Every facility by id, with its milestones in the register's order, read as it goes (two cursors walked
+    side by side), so that a national register is never all in memory."""
+    order = info(conn).milestone_ids
+    rank = {m: i for i, m in enumerate(order)}
+    marks = conn.execute("SELECT facility_id, milestone, date, exact, source FROM milestones ORDER BY facility_id")
+    pending = next(marks, None)
+    for row in conn.execute(f"SELECT {FACILITY_COLUMNS} FROM facilities ORDER BY id"):
+        facility = facility_from_row(row)
+        got: list[tuple[str, str, str, int, str | None]] = []
+        while pending is not None and pending[0] <= facility.id:
+            if pending[0] == facility.id:
+                got.append(pending)
+            pending = next(marks, None)
+        got.sort(key=lambda m: (rank.get(m[1], len(rank)), m[1]))
+        yield facility, {m: reached_from_row(d, exact, source) for _fid, m, d, exact, source in got}
+
+
 def _reached(text: str) -> dict[str, Reached]:
     """The `reached` column of `standings_query`: `name=date[~],...` (`~`: on or before)."""
     out = {}

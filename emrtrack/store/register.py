@@ -11,7 +11,7 @@ from collections.abc import Iterator
 from contextlib import AbstractContextManager
 from datetime import date
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import IO, TYPE_CHECKING
 
 from emrtrack.model import Facility, Obligation, Reached, RegisterInfo, Requirement, Selection, Standing
 from emrtrack.progress import NOBODY, Phases
@@ -80,6 +80,19 @@ class Register:
 
     def facility(self, facility_id: str) -> Facility:
         return queries.facility(self.conn, facility_id)
+
+    def write_history(self, out: IO[str]) -> int:
+        """The whole history as JSON Lines, one change a line (see store.history_file); the changes written."""
+        from emrtrack.store.history_file import write_history
+
+        return write_history(self.conn, out)
+
+    def register_fields(self) -> frozenset[str]:
+        return queries.register_fields(self.conn)
+
+    def facility_facts(self) -> Iterator[tuple[Facility, dict[str, Reached]]]:
+        """Every facility by id with its milestones, read as it goes."""
+        return queries.facility_facts(self.conn)
 
     def milestones(self, facility_id: str) -> dict[str, Reached]:
         return queries.milestones(self.conn, facility_id)

@@ -1,0 +1,54 @@
+"""`export`: the register's present facts as a file `load` reads (YAML, or a CSV/XLSX facility list)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+from emrtrack.errors import UsageError
+from emrtrack.i18n import _
+from emrtrack.model import Facility, Reached, Requirement
+from emrtrack.rules import cohort_index
+from emrtrack.store import Register
+from emrtrack.views import ExportView
+
+FORMATS = ("yaml", "csv", "xlsx")
+_EXTENSIONS = {".yaml": "yaml", ".yml": "yaml", ".csv": "csv", ".xlsx": "xlsx"}
+
+
+def export_format(output: Path | None, format: str | None) -> str:
+    """The format to write: as asked, else the one the file's extension names, else YAML."""
+    if format is None:
+        if output is None:
+            return "yaml"
+        named = _EXTENSIONS.get(output.suffix.lower())
+        if named is None:
+            raise UsageError(
+                _(
+                    "--output needs a file format: add --format (one of: {formats}) or use one of their extensions"
+                ).format(formats=", ".join(FORMATS))
+            )
+        return named
+    if format == "xlsx" and output is None:
+        raise UsageError(_("--format xlsx writes a file: give it with --output FILE.xlsx"))
+    return format
+
+
+def _in_scope(
+    requirement: Requirement, facilities: Iterator[tuple[Facility, dict[str, Reached]]]
+) -> Iterator[tuple[Facility, dict[str, Reached]]]:
+    for facility, milestones in facilities:
+        f = facility
+        if any(cohort_index(requirement, f.ownership, f.kind, f.id, o) is not None for o in requirement.obligations):
+            yield facility, milestones
+
+
+def export(register: Register, *, requirement: str | None = None) -> ExportView:
+    """The register's facts; with `requirement`, that requirement alone and the facilities in its scope."""
+    requirements = register.requirements()
+    facilities = register.facility_facts()
+    if requirement is not None:
+        picked = register.requirement(requirement)
+        requirements = [picked]
+        facilities = _in_scope(picked, facilities)
+    return ExportView(register.info(), register.register_fields(), requirements, facilities)
