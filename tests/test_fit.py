@@ -389,3 +389,14 @@ def test_a_long_narrowed_table_is_written_as_rich_writes_it(width: int) -> None:
     print_rows(console(got), new_table, [[Text(row[j]) for j in keep] for row in rows])
     assert got.getvalue() == expected.getvalue()
     assert max(cell_len(line) for line in got.getvalue().splitlines()) <= width
+
+
+def test_a_footnote_is_printed_only_with_its_mark(shipped_db: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A narrow table that leaves out the column bearing a source's mark leaves out its footnote too."""
+    source = "the hospital's letter of 29 August 2025"
+    assert run("mark-deployed", "nghi loc", "--on-or-before", "2025-08-29", "--source", source).exit_code == 0
+    args = ("report", "--as-of", "2025-10-01", "--limit", "3")
+    wide = render(monkeypatch, 200, "en", args)
+    assert "deployed ≤ 2025-08-29 ¹" in wide and f"¹ Source: {source}" in wide.splitlines()
+    narrow = render(monkeypatch, 80, "en", args)
+    assert "¹" not in narrow and "Latest milestone" in narrow  # named as left out

@@ -91,8 +91,8 @@ def test_progress_shows_only_when_the_work_is_slow():
         progress.phase("history", 3)
         time.sleep(0.2)
     shown = out.getvalue()
-    assert "Reading national.yaml" in shown and "500/1000" in shown
-    assert "Writing the register" in shown and "10000/40000" in shown
+    assert "Reading national.yaml" in shown and "500/1,000" in shown
+    assert "Writing the register" in shown and "10,000/40,000" in shown
     assert "Recording the history" in shown and "0/3" in shown
 
 

@@ -11,7 +11,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
-from emrtrack.i18n import _
+from emrtrack.i18n import _, fmt_int
 from emrtrack.progress import NOBODY, Phases
 
 
@@ -57,6 +57,19 @@ class Bar(Phases):
             self._progress.update(self._task, total=end, completed=end)
 
 
+def _counts_column() -> Any:
+    """A column "done/total", its numbers as the language writes them (20,000 or 20.000)."""
+    from rich.progress import ProgressColumn
+    from rich.text import Text
+
+    class Counts(ProgressColumn):
+        def render(self, task: Any) -> Text:
+            total = "?" if task.total is None else fmt_int(int(task.total))
+            return Text(f"{fmt_int(int(task.completed))}/{total}", style="progress.download")
+
+    return Counts()
+
+
 @contextmanager
 def when_slow(*, delay: float = 1.0, console: Any = None) -> Iterator[Phases]:
     """A display of the work's phases, shown if the work inside takes longer than `delay` seconds.
@@ -69,13 +82,13 @@ def when_slow(*, delay: float = 1.0, console: Any = None) -> Iterator[Phases]:
         from rich.console import Console
 
         console = Console(stderr=True)
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+    from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
     progress = Progress(
         SpinnerColumn(),
         TextColumn("{task.description}"),
         BarColumn(),
-        MofNCompleteColumn(),
+        _counts_column(),
         TimeElapsedColumn(),
         console=console,
         transient=True,

@@ -147,6 +147,7 @@ def write_facility_table(view: ShowView, out: IO[str]) -> None:
     standing_title = _("Standing as of {date}").format(date=fmt_date(as_of))
     if console.width < STATUS_BLOCKS:  # a narrow terminal: one block per requirement and obligation
         _standing_blocks(console, view, standing_title, with_milestone)
+        console.print()
         _print_history(console, view.history, _("History, newest first"), vocabulary, view.timezone)
         return
     states = Table(title=standing_title, title_justify="left")

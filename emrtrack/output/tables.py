@@ -420,8 +420,10 @@ def write_report_table(view: ReportView, out: IO[str]) -> None:
             shown += len(rows)
         if len(keep) < len(headers):
             console.print(Text(left_out_line([headers[j] for j in range(len(headers)) if j not in keep])))
+        visible = " ".join(str(row[j]) for _t, rows in tables for row in rows for j in keep)
         for source, n in context.notes.items():
-            console.print(Text(f"{mark(n)} " + safe(_("Source: {source}").format(source=source))))
+            if f" {mark(n)}" in visible:  # its mark is in a column shown (a narrow table may leave it out)
+                console.print(Text(f"{mark(n)} " + safe(_("Source: {source}").format(source=source))))
         if limit is not None and count > shown:
             console.print(
                 _(
