@@ -640,6 +640,10 @@ def bench_size(n: int, runs: int, warmup: int, taskwarrior: bool, keep: Path | N
             "did-you-mean", [*emr, "mark-deployed", typo, "--on", MARK_ON], expect_code=1, expect_in=b"Did you mean"
         ).run(env, tmp, runs, warmup)
         results["history"] = Measure("history", [*emr, "history", target.facility_id]).run(env, tmp, runs, warmup)
+        for fmt in ("yaml", "csv"):
+            results[f"export {fmt}"] = Measure(
+                f"export {fmt}", [*emr, "export", "--output", str(tmp / f"export.{fmt}")]
+            ).run(env, tmp, runs, warmup)
         results["--help"] = Measure("--help", [*emr, "--help"]).run(env, tmp, runs, warmup)
 
         csv_rows = (
@@ -717,6 +721,8 @@ EMRTRACK_COMMANDS = (
     "mark-deployed",
     "did-you-mean",
     "history",
+    "export yaml",
+    "export csv",
     "--help",
 )
 
@@ -746,6 +752,7 @@ def ratios(sizes: dict[int, dict[str, object]]) -> list[dict[str, object]]:
         rel("load / C-loader parse", "load", "C-loader parse", 1.3),
         rel("no-op load / C-loader parse", "load (no-op)", "C-loader parse", 1.1),
         rel("load csv / task import", "load csv", "task import", 1.0),
+        rel("export yaml / load", "export yaml", "load", 1.0),
     ]
     for name, limit in (("mark-deployed", 0.4), ("did-you-mean", 0.6)):
         v = med(name)
@@ -759,7 +766,7 @@ def ratios(sizes: dict[int, dict[str, object]]) -> list[dict[str, object]]:
             }
         )
     out.append(rel("--help / import typer", "--help", "import typer", 1.5))
-    for name in ("status", "report csv", "report json", "report table"):
+    for name in ("status", "report csv", "report json", "report table", "export yaml", "export csv"):
         v = cmd[name]["peak_mib"]  # type: ignore[index]
         out.append({"ratio": f"{name} peak MiB", "size": big, "value": v, "limit": 150, "met": v <= 150})
     small = min(sizes)
