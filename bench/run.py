@@ -599,7 +599,7 @@ def bench_size(n: int, runs: int, warmup: int, taskwarrior: bool, keep: Path | N
             [py, "-c", "import yaml,sys; yaml.load(open(sys.argv[1],'rb'), Loader=yaml.CSafeLoader)", str(yaml_path)],
         ).run(env, tmp, runs, warmup)
         results["load"] = Measure(
-            "load", [*emr, "load", str(yaml_path)], prepare=fresh_empty, expect_in=f"Facilities: {n} added".encode()
+            "load", [*emr, "load", str(yaml_path)], prepare=fresh_empty, expect_in=f"Facilities: {n:,} added".encode()
         ).run(env, tmp, runs, warmup)
         loaded = tmp / "loaded.db"
         shutil.copyfile(db, loaded)
@@ -609,7 +609,7 @@ def bench_size(n: int, runs: int, warmup: int, taskwarrior: bool, keep: Path | N
             "load csv",
             [*emr, "load", str(requirements_path), str(csv_path)],
             prepare=fresh_empty,
-            expect_in=f"Facilities: {n} added".encode(),
+            expect_in=f"Facilities: {n:,} added".encode(),
         ).run(env, tmp, runs, warmup)
         for suffix in ("", "-wal", "-shm"):  # back to the register the YAML load gave
             Path(f"{db}{suffix}").unlink(missing_ok=True)
