@@ -394,12 +394,17 @@ def undo(
 
 
 @app.command(help=opt.COMMAND_HELP["verify"])
-def verify(ctx: typer.Context, lang: opt.LangOption = None, db: opt.DbOption = None) -> None:
+def verify(
+    ctx: typer.Context,
+    history: opt.VerifyHistoryOption = None,
+    lang: opt.LangOption = None,
+    db: opt.DbOption = None,
+) -> None:
     from emrtrack.errors import RegisterError
     from emrtrack.output.messages import verify_result
-    from emrtrack.service import commands
+    from emrtrack.service import commands, exports
 
-    result = commands.verify(_open(ctx, db))
+    result = exports.verify_history(history) if history is not None else commands.verify(_open(ctx, db))
     if not result.ok:
         raise RegisterError(verify_result(result))
     typer.echo(verify_result(result))

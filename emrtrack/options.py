@@ -325,6 +325,17 @@ ExportHistoryOption = Annotated[
         show_default=False,
     ),
 ]
+VerifyHistoryOption = Annotated[
+    Path | None,
+    typer.Option(
+        "--history",
+        exists=True,
+        dir_okay=False,
+        metavar="PATH",
+        help=N_("Check this history file (from export --history) on its own, instead of the register."),
+        show_default=False,
+    ),
+]
 NoShippedOption = Annotated[
     bool,
     typer.Option(

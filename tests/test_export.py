@@ -15,7 +15,7 @@ from typing import Any
 import openpyxl
 import pytest
 import yaml
-from helpers import SHIPPED, SMALL, run
+from helpers import SMALL, run
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -205,8 +205,11 @@ def test_an_export_that_fails_leaves_the_file_as_it_was(small: Path, tmp_path: P
 # -- random registers ---------------------------------------------------------------------------------------
 _letters = st.sampled_from("aăâbcdđeêghiklmnoôơpqrstuưvxyAĐÊÔƠƯÁÀẢÃẠỆỒỮ")
 _others = st.sampled_from(" ,:#-'\"=+@[]{}()/&.0123456789")
-_text = st.lists(st.one_of(_letters, _letters, _others), min_size=1, max_size=24).map("".join).map(str.strip).filter(
-    lambda s: s != "" and not s.startswith("'")
+_text = (
+    st.lists(st.one_of(_letters, _letters, _others), min_size=1, max_size=24)
+    .map("".join)
+    .map(str.strip)
+    .filter(lambda s: s != "" and not s.startswith("'"))
 )
 _day = st.dates(date(2020, 1, 1), date(2025, 12, 31))
 _reached = st.one_of(
@@ -274,3 +277,32 @@ def test_an_export_names_what_it_holds_in_json_for_tools(shipped_db: Path) -> No
     doc = yaml.safe_load(run("export").stdout)
     assert sorted(doc) == ["facilities", "register", "requirements"]
     assert json.dumps(doc["facilities"][0], default=str, ensure_ascii=False).startswith('{"id": "an-phat-general"')
+
+
+def test_the_history_goes_out_as_json_lines_and_is_checked_on_its_own(shipped_db: Path, tmp_path: Path) -> None:
+    assert run("mark-deployed", "do luong", "--on", "2025-08-20").exit_code == 0
+    history = tmp_path / "history.jsonl"
+    r = run("export", "--history", str(history))
+    assert (r.exit_code, r.stdout, r.stderr) == (0, "", f"Wrote {history}.\n")
+    lines = history.read_text(encoding="utf-8").splitlines()
+    assert [json.loads(line)["id"] for line in lines] == [1, 2]
+    register_says = run("verify").stdout
+    assert run("verify", "--history", str(history)).stdout == register_says  # the same events, the same last hash
+    assert run("mark", "hoan my", "annex-signed", "--on", "2025-10-02").exit_code == 0
+    longer = tmp_path / "later.jsonl"
+    assert run("export", "--history", str(longer), "--output", str(tmp_path / "r.yaml")).exit_code == 0
+    assert longer.read_text(encoding="utf-8").startswith(history.read_text(encoding="utf-8"))  # only appended
+    assert (tmp_path / "r.yaml").exists()
+    cut = tmp_path / "cut.jsonl"
+    cut.write_text(history.read_text(encoding="utf-8")[:-40], encoding="utf-8")
+    for lang, expected in (
+        ("en", "emrtrack: verify failed after 57 good events: line 2: not valid JSON (cut short or edited)\n"),
+        (
+            "vi",
+            "emrtrack: kiểm tra không đạt sau 57 sự kiện hợp lệ: dòng 2: không phải JSON hợp lệ (bị cắt cụt hoặc bị sửa)\n",
+        ),
+    ):
+        bad = run("verify", "--history", str(cut), "--lang", lang)
+        assert (bad.exit_code, bad.stderr) == (1, expected)
+    missing = run("verify", "--history", str(tmp_path / "none.jsonl"))
+    assert missing.exit_code == 2 and "does not exist" in missing.stderr

@@ -317,6 +317,28 @@ def verify_result(result: VerifyResult) -> str:
 def verify_problem(p: VerifyProblem) -> str:
     """The first problem `verify` found, in the interface language."""
     v = p.values
+    if "line" in v:  # found in a history file: where
+        return _("line {line}: {problem}").format(line=v["line"], problem=_history_file_problem(p))
+    return _register_problem(p)
+
+
+def _history_file_problem(p: VerifyProblem) -> str:
+    v = p.values
+    if p.kind == "line-not-json":
+        return _("not valid JSON (cut short or edited)")
+    if p.kind == "line-bad-shape":
+        if not v.get("field"):
+            return _("not a change as emrtrack writes it (not a JSON object)")
+        return _("not a change as emrtrack writes it: {field} is missing, unexpected or of the wrong kind").format(
+            field=v["field"]
+        )
+    return _register_problem(p)
+
+
+def _register_problem(p: VerifyProblem) -> str:
+    v = p.values
+    if p.kind == "history-empty":
+        return _("the file holds no history (it is empty)")
     if p.kind in _AT_EVENT:
         problem = _(_AT_EVENT[p.kind]).format(**{**v, "entity": repr(v.get("entity"))})
         return _("event #{id}: {problem}").format(id=p.event, problem=problem)

@@ -10,7 +10,7 @@ from emrtrack.i18n import _
 from emrtrack.model import Facility, Reached, Requirement
 from emrtrack.rules import cohort_index
 from emrtrack.store import Register
-from emrtrack.views import ExportView
+from emrtrack.views import ExportView, VerifyResult
 
 FORMATS = ("yaml", "csv", "xlsx")
 _EXTENSIONS = {".yaml": "yaml", ".yml": "yaml", ".csv": "csv", ".xlsx": "xlsx"}
@@ -41,6 +41,13 @@ def _in_scope(
         f = facility
         if any(cohort_index(requirement, f.ownership, f.kind, f.id, o) is not None for o in requirement.obligations):
             yield facility, milestones
+
+
+def verify_history(path: Path) -> VerifyResult:
+    """Check a history file that `export --history` wrote, on its own: every hash, in order, from the start."""
+    from emrtrack.store.history_file import verify_history as check
+
+    return check(path)
 
 
 def export(register: Register, *, requirement: str | None = None) -> ExportView:

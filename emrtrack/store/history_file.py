@@ -20,6 +20,8 @@ from typing import IO, Any
 
 import orjson
 
+from emrtrack.errors import EmrtrackError
+from emrtrack.i18n import _
 from emrtrack.store.chain import CHANGE_COLUMNS, EVENT_COLUMNS, GENESIS, event_hasher
 from emrtrack.store.codec import summary_text
 from emrtrack.store.connection import snapshot
@@ -40,8 +42,18 @@ _NOT_JSON = object()  # what `_parse` gives for a line that is not JSON
 Hasher = Callable[[str, tuple[Any, ...]], str]
 
 
-class UnwritableHistory(ValueError):
-    """The history holds a value emrtrack never writes (a blob, a fraction): `verify` reports it as altered."""
+class UnwritableHistory(EmrtrackError):
+    """The history holds a value emrtrack never writes (a blob, a fraction), which JSON would not give back as
+    it is: `verify` reports that event as altered. `what` is "event" or "change", `id` its id."""
+
+    def __init__(self, what: str, id: int, value: object):
+        self.what, self.id = what, id
+        text = (
+            _("the history cannot be written: event #{id} holds a value emrtrack never writes (run verify)")
+            if what == "event"
+            else _("the history cannot be written: change #{id} holds a value emrtrack never writes (run verify)")
+        )
+        super().__init__(text.format(id=id))
 
 
 # -- writing -----------------------------------------------------------------------------------------
@@ -49,7 +61,9 @@ def write_history(conn: sqlite3.Connection, out: IO[str]) -> int:
     """Write the register's whole history to `out` as JSON Lines, oldest change first; the number of changes.
 
     Events are read with a cursor, a change's one after another, and written as they come. What the tables
-    hold is written as it is: run `verify` first to know that it is the history emrtrack recorded."""
+    hold is written as it is (an event whose change is missing is left out, a gap the file's check finds): run
+    `verify` first to know that it is the history emrtrack recorded. Open `out` with `newline=""` (and UTF-8),
+    so that every system writes the same bytes."""
     written = 0
     with _one_state(conn):
         for row in conn.execute(f"SELECT id, {', '.join(CHANGE_COLUMNS)}, facts FROM changes ORDER BY id"):
@@ -70,13 +84,13 @@ def _one_state(conn: sqlite3.Connection) -> Iterator[None]:
 
 def _write_change(conn: sqlite3.Connection, row: tuple[Any, ...], out: IO[str]) -> None:
     """One line: the change, then its events in order, written one by one."""
-    _check_plain(row, f"change #{row[0]}")
+    _check_plain(row, "change")
     head = dict(zip(CHANGE_KEYS[:-1], (*row[:-1], _facts_value(row[-1])), strict=True))
     out.write(orjson.dumps(head)[:-1].decode() + ',"events":[')
     separator = ""
     events = conn.execute(f"SELECT {', '.join(EVENT_KEYS)} FROM events WHERE change_id = ? ORDER BY id", (row[0],))
     for event in events:
-        _check_plain(event, f"event #{event[0]}")
+        _check_plain(event, "event")
         out.write(separator + orjson.dumps(dict(zip(EVENT_KEYS, event, strict=True))).decode())
         separator = ","
     out.write("]}\n")
@@ -93,11 +107,11 @@ def _facts_value(facts: Any) -> Any:
         return facts
 
 
-def _check_plain(values: Iterable[Any], where: str) -> None:
+def _check_plain(row: tuple[Any, ...], what: str) -> None:
     """Refuse a value that JSON would not give back as it is (emrtrack writes only text, integers and NULL)."""
-    for value in values:
+    for value in row:
         if not _plain(value):
-            raise UnwritableHistory(f"{where} holds a {type(value).__name__}, which emrtrack never writes")
+            raise UnwritableHistory(what, row[0], value)
 
 
 def _plain(value: Any) -> bool:
@@ -112,7 +126,8 @@ def verify_history(path: Path) -> VerifyResult:
     gap, each event's old value is what the history before it gives, and each change's facts give its summary.
 
     Returns how many events were checked, the last good hash and the first problem found (None when all is
-    well): the same result as `Register.verify()`, which a file cut at a line's end cannot be told from."""
+    well), as `Register.verify()` does. A file cut at the end of a line holds an earlier history, and verifies:
+    its last hash, compared with the one `emrtrack verify` gives (or quoted in a letter), tells."""
     with path.open("rb") as lines:
         return _FileCheck().run(lines)
 
@@ -266,4 +281,5 @@ def _moved_or_deleted(problem: VerifyProblem, rest: Iterable[bytes]) -> VerifyPr
 
 
 def _is_id(value: Any, wanted: int) -> bool:
+    """`value` is the event id `wanted` (an integer, not a bool or a fraction equal to it)."""
     return type(value) is int and value == wanted
