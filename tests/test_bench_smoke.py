@@ -30,6 +30,8 @@ COMMANDS = {
     "mark-deployed",
     "did-you-mean",
     "history",
+    "export yaml",
+    "export csv",
     "--help",
 }
 RATIOS = [
@@ -38,6 +40,7 @@ RATIOS = [
     "load / C-loader parse",
     "no-op load / C-loader parse",
     "load csv / task import",
+    "export yaml / load",
     "mark-deployed seconds",
     "did-you-mean seconds",
     "--help / import typer",
@@ -45,6 +48,8 @@ RATIOS = [
     "report csv peak MiB",
     "report json peak MiB",
     "report table peak MiB",
+    "export yaml peak MiB",
+    "export csv peak MiB",
     *(
         f"growth 60->120: {name}"
         for name in (
@@ -58,6 +63,8 @@ RATIOS = [
             "mark-deployed",
             "did-you-mean",
             "history",
+            "export yaml",
+            "export csv",
             "--help",
         )
     ),
