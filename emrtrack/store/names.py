@@ -46,6 +46,22 @@ class _Read:
         return found
 
 
+    def bearing_every(self, words: list[str]) -> set[int]:
+        """The facilities with names where each of `words` (in any of its spellings) starts a word: none at once
+        when a word is nowhere (a typo), else the first word's bearers narrowed by each of the others."""
+        text = self.laid_out
+        each = [spellings(word) for word in words]
+        if not each or not all(any(f" {s}" in text for s in spelled) for spelled in each):
+            return set()
+        found: set[int] | None = None
+        for spelled in each:
+            bearers = self.bearers(*spelled)
+            found = bearers if found is None else found & bearers
+            if not found:
+                break
+        return found or set()
+
+
 class Names:
     """The facilities' folded names, read once, and the rules that match a query against them."""
 
@@ -83,7 +99,7 @@ class Names:
             lambda: read.bearers(folded, whole=True),
             lambda: read.bearers(*typed[1:], whole=True),
             lambda: read.bearers(*typed),
-            lambda: set.intersection(*(read.bearers(*spellings(word)) for word in folded.split())),
+            lambda: read.bearing_every(folded.split()),
         )
         for rule in rules:
             matched = sorted((read.folded[i].split("\n", 1)[0], read.rowids[i]) for i in rule())
@@ -122,8 +138,11 @@ class Names:
         position = 0
         read = self._names()
         for rowid, folded_names in zip(read.rowids, read.folded, strict=True):
-            for alias, n in enumerate(folded_names.split("\n")):
-                bearers.setdefault(n, []).append((min(alias, 1), position, rowid))
+            name, *aliases = folded_names.split("\n")
+            bearers.setdefault(name, []).append((0, position, rowid))
+            position += 1
+            for alias in aliases:
+                bearers.setdefault(alias, []).append((1, position, rowid))
                 position += 1
         short_list = process.extract(folded, list(bearers), scorer=fuzz.WRatio, limit=limit * 10, score_cutoff=60)
         typed = match_key(folded).split()
