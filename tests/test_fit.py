@@ -400,3 +400,39 @@ def test_a_footnote_is_printed_only_with_its_mark(shipped_db: Path, monkeypatch:
     assert "deployed ≤ 2025-08-29 ¹" in wide and f"¹ Source: {source}" in wide.splitlines()
     narrow = render(monkeypatch, 80, "en", args)
     assert "¹" not in narrow and "Latest milestone" in narrow  # named as left out
+
+
+MARKUP = """\
+register:
+  name: "Sổ [/]"
+facilities:
+  - id: loi
+    name: "Phòng khám [/] Lỗi"
+    ownership: non-public
+    kind: clinic
+  - id: bold
+    name: "[bold]Đậm[/bold] [link=http://x.example]Bấm[/link]"
+    ownership: non-public
+    kind: clinic
+"""
+
+
+@pytest.mark.parametrize("width", [60, 200])
+def test_square_brackets_in_names_are_text_never_markup(
+    shipped_db: Path, monkeypatch: pytest.MonkeyPatch, tmp_path: Path, width: int
+) -> None:
+    """A register's or a facility's name with [/], [bold] or [link=…] is shown as written, in every title."""
+    source = tmp_path / "markup.yaml"
+    source.write_text(MARKUP, encoding="utf-8")
+    assert run("load", str(source)).exit_code == 0
+    for args, shown in (
+        (("show", "loi"), "Phòng khám [/] Lỗi"),
+        (("history", "loi"), "Phòng khám [/] Lỗi"),
+        (("show", "bold"), "[bold]Đậm[/bold] [link=http://x.example]Bấm[/link]"),
+        (("history", "bold"), "[bold]Đậm[/bold]"),
+        (("status",), "Sổ [/]: status as of"),
+        (("report", "--as-of", "2025-09-01", "--all"), "[bold]Đậm[/bold]"),
+    ):
+        out = render(monkeypatch, width, "en", args)
+        assert shown in out, (args, out)
+        assert "\x1b]8;" not in out  # no hyperlink escape

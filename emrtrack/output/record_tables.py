@@ -9,7 +9,7 @@ from typing import IO, TYPE_CHECKING
 from emrtrack.i18n import N_, _, fmt_date, fmt_int, fmt_offset, fmt_time, milestone_label
 from emrtrack.model import DEFAULT_TIMEZONE, DEPLOYED, MilestoneDef, Reached, State
 from emrtrack.output.messages import describe_event
-from emrtrack.output.tables import STATUS_BLOCKS, cell, fit_all, fit_columns, make_console
+from emrtrack.output.tables import STATUS_BLOCKS, cell, fit_all, fit_columns, heading, make_console
 from emrtrack.output.text import (
     capitalised,
     kind_label,
@@ -66,9 +66,9 @@ def _print_history(
     whole = [True, True, *[False] * 5]  # the change and the time never wrap
     fits, _widths = fit_all(console.width, headers, [[safe(c) for c in r] for r in rows], whole)
     if console.width >= STATUS_BLOCKS and fits:
-        table = Table(title=title, title_justify="left")
+        table = Table(title=heading(title), title_justify="left")
         for i, name in enumerate(headers):  # Rich shares the room: the wrapping columns give way, at words
-            table.add_column(name, no_wrap=whole[i], overflow="fold")
+            table.add_column(cell(name), no_wrap=whole[i], overflow="fold")
         for row in rows:
             table.add_row(row[0], row[1], *map(cell, row[2:]))
         console.print(table)
@@ -93,7 +93,7 @@ def write_history_table(view: HistoryView, out: IO[str]) -> None:
     console = make_console(out)
     _print_history(console, view.events, title, view.milestones, view.timezone)
     if view.more:
-        console.print(_("Older events are not shown: see more with --limit {n}.").format(n=view.limit * 5))
+        console.print(cell(_("Older events are not shown: see more with --limit {n}.").format(n=view.limit * 5)))
 
 
 def _as_of_date(when: date | None, as_of: date) -> str:
@@ -137,7 +137,7 @@ def write_facility_table(view: ShowView, out: IO[str]) -> None:
         facts.append((capitalised(milestone_label(m, vocabulary)), _milestone_value(view.milestones.get(m), as_of)))
     texts = [[safe(label), safe(value)] for label, value in facts]
     _keep, widths = fit_columns(console.width, ["", ""], texts, [None, None], [False, False], {0: 24})
-    table = Table(show_header=False, title=safe(f.name), title_justify="left")
+    table = Table(show_header=False, title=heading(f.name), title_justify="left")
     table.add_column("field", style="bold", width=widths[0] if widths else None, overflow="fold")
     table.add_column("value", width=widths[1] if widths else None, overflow="fold")
     for label, value in facts:
@@ -150,12 +150,12 @@ def write_facility_table(view: ShowView, out: IO[str]) -> None:
         console.print()
         _print_history(console, view.history, _("History, newest first"), vocabulary, view.timezone)
         return
-    states = Table(title=standing_title, title_justify="left")
-    states.add_column(_("Requirement"))
+    states = Table(title=heading(standing_title), title_justify="left")
+    states.add_column(cell(_("Requirement")))
     if with_milestone:
-        states.add_column(_("Milestone"))
+        states.add_column(cell(_("Milestone")))
     for name in (N_("Deadline"), N_("State"), N_("Days overdue")):
-        states.add_column(_(name))
+        states.add_column(cell(_(name)))
     for req, obligation, deadline, state, days in view.standings:
         named = [cell(milestone_label(obligation.milestone, vocabulary))] if with_milestone else []
         if deadline is None or state is None:

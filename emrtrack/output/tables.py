@@ -176,6 +176,14 @@ def cell(text: str | None) -> Text:
     return Text(safe(text))
 
 
+def heading(text: str) -> Text:
+    """A table's title, shown literally: a register's name or a facility's with `[` and `]` in it is text, never
+    Rich markup."""
+    from rich.text import Text
+
+    return Text(safe(text), style="table.title")
+
+
 # -- status ----------------------------------------------------------------------------------------
 def _count_columns(table: Table, unconfirmed: bool) -> None:
     for name in count_labels(unconfirmed):
@@ -237,19 +245,23 @@ def write_status_table(view: StatusView, out: IO[str]) -> None:
         _status_blocks(console, view, title, with_milestone, unconfirmed)
         _status_lines(console, view)
         return
-    table = Table(title=title, title_justify="left")
+    table = Table(title=heading(title), title_justify="left")
     for i, name in enumerate(main_headers):
         right = i >= named + 2 or i == named + 1
-        table.add_column(name, justify="right" if right else "left", width=_width(main_widths, i), overflow="fold")
+        table.add_column(
+            cell(name), justify="right" if right else "left", width=_width(main_widths, i), overflow="fold"
+        )
     for row in main_rows:
         table.add_row(*(cell(v) if i < named else v for i, v in enumerate(row)))
     console.print(table)
     for line in plan_notes(view):
         console.print(Text(safe(line)))
-    split = Table(title=_("By ownership"), title_justify="left")
+    split = Table(title=heading(_("By ownership")), title_justify="left")
     for i, name in enumerate(split_headers):
         right = i >= named
-        split.add_column(name, justify="right" if right else "left", width=_width(split_widths, i), overflow="fold")
+        split.add_column(
+            cell(name), justify="right" if right else "left", width=_width(split_widths, i), overflow="fold"
+        )
     for row in split_rows:
         split.add_row(*(cell(v) if i < named - 1 else v for i, v in enumerate(row)))
     console.print(split)
@@ -411,9 +423,11 @@ def write_report_table(view: ReportView, out: IO[str]) -> None:
                     (headers[j], right[j], _width(widths, i)) for i, j in enumerate(keep)
                 ],
             ) -> Table:
-                table = Table(title=title, title_justify="left")
+                table = Table(title=heading(title) if title else None, title_justify="left")
                 for header, on_right, width in kept:
-                    table.add_column(header, justify="right" if on_right else "left", width=width, overflow="fold")
+                    table.add_column(
+                        cell(header), justify="right" if on_right else "left", width=width, overflow="fold"
+                    )
                 return table
 
             print_rows(console, new_table, [[row[j] for j in keep] for row in rows])
