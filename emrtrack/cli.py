@@ -21,10 +21,11 @@ from emrtrack import options as opt
 from emrtrack.errors import UsageError, explain
 from emrtrack.i18n import N_, _, ngettext
 from emrtrack.output import writers
+from emrtrack.output.text import safe
 
 
 def _fail(message: str, code: int) -> NoReturn:
-    typer.echo(f"emrtrack: {message}", err=True)
+    typer.echo(f"emrtrack: {safe(message)}", err=True)
     raise typer.Exit(code)
 
 
@@ -93,7 +94,7 @@ class _Boundary(TyperGroup):
                 raise
             lines, code = explain(e)
             for line in lines[:-1]:
-                typer.echo(f"emrtrack: {line}", err=True)
+                typer.echo(f"emrtrack: {safe(line)}", err=True)
             _fail(lines[-1], code)
 
 

@@ -1,4 +1,6 @@
-"""Hostile text: stored exactly, shown literally (no markup, no raw control characters), escaped in CSV and JSON."""
+"""Hostile text: stored as given (a line broken inside a text read as one line; control characters are refused
+by load, see test_control_characters), shown literally (no markup, no raw control characters), escaped in CSV
+and JSON; and a register that holds control characters from elsewhere shows them escaped."""
 
 from __future__ import annotations
 
@@ -10,16 +12,13 @@ from pathlib import Path
 import pytest
 from helpers import rows, run
 
-# Names that can be written in a YAML file (double-quoted YAML escapes allow the control characters).
+from emrtrack.naming import fold
+
+# Names as stored, and as written in a YAML file.
 NAMES = {
     "markup": ("[bold red]Bệnh viện x[/]", '"[bold red]Bệnh viện x[/]"'),
     "link": ("[link=https://evil.example]Bấm vào đây[/link]", '"[link=https://evil.example]Bấm vào đây[/link]"'),
-    "ansi-clear": ("Trạm y tế \x1b[2J xoá màn hình", '"Trạm y tế \\e[2J xoá màn hình"'),
-    "osc8": (
-        "\x1b]8;;https://evil.example\x1b\\Bệnh viện\x1b]8;;\x1b\\",
-        '"\\e]8;;https://evil.example\\e\\\\Bệnh viện\\e]8;;\\e\\\\"',
-    ),
-    "crlf": ("Dòng một\r\nDòng hai", '"Dòng một\\r\\nDòng hai"'),
+    "crlf": ("Dòng một Dòng hai", '"Dòng một\\r\\nDòng hai"'),
     "rtl": ("Bệnh viện \u202eGNOL OD", '"Bệnh viện \\u202eGNOL OD"'),
     "sql": ("x'; DROP TABLE facilities; --", '"x\'; DROP TABLE facilities; --"'),
     "formula": ('=HYPERLINK("https://evil.example","x")', '\'=HYPERLINK("https://evil.example","x")\''),
@@ -36,11 +35,35 @@ def _file(tmp_path: Path) -> Path:
     return path
 
 
+# Names with control characters, which `load` refuses, as a register from elsewhere (or written by another
+# program) may hold them: put in its table directly.
+OTHER_NAMES = {
+    "ansi-clear": "Trạm y tế \x1b[2J xoá màn hình",
+    "osc8": "\x1b]8;;https://evil.example\x1b\\Bệnh viện\x1b]8;;\x1b\\",
+    "bell": "Phòng khám\x07 kêu",
+}
+
+
 @pytest.fixture
 def loaded(db_path: Path, tmp_path: Path) -> Path:
     result = run("load", str(_file(tmp_path)))
     assert result.exit_code == 0, result.stderr
     return db_path
+
+
+@pytest.fixture
+def held(loaded: Path) -> Path:
+    """The register above, also holding names with control characters put in its table by another program."""
+    import sqlite3
+
+    with sqlite3.connect(loaded) as conn:
+        for key, name in OTHER_NAMES.items():
+            conn.execute(
+                "INSERT INTO facilities (id, name, aliases, ownership, kind, folded) "
+                "VALUES (?, ?, '[]', 'non-public', 'clinic', ?)",
+                (f"hostile-{key}", name, fold(name)),
+            )
+    return loaded
 
 
 def test_stored_exactly(loaded: Path) -> None:
@@ -54,7 +77,7 @@ def _no_raw_controls(text: str) -> None:
         assert ch not in text
 
 
-def test_table_shows_text_literally(loaded: Path) -> None:
+def test_table_shows_text_literally(held: Path) -> None:
     result = run("report", "--all", "--requirement", "13/2025/TT-BYT")
     assert result.exit_code == 0
     out = result.stdout
@@ -65,7 +88,7 @@ def test_table_shows_text_literally(loaded: Path) -> None:
     assert "x'; DROP TABLE facilities; --" in out
 
 
-def test_show_and_history_are_safe(loaded: Path) -> None:
+def test_show_and_history_are_safe(held: Path) -> None:
     for args in (("show", "hostile-osc8"), ("show", "hostile-crlf"), ("history", "--limit", "50")):
         result = run(*args)
         assert result.exit_code == 0
@@ -77,7 +100,7 @@ def test_csv_escapes_and_neutralises_formulas(loaded: Path) -> None:
     result = run("report", "--requirement", "13/2025/TT-BYT", "--format", "csv")
     assert result.exit_code == 0
     rows = {r["id"]: r for r in csv.DictReader(io.StringIO(result.stdout_bytes.decode("utf-8"), newline=""))}
-    assert rows["hostile-crlf"]["name"] == "Dòng một\r\nDòng hai"
+    assert rows["hostile-crlf"]["name"] == "Dòng một Dòng hai"
     assert rows["hostile-sql"]["name"] == "x'; DROP TABLE facilities; --"
     assert rows["hostile-formula"]["name"] == '\'=HYPERLINK("https://evil.example","x")'
     assert rows["hostile-long"]["name"] == "Đ" * 10_000
@@ -117,3 +140,12 @@ def test_note_stored_exactly_and_shown_safely(db_path: Path, note: str) -> None:
     table = run("show", "do luong")
     _no_raw_controls(table.stdout)
     assert run("verify").exit_code == 0
+
+
+def test_a_did_you_mean_shows_control_characters_escaped(held: Path) -> None:
+    """Error lines on stderr are escaped like tables: a name held with an escape sequence cannot act on the
+    terminal through a did-you-mean."""
+    result = run("show", "tram y te xao man hinh")
+    assert result.exit_code == 1
+    _no_raw_controls(result.stderr)
+    assert "Trạm y tế \\x1b[2J xoá màn hình (hostile-ansi-clear)" in result.stderr

@@ -58,6 +58,10 @@ def did_you_mean(word: str, choices: tuple[str, ...] | list[str]) -> str:
 ID_RULE = N_("{what}: id {id} must be a short slug of letters, digits and - . _ / (e.g. do-luong-general)")
 
 _ROW_LABEL = re.compile(r"facility on row (\d+)\Z")
+# In a text: the line breaks and tabs a spreadsheet cell may hold (Alt+Enter), read as one space; and the other
+# invisible control characters, which are refused (an escape sequence would reach the terminal).
+_BREAKS = re.compile(r"[\t\n\r\v\f\x85\u2028\u2029]")
+_CONTROL = re.compile(r"[\x00-\x08\x0e-\x1f\x7f-\x84\x86-\x9f]")
 _HEADS = (("facility ", N_("facility {id}")), ("requirement ", N_("requirement {id}")))
 
 
@@ -182,6 +186,17 @@ class NodeReader:
             if not value:
                 self.problem(node, N_("{what} is empty"), what)
                 return None
+            control = _CONTROL.search(value)
+            if control:
+                self.problem(
+                    node,
+                    N_("{what}: the invisible control character {code} is not allowed; delete it"),
+                    what,
+                    code=f"U+{ord(control.group()):04X}",
+                )
+                return None
+            if _BREAKS.search(value):  # a line broken inside a cell or a quoted text: one line
+                value = " ".join(value.split())
             return value
         self.problem(
             node,

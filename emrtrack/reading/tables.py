@@ -286,6 +286,8 @@ def _plain_entry(
             return None
         value = cell.strip()
         if value:
+            if not value.isprintable():  # a line break, a control character...: the careful reader's
+                return None
             field = columns.get(i)
             if field is None:
                 return None

@@ -45,7 +45,6 @@ class _Read:
                 at = text.find(needle, at + 1)
         return found
 
-
     def bearing_every(self, words: list[str]) -> set[int]:
         """The facilities with names where each of `words` (in any of its spellings) starts a word: none at once
         when a word is nowhere (a typo), else the first word's bearers narrowed by each of the others."""
