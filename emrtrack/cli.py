@@ -8,6 +8,7 @@ in the context object, settled once when the program starts: nothing is kept in 
 import os
 import sys
 from collections.abc import Sequence
+from functools import partial
 from pathlib import Path
 from typing import Any, NoReturn
 
@@ -191,12 +192,13 @@ def export(
 ) -> None:
     from emrtrack.service import exports
 
+    only_history = history is not None and output is None and format is None
+    fmt = "" if only_history else exports.export_format(output, format.value if format else None)
     register = _open(ctx, db)
     if history is not None:
-        writers.whole_text_file(history, register.write_history)
-        if output is None and format is None:
+        writers.whole_text_file(history, register.write_history, check=partial(exports.check_extends, history))
+        if only_history:
             return
-    fmt = exports.export_format(output, format.value if format else None)
     writers.export(exports.export(register, requirement=requirement), fmt, output)
     if fmt != "yaml":
         typer.echo(_("A facility list holds no requirements: export them with --format yaml."), err=True)

@@ -306,3 +306,61 @@ def test_the_history_goes_out_as_json_lines_and_is_checked_on_its_own(shipped_db
         assert (bad.exit_code, bad.stderr) == (1, expected)
     missing = run("verify", "--history", str(tmp_path / "none.jsonl"))
     assert missing.exit_code == 2 and "does not exist" in missing.stderr
+
+
+def test_a_history_file_is_extended_never_replaced_by_another(shipped_db: Path, tmp_path: Path) -> None:
+    history = tmp_path / "history.jsonl"
+    assert run("export", "--history", str(history)).exit_code == 0
+    assert run("mark-deployed", "do luong", "--on", "2025-08-20").exit_code == 0
+    assert run("export", "--history", str(history)).exit_code == 0  # the same lines, then one more
+    assert len(history.read_text(encoding="utf-8").splitlines()) == 2
+    edited = history.read_text(encoding="utf-8").replace('"actor":"emrtrack"', '"actor":"someone"', 1)
+    history.write_text(edited, encoding="utf-8")
+    r = run("export", "--history", str(history))
+    assert r.exit_code == 1
+    assert r.stderr == (
+        f"emrtrack: {history} holds another history than this register's (from line 1): it is kept; give another "
+        f"file, or check it with `emrtrack verify --history {history}`\n"
+    )
+    assert history.read_text(encoding="utf-8") == edited  # the evidence is kept
+
+
+def test_nothing_is_written_when_the_request_is_wrong(shipped_db: Path, tmp_path: Path) -> None:
+    r = run("export", "--output", str(tmp_path / "r.txt"), "--history", str(tmp_path / "h.jsonl"))
+    assert r.exit_code == 2 and "--output needs a file format" in r.stderr
+    assert list(tmp_path.iterdir()) == [] or all(p.suffix == ".db" or "-" in p.name for p in tmp_path.iterdir())
+    assert not (tmp_path / "h.jsonl").exists()
+
+
+def test_an_export_is_readable_as_any_new_file_is(shipped_db: Path, tmp_path: Path) -> None:
+    import os
+    import stat
+
+    mask = os.umask(0o022)
+    try:
+        out = tmp_path / "register.yaml"
+        assert run("export", "--output", str(out)).exit_code == 0
+        assert stat.S_IMODE(out.stat().st_mode) == 0o644  # shared: not private as a temporary file is
+        out.chmod(0o600)
+        assert run("export", "--output", str(out)).exit_code == 0
+        assert stat.S_IMODE(out.stat().st_mode) == 0o600  # a file replaced keeps its permissions
+    finally:
+        os.umask(mask)
+
+
+def test_a_file_git_could_not_merge_is_refused_saying_so(shipped_db: Path, tmp_path: Path) -> None:
+    text = run("export").stdout.replace(
+        "      deployed: {on_or_before: 2025-09-24",
+        "<<<<<<< HEAD\n      deployed: 2025-08-22\n=======\n      deployed: 2025-08-20\n>>>>>>> 5d6e7f8\n"
+        "      deployed: {on_or_before: 2025-09-24",
+        1,
+    )
+    merged = tmp_path / "register.yaml"
+    merged.write_text(text, encoding="utf-8")
+    line = text.splitlines().index("<<<<<<< HEAD") + 1
+    r = run("load", str(merged))
+    assert (r.exit_code, r.stdout) == (1, "")
+    assert r.stderr == (
+        f"emrtrack: {merged}:{line}: git's conflict markers (<<<<<<<, =======, >>>>>>>) are still in the file: keep "
+        "the right lines, delete the markers, then load it (see the README's 'Sharing a register')\n"
+    )

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import importlib
 import os
+import stat
 import sys
 import tempfile
 from collections.abc import Callable
@@ -112,29 +113,49 @@ def export(view: Any, format: str, output: Path | None) -> None:
         whole_text_file(output, lambda f: writer(view, f), encoding="utf-8-sig" if format == "csv" else "utf-8")
 
 
-def whole_text_file(output: Path, write_to: Callable[[IO[str]], Any], encoding: str = "utf-8") -> None:
+def whole_text_file(
+    output: Path,
+    write_to: Callable[[IO[str]], Any],
+    encoding: str = "utf-8",
+    check: Callable[[Path], Any] | None = None,
+) -> None:
     """`write_to` a text stream that becomes the file `output` only once complete (see `whole_file`)."""
 
     def write_path(path: Path) -> None:
         with path.open("w", encoding=encoding, newline="") as f:
             write_to(f)
 
-    whole_file(output, write_path)
+    whole_file(output, write_path, check)
 
 
-def whole_file(output: Path, write_path: Callable[[Path], Any]) -> None:
+def whole_file(output: Path, write_path: Callable[[Path], Any], check: Callable[[Path], Any] | None = None) -> None:
     """Write the file `output` whole or not at all: written beside it, then put in its place, so that a failed
-    write (a full disk, an interruption) leaves what was there before, never half a file."""
+    write (a full disk, an interruption) leaves what was there before, never half a file. `check` may refuse the
+    new file (it raises) before it takes the place of the old. The file gets the permissions the one it replaces
+    had, else those a new file gets."""
     fd, name = tempfile.mkstemp(dir=output.parent, prefix=f".{output.name}.", suffix=".tmp")
     os.close(fd)
     temporary = Path(name)
     try:
         write_path(temporary)
+        if check is not None:
+            check(temporary)
+        os.chmod(temporary, _mode_for(output))
         os.replace(temporary, output)
     except BaseException:
         temporary.unlink(missing_ok=True)
         raise
     wrote(output)
+
+
+def _mode_for(output: Path) -> int:
+    """The permissions of the file at `output`, or those a new file gets (as `open` would make it)."""
+    try:
+        return stat.S_IMODE(output.stat().st_mode)
+    except OSError:
+        mask = os.umask(0)
+        os.umask(mask)
+        return 0o666 & ~mask
 
 
 def template(output: Path | None, format: str, milestones: tuple[MilestoneDef, ...]) -> None:

@@ -65,6 +65,27 @@ class _DocumentReader(SectionReader, FacilityReader):
             out.facility_ids.extend(self.facility_ids)
 
 
+_CONFLICT = re.compile(r"^(<{7}|>{7})(?: |$)", re.MULTILINE)
+
+
+def _check_merged(name: str, text: str) -> None:
+    """Refuse a file git could not merge (it still holds the conflict's markers), saying so."""
+    marker = _CONFLICT.search(text) if "<<<<<<<" in text or ">>>>>>>" in text else None
+    if marker:
+        raise InputError(
+            [
+                Problem(
+                    name,
+                    text.count("\n", 0, marker.start()) + 1,
+                    _(
+                        "git's conflict markers (<<<<<<<, =======, >>>>>>>) are still in the file: keep the right "
+                        "lines, delete the markers, then load it (see the README's 'Sharing a register')"
+                    ),
+                )
+            ]
+        )
+
+
 def _check_size(name: str, text: str) -> None:
     """Refuse, before composing, a file with more items than any register has (junk, or a bomb)."""
     items = sum(text.count(c) for c in ("\n", ",", "- ", "[", "{"))
@@ -154,6 +175,7 @@ def read_yaml(path: Path, today: date, out: LoadedFiles, progress: Phases = NOBO
         check_size(path)
         text = decode(name, path.read_bytes())
         _check_size(name, text)
+        _check_merged(name, text)
         root = _compose(name, text)
     except InputError as e:
         return e.problems

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from pathlib import Path
 
-from emrtrack.errors import UsageError
+from emrtrack.errors import Refused, UsageError
 from emrtrack.i18n import _
 from emrtrack.model import Facility, Reached, Requirement
 from emrtrack.rules import cohort_index
@@ -41,6 +41,22 @@ def _in_scope(
         f = facility
         if any(cohort_index(requirement, f.ownership, f.kind, f.id, o) is not None for o in requirement.obligations):
             yield facility, milestones
+
+
+def check_extends(old: Path, new: Path) -> None:
+    """Refuse to replace the history file `old` with `new` unless `new` extends it (the same lines, then more):
+    a file that holds another register's history, or one edited since, is kept as evidence."""
+    if not old.exists():
+        return
+    with old.open("rb") as was, new.open("rb") as now:
+        for line, before in enumerate(was, 1):
+            if now.readline() != before:
+                raise Refused(
+                    _(
+                        "{file} holds another history than this register's (from line {line}): it is kept; give "
+                        "another file, or check it with `emrtrack verify --history {file}`"
+                    ).format(file=old, line=line)
+                )
 
 
 def verify_history(path: Path) -> VerifyResult:
