@@ -19,6 +19,7 @@ from typer.core import TyperGroup
 
 from emrtrack import click_words, i18n
 from emrtrack import options as opt
+from emrtrack.command_help import COMMAND_HELP
 from emrtrack.errors import UsageError, explain
 from emrtrack.i18n import N_, _, ngettext
 from emrtrack.output import writers
@@ -137,7 +138,7 @@ def _open(ctx: typer.Context, db: Path | None) -> Any:
     return open_register(opt.register_path(ctx, db), notify=_notify)
 
 
-@app.command(help=opt.COMMAND_HELP["load"])
+@app.command(help=COMMAND_HELP["load"])
 def load(
     ctx: typer.Context,
     files: opt.FilesArgument,
@@ -166,7 +167,7 @@ def load(
     typer.echo(load_summary(summary))
 
 
-@app.command(help=opt.COMMAND_HELP["template"])
+@app.command(help=COMMAND_HELP["template"])
 def template(
     ctx: typer.Context,
     output: opt.TemplateOutput = None,
@@ -180,7 +181,7 @@ def template(
     writers.template(output, fmt, commands.milestone_vocabulary(opt.register_path(ctx, db)))
 
 
-@app.command(help=opt.COMMAND_HELP["export"])
+@app.command(help=COMMAND_HELP["export"])
 def export(
     ctx: typer.Context,
     format: opt.ExportFormatOption = None,
@@ -204,7 +205,7 @@ def export(
         typer.echo(_("A facility list holds no requirements: export them with --format yaml."), err=True)
 
 
-@app.command(help=opt.COMMAND_HELP["status"])
+@app.command(help=COMMAND_HELP["status"])
 def status(
     ctx: typer.Context,
     as_of: opt.AsOfOption = None,
@@ -273,11 +274,11 @@ def _mark_deployed(**options: Any) -> None:
 
 # `mark-deployed FACILITY` is `mark FACILITY deployed`: the same options, without the milestone argument.
 _mark_deployed.__signature__ = opt.without(mark, "milestone")  # type: ignore[attr-defined]
-app.command("mark-deployed", help=opt.COMMAND_HELP["mark-deployed"])(_mark_deployed)
-app.command(help=opt.COMMAND_HELP["mark"])(mark)
+app.command("mark-deployed", help=COMMAND_HELP["mark-deployed"])(_mark_deployed)
+app.command(help=COMMAND_HELP["mark"])(mark)
 
 
-@app.command(help=opt.COMMAND_HELP["report"])
+@app.command(help=COMMAND_HELP["report"])
 def report(
     ctx: typer.Context,
     overdue: opt.OverdueOption = False,
@@ -323,7 +324,7 @@ def report(
         _fail(ngettext("{n} overdue", "{n} overdue", view.late).format(n=view.late), 3)
 
 
-@app.command(help=opt.COMMAND_HELP["chart"])
+@app.command(help=COMMAND_HELP["chart"])
 def chart(
     ctx: typer.Context,
     requirement: opt.ChartRequirement = None,
@@ -338,7 +339,7 @@ def chart(
     writers.write("chart", commands.chart(_open(ctx, db), requirement=requirement, as_of=as_of), fmt, output)
 
 
-@app.command(help=opt.COMMAND_HELP["show"])
+@app.command(help=COMMAND_HELP["show"])
 def show(
     ctx: typer.Context,
     facility: opt.FacilityArgument,
@@ -352,7 +353,7 @@ def show(
     writers.write("show", commands.show(_open(ctx, db), query, as_of=as_of), "table")
 
 
-@app.command(help=opt.COMMAND_HELP["history"])
+@app.command(help=COMMAND_HELP["history"])
 def history(
     ctx: typer.Context,
     facility: opt.OptionalFacilityArgument = None,
@@ -367,7 +368,7 @@ def history(
     writers.write("history", commands.history(_open(ctx, db), query, limit=limit), format.value)
 
 
-@app.command(help=opt.COMMAND_HELP["undo"])
+@app.command(help=COMMAND_HELP["undo"])
 def undo(
     ctx: typer.Context,
     yes: opt.YesOption = False,
@@ -396,7 +397,7 @@ def undo(
     typer.echo(_("Reverted change #{id}; recorded as change #{undo}.").format(id=change.id, undo=undo_id))
 
 
-@app.command(help=opt.COMMAND_HELP["verify"])
+@app.command(help=COMMAND_HELP["verify"])
 def verify(
     ctx: typer.Context,
     history: opt.VerifyHistoryOption = None,
