@@ -371,6 +371,7 @@ def history(
 @app.command(help=COMMAND_HELP["undo"])
 def undo(
     ctx: typer.Context,
+    change_id: opt.UndoChangeOption = None,
     yes: opt.YesOption = False,
     by: opt.ByOption = None,
     lang: opt.LangOption = None,
@@ -380,7 +381,7 @@ def undo(
     from emrtrack.service import commands
 
     register = _open(ctx, db)
-    change = commands.undoable(register)
+    change = commands.undoable(register, change_id)
     if change is None:
         typer.echo(
             _("Nothing to undo (the load that created the register is never undone: load a corrected file instead).")

@@ -66,8 +66,9 @@ COMMAND_HELP = {
     ),
     "undo": N_(
         "Show the latest change and revert it.\n\n"
+        "Or any change alone (--change N, its number in history), unless a later change touched the same facts. "
         "The undo is recorded too: history keeps both.\n\n"
-        "Example: emrtrack undo --yes"
+        "Example: emrtrack undo --change 5"
     ),
     "verify": N_(
         "Check that the history was not altered.\n\n"

@@ -412,4 +412,14 @@ HistoryLimitOption = Annotated[
     int, typer.Option("--limit", "-n", min=1, metavar="N", help=N_("How many events, newest first."))
 ]
 HistoryFormatOption = Annotated[HistoryFormat, format_option(N_("table or json."))]
+UndoChangeOption = Annotated[
+    int | None,
+    typer.Option(
+        "--change",
+        min=1,
+        metavar="N",
+        help=N_("Undo change #N alone (see history), refused when a later change touched the same facts."),
+        show_default=False,
+    ),
+]
 YesOption = Annotated[bool, typer.Option("--yes", "-y", help=N_("Do not ask for confirmation."))]

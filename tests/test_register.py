@@ -243,12 +243,17 @@ def test_undo_reverts_a_load(register: Register, dispatch_day_db: Path, tmp_path
     assert counts(dispatch_day_db) == (3, 30 + 3 + 3)
 
 
-def test_undo_refuses_when_the_register_changed_since(register: Register) -> None:
+def test_undo_of_a_change_shown_reverts_it_alone_unless_its_facts_changed_since(register: Register) -> None:
     f = register.facility("nghe-an-lung")
     register.mark([f], "appraised", Reached(D("2025-08-01")), actor="a")
     shown = register.last_change()
-    register.mark([f], "deployed", Reached(D("2025-08-02")), actor="b")
-    with pytest.raises(Refused, match="the register changed since the undo was shown"):
+    register.mark([f], "deployed", Reached(D("2025-08-02")), actor="b")  # another fact: the undo goes ahead
+    register.undo(shown, actor="a")
+    assert register.milestones(f.id) == {"deployed": Reached(D("2025-08-02"))}
+    register.mark([f], "appraised", Reached(D("2025-08-03")), actor="a")
+    shown = register.last_change()
+    register.mark([f], "appraised", Reached(D("2025-08-04")), actor="b", correct=True)  # the same fact
+    with pytest.raises(Refused, match=r"cannot undo change #\d+ alone: change #\d+ \(by b\) changed appraised of"):
         register.undo(shown, actor="a")
 
 

@@ -340,9 +340,10 @@ def load(
     )
 
 
-def undoable(register: Register) -> ChangeInfo | None:
-    """The change `undo` would revert, or None."""
-    change = register.last_change()
+def undoable(register: Register, change_id: int | None = None) -> ChangeInfo | None:
+    """The change `undo` would revert: change #`change_id` (refused when it cannot be undone alone), or the
+    latest that can be, None when there is none."""
+    change = register.last_change() if change_id is None else register.undoable(change_id)
     return None if change is None else replace(change, timezone=register.info().timezone)
 
 

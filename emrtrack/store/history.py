@@ -138,36 +138,75 @@ def _change(row: tuple[Any, ...]) -> ChangeInfo:
     )
 
 
+_CHANGE_SELECT = "SELECT id, recorded_at, actor, source, command, summary, facts FROM changes c"
+
+
+def _with_events(row: tuple[Any, ...], conn: sqlite3.Connection) -> ChangeInfo:
+    change = _change(row)
+    change.events = history(conn, change_id=change.id, limit=None)
+    return change
+
+
 def last_change(conn: sqlite3.Connection) -> ChangeInfo | None:
     """The latest change that can still be undone (not an undo, not undone already).
 
     The first change, the load that created the register, is never undone: undoing it would empty the
     register; a corrected file is loaded instead."""
     row = conn.execute(
-        "SELECT id, recorded_at, actor, source, command, summary, facts FROM changes c WHERE reverts IS NULL "
+        f"{_CHANGE_SELECT} WHERE reverts IS NULL "
         "AND NOT EXISTS (SELECT 1 FROM changes u WHERE u.reverts = c.id) "
         "AND id > (SELECT MIN(id) FROM changes) ORDER BY id DESC LIMIT 1"
     ).fetchone()
+    return None if row is None else _with_events(row, conn)
+
+
+def undoable(conn: sqlite3.Connection, change_id: int) -> ChangeInfo:
+    """Change #`change_id`, if it can be undone on its own; else a refusal that says why (none such, the load
+    that created the register, an undo itself, undone already, or facts a later change touched since)."""
+    row = conn.execute(f"{_CHANGE_SELECT} WHERE id = ?", (change_id,)).fetchone()
     if row is None:
-        return None
-    change = _change(row)
-    change.events = history(conn, change_id=change.id, limit=None)
+        last = conn.execute("SELECT MAX(id) FROM changes").fetchone()[0]
+        raise Refused(_("there is no change #{id} (the last is #{last})").format(id=change_id, last=last))
+    if change_id == conn.execute("SELECT MIN(id) FROM changes").fetchone()[0]:
+        raise Refused(
+            _("change #{id} created the register and is never undone: load a corrected file instead").format(
+                id=change_id
+            )
+        )
+    reverts = conn.execute("SELECT reverts FROM changes WHERE id = ?", (change_id,)).fetchone()[0]
+    if reverts is not None:
+        raise Refused(
+            _("change #{id} is the undo of #{of}: record what is right again instead").format(id=change_id, of=reverts)
+        )
+    undone = conn.execute("SELECT id FROM changes WHERE reverts = ?", (change_id,)).fetchone()
+    if undone is not None:
+        raise Refused(_("change #{id} was undone already, by change #{undo}").format(id=change_id, undo=undone[0]))
+    change = _with_events(row, conn)
+    for e in change.events:
+        if _current_value(conn, e.entity, e.key, e.milestone) != e.new:
+            later = conn.execute(
+                "SELECT c.id, c.actor FROM events e JOIN changes c ON c.id = e.change_id WHERE e.entity = ? "
+                "AND e.key = ? AND e.milestone IS ? AND e.change_id > ? ORDER BY e.id DESC LIMIT 1",
+                (e.entity, e.key, e.milestone, change_id),
+            ).fetchone()
+            what = e.key if e.milestone is None else _("{milestone} of {id}").format(milestone=e.milestone, id=e.key)
+            raise Refused(
+                _(
+                    "cannot undo change #{id} alone: change #{later} (by {actor}) changed {what} since; undo that "
+                    "one first, or record what is right with --correct"
+                ).format(id=change_id, later=later[0] if later else "?", actor=later[1] if later else "?", what=what)
+            )
     return change
 
 
 def undo(conn: sqlite3.Connection, change: ChangeInfo, *, actor: str) -> int:
-    """Revert `change` by appending the opposite events; history keeps both."""
+    """Revert `change` alone by appending the opposite events; history keeps both. Refused (see `undoable`) when
+    it cannot be undone now: undone meanwhile, or a later change touched the same facts."""
     with transaction(conn):
-        latest = last_change(conn)
-        if latest is None or latest.id != change.id:
-            raise Refused(_("the register changed since the undo was shown; run undo again"))
-        events: list[Event] = []
-        for e in change.events:  # newest first: undo in reverse order
-            if _current_value(conn, e.entity, e.key, e.milestone) != e.new:
-                raise Refused(
-                    _("cannot undo change #{id}: {key} was changed again since").format(id=change.id, key=e.key)
-                )
-            events.append((e.entity, e.key, e.milestone, _REVERSE.get(e.action, e.action), e.new, e.old))
+        change = undoable(conn, change.id)
+        events: list[Event] = [  # newest first: undone in reverse order
+            (e.entity, e.key, e.milestone, _REVERSE.get(e.action, e.action), e.new, e.old) for e in change.events
+        ]
         undo_id = new_change(
             conn,
             actor=actor,

@@ -154,6 +154,12 @@ class Register:
 
         return history.last_change(self.conn)
 
+    def undoable(self, change_id: int) -> ChangeInfo:
+        """Change #`change_id` if it can be undone on its own, else a refusal saying why."""
+        from emrtrack.store import history
+
+        return history.undoable(self.conn, change_id)
+
     def verify(self) -> VerifyResult:
         from emrtrack.store import verify
 
