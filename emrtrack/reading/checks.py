@@ -25,9 +25,9 @@ def cross_check(out: LoadedFiles, known_ids: Container[str] = frozenset()) -> li
 
     `known_ids` are the facility ids already in the register: a selector may name them, or those read."""
     problems = []
-    seen: dict[str, tuple[str, int]] = {}
+    seen: dict[str, tuple[str, int]] = {}  # by the id casefolded: ids are compared without regard to case
     for fid, file, line in out.facility_ids:
-        first = seen.get(fid)
+        first = seen.get(fid.casefold())
         if first is not None:
             problems.append(
                 Problem(
@@ -39,7 +39,7 @@ def cross_check(out: LoadedFiles, known_ids: Container[str] = frozenset()) -> li
                 )
             )
         else:
-            seen[fid] = (file, line)
+            seen[fid.casefold()] = (file, line)
     req_seen: dict[str, RequirementEntry] = {}
     default: RequirementEntry | None = None
     for r in out.requirements:

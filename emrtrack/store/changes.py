@@ -10,7 +10,7 @@ import json
 import sqlite3
 from collections.abc import Iterator
 from contextlib import nullcontext
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 from typing import TYPE_CHECKING, Any
 
@@ -120,8 +120,15 @@ def diff_load(
     mentioned = set()
     put_facilities: Rows = []
     put_milestones: Rows = []
+    stored_ids: dict[str, str] | None = None  # casefolded id → the id as the register has it, when first needed
     for entry in loaded.facilities:
         f = entry.facility
+        if f.id not in stored.facilities:  # ids are compared without regard to case: DO-LUONG is do-luong
+            if stored_ids is None:
+                stored_ids = {fid.casefold(): fid for fid in stored.facilities}
+            same = stored_ids.get(f.id.casefold())
+            if same is not None:
+                f = replace(f, id=same)
         mentioned.add(f.id)
         row = facility_row(f)
         old_row = stored.facilities.get(f.id)

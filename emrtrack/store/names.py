@@ -74,7 +74,12 @@ class Names:
 
     def resolve(self, query: str) -> Facility:
         """The one facility `query` names: by id, folded name or alias, a part starting a word, or all words."""
-        row = self.conn.execute(f"SELECT {FACILITY_COLUMNS} FROM facilities WHERE id = ?", (query.strip(),)).fetchone()
+        typed = query.strip()
+        row = self.conn.execute(f"SELECT {FACILITY_COLUMNS} FROM facilities WHERE id = ?", (typed,)).fetchone()
+        if row is None and typed and " " not in typed and typed != typed.lower():  # an id typed in capitals
+            row = self.conn.execute(
+                f"SELECT {FACILITY_COLUMNS} FROM facilities WHERE id = ? COLLATE NOCASE", (typed,)
+            ).fetchone()
         if row is not None:
             return facility_from_row(row)
         folded = fold(query)

@@ -1,0 +1,43 @@
+"""Facility ids are compared without regard to case: an id typed in capitals names the facility the register
+holds (a load updates it, a command finds it), and two ids that differ only in case are one id used twice."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from helpers import rows, run, table_hash
+
+CAPITALS = """\
+facilities:
+  - id: DO-LUONG-GENERAL
+    name: Bệnh viện Đa khoa Đô Lương (tên mới)
+    ownership: public
+    kind: hospital
+"""
+
+
+def test_a_load_with_an_id_in_capitals_updates_the_facility_the_register_holds(
+    shipped_db: Path, tmp_path: Path
+) -> None:
+    path = tmp_path / "capitals.yaml"
+    path.write_text(CAPITALS, encoding="utf-8")
+    r = run("load", str(path))
+    assert r.exit_code == 0, r.stderr
+    assert "Facilities: 0 added, 1 updated" in r.stdout
+    assert rows(shipped_db, "SELECT COUNT(*) FROM facilities") == [(25,)]
+    assert rows(shipped_db, "SELECT name FROM facilities WHERE id = 'do-luong-general'") == [
+        ("Bệnh viện Đa khoa Đô Lương (tên mới)",)
+    ]
+    assert run("load", str(path)).stdout.endswith("Nothing changed; no history recorded.\n")
+    assert "do-luong-general" in run("show", "DO-LUONG-GENERAL").stdout
+
+
+def test_two_ids_that_differ_only_in_case_are_one_id_used_twice(shipped_db: Path, tmp_path: Path) -> None:
+    one, two = tmp_path / "one.csv", tmp_path / "two.csv"
+    one.write_text("id,name,ownership,kind\nnew-clinic,Phòng khám A,non-public,clinic\n", encoding="utf-8")
+    two.write_text("id,name,ownership,kind\nNEW-Clinic,Phòng khám B,non-public,clinic\n", encoding="utf-8")
+    before = table_hash(shipped_db)
+    r = run("load", str(one), str(two))
+    assert (r.exit_code, r.stdout) == (1, "")
+    assert r.stderr == f"emrtrack: {two}:2: facility 'NEW-Clinic': the id is used twice (first at {one}:2)\n"
+    assert table_hash(shipped_db) == before
