@@ -145,6 +145,7 @@ def load(
     dry_run: opt.DryRunOption = False,
     correct: opt.LoadCorrectOption = False,
     no_shipped: opt.NoShippedOption = False,
+    allow_similar: opt.AllowSimilarOption = False,
     by: opt.ByOption = None,
     lang: opt.LangOption = None,
     db: opt.DbOption = None,
@@ -163,6 +164,7 @@ def load(
             notify=_notify,
             progress=progress,
             shipped=not no_shipped,
+            allow_similar=allow_similar,
         )
     typer.echo(load_summary(summary))
 

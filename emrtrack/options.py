@@ -336,6 +336,13 @@ VerifyHistoryOption = Annotated[
         show_default=False,
     ),
 ]
+AllowSimilarOption = Annotated[
+    bool,
+    typer.Option(
+        "--allow-similar",
+        help=N_("Add facilities even under the name of one the register holds (a list's own ids for the same place)."),
+    ),
+]
 NoShippedOption = Annotated[
     bool,
     typer.Option(

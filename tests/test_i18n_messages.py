@@ -88,7 +88,7 @@ def test_bad_yaml_in_vietnamese(small, runner, tmp_path: Path):
         f"emrtrack: {path}:5: cơ sở 'x-1': kind: giá trị 'hospitl' không hợp lệ (có phải ý bạn là 'hospital'?)",
         f"emrtrack: {path}:6: cơ sở 'x-1': mốc 'deployed': 2025-02-30 không phải là một ngày có thật",
         f"emrtrack: {path}:7: cơ sở 'x-1': không có trường 'colour' (cần là một trong: id, name, aliases, "
-        "ownership, kind, managed_by, location, verified, milestones)",
+        "ownership, kind, managed_by, location, verified, milestones, distinct_from)",
         f"emrtrack: {path}:8: cơ sở 'x-1': mã này được dùng hai lần (lần đầu ở {path}:2)",
     ]
     _no_english(result.stderr)

@@ -74,7 +74,7 @@ def cross_check(out: LoadedFiles, known_ids: Container[str] = frozenset()) -> li
                 default = r
         named = dict.fromkeys(f for s in _selectors(r.requirement) for f in s.facilities)
         for fid in named:
-            if fid not in seen and fid not in known_ids:
+            if fid.casefold() not in seen and fid not in known_ids:
                 problems.append(
                     Problem(
                         r.file,
@@ -83,6 +83,19 @@ def cross_check(out: LoadedFiles, known_ids: Container[str] = frozenset()) -> li
                             "requirement {id}: applies_to names facility {facility}, "
                             "which is not in the register or the files"
                         ).format(id=repr(r.requirement.id), facility=repr(fid)),
+                    )
+                )
+    for entry in out.facilities:
+        for other in entry.distinct_from:
+            if other.casefold() not in seen and other not in known_ids:
+                problems.append(
+                    Problem(
+                        entry.file,
+                        entry.line,
+                        _(
+                            "facility {id}: distinct_from names facility {other}, "
+                            "which is not in the register or the files"
+                        ).format(id=repr(entry.facility.id), other=repr(other)),
                     )
                 )
     return problems

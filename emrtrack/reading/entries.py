@@ -25,6 +25,7 @@ class FacilityEntry:
     milestones: dict[str, Reached]
     file: str
     line: int
+    distinct_from: tuple[str, ...] = ()  # facilities the file says this one is not, though named alike
 
 
 @dataclass

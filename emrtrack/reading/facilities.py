@@ -26,7 +26,18 @@ class FacilityReader(NodeReader):
         fields = self.mapping(
             node,
             f"facility {given_id(node) or label}",
-            ("id", "name", "aliases", "ownership", "kind", "managed_by", "location", "verified", "milestones"),
+            (
+                "id",
+                "name",
+                "aliases",
+                "ownership",
+                "kind",
+                "managed_by",
+                "location",
+                "verified",
+                "milestones",
+                "distinct_from",
+            ),
         )
         if not isinstance(node, yaml.MappingNode) or node.tag != MAP:
             return None
@@ -60,6 +71,8 @@ class FacilityReader(NodeReader):
                 values[key] = self.text(fields[key][1], f"{what}: {key}")
         if "aliases" in fields:
             values["aliases"] = self.texts(fields["aliases"][1], f"{what}: aliases") or ()
+        if "distinct_from" in fields:
+            values["distinct_from"] = self.texts(fields["distinct_from"][1], f"{what}: distinct_from") or ()
         if "verified" in fields:
             values["verified"] = self.date(fields["verified"][1], f"{what}: verified")
             if values["verified"] is not None and values["verified"] > self.today:
@@ -89,7 +102,8 @@ class FacilityReader(NodeReader):
             location=values.get("location"),
             verified=values.get("verified"),
         )
-        return FacilityEntry(facility, milestones, self.name, node.start_mark.line + 1)
+        distinct = tuple(values.get("distinct_from", ()))
+        return FacilityEntry(facility, milestones, self.name, node.start_mark.line + 1, distinct)
 
     # -- a facility's milestone as known -------------------------------------------------------
     def date_what(self, what: str, key: str) -> str:

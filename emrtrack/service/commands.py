@@ -326,6 +326,7 @@ def load(
     notify: Callable[[str], None],
     progress: Phases = NOBODY,
     shipped: bool = True,
+    allow_similar: bool = False,
 ) -> LoadSummary:
     """Files into the register at `db` (see `registers.load_into`)."""
     return registers.load_into(
@@ -337,6 +338,7 @@ def load(
         notify=notify,
         progress=progress,
         shipped=shipped,
+        allow_similar=allow_similar,
     )
 
 

@@ -118,6 +118,7 @@ def load_into(
     notify: Callable[[str], None],
     progress: Phases = NOBODY,
     shipped: bool = True,
+    allow_similar: bool = False,
 ) -> LoadSummary:
     """`load`: files into the register at `path`. A new register is made with the shipped data (unless not
     `shipped`) and these files together, only once they are valid, and not at all for a dry run."""
@@ -125,7 +126,15 @@ def load_into(
     if _is_new(path):
         with _built_aside(path, shipped=shipped) as (register, publish):
             count = register.facility_count()  # the shipped data's, for the notice
-            summary = load_files(register, paths, actor=actor, dry_run=dry_run, correct=correct, progress=progress)
+            summary = load_files(
+                register,
+                paths,
+                actor=actor,
+                dry_run=dry_run,
+                correct=correct,
+                allow_similar=allow_similar,
+                progress=progress,
+            )
             if dry_run:
                 return summary
             if publish():
@@ -135,7 +144,15 @@ def load_into(
                     else _("Created a new register at {path}.").format(path=path)
                 )
                 return summary
-    return load_files(Register.open(path), paths, actor=actor, dry_run=dry_run, correct=correct, progress=progress)
+    return load_files(
+        Register.open(path),
+        paths,
+        actor=actor,
+        dry_run=dry_run,
+        correct=correct,
+        allow_similar=allow_similar,
+        progress=progress,
+    )
 
 
 def load_files(
@@ -145,6 +162,7 @@ def load_files(
     actor: str,
     dry_run: bool = False,
     correct: bool = False,
+    allow_similar: bool = False,
     source: str | None = None,
     progress: Phases = NOBODY,
 ) -> LoadSummary:
@@ -163,5 +181,6 @@ def load_files(
             actor=actor,
             dry_run=dry_run,
             correct=correct,
+            allow_similar=allow_similar,
             progress=progress,
         )

@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 from emrtrack.errors import Refused
 from emrtrack.i18n import _, fmt_date, milestone_word, ngettext
 from emrtrack.model import Facility, Reached
+from emrtrack.naming import fold
 from emrtrack.progress import NOBODY, Phases
 from emrtrack.store import history
 from emrtrack.store.bulk import Writer
@@ -42,6 +43,7 @@ from emrtrack.views import LoadSummary, MarkResult
 
 if TYPE_CHECKING:
     from emrtrack.reading import LoadedFiles
+    from emrtrack.reading.entries import FacilityEntry
 
 Rows = list[tuple[Any, ...]]
 
@@ -54,6 +56,8 @@ class Stored:
     requirements: dict[str, str]  # id → canonical document
     facilities: dict[str, tuple[Any, ...]]  # id → facility row
     milestones: dict[tuple[str, str], str]  # (facility id, milestone) → its value (`milestone_value`)
+    conn: sqlite3.Connection | None = None
+    _named: dict[str, tuple[str, str]] | None = None
 
     @classmethod
     def read(cls, conn: sqlite3.Connection) -> Stored:
@@ -62,7 +66,18 @@ class Stored:
             requirements=dict(conn.execute("SELECT id, doc FROM requirements")),
             facilities={row[0]: row for row in conn.execute(f"SELECT {FACILITY_COLUMNS} FROM facilities")},
             milestones=stored_milestone_values(conn),
+            conn=conn,
         )
+
+    def named(self, folded: str) -> tuple[str, str] | None:
+        """(id, name) of the facility whose folded name or alias is `folded`, read when first asked."""
+        if self._named is None:
+            self._named = {}
+            rows = self.conn.execute("SELECT id, name, folded FROM facilities") if self.conn is not None else []
+            for fid, name, names in rows:
+                for line in names.split("\n"):
+                    self._named.setdefault(line, (fid, name))
+        return self._named.get(folded)
 
 
 @dataclass
@@ -73,11 +88,32 @@ class LoadDiff:
     events: list[Event] = field(default_factory=list)
     facts: int = 0  # the first `facts` events (register facts, requirements) are applied at the end
     conflicts: list[str] = field(default_factory=list)
+    similar: list[str] = field(default_factory=list)  # facilities added under the name of one the register has
     worked_out: int = 0  # facilities gone through so far
 
 
+def _check_similar(stored: Stored, entry: FacilityEntry, f: Facility, diff: LoadDiff) -> None:
+    """A facility added under the name (folded) of one the register holds is most likely that one under another
+    id (a district's own list): noted, unless the file says they differ."""
+    twin = stored.named(fold(f.name))
+    if twin is None or twin[0].casefold() in {d.casefold() for d in entry.distinct_from}:
+        return
+    diff.similar.append(
+        _(
+            "{file}:{line}: facility {id}: the register has this name as {other} ({name}): give that id to update "
+            "it, or say they differ with distinct_from: [{other_id}] (or load with --allow-similar)"
+        ).format(file=entry.file, line=entry.line, id=repr(f.id), other=repr(twin[0]), name=twin[1], other_id=twin[0])
+    )
+
+
 def diff_load(
-    loaded: LoadedFiles, stored: Stored, diff: LoadDiff, *, correct: bool, batch: int | None = None
+    loaded: LoadedFiles,
+    stored: Stored,
+    diff: LoadDiff,
+    *,
+    correct: bool,
+    allow_similar: bool = False,
+    batch: int | None = None,
 ) -> Iterator[tuple[Rows, Rows]]:
     """Work out what `loaded` changes in `stored`, filling `diff`; yield (facility rows, milestone rows)
     to write, a batch of facilities at a time. Nothing is ever deleted by a load, and a milestone date
@@ -132,6 +168,8 @@ def diff_load(
         mentioned.add(f.id)
         row = facility_row(f)
         old_row = stored.facilities.get(f.id)
+        if old_row is None and not allow_similar and stored.facilities:
+            _check_similar(stored, entry, f, diff)
         if old_row is None:
             summary.added += 1
             events.append(("facility", f.id, None, "added", None, row_doc(row, f.aliases)))
@@ -186,15 +224,27 @@ def load(
     actor: str,
     dry_run: bool = False,
     correct: bool = False,
+    allow_similar: bool = False,
     progress: Phases = NOBODY,
 ) -> LoadSummary:
     """Upsert what the files hold, in one transaction (none for a dry run); `progress` hears of the facilities
-    written, then of the history recorded."""
+    written, then of the history recorded. A facility added under the name of one the register holds is refused
+    unless the file says they differ or `allow_similar`."""
     summary = LoadSummary(dry_run=dry_run)
     large = not dry_run and len(loaded.facilities) >= Writer.BEHIND_FROM
     try:
         with direct_writes(conn) if large else nullcontext(), transaction(conn):
-            _load(conn, loaded, summary, source=source, actor=actor, correct=correct, large=large, progress=progress)
+            _load(
+                conn,
+                loaded,
+                summary,
+                source=source,
+                actor=actor,
+                correct=correct,
+                allow_similar=allow_similar,
+                large=large,
+                progress=progress,
+            )
             if dry_run:
                 raise _Rollback()
     except _Rollback:
@@ -210,6 +260,7 @@ def _load(
     source: str,
     actor: str,
     correct: bool,
+    allow_similar: bool,
     large: bool,
     progress: Phases,
 ) -> None:
@@ -219,13 +270,16 @@ def _load(
     written = 0
     # facility and milestone rows are written as they are worked out; a refusal rolls them back
     with Writer(conn, behind=large) as write:
-        for facilities, milestones in diff_load(loaded, Stored.read(conn), diff, correct=correct):
+        stored = Stored.read(conn)
+        for facilities, milestones in diff_load(loaded, stored, diff, correct=correct, allow_similar=allow_similar):
             if writing and facilities:
                 write.rows("facilities", FACILITY_COLUMNS + ", folded", facilities, replace=True)
             if writing and milestones:
                 write.rows("milestones", MILESTONE_COLUMNS, milestones, replace=True)
             progress.advance(diff.worked_out - written)
             written = diff.worked_out
+        if diff.similar:
+            raise Refused("\n".join([*diff.similar, _("Nothing was loaded.")]))
         if diff.conflicts:
             nothing = ngettext(
                 "Nothing was loaded: to replace the recorded date with the file's, load again with --correct.",

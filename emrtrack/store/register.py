@@ -174,13 +174,21 @@ class Register:
         actor: str,
         dry_run: bool = False,
         correct: bool = False,
+        allow_similar: bool = False,
         progress: Phases = NOBODY,
     ) -> LoadSummary:
         from emrtrack.store import changes
 
         try:
             return changes.load(
-                self.conn, loaded, source=source, actor=actor, dry_run=dry_run, correct=correct, progress=progress
+                self.conn,
+                loaded,
+                source=source,
+                actor=actor,
+                dry_run=dry_run,
+                correct=correct,
+                allow_similar=allow_similar,
+                progress=progress,
             )
         finally:
             self._changed()
