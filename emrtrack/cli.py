@@ -417,5 +417,52 @@ def verify(
     typer.echo(verify_result(result))
 
 
+@app.command(help=COMMAND_HELP["backup"])
+def backup(
+    ctx: typer.Context,
+    file: opt.BackupFileArgument,
+    lang: opt.LangOption = None,
+    db: opt.DbOption = None,
+) -> None:
+    from emrtrack.errors import RegisterError
+    from emrtrack.output.messages import verify_result
+    from emrtrack.service import registers
+
+    result = registers.backup(_open(ctx, db), file)
+    if not result.ok:
+        raise RegisterError(verify_result(result))
+    typer.echo(_("Backed up the register to {file}, and checked the copy:").format(file=file))
+    typer.echo(verify_result(result))
+
+
+@app.command(help=COMMAND_HELP["restore"])
+def restore(
+    ctx: typer.Context,
+    file: opt.RestoreFileArgument,
+    yes: opt.YesOption = False,
+    lang: opt.LangOption = None,
+    db: opt.DbOption = None,
+) -> None:
+    from emrtrack.errors import RegisterError
+    from emrtrack.output.messages import verify_result
+    from emrtrack.service import registers
+
+    path = opt.register_path(ctx, db)
+    if not yes:
+        if not sys.stdin.isatty():
+            raise UsageError(_("restore needs confirmation: run it again with --yes"))
+        question = _("Replace the register with {file} (the register now there is kept beside it)?")
+        if not click_words.confirm(question.format(file=file)):
+            typer.echo(_("Nothing changed."))
+            return
+    result, kept = registers.restore(path, file)
+    if not result.ok:
+        raise RegisterError(_("{file} was not restored: {problem}").format(file=file, problem=verify_result(result)))
+    typer.echo(
+        _("Restored the register from {file}; the one it replaced is kept as {kept}.").format(file=file, kept=kept)
+    )
+    typer.echo(verify_result(result))
+
+
 def main() -> None:
     app(prog_name="emrtrack")

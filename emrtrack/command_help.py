@@ -70,6 +70,19 @@ COMMAND_HELP = {
         "The undo is recorded too: history keeps both.\n\n"
         "Example: emrtrack undo --change 5"
     ),
+    "backup": N_(
+        "Back the register up into one file, safely.\n\n"
+        "The copy holds every change committed when it began, however many officers write meanwhile, and is "
+        "checked like verify before it is kept. A copy of register.db taken with the file manager may lose recent "
+        "changes: use this instead.\n\n"
+        "Example: emrtrack backup backups/register-2025-09-01.db"
+    ),
+    "restore": N_(
+        "Put a backup in the place of the register.\n\n"
+        "The backup is checked first (a damaged or altered one is refused); the register it replaces is kept beside "
+        "it, renamed. Nobody else should use the register meanwhile.\n\n"
+        "Example: emrtrack restore backups/register-2025-09-01.db"
+    ),
     "verify": N_(
         "Check that the history was not altered.\n\n"
         "Recomputes the history's hash chain and replays it into the state it should give.\n\n"

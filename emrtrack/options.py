@@ -419,6 +419,14 @@ HistoryLimitOption = Annotated[
     int, typer.Option("--limit", "-n", min=1, metavar="N", help=N_("How many events, newest first."))
 ]
 HistoryFormatOption = Annotated[HistoryFormat, format_option(N_("table or json."))]
+BackupFileArgument = Annotated[
+    Path,
+    typer.Argument(metavar="FILE", dir_okay=False, help=N_("The backup file to write."), show_default=False),
+]
+RestoreFileArgument = Annotated[
+    Path,
+    typer.Argument(metavar="FILE", exists=True, dir_okay=False, help=N_("The backup to restore."), show_default=False),
+]
 UndoChangeOption = Annotated[
     int | None,
     typer.Option(

@@ -59,6 +59,8 @@ ENGLISH_APP_HELP = (
     "  history        The register's history of changes, newest first.\n"
     "  undo           Show the latest change and revert it.\n"
     "  verify         Check that the history was not altered.\n"
+    "  backup         Back the register up into one file, safely.\n"
+    "  restore        Put a backup in the place of the register.\n"
 )
 
 ENGLISH_MARK_DEPLOYED_HELP = (
@@ -203,6 +205,8 @@ def test_app_help_in_vietnamese(how: str) -> None:
         "  history        Lịch sử thay đổi của sổ theo dõi, mới nhất trước.",
         "  undo           Xem thay đổi gần nhất và hoàn tác.",
         "  verify         Kiểm tra để bảo đảm lịch sử không bị sửa đổi.",
+        "  backup         Sao lưu sổ theo dõi vào một tệp, an toàn.",
+        "  restore        Đặt một bản sao lưu vào vị trí của sổ theo dõi.",
     ]  # every summary whole on its line, none cut short with "..."
 
 

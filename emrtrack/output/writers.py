@@ -7,14 +7,13 @@ from __future__ import annotations
 
 import importlib
 import os
-import stat
 import sys
-import tempfile
 from collections.abc import Callable
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any
 
 from emrtrack.errors import UsageError
+from emrtrack.files import beside, mode_for
 from emrtrack.i18n import _
 
 if TYPE_CHECKING:
@@ -133,29 +132,17 @@ def whole_file(output: Path, write_path: Callable[[Path], Any], check: Callable[
     write (a full disk, an interruption) leaves what was there before, never half a file. `check` may refuse the
     new file (it raises) before it takes the place of the old. The file gets the permissions the one it replaces
     had, else those a new file gets."""
-    fd, name = tempfile.mkstemp(dir=output.parent, prefix=f".{output.name}.", suffix=".tmp")
-    os.close(fd)
-    temporary = Path(name)
+    temporary = beside(output)
     try:
         write_path(temporary)
         if check is not None:
             check(temporary)
-        os.chmod(temporary, _mode_for(output))
+        os.chmod(temporary, mode_for(output))
         os.replace(temporary, output)
     except BaseException:
         temporary.unlink(missing_ok=True)
         raise
     wrote(output)
-
-
-def _mode_for(output: Path) -> int:
-    """The permissions of the file at `output`, or those a new file gets (as `open` would make it)."""
-    try:
-        return stat.S_IMODE(output.stat().st_mode)
-    except OSError:
-        mask = os.umask(0)
-        os.umask(mask)
-        return 0o666 & ~mask
 
 
 def template(output: Path | None, format: str, milestones: tuple[MilestoneDef, ...]) -> None:

@@ -14,7 +14,7 @@ from emrtrack.errors import RegisterError
 from emrtrack.i18n import _, ngettext
 from emrtrack.progress import NOBODY, Phases
 from emrtrack.store import Register
-from emrtrack.views import LoadSummary
+from emrtrack.views import LoadSummary, VerifyResult
 
 SHIPPED_DATA = "nghe-an-2898.yaml"
 
@@ -184,3 +184,16 @@ def load_files(
             allow_similar=allow_similar,
             progress=progress,
         )
+
+
+def backup(register: Register, dest: Path) -> VerifyResult:
+    """`backup`: the register, as one snapshot however many write meanwhile, into the file `dest`, checked."""
+    return register.backup(dest)
+
+
+def restore(path: Path | None, source: Path) -> tuple[VerifyResult, Path]:
+    """`restore`: the backup `source` in the place of the register at `path` (default: the usual one), once
+    checked; what `verify` found in it, and where the register it replaced was kept."""
+    from emrtrack.store.backup import restore as put_back
+
+    return put_back(path or default_register_path(), source)

@@ -81,6 +81,12 @@ class Register:
     def facility(self, facility_id: str) -> Facility:
         return queries.facility(self.conn, facility_id)
 
+    def backup(self, dest: Path) -> VerifyResult:
+        """The register as one snapshot, however many write meanwhile, in the file `dest`, checked by `verify`."""
+        from emrtrack.store.backup import backup
+
+        return backup(self.conn, dest)
+
     def write_history(self, out: IO[str]) -> int:
         """The whole history as JSON Lines, one change a line (see store.history_file); the changes written."""
         from emrtrack.store.history_file import write_history
