@@ -116,3 +116,20 @@ def test_restore_asks_first(shipped_db: Path, tmp_path: Path) -> None:
     assert run("backup", str(dest)).exit_code == 0
     r = run("restore", str(dest))  # not a terminal: no question can be asked
     assert (r.exit_code, r.stderr) == (2, "emrtrack: restore needs confirmation: run it again with --yes\n")
+
+
+def test_a_new_register_follows_the_umask_as_any_new_file(tmp_path: Path) -> None:
+    """So that officers who share a folder can share a register (a backup, an export: the same)."""
+    import os
+    import stat
+
+    mask = os.umask(0o022)
+    try:
+        db = tmp_path / "new.db"
+        assert run("--db", str(db), "status").exit_code == 0
+        assert stat.S_IMODE(db.stat().st_mode) == 0o644
+        dest = tmp_path / "backup.db"
+        assert run("--db", str(db), "backup", str(dest)).exit_code == 0
+        assert stat.S_IMODE(dest.stat().st_mode) == 0o644
+    finally:
+        os.umask(mask)

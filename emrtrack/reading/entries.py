@@ -4,6 +4,7 @@ shares, and the decoding of a file's bytes into text."""
 from __future__ import annotations
 
 import re
+import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -60,9 +61,16 @@ def check_size(path: Path) -> None:
         raise InputError([Problem(str(path), 1, message)])
 
 
+def nfc(text: str) -> str:
+    """Text in Unicode's composed form (NFC), left as it is when it already is (the usual case)."""
+    return text if unicodedata.is_normalized("NFC", text) else unicodedata.normalize("NFC", text)
+
+
 def decode(name: str, raw: bytes) -> str:
+    """A file's text, in Unicode's composed form (NFC): a name written with decomposed accents, as some
+    converters write them, is the same name as the one typed, and loading it again changes nothing."""
     try:
-        return raw.decode("utf-8-sig")
+        return nfc(raw.decode("utf-8-sig"))
     except UnicodeDecodeError as e:
         line = raw.count(b"\n", 0, e.start) + 1
         raise InputError(

@@ -27,7 +27,7 @@ from emrtrack.errors import InputError, Problem
 from emrtrack.i18n import N_, _
 from emrtrack.model import KINDS, MILESTONES, OWNERSHIPS, Facility, Reached
 from emrtrack.progress import NOBODY, Phases
-from emrtrack.reading.entries import DATE, ID, FacilityEntry, LoadedFiles, check_size, decode
+from emrtrack.reading.entries import DATE, ID, FacilityEntry, LoadedFiles, check_size, decode, nfc
 from emrtrack.reading.facilities import FacilityReader
 from emrtrack.reading.nodes import MAP, SEQ, STR, TIMESTAMP, did_you_mean
 from emrtrack.rules import FIRST_DATE, written_date, written_date_problem
@@ -363,7 +363,7 @@ def _xlsx_rows(path: Path, progress: Phases) -> Iterable[list[Any]]:
         if sheet.max_row:  # as the file states it, when it does
             progress.total(sheet.max_row - 1)
         for values in sheet.iter_rows(values_only=True):
-            yield list(values)
+            yield [nfc(v) if type(v) is str else v for v in values]
     finally:
         wb.close()
 

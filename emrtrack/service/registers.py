@@ -11,6 +11,7 @@ from importlib import resources
 from pathlib import Path
 
 from emrtrack.errors import RegisterError
+from emrtrack.files import mode_for
 from emrtrack.i18n import _, ngettext
 from emrtrack.progress import NOBODY, Phases
 from emrtrack.store import Register
@@ -74,6 +75,7 @@ def _built_aside(path: Path, *, shipped: bool = True) -> Iterator[tuple[Register
         register.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
         register.close()
         closed = True
+        os.chmod(aside, mode_for(path))  # as any new file there, not private as a temporary one
         try:
             os.link(aside, path)  # fails if a register appeared at `path` meanwhile: that one wins
         except OSError:  # it exists (perhaps an empty file), or a file system without hard links
