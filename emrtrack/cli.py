@@ -458,9 +458,13 @@ def restore(
     result, kept = registers.restore(path, file)
     if not result.ok:
         raise RegisterError(_("{file} was not restored: {problem}").format(file=file, problem=verify_result(result)))
-    typer.echo(
-        _("Restored the register from {file}; the one it replaced is kept as {kept}.").format(file=file, kept=kept)
-    )
+    if kept is None:
+        where = path or registers.default_register_path()
+        typer.echo(_("Restored the register from {file} at {path}.").format(file=file, path=where))
+    else:
+        typer.echo(
+            _("Restored the register from {file}; the one it replaced is kept as {kept}.").format(file=file, kept=kept)
+        )
     typer.echo(verify_result(result))
 
 

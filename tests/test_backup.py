@@ -133,3 +133,15 @@ def test_a_new_register_follows_the_umask_as_any_new_file(tmp_path: Path) -> Non
         assert stat.S_IMODE(dest.stat().st_mode) == 0o644
     finally:
         os.umask(mask)
+
+
+def test_a_backup_restored_where_there_is_no_register_yet(shipped_db: Path, tmp_path: Path) -> None:
+    dest = tmp_path / "backup.db"
+    assert run("backup", str(dest)).exit_code == 0
+    fresh = tmp_path / "elsewhere" / "register.db"
+    fresh.parent.mkdir()
+    r = run("--db", str(fresh), "restore", str(dest), "--yes")
+    assert r.exit_code == 0, r.stderr
+    assert r.stdout.splitlines()[0] == f"Restored the register from {dest} at {fresh}."
+    assert Register.open(fresh).content_hash() == Register.open(shipped_db).content_hash()
+    assert sorted(p.name for p in fresh.parent.iterdir() if "replaced" in p.name) == []

@@ -193,7 +193,7 @@ def backup(register: Register, dest: Path) -> VerifyResult:
     return register.backup(dest)
 
 
-def restore(path: Path | None, source: Path) -> tuple[VerifyResult, Path]:
+def restore(path: Path | None, source: Path) -> tuple[VerifyResult, Path | None]:
     """`restore`: the backup `source` in the place of the register at `path` (default: the usual one), once
     checked; what `verify` found in it, and where the register it replaced was kept."""
     from emrtrack.store.backup import restore as put_back

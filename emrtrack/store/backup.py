@@ -62,10 +62,10 @@ def check(path: Path, named: Path | None = None, *, replay: bool = True) -> Veri
         conn.close()
 
 
-def restore(register: Path, source: Path) -> tuple[VerifyResult, Path]:
+def restore(register: Path, source: Path) -> tuple[VerifyResult, Path | None]:
     """Put the backup `source` in the place of the register at `register`, once it is checked (upgraded to this
     release's schema first, if older): the register it replaces is kept beside it, renamed. What `verify`
-    found in the backup, and where the replaced register was kept."""
+    found in the backup, and where the replaced register was kept (None: there was none)."""
     temporary = beside(register)
     try:
         shutil.copyfile(source, temporary)
@@ -76,10 +76,11 @@ def restore(register: Path, source: Path) -> tuple[VerifyResult, Path]:
         result = check(temporary, source)  # ...its history unaltered
         if not result.ok:
             _remove(temporary)
-            return result, register
-        kept = register.with_name(f"{register.name}.replaced-{datetime.now():%Y%m%d-%H%M%S}")
+            return result, None
+        kept = None
         os.chmod(temporary, mode_for(register))
         if register.exists():
+            kept = register.with_name(f"{register.name}.replaced-{datetime.now():%Y%m%d-%H%M%S}")
             _settle(register)
             os.replace(register, kept)
         os.replace(temporary, register)
