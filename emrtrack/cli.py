@@ -122,10 +122,12 @@ def _main(
     version: opt.VersionOption = False,
     lang: opt.LangOption = None,
     db: opt.DbOption = None,
+    create: opt.CreateOption = False,
 ) -> None:
     """Track who has deployed electronic medical records (EMR) against which deadline."""
     if isinstance(ctx.obj, opt.Settings):
         ctx.obj.db = db  # `emrtrack --db FILE COMMAND`: the same as the command's own --db
+        ctx.obj.create = create
 
 
 def _notify(line: str) -> None:
@@ -133,9 +135,22 @@ def _notify(line: str) -> None:
 
 
 def _open(ctx: typer.Context, db: Path | None) -> Any:
+    """The register the command works on. One named by --db must exist (a typo would otherwise answer from a
+    new register full of the shipped data), unless --create; the usual one is created on first use."""
+    from emrtrack.errors import RegisterError
     from emrtrack.service.registers import open_register
 
-    return open_register(opt.register_path(ctx, db), notify=_notify)
+    path = opt.register_path(ctx, db)
+    settings = ctx.find_root().obj
+    create = isinstance(settings, opt.Settings) and settings.create
+    if path is not None and not path.exists() and not create:
+        raise RegisterError(
+            _(
+                "{path}: there is no register there (a typo in --db?): name an existing one, or create it with "
+                "emrtrack --db {path} --create COMMAND, or with load"
+            ).format(path=path)
+        )
+    return open_register(path, notify=_notify)
 
 
 @app.command(help=COMMAND_HELP["load"])

@@ -28,6 +28,7 @@ class Settings:
 
     lang: str = "en"
     db: Path | None = None
+    create: bool = False  # a register named by --db may be created
 
 
 def translate_help(command: Any) -> None:
@@ -292,6 +293,13 @@ def _version(value: bool) -> None:
 
 
 # -- options of one command ------------------------------------------------------------------------
+CreateOption = Annotated[
+    bool,
+    typer.Option(
+        "--create",
+        help=N_("Create the register named by --db if there is none (load creates one without it)."),
+    ),
+]
 VersionOption = Annotated[
     bool, typer.Option("--version", callback=_version, is_eager=True, help=N_("Show the version and exit."))
 ]

@@ -126,7 +126,7 @@ def test_a_new_register_follows_the_umask_as_any_new_file(tmp_path: Path) -> Non
     mask = os.umask(0o022)
     try:
         db = tmp_path / "new.db"
-        assert run("--db", str(db), "status").exit_code == 0
+        assert run("--db", str(db), "--create", "status").exit_code == 0
         assert stat.S_IMODE(db.stat().st_mode) == 0o644
         dest = tmp_path / "backup.db"
         assert run("--db", str(db), "backup", str(dest)).exit_code == 0

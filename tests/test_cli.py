@@ -913,7 +913,14 @@ def test_main_help(args: tuple[str, ...], code: int) -> None:
 @pytest.mark.new_register
 def test_db_option_overrides_the_environment(db_path: Path, tmp_path: Path) -> None:
     other = tmp_path / "sub" / "other.db"
-    r = run("report", "--overdue", "--as-of", "2025-09-01", "--format", "csv", "--db", str(other))
+    typo = run("report", "--overdue", "--as-of", "2025-09-01", "--format", "csv", "--db", str(other))
+    assert (typo.exit_code, typo.stdout) == (1, "")
+    assert typo.stderr == (
+        f"emrtrack: {other}: there is no register there (a typo in --db?): name an existing one, or create it with "
+        f"emrtrack --db {other} --create COMMAND, or with load\n"
+    )
+    assert not other.exists() and not other.parent.exists()
+    r = run("--db", str(other), "--create", "report", "--overdue", "--as-of", "2025-09-01", "--format", "csv")
     assert r.exit_code == 0
     assert r.stderr == (
         f"Created a new register at {other} with the shipped data (nghe-an-2898.yaml: 25 facilities).\n"
@@ -1077,7 +1084,7 @@ def test_files_and_folders_that_cannot_be_used_get_one_plain_line(dispatch_day_d
     )
     blocker = tmp_path / "a-file"
     blocker.write_text("")
-    r = run("status", "--db", str(blocker / "r.db"))
+    r = run("--create", "status", "--db", str(blocker / "r.db"))
     assert (r.exit_code, r.stderr) == (1, f"emrtrack: {blocker / 'r.db'}: cannot create the register: File exists\n")
     import zipfile
 

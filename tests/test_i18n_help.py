@@ -41,6 +41,8 @@ ENGLISH_APP_HELP = (
     "                        locale).\n"
     "  --db PATH             The register file. Default: $EMRTRACK_DB, else\n"
     "                        register.db in your data directory.\n"
+    "  --create              Create the register named by --db if there is none\n"
+    "                        (load creates one without it).\n"
     "  --install-completion  Install completion for the current shell.\n"
     "  --show-completion     Show completion for the current shell, to copy it or\n"
     "                        customize the installation.\n"

@@ -430,7 +430,7 @@ def provinces(tmp_path: Path) -> dict[str, Any]:
     """Nghệ An's export with its ids prefixed 40-; a Thanh Hóa facility list (38-, the same facilities renamed) as
     YAML; a national register of both, made with --no-shipped; and the Nghệ An register alone, for comparison."""
     env = _env(tmp_path, "national")
-    exported = _run([*CLI, "--db", str(tmp_path / "shipped.db"), "export"], tmp_path, env).stdout
+    exported = _run([*CLI, "--db", str(tmp_path / "shipped.db"), "--create", "export"], tmp_path, env).stdout
     ids = [f["id"] for f in yaml.safe_load(exported)["facilities"]]
     nghe_an = _prefixed(exported, "40", ids)
     facilities = "facilities:\n" + exported.split("\nfacilities:\n", 1)[1]
