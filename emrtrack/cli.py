@@ -483,5 +483,19 @@ def restore(
     typer.echo(verify_result(result))
 
 
+def _utf8_where_needed() -> None:
+    """Standard output and error in UTF-8 when their encoding cannot write Vietnamese (a console or a variable
+    set to a legacy code page): what is written is then whole, never cut by an encoding error."""
+    for stream in (sys.stdout, sys.stderr):
+        encoding = getattr(stream, "encoding", None) or "ascii"
+        try:
+            "Đô Lương ệ".encode(encoding)
+        except (UnicodeEncodeError, LookupError):
+            reconfigure = getattr(stream, "reconfigure", None)
+            if reconfigure is not None:
+                reconfigure(encoding="utf-8")
+
+
 def main() -> None:
+    _utf8_where_needed()
     app(prog_name="emrtrack")

@@ -56,9 +56,28 @@ def check_size(path: Path) -> None:
     """Refuse a file over MAX_FILE_BYTES before reading it (InputError)."""
     size = path.stat().st_size
     if size > MAX_FILE_BYTES:
-        limit = MAX_FILE_BYTES // 2**20
-        message = _("the file is {size} MiB; the limit is {limit} MiB").format(size=size // 2**20, limit=limit)
-        raise InputError([Problem(str(path), 1, message)])
+        _too_large(path, size)
+
+
+def _too_large(path: Path, size: int | None) -> None:
+    """Refuse the file at `path`, of `size` bytes (None: more than the limit, read from a stream)."""
+    limit = MAX_FILE_BYTES // 2**20
+    message = (
+        _("the file is over the limit of {limit} MiB").format(limit=limit)
+        if size is None
+        else _("the file is {size} MiB; the limit is {limit} MiB").format(size=size // 2**20, limit=limit)
+    )
+    raise InputError([Problem(str(path), 1, message)])
+
+
+def read_limited(path: Path) -> bytes:
+    """A file's bytes, up to MAX_FILE_BYTES: a device or a pipe that says nothing of its size (`/dev/zero`) is
+    refused at the limit like a large file, not read until memory runs out."""
+    with path.open("rb") as f:
+        raw = f.read(MAX_FILE_BYTES + 1)
+    if len(raw) > MAX_FILE_BYTES:
+        _too_large(path, None)
+    return raw
 
 
 def nfc(text: str) -> str:

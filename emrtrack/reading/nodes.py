@@ -14,7 +14,7 @@ from typing import Any
 import yaml
 
 from emrtrack.errors import Problem
-from emrtrack.i18n import N_, _
+from emrtrack.i18n import N_, _, fmt_int
 from emrtrack.model import KINDS, MILESTONES, OWNERSHIPS, Selector
 from emrtrack.reading.entries import DATE, ID
 
@@ -61,6 +61,7 @@ _ROW_LABEL = re.compile(r"facility on row (\d+)\Z")
 # In a text: the line breaks and tabs a spreadsheet cell may hold (Alt+Enter), read as one space; and the other
 # invisible control characters, which are refused (an escape sequence would reach the terminal).
 _BREAKS = re.compile(r"[\t\n\r\v\f\x85\u2028\u2029]")
+MAX_TEXT = 32_767  # characters in a text: what a spreadsheet cell holds, so that every text survives an export
 _CONTROL = re.compile(r"[\x00-\x08\x0e-\x1f\x7f-\x84\x86-\x9f]")
 _HEADS = (("facility ", N_("facility {id}")), ("requirement ", N_("requirement {id}")))
 
@@ -185,6 +186,15 @@ class NodeReader:
             value: str = node.value.strip()
             if not value:
                 self.problem(node, N_("{what} is empty"), what)
+                return None
+            if len(value) > MAX_TEXT:
+                self.problem(
+                    node,
+                    N_("{what} is {n} characters long; the limit is {limit} (what a spreadsheet cell holds)"),
+                    what,
+                    n=fmt_int(len(value)),
+                    limit=fmt_int(MAX_TEXT),
+                )
                 return None
             control = _CONTROL.search(value)
             if control:

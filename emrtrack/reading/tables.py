@@ -27,9 +27,9 @@ from emrtrack.errors import InputError, Problem
 from emrtrack.i18n import N_, _
 from emrtrack.model import KINDS, MILESTONES, OWNERSHIPS, Facility, Reached
 from emrtrack.progress import NOBODY, Phases
-from emrtrack.reading.entries import DATE, ID, FacilityEntry, LoadedFiles, check_size, decode, nfc
+from emrtrack.reading.entries import DATE, ID, FacilityEntry, LoadedFiles, check_size, decode, nfc, read_limited
 from emrtrack.reading.facilities import FacilityReader
-from emrtrack.reading.nodes import MAP, SEQ, STR, TIMESTAMP, did_you_mean
+from emrtrack.reading.nodes import MAP, MAX_TEXT, SEQ, STR, TIMESTAMP, did_you_mean
 from emrtrack.rules import FIRST_DATE, written_date, written_date_problem
 
 FACT_COLUMNS: tuple[str, ...] = ("id", "name", "aliases", "ownership", "kind", "managed_by", "location", "verified")
@@ -286,8 +286,8 @@ def _plain_entry(
             return None
         value = cell.strip()
         if value:
-            if not value.isprintable():  # a line break, a control character...: the careful reader's
-                return None
+            if not value.isprintable() or len(value) > MAX_TEXT:  # a line break, a control character...
+                return None  # ...or a text too long: the careful reader's
             field = columns.get(i)
             if field is None:
                 return None
@@ -375,7 +375,7 @@ def read_table(path: Path, today: date, out: LoadedFiles, progress: Phases = NOB
     try:
         check_size(path)
         csv_file = path.suffix.lower() == ".csv"
-        rows = iter(_csv_rows(name, path.read_bytes(), progress) if csv_file else _xlsx_rows(path, progress))
+        rows = iter(_csv_rows(name, read_limited(path), progress) if csv_file else _xlsx_rows(path, progress))
         vocabulary = out.milestone_ids
         reader = _TableReader(name, today, vocabulary)
         header_cells = next(rows, None)

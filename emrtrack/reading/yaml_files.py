@@ -19,7 +19,7 @@ import yaml
 from emrtrack.errors import InputError, Problem
 from emrtrack.i18n import N_, _
 from emrtrack.progress import NOBODY, Phases
-from emrtrack.reading.entries import LoadedFiles, RequirementEntry, check_size, decode
+from emrtrack.reading.entries import LoadedFiles, RequirementEntry, check_size, decode, read_limited
 from emrtrack.reading.facilities import FacilityReader
 from emrtrack.reading.sections import SectionReader
 
@@ -173,7 +173,7 @@ def read_yaml(path: Path, today: date, out: LoadedFiles, progress: Phases = NOBO
     name = str(path)
     try:
         check_size(path)
-        text = decode(name, path.read_bytes())
+        text = decode(name, read_limited(path))
         _check_size(name, text)
         _check_merged(name, text)
         root = _compose(name, text)
