@@ -41,3 +41,18 @@ def test_two_ids_that_differ_only_in_case_are_one_id_used_twice(shipped_db: Path
     assert (r.exit_code, r.stdout) == (1, "")
     assert r.stderr == f"emrtrack: {two}:2: facility 'NEW-Clinic': the id is used twice (first at {one}:2)\n"
     assert table_hash(shipped_db) == before
+
+
+def test_history_says_what_a_fact_was_and_is(shipped_db: Path, tmp_path: Path) -> None:
+    path = tmp_path / "capitals.yaml"
+    path.write_text(CAPITALS, encoding="utf-8")
+    assert run("load", str(path)).exit_code == 0
+    from emrtrack.output.messages import describe_event
+    from emrtrack.store import Register
+
+    event = Register.open(shipped_db).history("do-luong-general", limit=1)[0]
+    said = describe_event(event)
+    assert said.startswith(
+        "facility updated: aliases: Do Luong General Hospital → —, location: Đô Lương (former district) → —, "
+        "managed_by: province → —, name: Bệnh viện Đa khoa Đô Lương → Bệnh viện Đa khoa Đô Lương (tên mới)"
+    ), said

@@ -200,12 +200,25 @@ def describe_event(e: HistoryEntry, vocabulary: Iterable[Labelled] = ()) -> str:
         if e.old and e.new:
             old, new_doc = json.loads(e.old), json.loads(e.new)
             fields = sorted(k for k in set(old) | set(new_doc) if old.get(k) != new_doc.get(k))
-            return _(_EVENT_TEXTS["facility", "updated"]).format(fields=", ".join(fields))
+            return _(_EVENT_TEXTS["facility", "updated"]).format(
+                fields=", ".join(_field_change(k, old.get(k), new_doc.get(k)) for k in fields)
+            )
         return _(_EVENT_TEXTS["facility", "added" if e.new else "removed"])
     template = _EVENT_TEXTS.get((e.entity, e.action))
     if template is None:
         return f"{e.entity} {e.key} {e.action}"
     return _(template).format(key=e.key)
+
+
+def _field_change(key: str, old: Any, new: Any) -> str:
+    """One fact of a facility that changed, with what it was and is: `name: A → B` (a list, by its items)."""
+
+    def shown(value: Any) -> str:
+        if value is None:
+            return "—"
+        return "; ".join(map(str, value)) if isinstance(value, list) else str(value)
+
+    return f"{key}: {shown(old)} → {shown(new)}"
 
 
 def describe_change(c: ChangeInfo) -> str:
