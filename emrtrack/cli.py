@@ -169,18 +169,28 @@ def load(
     from emrtrack.output.progress_bar import when_slow
     from emrtrack.service import commands
 
-    with when_slow() as progress:  # reading each file, then writing the register and its history
-        summary = commands.load(
-            opt.register_path(ctx, db),
-            files,
-            by=by,
-            dry_run=dry_run,
-            correct=correct,
-            notify=_notify,
-            progress=progress,
-            shipped=not no_shipped,
-            allow_similar=allow_similar,
-        )
+    path = opt.register_path(ctx, db)
+    before = commands.last_change_id(path)
+    try:
+        with when_slow() as progress:  # reading each file, then writing the register and its history
+            summary = commands.load(
+                path,
+                files,
+                by=by,
+                dry_run=dry_run,
+                correct=correct,
+                notify=_notify,
+                progress=progress,
+                shipped=not no_shipped,
+                allow_similar=allow_similar,
+            )
+    except KeyboardInterrupt:  # Ctrl-C: say in one line whether the load was recorded
+        after = commands.last_change_id(path)
+        if after is not None and after != before:
+            typer.echo(_("Interrupted, but the load was recorded, as change #{id}.").format(id=after), err=True)
+        else:
+            typer.echo(_("Interrupted: nothing was loaded; the register is as it was."), err=True)
+        raise typer.Exit(130) from None
     typer.echo(load_summary(summary))
 
 

@@ -418,3 +418,14 @@ def template_format(output: Path | None, format: str | None) -> str:
     if fmt not in ("xlsx", "csv"):
         raise UsageError(_("give --format xlsx or csv, or an --output file ending in .xlsx or .csv"))
     return fmt
+
+
+def last_change_id(db: Path | None) -> int | None:
+    """The number of the register's latest change, read as it is (None when there is no register)."""
+    register = Register.open_read_only(db or registers.default_register_path())
+    if register is None:
+        return None
+    try:
+        return register.last_change_id()
+    finally:
+        register.close()

@@ -135,13 +135,14 @@ class Writer:
             raise self.error
 
     def _work(self) -> None:
-        assert self.jobs is not None
-        while (job := self.jobs.get()) is not None:
+        jobs = self.jobs  # its own reference: the caller lets go of the queue once this thread has ended
+        assert jobs is not None
+        while (job := jobs.get()) is not None:
             if self.error is None and not self.stopping:  # otherwise the rest are only taken off the queue
                 try:
                     self.conn.executemany(*job)
                 except BaseException as e:  # raised on the caller's thread by drain or at the end
                     self.error = e
                     self.stopping = True
-            self.jobs.task_done()
-        self.jobs.task_done()
+            jobs.task_done()
+        jobs.task_done()

@@ -160,6 +160,14 @@ class Register:
 
         return history.last_change(self.conn)
 
+    def last_change_id(self) -> int | None:
+        """The number of the latest change (None: none, or no history table)."""
+        try:
+            row = self.conn.execute("SELECT MAX(id) FROM changes").fetchone()
+        except sqlite3.Error:
+            return None
+        return row[0] if row else None
+
     def undoable(self, change_id: int) -> ChangeInfo:
         """Change #`change_id` if it can be undone on its own, else a refusal saying why."""
         from emrtrack.store import history
