@@ -23,11 +23,17 @@ from emrtrack.command_help import COMMAND_HELP
 from emrtrack.errors import UsageError, explain
 from emrtrack.i18n import N_, _, ngettext
 from emrtrack.output import writers
-from emrtrack.output.text import safe
+
+
+def _error_line(message: str) -> str:
+    """A line on stderr, its control characters escaped as tables show them (imported only on an error)."""
+    from emrtrack.output.text import safe
+
+    return f"emrtrack: {safe(message)}"
 
 
 def _fail(message: str, code: int) -> NoReturn:
-    typer.echo(f"emrtrack: {safe(message)}", err=True)
+    typer.echo(_error_line(message), err=True)
     raise typer.Exit(code)
 
 
@@ -96,7 +102,7 @@ class _Boundary(TyperGroup):
                 raise
             lines, code = explain(e)
             for line in lines[:-1]:
-                typer.echo(f"emrtrack: {safe(line)}", err=True)
+                typer.echo(_error_line(line), err=True)
             _fail(lines[-1], code)
 
 

@@ -37,10 +37,9 @@ def export_format(output: Path | None, format: str | None) -> str:
 def _in_scope(
     requirement: Requirement, facilities: Iterator[tuple[Facility, dict[str, Reached]]]
 ) -> Iterator[tuple[Facility, dict[str, Reached]]]:
-    for facility, milestones in facilities:
-        f = facility
+    for f, milestones in facilities:
         if any(cohort_index(requirement, f.ownership, f.kind, f.id, o) is not None for o in requirement.obligations):
-            yield facility, milestones
+            yield f, milestones
 
 
 def check_extends(old: Path, new: Path) -> None:

@@ -125,18 +125,22 @@ def load_into(
     """`load`: files into the register at `path`. A new register is made with the shipped data (unless not
     `shipped`) and these files together, only once they are valid, and not at all for a dry run."""
     path = path or default_register_path()
+
+    def load_into_register(register: Register) -> LoadSummary:
+        return load_files(
+            register,
+            paths,
+            actor=actor,
+            dry_run=dry_run,
+            correct=correct,
+            allow_similar=allow_similar,
+            progress=progress,
+        )
+
     if _is_new(path):
         with _built_aside(path, shipped=shipped) as (register, publish):
             count = register.facility_count()  # the shipped data's, for the notice
-            summary = load_files(
-                register,
-                paths,
-                actor=actor,
-                dry_run=dry_run,
-                correct=correct,
-                allow_similar=allow_similar,
-                progress=progress,
-            )
+            summary = load_into_register(register)
             if dry_run:
                 return summary
             if publish():
@@ -146,15 +150,7 @@ def load_into(
                     else _("Created a new register at {path}.").format(path=path)
                 )
                 return summary
-    return load_files(
-        Register.open(path),
-        paths,
-        actor=actor,
-        dry_run=dry_run,
-        correct=correct,
-        allow_similar=allow_similar,
-        progress=progress,
-    )
+    return load_into_register(Register.open(path))
 
 
 def load_files(

@@ -25,6 +25,7 @@ from emrtrack.i18n import _
 from emrtrack.store.chain import CHANGE_COLUMNS, EVENT_COLUMNS, GENESIS, event_hasher
 from emrtrack.store.codec import summary_text
 from emrtrack.store.connection import snapshot
+from emrtrack.store.verify import Replay
 from emrtrack.views import VerifyProblem, VerifyResult
 
 # A line's keys, in the order written: the change's id and the columns its events' hashes cover, its facts,
@@ -137,7 +138,7 @@ class _FileCheck:
 
     def __init__(self) -> None:
         self.prev, self.expected_id, self.last_change, self.count = GENESIS, 1, 0, 0
-        self.replay = _Replay()
+        self.replay = Replay()
 
     def run(self, lines: Iterator[bytes]) -> VerifyResult:
         """The result for the whole file: the first line with a problem stops the check."""
@@ -195,27 +196,6 @@ class _FileCheck:
             return bad(kind)
         self.prev, self.expected_id, self.last_change = stored, eid + 1, change_id
         self.count += 1
-        return None
-
-
-class _Replay:
-    """The facts as the events so far leave them, as `verify` replays them (without the current tables)."""
-
-    def __init__(self) -> None:
-        self.state: dict[str, dict[Any, str]] = {"facility": {}, "milestone": {}, "requirement": {}, "register": {}}
-
-    def apply(self, entity: str, key: str, milestone: str | None, old: str | None, new: str | None) -> str | None:
-        """Apply one event; the kind of problem if it cannot follow the ones before it."""
-        table = self.state.get(entity)
-        if table is None:
-            return "unknown-entity"
-        entity_key: Any = (key, milestone) if entity == "milestone" else key
-        if table.get(entity_key) != old:
-            return "old-mismatch"
-        if new is None:
-            table.pop(entity_key, None)
-        else:
-            table[entity_key] = new
         return None
 
 

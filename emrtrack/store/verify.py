@@ -12,6 +12,33 @@ from emrtrack.store.codec import FACILITY_COLUMNS, folded_names, row_doc, stored
 from emrtrack.views import VerifyProblem, VerifyResult
 
 
+class Replay:
+    """The facts as the events so far leave them (and the requirements in the order they were first added):
+    the history replayed, event after event."""
+
+    def __init__(self) -> None:
+        self.state: dict[str, dict[Any, str]] = {"facility": {}, "milestone": {}, "requirement": {}, "register": {}}
+        self.order: list[str] = []
+
+    def apply(self, entity: str, key: str, milestone: str | None, old: str | None, new: str | None) -> str | None:
+        """Apply one event; the kind of problem if it cannot follow the ones before it."""
+        table = self.state.get(entity)
+        if table is None:
+            return "unknown-entity"
+        entity_key: Any = (key, milestone) if entity == "milestone" else key
+        if table.get(entity_key) != old:
+            return "old-mismatch"
+        if new is None:
+            table.pop(entity_key, None)
+            if entity == "requirement":
+                self.order.remove(key)
+        else:
+            if entity == "requirement" and key not in table:
+                self.order.append(key)
+            table[entity_key] = new
+        return None
+
+
 def verify(conn: sqlite3.Connection) -> VerifyResult:
     """Recompute the hash chain and replay the history; compare the replay with the current tables.
 
@@ -28,8 +55,7 @@ def verify(conn: sqlite3.Connection) -> VerifyResult:
             f"SELECT id, {', '.join(CHANGE_COLUMNS)}, {written_by_emrtrack(CHANGE_COLUMNS)} FROM changes"
         )
     }
-    state: dict[str, dict[Any, str]] = {"facility": {}, "milestone": {}, "requirement": {}, "register": {}}
-    order: list[str] = []  # requirements in the order they were first added
+    replay = Replay()
     prev, expected_id, last_change, count = GENESIS, 1, 0, 0
     with_events: set[int] = set()
     cursor = conn.execute(
@@ -56,20 +82,11 @@ def verify(conn: sqlite3.Connection) -> VerifyResult:
             return bad("out-of-order")
         if change_id < last_change:
             return bad("change-out-of-order", id=change_id, last=last_change)
-        entity_key: Any = (key, milestone) if entity == "milestone" else key
-        table = state.get(entity)
-        if table is None:
-            return bad("unknown-entity", entity=entity)
-        if table.get(entity_key) != old:
-            return bad("old-mismatch")
-        if new is None:
-            table.pop(entity_key, None)
-            if entity == "requirement":
-                order.remove(key)
-        else:
-            if entity == "requirement" and key not in table:
-                order.append(key)
-            table[entity_key] = new
+        problem = replay.apply(entity, key, milestone, old, new)
+        if problem == "unknown-entity":
+            return bad(problem, entity=entity)
+        if problem is not None:
+            return bad(problem)
         prev, expected_id, last_change = stored, eid + 1, change_id
         with_events.add(change_id)
         count += 1
@@ -81,7 +98,7 @@ def verify(conn: sqlite3.Connection) -> VerifyResult:
     ):
         if not _facts_give(facts, summary):
             return VerifyResult(count, prev, VerifyProblem("facts-altered", values={"change": change_id}))
-    return VerifyResult(count, prev, _compare_current(conn, state, order))
+    return VerifyResult(count, prev, _compare_current(conn, replay.state, replay.order))
 
 
 def _compare_current(
