@@ -25,7 +25,7 @@ import threading
 import time
 import unicodedata
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, timedelta
 from pathlib import Path
 
@@ -231,6 +231,7 @@ class Synthetic:
     location: str
     verified: date | None
     milestones: dict[str, date]
+    life: list[str] = field(default_factory=list)  # YAML lines of its later facts (exceptions, codes, names)
 
 
 def _place(rng: random.Random) -> str:
@@ -322,9 +323,40 @@ def _facility(rng: random.Random, i: int) -> Synthetic:
     )
 
 
+EXCEPTION_SHARE = 0.10  # facilities with an exception (an extension, an exemption or a commitment)
+RENAMED_SHARE = 0.05  # facilities with an official code and an earlier name
+
+
+def _life(rng: random.Random, f: Synthetic, i: int) -> list[str]:
+    """The later facts of some facilities, drawn apart from the rest so that the register stays as before."""
+    lines: list[str] = []
+    if rng.random() < RENAMED_SHARE:
+        lines.append(f'    codes: {{kcb: "{i % 100000:05d}"}}')
+        lines.append("    former_names:")
+        lines.append(f"      - {{name: {_q(f.name + ' (cũ)')}, until: 2025-06-30}}")
+    if rng.random() < EXCEPTION_SHARE:
+        granted = SPAN_START + timedelta(days=rng.randrange(0, SPAN_DAYS // 2))
+        basis = f"{{ref: {i + 1}/SYT-NVY, date: {granted.isoformat()}, issuer: Sở Y tế}}"
+        kind = rng.choice(("extension", "exemption", "commitment"))
+        when = granted + timedelta(days=rng.randrange(30, 240))
+        if kind == "extension":
+            dates = f"deadline: {when.isoformat()}"
+        elif kind == "exemption":
+            dates = f"from: {granted.isoformat()}, until: {when.isoformat()}"
+        else:
+            dates = f"date: {when.isoformat()}"
+        lines.append("    exceptions:")
+        lines.append(f"      - {{kind: {kind}, requirement: KH-EMR-2025, {dates}, basis: {basis}}}")
+    return lines
+
+
 def generate(n: int) -> list[Synthetic]:
     rng = random.Random(SEED)
-    return [_facility(rng, i) for i in range(n)]
+    facilities = [_facility(rng, i) for i in range(n)]
+    life = random.Random(SEED + 1)
+    for i, f in enumerate(facilities):
+        f.life = _life(life, f, i)
+    return facilities
 
 
 REQUIREMENTS_YAML = """\
@@ -359,6 +391,8 @@ def write_yaml(path: Path, facilities: list[Synthetic]) -> None:
         "register:",
         "  name: Sổ theo dõi bệnh án điện tử toàn quốc (synthetic)",
         "  timezone: Asia/Ho_Chi_Minh",
+        "  code_schemes:",
+        "    kcb: {label: Mã cơ sở KCB, pattern: '^[0-9]{5}$'}",
         "",
         REQUIREMENTS_YAML,
         "facilities:",
@@ -374,6 +408,7 @@ def write_yaml(path: Path, facilities: list[Synthetic]) -> None:
         out.append(f"    location: {_q(f.location)}")
         if f.verified:
             out.append(f"    verified: {f.verified.isoformat()}")
+        out += f.life
         if f.milestones:
             out.append("    milestones: {" + ", ".join(f"{m}: {d.isoformat()}" for m, d in f.milestones.items()) + "}")
     path.write_text("\n".join(out) + "\n", encoding="utf-8")
@@ -569,7 +604,7 @@ def bench_size(n: int, runs: int, warmup: int, taskwarrior: bool, keep: Path | N
         typo = typo_of(facilities)
         overdue_expected = sum("deployed" not in f.milestones for f in facilities)
         # one event per facility and per milestone, plus the 3 requirements and the register's name and time zone
-        events_expected = n + sum(len(f.milestones) for f in facilities) + 3 + 2
+        events_expected = n + sum(len(f.milestones) for f in facilities) + 3 + 3  # requirements, register facts
         db = tmp / "register.db"
         env = {**os.environ, "EMRTRACK_DB": str(db), "LC_ALL": "C.UTF-8"}
         env.pop("COLUMNS", None)

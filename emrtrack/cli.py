@@ -167,12 +167,15 @@ def load(
     correct: opt.LoadCorrectOption = False,
     no_shipped: opt.NoShippedOption = False,
     allow_similar: opt.AllowSimilarOption = False,
+    sheet: opt.SheetOption = None,
+    ignore_unknown_columns: opt.IgnoreUnknownColumnsOption = False,
     by: opt.ByOption = None,
     lang: opt.LangOption = None,
     db: opt.DbOption = None,
 ) -> None:
     from emrtrack.output.messages import load_summary
     from emrtrack.output.progress_bar import when_slow
+    from emrtrack.reading.entries import ReadOptions
     from emrtrack.service import commands
 
     path = opt.register_path(ctx, db)
@@ -189,6 +192,7 @@ def load(
                 progress=progress,
                 shipped=not no_shipped,
                 allow_similar=allow_similar,
+                options=ReadOptions(sheet=sheet, ignore_unknown_columns=ignore_unknown_columns),
             )
     except KeyboardInterrupt:  # Ctrl-C: say in one line whether the load was recorded
         after = commands.last_change_id(path)
@@ -326,17 +330,29 @@ def report(
     obligation: opt.ObligationOption = None,
     output: opt.OutputOption = None,
     due_within: opt.DueWithinOption = None,
+    exempt: opt.ExemptReportOption = False,
+    broken_commitments: opt.BrokenCommitmentsOption = False,
     lang: opt.LangOption = None,
     db: opt.DbOption = None,
 ) -> None:
     from emrtrack.model import Selection
     from emrtrack.service import commands
 
-    if overdue and due_within is not None:
-        raise UsageError(_("--overdue and --due-within select different facilities: give one of them"))
-    selection = (
-        Selection.overdue() if overdue else Selection.due_within(due_within) if due_within is not None else Selection()
-    )
+    chosen = [
+        s
+        for s, given in (
+            (Selection.overdue(), overdue),
+            (Selection.due_within(due_within or 0), due_within is not None),
+            (Selection.exempt(), exempt),
+            (Selection.broken_commitments(), broken_commitments),
+        )
+        if given
+    ]
+    if len(chosen) > 1:
+        raise UsageError(
+            _("--overdue, --due-within, --exempt and --broken-commitments select different facilities: give one")
+        )
+    selection = chosen[0] if chosen else Selection()
     fmt = writers.format_for("report", format.value, output)
     if all_rows and ctx.get_parameter_source("limit") is ParameterSource.COMMANDLINE:
         typer.echo(_("--all shows every row: --limit {n} is not used.").format(n=limit), err=True)
@@ -381,9 +397,14 @@ def show(
     db: opt.DbOption = None,
 ) -> None:
     from emrtrack.service import commands
+    from emrtrack.service.life import merged_line
 
     query = opt.facility_words(facility) or ""
-    writers.write("show", commands.show(_open(ctx, db), query, as_of=as_of), "table")
+    view = commands.show(_open(ctx, db), query, as_of=as_of)
+    merged = merged_line(view.facility)
+    if merged:
+        typer.echo(merged, err=True)
+    writers.write("show", view, "table")
 
 
 @app.command(help=COMMAND_HELP["history"])
@@ -396,9 +417,14 @@ def history(
     db: opt.DbOption = None,
 ) -> None:
     from emrtrack.service import commands
+    from emrtrack.service.life import merged_line
 
     query = opt.facility_words(facility)
-    writers.write("history", commands.history(_open(ctx, db), query, limit=limit), format.value)
+    view = commands.history(_open(ctx, db), query, limit=limit)
+    merged = merged_line(view.facility) if view.facility is not None else None
+    if merged:
+        typer.echo(merged, err=True)
+    writers.write("history", view, format.value)
 
 
 @app.command(help=COMMAND_HELP["undo"])
@@ -429,6 +455,158 @@ def undo(
             return
     undo_id = commands.undo(register, change, by=by)
     typer.echo(_("Reverted change #{id}; recorded as change #{undo}.").format(id=change.id, undo=undo_id))
+
+
+def _basis(ref: str | None, day: Any = None, issuer: str | None = None) -> Any:
+    from emrtrack.model import Basis
+
+    return Basis(ref, day, issuer) if ref else None
+
+
+@app.command(help=COMMAND_HELP["extend"])
+def extend(
+    ctx: typer.Context,
+    facility: opt.FacilityArgument,
+    until: opt.ExtendUntilOption,
+    basis: opt.BasisOption,
+    requirement: opt.ExceptionRequirement = None,
+    obligation: opt.ExceptionMilestone = None,
+    basis_date: opt.BasisDateOption = None,
+    issuer: opt.IssuerOption = None,
+    granted: opt.GrantedOption = None,
+    note: opt.ExceptionNoteOption = None,
+    by: opt.ByOption = None,
+    lang: opt.LangOption = None,
+    db: opt.DbOption = None,
+) -> None:
+    from emrtrack.model import EXTENSION
+    from emrtrack.output.life import exception_recorded
+    from emrtrack.service import life
+
+    found, exception, change = life.grant(
+        _open(ctx, db),
+        opt.facility_words(facility) or "",
+        EXTENSION,
+        requirement=requirement,
+        on=until,
+        milestone=obligation,
+        basis=_basis(basis, basis_date, issuer),
+        granted=granted,
+        note=note,
+        by=by,
+    )
+    typer.echo(exception_recorded(found, exception, change))
+
+
+@app.command(help=COMMAND_HELP["exempt"])
+def exempt(
+    ctx: typer.Context,
+    facility: opt.FacilityArgument,
+    basis: opt.BasisOption,
+    requirement: opt.ExceptionRequirement = None,
+    start: opt.ExemptFromOption = None,
+    until: opt.ExemptUntilOption = None,
+    obligation: opt.ExceptionMilestone = None,
+    basis_date: opt.BasisDateOption = None,
+    issuer: opt.IssuerOption = None,
+    granted: opt.GrantedOption = None,
+    note: opt.ExceptionNoteOption = None,
+    by: opt.ByOption = None,
+    lang: opt.LangOption = None,
+    db: opt.DbOption = None,
+) -> None:
+    from emrtrack.model import EXEMPTION
+    from emrtrack.output.life import exception_recorded
+    from emrtrack.service import life
+
+    found, exception, change = life.grant(
+        _open(ctx, db),
+        opt.facility_words(facility) or "",
+        EXEMPTION,
+        requirement=requirement,
+        start=start,
+        until=until,
+        milestone=obligation,
+        basis=_basis(basis, basis_date, issuer),
+        granted=granted,
+        note=note,
+        by=by,
+    )
+    typer.echo(exception_recorded(found, exception, change))
+
+
+@app.command(help=COMMAND_HELP["commit"])
+def commit(
+    ctx: typer.Context,
+    facility: opt.FacilityArgument,
+    on: opt.CommitDateOption,
+    basis: opt.BasisOption,
+    requirement: opt.ExceptionRequirement = None,
+    obligation: opt.ExceptionMilestone = None,
+    basis_date: opt.BasisDateOption = None,
+    issuer: opt.IssuerOption = None,
+    granted: opt.GrantedOption = None,
+    note: opt.ExceptionNoteOption = None,
+    by: opt.ByOption = None,
+    lang: opt.LangOption = None,
+    db: opt.DbOption = None,
+) -> None:
+    from emrtrack.model import COMMITMENT
+    from emrtrack.output.life import exception_recorded
+    from emrtrack.service import life
+
+    found, exception, change = life.grant(
+        _open(ctx, db),
+        opt.facility_words(facility) or "",
+        COMMITMENT,
+        requirement=requirement,
+        on=on,
+        milestone=obligation,
+        basis=_basis(basis, basis_date, issuer),
+        granted=granted,
+        note=note,
+        by=by,
+    )
+    typer.echo(exception_recorded(found, exception, change))
+
+
+@app.command(help=COMMAND_HELP["withdraw"])
+def withdraw(
+    ctx: typer.Context,
+    facility: opt.FacilityArgument,
+    basis: opt.BasisOption,
+    basis_date: opt.BasisDateOption = None,
+    note: opt.NoteOption = None,
+    by: opt.ByOption = None,
+    lang: opt.LangOption = None,
+    db: opt.DbOption = None,
+) -> None:
+    from emrtrack.output.life import withdrawn_line
+    from emrtrack.service import life
+
+    found, change = life.withdraw(
+        _open(ctx, db), opt.facility_words(facility) or "", basis=_basis(basis, basis_date), by=by, note=note
+    )
+    typer.echo(withdrawn_line(found, change))
+
+
+@app.command(help=COMMAND_HELP["reinstate"])
+def reinstate(
+    ctx: typer.Context,
+    facility: opt.FacilityArgument,
+    basis: opt.OptionalBasisOption = None,
+    note: opt.NoteOption = None,
+    by: opt.ByOption = None,
+    lang: opt.LangOption = None,
+    db: opt.DbOption = None,
+) -> None:
+    from emrtrack.output.life import reinstated_line
+    from emrtrack.service import life
+
+    found, change = life.reinstate(
+        _open(ctx, db), opt.facility_words(facility) or "", basis=_basis(basis), by=by, note=note
+    )
+    typer.echo(reinstated_line(found, change))
 
 
 @app.command(help=COMMAND_HELP["verify"])

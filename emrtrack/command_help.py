@@ -90,4 +90,30 @@ COMMAND_HELP = {
         "nothing was changed), or names the first event altered, deleted or inserted (exit code 1).\n\n"
         "Example: emrtrack verify"
     ),
+    "extend": N_(
+        "Give one facility a later deadline, by a document.\n\n"
+        "The extension replaces the requirement's deadline for this facility from the day it was granted (--granted, "
+        "default the document's date); reports show the original deadline and the document.\n\n"
+        'Example: emrtrack extend "do luong" --requirement 2898 --until 2025-10-31 --basis 3500/SYT-NVY '
+        "--basis-date 2025-09-05"
+    ),
+    "exempt": N_(
+        "Exempt one facility from a requirement, by a document.\n\n"
+        "Out of the requirement's scope from --from until --until (inclusive; without it, no end). status counts the "
+        "exempt; report --exempt lists them.\n\n"
+        'Example: emrtrack exempt "quy hop" --requirement 13/2025/TT-BYT --from 2025-07-21 --until 2026-06-30 '
+        "--basis 1234/SYT-NVY"
+    ),
+    "commit": N_(
+        "Record the date a facility committed to.\n\n"
+        "Its legal deadline stays; report --broken-commitments lists those past their own date without it done.\n\n"
+        'Example: emrtrack commit "do luong" --date 2025-08-15 --basis "112/BC-BVĐL" --basis-date 2025-07-14'
+    ),
+    "withdraw": N_(
+        "Withdraw a facility entered by mistake.\n\n"
+        "It leaves every report; its history stays, and reinstate puts it back. (A facility that closed or merged "
+        "is not withdrawn: load its closed or merged_into date.)\n\n"
+        'Example: emrtrack withdraw bv-do-luong --basis "duplicate of do-luong-general"'
+    ),
+    "reinstate": N_("Put a withdrawn facility back in the reports.\n\nExample: emrtrack reinstate bv-do-luong"),
 }

@@ -158,8 +158,80 @@ class Requirement:
 
 
 @dataclass(frozen=True)
+class Basis:
+    """The document that grants or records an exception or a withdrawal: its reference, date and issuer."""
+
+    ref: str
+    date: date | None = None
+    issuer: str | None = None
+
+
+EXTENSION, EXEMPTION, COMMITMENT = "extension", "exemption", "commitment"
+EXCEPTION_KINDS: tuple[str, ...] = (EXTENSION, EXEMPTION, COMMITMENT)
+
+
+@dataclass(frozen=True)
+class Exception_:
+    """An exception to a requirement for one facility, from the day it was `granted` (for --as-of):
+
+    - an extension: a later deadline (`on`) that replaces the requirement's for this facility;
+    - an exemption: out of the requirement's scope from `start`, until `until` (inclusive) if given;
+    - a commitment: the date (`on`) the facility promised; its legal deadline stays.
+
+    `milestone` names the obligation (None: the principal one; for an exemption, the whole requirement)."""
+
+    kind: str
+    requirement: str
+    granted: date
+    on: date | None = None
+    start: date | None = None
+    until: date | None = None
+    milestone: str | None = None
+    basis: Basis | None = None
+    note: str | None = None
+
+    def applies(self, requirement: str, milestone: str, principal: bool) -> bool:
+        """Whether it bears on `milestone` (principal or not) of the requirement `requirement`."""
+        if self.requirement != requirement:
+            return False
+        if self.milestone is None:
+            return principal or self.kind == EXEMPTION
+        return self.milestone == milestone
+
+
+@dataclass(frozen=True)
+class Exceptions:
+    """The exceptions that bear on one obligation of one facility on a day: the extension and the commitment
+    in force (the last granted by then) and the exemption holding that day."""
+
+    extension: Exception_ | None = None
+    exemption: Exception_ | None = None
+    commitment: Exception_ | None = None
+
+
+@dataclass(frozen=True)
+class FormerValue:
+    """An earlier official name (or managing body) and the last day it was used."""
+
+    value: str
+    until: date
+
+
+@dataclass(frozen=True)
+class Withdrawal:
+    """A facility entered by mistake and withdrawn from every report (kept in the history, restorable)."""
+
+    on: date
+    basis: Basis | None = None
+
+
+@dataclass(frozen=True)
 class Facility:
-    """A medical examination and treatment facility, keyed by a stable slug."""
+    """A medical examination and treatment facility, keyed by a stable slug.
+
+    Its life: `opened` (in scope from that day), `closed` (out of scope from that day), merged into
+    `merged_into` on `merged_on` (out of scope from that day), its earlier names and managing bodies, its
+    official codes (scheme → value), its exceptions, and whether it was withdrawn."""
 
     id: str
     name: str
@@ -169,6 +241,54 @@ class Facility:
     managed_by: str | None = None
     location: str | None = None
     verified: date | None = None
+    codes: tuple[tuple[str, str], ...] = ()
+    opened: date | None = None
+    closed: date | None = None
+    merged_into: str | None = None
+    merged_on: date | None = None
+    former_names: tuple[FormerValue, ...] = ()
+    former_managed_by: tuple[FormerValue, ...] = ()
+    exceptions: tuple[Exception_, ...] = ()
+    withdrawn: Withdrawal | None = None
+
+    @property
+    def has_life(self) -> bool:
+        """Whether it has any fact beyond the first release's (codes, lifecycle, exceptions, withdrawal)."""
+        return bool(
+            self.codes
+            or self.opened
+            or self.closed
+            or self.merged_into
+            or self.former_names
+            or self.former_managed_by
+            or self.exceptions
+            or self.withdrawn
+        )
+
+    def name_on(self, day: date) -> str:
+        """Its official name on `day` (an earlier name while it was in use)."""
+        return _value_on(self.former_names, day) or self.name
+
+    def managed_by_on(self, day: date) -> str | None:
+        return _value_on(self.former_managed_by, day) or self.managed_by
+
+    def code(self, scheme: str) -> str | None:
+        return dict(self.codes).get(scheme)
+
+
+def _value_on(former: tuple[FormerValue, ...], day: date) -> str | None:
+    """The earlier value in use on `day`, None when the present one was."""
+    return next((f.value for f in sorted(former, key=lambda f: f.until) if day <= f.until), None)
+
+
+@dataclass(frozen=True)
+class CodeScheme:
+    """A scheme of official codes (e.g. `kcb`, the examination-and-treatment facility code): its label and
+    the pattern (a regular expression) every code of it matches."""
+
+    id: str
+    label: str
+    pattern: str
 
 
 @dataclass(frozen=True)
@@ -179,6 +299,10 @@ class RegisterInfo:
     timezone: str = DEFAULT_TIMEZONE
     notes: tuple[str, ...] = ()
     milestones: tuple[MilestoneDef, ...] = DEFAULT_MILESTONE_DEFS
+    code_schemes: tuple[CodeScheme, ...] = ()
+
+    def code_scheme(self, scheme: str) -> CodeScheme | None:
+        return next((c for c in self.code_schemes if c.id == scheme), None)
 
     @property
     def milestone_ids(self) -> tuple[str, ...]:
@@ -207,6 +331,9 @@ class Standing:
     milestone: str = DEPLOYED
     days_late: int = 0
     binding: bool = True
+    exceptions: Exceptions = Exceptions()
+    original_deadline: date | None = None  # the requirement's deadline, where the facility's own differs
+    days_past_commitment: int = 0
 
 
 @dataclass(frozen=True)
@@ -216,8 +343,26 @@ class Selection:
     One value instead of loose flags: the store filters by it, the outputs title and word a report by it
     (output.wording)."""
 
-    kind: str = "all"  # "all", "overdue" or "due-within"
+    kind: str = "all"  # "all", "overdue", "due-within", "broken-commitments" or "exempt"
     days: int | None = None  # for "due-within"
+
+    @classmethod
+    def broken_commitments(cls) -> Selection:
+        """Facilities past the date they promised without the milestone, most days past the promise first."""
+        return cls("broken-commitments")
+
+    @classmethod
+    def exempt(cls) -> Selection:
+        """Facilities out of scope by an exemption on the day."""
+        return cls("exempt")
+
+    @property
+    def is_broken_commitments(self) -> bool:
+        return self.kind == "broken-commitments"
+
+    @property
+    def is_exempt(self) -> bool:
+        return self.kind == "exempt"
 
     @classmethod
     def overdue(cls) -> Selection:

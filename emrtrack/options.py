@@ -58,7 +58,9 @@ def register_path(ctx: typer.Context, db: Path | None) -> Path | None:
 
 # Choices, each value its own name (Typer shows and checks them).
 Lang = enum.Enum("Lang", {"en": "en", "vi": "vi"}, type=str)
-GroupBy = enum.Enum("GroupBy", {"ownership": "ownership", "kind": "kind", "none": "none"}, type=str)
+GroupBy = enum.Enum(
+    "GroupBy", {"ownership": "ownership", "kind": "kind", "managed-by": "managed-by", "none": "none"}, type=str
+)
 # The formats each command writes: the keys of its writer table (output.writers; a test keeps them equal).
 TemplateFormat = enum.Enum("TemplateFormat", {"xlsx": "xlsx", "csv": "csv"}, type=str)
 ExportFormat = enum.Enum("ExportFormat", {"yaml": "yaml", "csv": "csv", "xlsx": "xlsx"}, type=str)
@@ -358,11 +360,31 @@ NoShippedOption = Annotated[
         help=N_("When the register is new, start it from these files alone, without the shipped data."),
     ),
 ]
+SheetOption = Annotated[
+    str | None,
+    typer.Option(
+        "--sheet",
+        metavar="NAME",
+        help=N_("The worksheet of an .xlsx file to read (default: the first visible one)."),
+        show_default=False,
+    ),
+]
+IgnoreUnknownColumnsOption = Annotated[
+    bool,
+    typer.Option(
+        "--ignore-unknown-columns",
+        help=N_("Leave out, with a note, the columns of a CSV or .xlsx list that emrtrack does not know."),
+    ),
+]
 DryRunOption = Annotated[bool, typer.Option("--dry-run", help=N_("Validate and count; write nothing."))]
 LoadCorrectOption = Annotated[
     bool,
     typer.Option(
-        "--correct", help=N_("Let the files replace milestone dates already recorded (kept in history as corrections).")
+        "--correct",
+        help=N_(
+            "Let the files replace milestone dates already recorded, and take a changed name as a corrected spelling "
+            "rather than a new official name (kept in history as corrections)."
+        ),
     ),
 ]
 TemplateOutput = Annotated[
@@ -388,7 +410,7 @@ OverdueOption = Annotated[
 ReportRequirement = Annotated[
     str | None, requirement_option(N_("A requirement id, or 'all' (default: the register's default)."))
 ]
-GroupByOption = Annotated[GroupBy, typer.Option("--group-by", help=N_("ownership, kind or none."))]
+GroupByOption = Annotated[GroupBy, typer.Option("--group-by", help=N_("ownership, kind, managed-by or none."))]
 ReportFormatOption = Annotated[
     ReportFormat, format_option(N_("table, csv, json, markdown or xlsx (xlsx needs --output)."))
 ]
@@ -446,3 +468,64 @@ UndoChangeOption = Annotated[
     ),
 ]
 YesOption = Annotated[bool, typer.Option("--yes", "-y", help=N_("Do not ask for confirmation."))]
+
+
+# -- a facility's life: exceptions, withdrawal ----------------------------------------------------
+def _dated(name: str, help: str) -> Any:
+    return typer.Option(name, parser=_date, metavar="DATE", help=help, show_default=False)
+
+
+ExceptionRequirement = Annotated[
+    str | None, requirement_option(N_("The requirement it bears on (default: the register's default)."))
+]
+ExceptionMilestone = Annotated[
+    str | None,
+    typer.Option(
+        "--obligation",
+        metavar="MILESTONE",
+        help=N_("The obligation it bears on (default: the requirement's principal one; an exemption: all)."),
+        show_default=False,
+        autocompletion=_complete_obligation,
+    ),
+]
+ExtendUntilOption = Annotated[date, _dated("--until", N_("The new deadline for this facility."))]
+ExemptFromOption = Annotated[date | None, _dated("--from", N_("Exempt from this date (default: when granted)."))]
+ExemptUntilOption = Annotated[
+    date | None, _dated("--until", N_("Exempt until this date, inclusive (default: no end)."))
+]
+CommitDateOption = Annotated[date, _dated("--date", N_("The date the facility committed to."))]
+BasisOption = Annotated[
+    str,
+    typer.Option(
+        "--basis",
+        metavar="REF",
+        help=N_("The document that grants or records it, e.g. 3500/SYT-NVY."),
+        show_default=False,
+    ),
+]
+OptionalBasisOption = Annotated[
+    str | None,
+    typer.Option(
+        "--basis", metavar="REF", help=N_("The document behind it, e.g. a dispatch number."), show_default=False
+    ),
+]
+BasisDateOption = Annotated[date | None, _dated("--basis-date", N_("The document's date (default: today)."))]
+IssuerOption = Annotated[
+    str | None, typer.Option("--issuer", metavar="TEXT", help=N_("Who issued the document."), show_default=False)
+]
+GrantedOption = Annotated[
+    date | None, _dated("--granted", N_("The day it took effect, for --as-of (default: the document's date)."))
+]
+ExceptionNoteOption = Annotated[
+    str | None, typer.Option("--note", metavar="TEXT", help=N_("A note kept with it."), show_default=False)
+]
+ExemptReportOption = Annotated[
+    bool, typer.Option("--exempt", help=N_("Only facilities exempt on the day, with their exemption."))
+]
+BrokenCommitmentsOption = Annotated[
+    bool,
+    typer.Option(
+        "--broken-commitments",
+        help=N_("Only facilities past the date they committed to without it done, most days past first."),
+    ),
+]

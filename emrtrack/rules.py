@@ -7,7 +7,19 @@ from collections.abc import Iterable
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
-from emrtrack.model import MILESTONES, Facility, Obligation, Reached, Requirement, State
+from emrtrack.model import (
+    COMMITMENT,
+    EXEMPTION,
+    EXTENSION,
+    MILESTONES,
+    Exception_,
+    Exceptions,
+    Facility,
+    Obligation,
+    Reached,
+    Requirement,
+    State,
+)
 from emrtrack.naming import fold
 
 _ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}\Z")
@@ -157,6 +169,63 @@ def days_late(deadline: date, reached: date | Reached | None, as_of: date, after
     return (earliest - deadline).days
 
 
+def open_on(facility: Facility, day: date) -> bool:
+    """Whether a facility is in the register's scope on `day`: opened by then, not yet closed nor merged into
+    another (a facility leaves on the day it closes or merges), and not withdrawn (entered by mistake: out of
+    every report, whatever the day)."""
+    if facility.withdrawn is not None:
+        return False
+    if facility.opened is not None and day < facility.opened:
+        return False
+    if facility.closed is not None and day >= facility.closed:
+        return False
+    return facility.merged_on is None or day < facility.merged_on
+
+
+def exceptions_on(facility: Facility, requirement: Requirement, obligation: Obligation, day: date) -> Exceptions:
+    """What `facility`'s exceptions make of `obligation` on `day`. An exception counts from the day it was
+    granted: an extension granted on 5 September does not make a facility on time as of 1 September."""
+    if not facility.exceptions:
+        return Exceptions()
+    principal = obligation is requirement.principal or obligation == requirement.principal
+    granted = [
+        e
+        for e in facility.exceptions
+        if e.granted <= day and e.applies(requirement.id, obligation.milestone, principal)
+    ]
+
+    def last(kind: str) -> Exception_ | None:  # the last granted; on the same day, the later listed
+        of_kind = [(e.granted, i, e) for i, e in enumerate(granted) if e.kind == kind]
+        return max(of_kind, key=lambda t: (t[0], t[1]))[2] if of_kind else None
+
+    holding = [
+        e
+        for e in granted
+        if e.kind == EXEMPTION and (e.start is None or e.start <= day) and (e.until is None or day <= e.until)
+    ]
+    return Exceptions(last(EXTENSION), holding[-1] if holding else None, last(COMMITMENT))
+
+
+def facility_deadline(deadline: date, facility: Facility, extension: Exception_ | None) -> date:
+    """A facility's own deadline: an extension's, when it has one; and a facility that opened after the
+    deadline is due on the day it opened (it must have deployed when it opens)."""
+    if extension is not None and extension.on is not None:
+        deadline = extension.on
+    if facility.opened is not None and facility.opened > deadline:
+        return facility.opened
+    return deadline
+
+
+def commitment_broken(commitment: Exception_ | None, reached: Reached | None, as_of: date) -> int:
+    """Days past a facility's own promised date without the milestone shown reached on `as_of` (0 when the
+    promise is kept, not yet due, or there is none)."""
+    if commitment is None or commitment.on is None or as_of <= commitment.on:
+        return 0
+    if reached is not None and reached.date <= as_of:
+        return 0
+    return (as_of - commitment.on).days
+
+
 def standing_under_each(
     requirements: Iterable[Requirement], facility: Facility, milestones: dict[str, Reached], as_of: date
 ) -> list[tuple[Requirement, Obligation, date | None, State | None, int]]:
@@ -166,9 +235,11 @@ def standing_under_each(
     for requirement in requirements:
         for obligation in requirement.obligations:
             deadline = deadline_for(requirement, facility.ownership, facility.kind, facility.id, obligation)
-            if deadline is None:
+            granted = exceptions_on(facility, requirement, obligation, as_of)
+            if deadline is None or not open_on(facility, as_of) or granted.exemption is not None:
                 out.append((requirement, obligation, None, None, 0))
                 continue
+            deadline = facility_deadline(deadline, facility, granted.extension)
             reached = milestones.get(obligation.milestone)
             after = known_after(reached, facility.verified)
             state = state_of(deadline, reached, as_of, after)

@@ -94,6 +94,21 @@ class Counts:
 
 
 @dataclass
+class ExceptionCounts:
+    """How many facilities in an obligation's scope its exceptions touch on a date: `exempt` (left out of
+    `in_scope`), on an `extension`, with a `commitment`, and past their commitment without the milestone."""
+
+    exempt: int = 0
+    extension: int = 0
+    commitment: int = 0
+    broken_commitment: int = 0
+
+    def add(self, other: ExceptionCounts) -> None:
+        for k in vars(self):
+            setattr(self, k, getattr(self, k) + getattr(other, k))
+
+
+@dataclass
 class CohortStatus:
     selector: Selector
     deadline: date
@@ -108,6 +123,7 @@ class ObligationStatus:
     total: Counts
     cohorts: list[CohortStatus]
     by_ownership: dict[str, Counts]
+    exceptions: ExceptionCounts = field(default_factory=ExceptionCounts)
 
 
 @dataclass
@@ -125,6 +141,7 @@ class RequirementStatus:
     median_data: date | None
     never_verified: int
     obligations: list[ObligationStatus] = field(default_factory=list)
+    exceptions: ExceptionCounts = field(default_factory=ExceptionCounts)  # the principal obligation's
 
 
 @dataclass
@@ -275,6 +292,13 @@ class Progress:
     forecast: date | None  # when 100% would be reached at the recent pace; None if no progress
     pace_per_week: float
     bounded: int = 0  # of the dates, those known only as "on or before" (drawn at that date)
+    # how many were in scope from each day the number changed (facilities opening, closing, merging, exempt);
+    # empty when it never did
+    scope_steps: tuple[tuple[date, int], ...] = ()
+
+    @property
+    def most_in_scope(self) -> int:
+        return max([self.in_scope, *(n for _d, n in self.scope_steps)])
 
     @property
     def done(self) -> int:

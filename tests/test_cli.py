@@ -106,6 +106,13 @@ def test_reproduction_json(dispatch_day_db: Path) -> None:
         "milestone",
         "reached",
         "binding",
+        # a facility's life and exceptions
+        "original_deadline",
+        "extended_by",
+        "committed",
+        "exempt_until",
+        "codes",
+        "managed_by",
     ]
     assert {f["deployed"] for f in doc["facilities"]} == {None}
     _check_reproduction(doc["facilities"])
@@ -118,7 +125,7 @@ def test_reproduction_csv(dispatch_day_db: Path) -> None:
     assert (
         r.stdout.splitlines()[0]
         == "requirement,id,name,ownership,kind,deadline,state,days_overdue,latest_milestone,verified,deployed,"
-        "days_late,bound,source,milestone,reached"
+        "days_late,bound,source,milestone,reached,original_deadline,extended_by,committed,exempt_until,managed_by"
     )
     assert {row["requirement"] for row in table} == {"2898/SYT-VP"}
     _check_reproduction(table)
@@ -203,11 +210,14 @@ def test_exact_json_report(small_one_requirement: Path) -> None:
         '  {"id": "do-luong-general", "name": "Bệnh viện Đa khoa Đô Lương", "ownership": "public", '
         '"kind": "hospital", "deadline": "2025-08-31", "state": "overdue", "days_overdue": 3, '
         '"latest_milestone": "appraised", "verified": "2025-07-09", "deployed": null, "days_late": 0, '
-        '"bound": null, "source": null, "milestone": "deployed", "reached": null, "binding": true},\n'
+        '"bound": null, "source": null, "milestone": "deployed", "reached": null, "binding": true, '
+        '"original_deadline": null, "extended_by": null, "committed": null, "exempt_until": null, "codes": {}, '
+        '"managed_by": null},\n'
         '  {"id": "hoan-my-clinic", "name": "Phòng khám Hoàn Mỹ", "ownership": "non-public", "kind": "clinic", '
         '"deadline": "2025-08-31", "state": "overdue", "days_overdue": 3, "latest_milestone": null, '
         '"verified": null, "deployed": null, "days_late": 0, "bound": null, "source": null, '
-        '"milestone": "deployed", "reached": null, "binding": true}\n'
+        '"milestone": "deployed", "reached": null, "binding": true, "original_deadline": null, "extended_by": null, '
+        '"committed": null, "exempt_until": null, "codes": {}, "managed_by": null}\n'
         "]}\n"
     )
 
@@ -220,6 +230,7 @@ def test_exact_json_status(small_one_requirement: Path) -> None:
         "public": {"in_scope": 2, "deployed_on_time": 1, "overdue": 1, "compliance_pct": 50.0, **counts},
         "non-public": {"in_scope": 1, "deployed_on_time": 0, "overdue": 1, "compliance_pct": 0.0, **counts},
     }
+    no_exceptions = {"exempt": 0, "extension": 0, "commitment": 0, "broken_commitment": 0}
     cohorts = [
         {
             "applies_to": {},
@@ -246,6 +257,7 @@ def test_exact_json_status(small_one_requirement: Path) -> None:
                 **counts,
                 "by_ownership": by_ownership,
                 "cohorts": cohorts,
+                "exceptions": no_exceptions,  # how many the exceptions touch: here none
                 # every obligation: here the one, deployment, which the figures above are
                 "obligations": [
                     {
@@ -260,6 +272,7 @@ def test_exact_json_status(small_one_requirement: Path) -> None:
                         **counts,
                         "by_ownership": by_ownership,
                         "cohorts": cohorts,
+                        "exceptions": no_exceptions,
                     }
                 ],
                 "milestones": {"appraised": 1, "deployed": 1, "annex-signed": 0},

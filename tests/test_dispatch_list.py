@@ -130,7 +130,9 @@ def test_due_within_table_and_conflict_with_overdue(small, runner):
     )
     bad = runner.invoke(app, ["report", "--overdue", "--due-within", "7"])
     assert bad.exit_code == 2
-    assert bad.stderr == "emrtrack: --overdue and --due-within select different facilities: give one of them\n"
+    assert bad.stderr == (
+        "emrtrack: --overdue, --due-within, --exempt and --broken-commitments select different facilities: give one\n"
+    )
 
 
 def test_group_by_none(small, runner):

@@ -197,7 +197,10 @@ def test_an_export_that_fails_leaves_the_file_as_it_was(small: Path, tmp_path: P
 
     monkeypatch.setattr("emrtrack.output.export.write_export_yaml", broken)
     r = run("export", "--output", str(out))
-    assert r.exit_code == 1 and r.stderr.endswith("No space left on device\n")
+    assert (r.exit_code, r.stderr) == (
+        1,
+        "emrtrack: the disk is full: nothing was written; free some space and try again\n",
+    )
     assert out.read_text(encoding="utf-8") == "the colleague's version\n"
     assert not [p.name for p in tmp_path.iterdir() if p.name.startswith(".register.yaml")]
 

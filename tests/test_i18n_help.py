@@ -60,6 +60,11 @@ ENGLISH_APP_HELP = (
     "  show           Everything known about one facility.\n"
     "  history        The register's history of changes, newest first.\n"
     "  undo           Show the latest change and revert it.\n"
+    "  extend         Give one facility a later deadline, by a document.\n"
+    "  exempt         Exempt one facility from a requirement, by a document.\n"
+    "  commit         Record the date a facility committed to.\n"
+    "  withdraw       Withdraw a facility entered by mistake.\n"
+    "  reinstate      Put a withdrawn facility back in the reports.\n"
     "  verify         Check that the history was not altered.\n"
     "  backup         Back the register up into one file, safely.\n"
     "  restore        Put a backup in the place of the register.\n"
@@ -119,9 +124,9 @@ ENGLISH_REPORT_HELP = (
     "                                  2025-08-31); default today.\n"
     "  -r, --requirement ID            A requirement id, or 'all' (default: the\n"
     "                                  register's default).\n"
-    "  --group-by <ownership|kind|none>\n"
-    "                                  ownership, kind or none.  [default:\n"
-    "                                  ownership]\n"
+    "  --group-by <ownership|kind|managed-by|none>\n"
+    "                                  ownership, kind, managed-by or none.\n"
+    "                                  [default: ownership]\n"
     "  -f, --format <table|csv|json|markdown|xlsx>\n"
     "                                  table, csv, json, markdown or xlsx (xlsx\n"
     "                                  needs --output).  [default: table]\n"
@@ -141,6 +146,10 @@ ENGLISH_REPORT_HELP = (
     "  --due-within DAYS               Only facilities not yet deployed whose\n"
     "                                  deadline falls in the next DAYS days.\n"
     "                                  [x>=0]\n"
+    "  --exempt                        Only facilities exempt on the day, with\n"
+    "                                  their exemption.\n"
+    "  --broken-commitments            Only facilities past the date they committed\n"
+    "                                  to without it done, most days past first.\n"
     "  --lang en|vi                    Interface language (default: $EMRTRACK_LANG,\n"
     "                                  else your locale).\n"
     "  --db PATH                       The register file. Default: $EMRTRACK_DB,\n"
@@ -206,6 +215,11 @@ def test_app_help_in_vietnamese(how: str) -> None:
         "  show           Toàn bộ thông tin về một cơ sở.",
         "  history        Lịch sử thay đổi của sổ theo dõi, mới nhất trước.",
         "  undo           Xem thay đổi gần nhất và hoàn tác.",
+        "  extend         Gia hạn cho một cơ sở theo một văn bản.",
+        "  exempt         Miễn áp dụng văn bản yêu cầu cho một cơ sở, theo văn bản.",
+        "  commit         Ghi ngày hoàn thành mà cơ sở đã cam kết.",
+        "  withdraw       Rút một cơ sở đã nhập nhầm.",
+        "  reinstate      Đưa một cơ sở đã rút trở lại các báo cáo.",
         "  verify         Kiểm tra để bảo đảm lịch sử không bị sửa đổi.",
         "  backup         Sao lưu sổ theo dõi vào một tệp, an toàn.",
         "  restore        Đặt một bản sao lưu vào vị trí của sổ theo dõi.",
@@ -274,3 +288,12 @@ def test_every_help_page_is_translated() -> None:
         vi = _help(name, "--help", EMRTRACK_LANG="vi")
         assert f"  Ví dụ: emrtrack {name}" in vi, name
         assert "Example:" not in vi, name
+
+
+def test_load_help_describes_how_spreadsheets_are_read() -> None:
+    assert (
+        "  --sheet NAME              The worksheet of an .xlsx file to read (default:\n"
+        "                            the first visible one).\n"
+        "  --ignore-unknown-columns  Leave out, with a note, the columns of a CSV or\n"
+        "                            .xlsx list that emrtrack does not know.\n"
+    ) in _help("load", "--help")

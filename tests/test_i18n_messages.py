@@ -67,7 +67,10 @@ def test_refusals_in_vietnamese(small, runner):
         "emrtrack: không có văn bản 'zz' trong sổ theo dõi (các văn bản hiện có: 2898/SYT-VP, 13/2025/TT-BYT)\n"
     )
     both = _vi(runner, "report", "--overdue", "--due-within", "5")
-    assert both.stderr == "emrtrack: --overdue và --due-within chọn những cơ sở khác nhau: chỉ dùng một trong hai\n"
+    assert (
+        both.stderr
+        == "emrtrack: --overdue, --due-within, --exempt và --broken-commitments chọn những cơ sở khác nhau: chỉ dùng một tùy chọn\n"
+    )
     for result in (again, future, milestone, ambiguous, requirement, both):
         _no_english(result.stderr)
 
@@ -88,7 +91,7 @@ def test_bad_yaml_in_vietnamese(small, runner, tmp_path: Path):
         f"emrtrack: {path}:5: cơ sở 'x-1': kind: giá trị 'hospitl' không hợp lệ (có phải ý bạn là 'hospital'?)",
         f"emrtrack: {path}:6: cơ sở 'x-1': mốc 'deployed': 2025-02-30 không phải là một ngày có thật",
         f"emrtrack: {path}:7: cơ sở 'x-1': không có trường 'colour' (cần là một trong: id, name, aliases, "
-        "ownership, kind, managed_by, location, verified, milestones, distinct_from)",
+        "ownership, kind, managed_by, location, verified, milestones, distinct_from, codes, opened, closed, merged_into, former_names, former_managed_by, exceptions, withdrawn)",
         f"emrtrack: {path}:8: cơ sở 'x-1': mã này được dùng hai lần (lần đầu ở {path}:2)",
     ]
     _no_english(result.stderr)

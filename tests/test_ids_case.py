@@ -3,6 +3,7 @@ holds (a load updates it, a command finds it), and two ids that differ only in c
 
 from __future__ import annotations
 
+from datetime import timedelta
 from pathlib import Path
 
 from helpers import rows, run, table_hash
@@ -52,7 +53,13 @@ def test_history_says_what_a_fact_was_and_is(shipped_db: Path, tmp_path: Path) -
 
     event = Register.open(shipped_db).history("do-luong-general", limit=1)[0]
     said = describe_event(event)
-    assert said.startswith(
-        "facility updated: aliases: Do Luong General Hospital → —, location: Đô Lương (former district) → —, "
-        "managed_by: province → —, name: Bệnh viện Đa khoa Đô Lương → Bệnh viện Đa khoa Đô Lương (tên mới)"
+    # the name and the managing body the file changed are kept as earlier ones, used until yesterday
+    yesterday = (Register.open(shipped_db).today() - timedelta(days=1)).isoformat()
+    assert said == (
+        "facility updated: aliases: Do Luong General Hospital → —, "
+        f"former_managed_by: — → province (until {yesterday}), "
+        f"former_names: — → Bệnh viện Đa khoa Đô Lương (until {yesterday}), "
+        "location: Đô Lương (former district) → —, "
+        "managed_by: province → —, name: Bệnh viện Đa khoa Đô Lương → Bệnh viện Đa khoa Đô Lương (tên mới), "
+        "verified: 2025-07-09 → —"
     ), said

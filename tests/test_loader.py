@@ -160,7 +160,8 @@ def test_unknown_key_with_did_you_mean(tmp_path: Path) -> None:
     assert problems(path) == [
         f"{path}:6: facility 'do-luong-general': unknown field 'ownrship' (did you mean 'ownership'?)",
         f"{path}:7: facility 'do-luong-general': unknown field 'colour' (expected one of: id, name, aliases, "
-        "ownership, kind, managed_by, location, verified, milestones, distinct_from)",
+        "ownership, kind, managed_by, location, verified, milestones, distinct_from, codes, opened, closed, "
+        "merged_into, former_names, former_managed_by, exceptions, withdrawn)",
     ]
 
 

@@ -234,6 +234,12 @@ def test_json_rows_keep_the_old_keys_and_add_what_is_known() -> None:
         "milestone": "deployed",
         "reached": "2025-09-24",
         "binding": True,
+        "original_deadline": None,
+        "extended_by": None,
+        "committed": None,
+        "exempt_until": None,
+        "codes": {},
+        "managed_by": None,
     }
     assert {k: overdue[k] for k in ("state", "days_overdue", "deployed", "reached", "bound", "source")} == {
         "state": "overdue",
@@ -287,16 +293,22 @@ def test_csv_adds_its_columns_after_the_old_ones() -> None:
         "source",
         "milestone",
         "reached",
+        "original_deadline",
+        "extended_by",
+        "committed",
+        "exempt_until",
+        "managed_by",
     ]
+    none = ["", "", "", "", ""]  # no exception, no managing body
     assert rows[1:] == [
         ["2898/SYT-VP", "a-hospital", "Bệnh viện A", "public", "hospital", "2025-08-31", "deployed-unconfirmed", "0",
-         "deployed", "2025-07-09", "2025-09-24", "0", "on-or-before", VNN, "deployed", "2025-09-24"],
+         "deployed", "2025-07-09", "2025-09-24", "0", "on-or-before", VNN, "deployed", "2025-09-24", *none],
         ["2898/SYT-VP", "c-centre", "Trung tâm C", "public", "medical-centre", "2025-08-31", "overdue", "31", "",
-         "2025-07-09", "", "0", "", "", "deployed", ""],
+         "2025-07-09", "", "0", "", "", "deployed", "", *none],
         ["2898/SYT-VP", "b-hospital", "Bệnh viện B", "non-public", "hospital", "2025-08-31", "deployed-late", "0",
-         "deployed", "", "2025-09-05", "5", "exact", "", "deployed", "2025-09-05"],
+         "deployed", "", "2025-09-05", "5", "exact", "", "deployed", "2025-09-05", *none],
         ["2898/SYT-VP", "e-clinic", "Phòng khám E", "non-public", "clinic", "2025-08-31", "deployed-on-time", "0",
-         "deployed", "", "2025-08-25", "0", "on-or-before", PAPER, "deployed", "2025-08-25"],
+         "deployed", "", "2025-08-25", "0", "on-or-before", PAPER, "deployed", "2025-08-25", *none],
     ]  # fmt: skip
 
 

@@ -18,7 +18,10 @@ FIXTURE = Path(__file__).parent / "data" / "schema" / "register-m001.db"
 
 def _snapshot(path: Path) -> dict[str, list[tuple]]:
     return {
-        "facilities": rows(path, "SELECT * FROM facilities ORDER BY id"),
+        "facilities": rows(  # the columns of the first schema (later ones add theirs, empty for these)
+            path,
+            "SELECT id, name, aliases, ownership, kind, managed_by, location, verified, folded FROM facilities ORDER BY id",
+        ),
         "milestones": rows(path, "SELECT facility_id, milestone, date FROM milestones ORDER BY facility_id, milestone"),
         "requirements": rows(path, "SELECT * FROM requirements ORDER BY id"),
         "meta": rows(path, "SELECT * FROM meta ORDER BY key"),
@@ -311,3 +314,37 @@ def test_m004_register_upgrades_with_nothing_lost_and_gives_the_same_reports(db_
         ("do-luong-general", "2898/SYT-VP", "2025-08-31", "2025-08-22", "deployed-on-time", 0, "exact", 0),
         ("do-luong-general", "KH-01/SYT", "2025-12-31", "2025-08-22", "deployed-on-time", 0, "exact", 0),
     ]
+
+
+FIXTURE_M006 = Path(__file__).parent / "data" / "schema" / "register-m006.db"
+# What the release before facilities' life printed for the m006 fixture, as of 2025-10-01.
+SAVED_M006 = Path(__file__).parent / "data" / "schema" / "m006"
+
+
+def test_m006_register_upgrades_with_nothing_lost_and_gives_the_same_reports(db_path: Path) -> None:
+    """A register saved by the release before codes, lifecycle and exceptions: every fact, the history and its
+    hashes as they were; the same reports (the CSV gains columns only where some facility has the new facts,
+    and none has); the views rebuilt over the facts."""
+    assert _applied(FIXTURE_M006) == [*migrations.NAMES[:6]]
+    _upgrades_with_nothing_lost(FIXTURE_M006, db_path, events=66)
+    assert rows(db_path, "SELECT COUNT(*) FROM facilities WHERE details IS NOT NULL") == [(0,)]
+    for saved, args in (
+        ("m006-report.json", ("report", "--as-of", "2025-10-01", "--format", "json")),
+        ("m006-status.json", ("status", "--as-of", "2025-10-01", "--format", "json")),
+    ):
+        result = run(*args)
+        assert result.exit_code == 0, result.stderr
+        _keeps(json.loads((SAVED_M006 / saved).read_text(encoding="utf-8")), json.loads(result.stdout), saved)
+    result = run("report", "--as-of", "2025-10-01", "--format", "csv")
+    old = (SAVED_M006 / "m006-report.csv").read_text(encoding="utf-8").splitlines()
+    new = result.stdout.splitlines()
+    assert len(new) == len(old)
+    for before, after in zip(old, new, strict=True):  # each row keeps its columns, in their places
+        assert after.startswith(before)
+    assert rows(db_path, "SELECT COUNT(*) FROM exceptions") == [(0,)]
+    assert rows(db_path, "SELECT COUNT(*) FROM facility_codes") == [(0,)]
+    assert rows(
+        db_path,
+        "SELECT facility_id, deadline, state, original_deadline, committed FROM obligation_state "
+        "WHERE facility_id = 'quy-hop-medical-centre' AND requirement_id = '2898/SYT-VP' AND milestone = 'deployed'",
+    ) == [("quy-hop-medical-centre", "2025-08-31", "deployed-on-time", None, None)]

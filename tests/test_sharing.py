@@ -164,7 +164,8 @@ def test_two_officers_share_a_register_through_git(tmp_path: Path) -> None:
     edited = b.text().replace(DONG_AU_NAME, DONG_AU_RENAMED)
     assert edited.count(DONG_AU_RENAMED) == 1
     b.file.write_text(edited, encoding="utf-8")
-    renamed = b.emrtrack("load", "register.yaml", "--by", "B")
+    # a corrected spelling, not a new official name: --correct, so that the old one is not kept as an earlier name
+    renamed = b.emrtrack("load", "register.yaml", "--correct", "--by", "B")
     assert renamed.stdout.startswith("Facilities: 0 added, 1 updated, 24 unchanged;")
     b.emrtrack("export", "--output", "register.yaml", "--history", "history-b.jsonl")
     assert b.text() == edited  # the export writes the edit back exactly as the officer typed it
@@ -185,7 +186,7 @@ def test_two_officers_share_a_register_through_git(tmp_path: Path) -> None:
 
     # each loads the merged file: only what the other changed is recorded, from the file
     a_before = {e["event"] for e in a.history()}
-    loaded = a.emrtrack("load", "register.yaml", "--by", "A")
+    loaded = a.emrtrack("load", "register.yaml", "--correct", "--by", "A")  # B's correction, taken as one
     assert loaded.stdout == (
         "Facilities: 0 added, 1 updated, 24 unchanged; 0 in the register but not in these files (kept).\n"
         "Requirements: 0 added, 0 updated.\n"

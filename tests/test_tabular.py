@@ -101,7 +101,8 @@ def test_csv_problems_are_reported_by_row_and_column_and_nothing_is_written(smal
         "(e.g. do-luong-general)",
         f"emrtrack: {p}:4:F: facility on row 4: verified 2999-01-01 is in the future (today is "
         f"{Register.open(small).today()})",
-        f"emrtrack: {p}:5:G: a value in a column with no name in the first row",
+        f"emrtrack: {p}:5: the row has 7 cells but there are 6 column names: a cell holding ',' must be written in "
+        "double quotes (save the file from a spreadsheet program)",
         f"emrtrack: {p}:6: facility 'x-1': the id is used twice (first at {p}:2)",
     ]
     assert _facts(small) == before
@@ -190,8 +191,8 @@ def test_template_xlsx_filled_in_and_loaded(small, runner, tmp_path):
     result = runner.invoke(app, ["load", str(path)])
     assert result.exit_code == 1
     assert result.stderr == (
-        f"emrtrack: {path}:3:J: facility 'xl-2': milestone 'deployed': "
-        "'2025-09-02 10:30:00' is not a date: write it day/month/year (31/12/2025) or YYYY-MM-DD\n"
+        f"emrtrack: {path}:3:J: facility 'xl-2': milestone 'deployed': 2025-09-02 10:30:00 has a time of day: "
+        "write the date alone\n"
     )
     wb = openpyxl.load_workbook(path)
     wb["Facilities"]["J3"] = datetime(2025, 9, 2)

@@ -22,6 +22,7 @@ from emrtrack.i18n import N_, _, fmt_date, fmt_int, milestone_label
 from emrtrack.model import DEFAULT_MILESTONE_DEFS, DEPLOYED, MilestoneDef, Reached, Selection, Standing, State
 from emrtrack.output import wording
 from emrtrack.output.text import (
+    basis_text,
     capitalised,
     iso,
     kind_label,
@@ -208,7 +209,7 @@ REPORT_COLUMNS: tuple[ReportColumn, ...] = (
         N_("State"),
         drop=8,
         in_table=lambda sel: not sel.is_overdue,  # a list of the overdue: one state
-        field=lambda s: s.state.value,
+        field=lambda s: "exempt" if s.exceptions.exemption else s.state.value,
         cell=lambda s, shown: standing_state(s),
         sheet=lambda s, shown: standing_state(s),
     ),
@@ -271,6 +272,62 @@ REPORT_COLUMNS: tuple[ReportColumn, ...] = (
     ReportColumn("milestone", None, field=lambda s: s.milestone),
     ReportColumn("reached", None, field=lambda s: iso(s.reached.date) if s.reached else None),
     ReportColumn("binding", None, field=lambda s: s.binding, csv=False),
+    # a facility's life and exceptions: shown only where some row has them
+    ReportColumn(
+        "original_deadline",
+        N_("Original deadline"),
+        whole=True,
+        field=lambda s: iso(s.original_deadline),
+        cell=lambda s, shown: fmt_date(s.original_deadline),
+        sheet=lambda s, shown: s.original_deadline,
+        needed=lambda s: s.original_deadline is not None,
+    ),
+    ReportColumn(
+        "extended_by",
+        N_("Extended by"),
+        literal=True,
+        field=lambda s: basis_text(e.basis) if (e := s.exceptions.extension) else None,
+        cell=lambda s, shown: basis_text(e.basis) if (e := s.exceptions.extension) else "",
+        sheet=lambda s, shown: basis_text(e.basis) if (e := s.exceptions.extension) else None,
+        needed=lambda s: s.exceptions.extension is not None,
+    ),
+    ReportColumn(
+        "committed",
+        N_("Committed"),
+        whole=True,
+        field=lambda s: iso(e.on) if (e := s.exceptions.commitment) else None,
+        cell=lambda s, shown: fmt_date(e.on) if (e := s.exceptions.commitment) else "",
+        sheet=lambda s, shown: e.on if (e := s.exceptions.commitment) else None,
+        needed=lambda s: s.exceptions.commitment is not None,
+    ),
+    ReportColumn(
+        "exempt_until",
+        N_("Exempt until"),
+        whole=True,
+        field=lambda s: iso(e.until) if (e := s.exceptions.exemption) else None,
+        cell=lambda s, shown: (fmt_date(e.until) or _("no end")) if (e := s.exceptions.exemption) else "",
+        sheet=lambda s, shown: e.until if (e := s.exceptions.exemption) else None,
+        needed=lambda s: s.exceptions.exemption is not None,
+    ),
+    ReportColumn(
+        "codes",
+        N_("Code"),
+        literal=True,
+        csv=False,
+        field=lambda s: dict(s.facility.codes),
+        cell=lambda s, shown: " ".join(code for _scheme, code in s.facility.codes),
+        sheet=lambda s, shown: " ".join(code for _scheme, code in s.facility.codes) or None,
+        needed=lambda s: bool(s.facility.codes),
+    ),
+    ReportColumn(
+        "managed_by",
+        N_("Managed by"),
+        literal=True,
+        groups="managed-by",
+        field=lambda s: s.facility.managed_by,
+        sheet=lambda s, shown: s.facility.managed_by,
+        needed=lambda s: False,
+    ),
 )
 
 REPORT_FIELDS: tuple[str, ...] = tuple(c.key for c in REPORT_COLUMNS if c.key)  # JSON's keys

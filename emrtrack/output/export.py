@@ -18,6 +18,7 @@ from typing import IO, Any
 from emrtrack.model import DEPLOYED, Facility, Obligation, Reached, Requirement, Selector
 from emrtrack.output.text import spreadsheet_safe
 from emrtrack.reading.tables import ALIAS_SEPARATOR, columns_for
+from emrtrack.store.codec import details_of
 from emrtrack.views import ExportView
 
 # A string YAML reads back as the same string when written plain, in a block or a flow collection: it starts
@@ -48,6 +49,30 @@ def _flow_map(items: Iterable[tuple[str, str]]) -> str:
     return "{" + ", ".join(f"{k}: {v}" for k, v in items) + "}"
 
 
+_DATE_KEYS = frozenset({"opened", "closed", "on", "until", "deadline", "from", "date", "granted"})
+
+
+def _flow(value: Any, key: str = "") -> str:
+    """A later fact of a facility (`details_of`'s JSON form) as YAML flow: dates plain, every text as `scalar`."""
+    if isinstance(value, dict):
+        return _flow_map((k, _flow(v, k)) for k, v in value.items())
+    if isinstance(value, list):
+        return "[" + ", ".join(_flow(v) for v in value) + "]"
+    if key in _DATE_KEYS:
+        return str(value)
+    return scalar(value)
+
+
+def _life_lines(f: Facility) -> Iterator[str]:
+    """A facility's codes, lifecycle, earlier names, exceptions and withdrawal, in the README's YAML forms."""
+    for key, value in details_of(f).items():
+        if isinstance(value, list):
+            yield f"    {key}:"
+            yield from (f"      - {_flow(item)}" for item in value)
+        else:
+            yield f"    {key}: {_flow(value, key)}"
+
+
 def _selector(s: Selector) -> str:
     return _flow_map((k, _flow_list(v)) for k, v in s.as_dict().items())
 
@@ -75,6 +100,10 @@ def _register_lines(view: ExportView) -> Iterator[str]:
         yield "  milestones:"
         for m in info.milestones:
             yield f"    - {_flow_map((('id', scalar(m.id)), ('en', scalar(m.en)), ('vi', scalar(m.vi))))}"
+    if "code_schemes" in view.register_fields and info.code_schemes:
+        yield "  code_schemes:"
+        for c in info.code_schemes:
+            yield f"    {scalar(c.id)}: {_flow_map((('label', scalar(c.label)), ('pattern', scalar(c.pattern))))}"
     if "notes" in view.register_fields and info.notes:
         yield "  notes:"
         yield from (f"    - {scalar(note)}" for note in info.notes)
@@ -136,6 +165,7 @@ def _facility_lines(f: Facility, milestones: dict[str, Reached]) -> Iterator[str
     for key, value in (("managed_by", f.managed_by), ("location", f.location), ("verified", f.verified)):
         if value is not None:
             yield f"    {key}: {scalar(value)}"
+    yield from _life_lines(f)
     if milestones:
         yield "    milestones:"
         yield from (f"      {scalar(m)}: {_milestone(r)}" for m, r in milestones.items())

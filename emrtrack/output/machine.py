@@ -16,6 +16,7 @@ from emrtrack.model import Obligation, Requirement, Standing, State
 from emrtrack.output import wording
 from emrtrack.output.columns import CSV_FIELDS, standing_fields
 from emrtrack.output.text import (
+    basis_text,
     deadlines_text,
     group_who,
     grouped,
@@ -105,6 +106,7 @@ def write_status_json(view: StatusView, out: IO[str]) -> None:
                 **counts_json(s.total),
                 "by_ownership": {o: counts_json(c) for o, c in s.by_ownership.items()},
                 "cohorts": _cohorts_json(s.cohorts),
+                "exceptions": vars(s.exceptions),
                 "obligations": [
                     {
                         "milestone": o.obligation.milestone,
@@ -114,6 +116,7 @@ def write_status_json(view: StatusView, out: IO[str]) -> None:
                         **counts_json(o.total),
                         "by_ownership": {own: counts_json(c) for own, c in o.by_ownership.items()},
                         "cohorts": _cohorts_json(o.cohorts),
+                        "exceptions": vars(o.exceptions),
                     }
                     for o in obligation_statuses(s)
                 ],
@@ -205,6 +208,19 @@ def _markdown_detail(s: Standing, view: ReportView, said: set[tuple[date, str | 
         if source and (s.reached.date, source) not in said:
             when = _("{when}, per {source}").format(when=when, source=md(source))
         parts.append(when)
+    granted = s.exceptions
+    if granted.extension is not None and granted.extension.on is not None:
+        extended = _("extended to {date}").format(date=fmt_date(granted.extension.on))
+        if granted.extension.basis is not None:
+            extended = _("{extended} by {basis}").format(
+                extended=extended, basis=md(basis_text(granted.extension.basis))
+            )
+        parts.append(extended)
+    if granted.exemption is not None:
+        until = granted.exemption.until
+        parts.append(_("exempt until {date}").format(date=fmt_date(until)) if until else _("exempt"))
+    if granted.commitment is not None and granted.commitment.on is not None:
+        parts.append(_("committed to {date}").format(date=fmt_date(granted.commitment.on)))
     return "; ".join(parts)
 
 

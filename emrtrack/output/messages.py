@@ -216,6 +216,21 @@ def _field_change(key: str, old: Any, new: Any) -> str:
     def shown(value: Any) -> str:
         if value is None:
             return "—"
+        if key == "codes" and isinstance(value, dict):
+            return ", ".join(f"{k} {v}" for k, v in value.items())
+        if key in ("former_names", "former_managed_by") and isinstance(value, list):
+            return "; ".join(
+                _("{name} (until {date})").format(name=v["name"], date=_iso_date(v["until"])) for v in value
+            )
+        if key == "exceptions" and isinstance(value, list):
+            from emrtrack.output.life import exception_phrase
+            from emrtrack.store.codec import exception_from_doc
+
+            return "; ".join(exception_phrase(exception_from_doc(v)) for v in value)
+        if key == "merged_into" and isinstance(value, dict):
+            return _("{into} on {date}").format(into=value["id"], date=_iso_date(value["on"]))
+        if key == "withdrawn" and isinstance(value, dict):
+            return _("on {date}").format(date=_iso_date(value["on"]))
         return "; ".join(map(str, value)) if isinstance(value, list) else str(value)
 
     return f"{key}: {shown(old)} → {shown(new)}"
@@ -290,7 +305,29 @@ def describe_facts(facts: dict[str, Any]) -> str:
         if facts["milestones"]:
             parts.append(_count("{n} milestone recorded", "{n} milestones recorded", facts["milestones"]))
         return _("load of {source}: {parts}").format(source=facts["source"], parts=", ".join(parts))
+    if facts["command"] in ("exception", "withdraw", "reinstate"):
+        return _life_facts(facts)
     return _("undo of #{id}: {summary}").format(id=facts["change"], summary=describe_facts(facts["of"]))
+
+
+def _life_facts(facts: dict[str, Any]) -> str:
+    """A change to one facility's life, as a sentence (the English one equals the summary the history keeps)."""
+    basis = _(" ({basis})").format(basis=facts["basis"]) if facts.get("basis") else ""
+    fid = facts["facility"]
+    if facts["command"] == "withdraw":
+        return _("withdrawal of {id}").format(id=fid) + basis
+    if facts["command"] == "reinstate":
+        return _("reinstatement of {id}").format(id=fid) + basis
+    kind, rid, day = facts["kind"], facts["requirement"], _iso_date(facts["date"])
+    if kind == "extension":
+        text = _("extension of {requirement} for {id}: deadline {date}")
+    elif kind == "exemption" and facts.get("until"):
+        text = _("exemption from {requirement} for {id}: from {date} until {until}")
+    elif kind == "exemption":
+        text = _("exemption from {requirement} for {id}: from {date}")
+    else:
+        text = _("commitment to {requirement} by {id}: {date}")
+    return text.format(requirement=rid, id=fid, date=day, until=_iso_date(facts.get("until"))) + basis
 
 
 _ENTITY_NAMES = {

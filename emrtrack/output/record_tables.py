@@ -8,6 +8,7 @@ from typing import IO, TYPE_CHECKING
 
 from emrtrack.i18n import N_, _, fmt_date, fmt_int, fmt_offset, fmt_time, milestone_label
 from emrtrack.model import DEFAULT_TIMEZONE, DEPLOYED, MilestoneDef, Reached, State
+from emrtrack.output.life import life_facts
 from emrtrack.output.messages import describe_event
 from emrtrack.output.tables import STATUS_BLOCKS, cell, fit_all, fit_columns, heading, make_console
 from emrtrack.output.text import (
@@ -132,6 +133,7 @@ def write_facility_table(view: ShowView, out: IO[str]) -> None:
         (_("Verified"), _as_of_date(f.verified, as_of) or _("never")),
     ):
         facts.append((label, value))
+    facts += life_facts(f, as_of)  # codes, opening, closing, merge, earlier names, exceptions, withdrawal
     known = [m.id for m in vocabulary]
     for m in known + [m for m in view.milestones if m not in known]:
         facts.append((capitalised(milestone_label(m, vocabulary)), _milestone_value(view.milestones.get(m), as_of)))

@@ -246,7 +246,7 @@ def _backed(x: float, y: float, text: str, anchor: str, *attrs: str) -> list[str
 def svg(p: Progress, said: Sequence[str], width: int = 800, plot_height: int = 280) -> str:
     """The chart, `width` wide; `said`: the summary's sentences (the first under the title, the last under the
     plot)."""
-    top = max(p.in_scope, 1)
+    top = max(p.most_in_scope, 1)
     widest = max(text_width(fmt_int(n), SIZE) for n in range(0, top + 1, _y_step(top)))
     left = max(60.0, math.ceil(widest + 8 + PAD))
     axis = time_axis(p.start, p.end)
@@ -258,7 +258,17 @@ def svg(p: Progress, said: Sequence[str], width: int = 800, plot_height: int = 2
     frame = Frame(p.start, frame.span, top, left, right, y_top, y_top + plot_height)
     body = [*captions, *_axes(axis, frame, width)]
     style = ('class="in-scope"', f'stroke="{GREEN}"', 'stroke-width="2"', 'stroke-dasharray="6 4"')
-    body.append(_line(frame.left, frame.y(p.in_scope), frame.right, frame.y(p.in_scope), *style))
+    if p.scope_steps:  # the number in scope changed: a step line, each step on the day it did
+        points: list[str] = []
+        for i, (day, n) in enumerate(p.scope_steps):
+            x = frame.left if i == 0 else frame.x(day)
+            if points:
+                points.append(f"{x:.1f},{float(points[-1].split(',')[1]):.1f}")
+            points.append(f"{x:.1f},{frame.y(n):.1f}")
+        points.append(f"{frame.right:.1f},{frame.y(p.scope_steps[-1][1]):.1f}")
+        body.append(f'<polyline points="{" ".join(points)}" fill="none" {" ".join(style)}/>')
+    else:
+        body.append(_line(frame.left, frame.y(p.in_scope), frame.right, frame.y(p.in_scope), *style))
     body += _marker_parts(rows, frame)
     steps, forecast = _curves(p, frame)
     body += _deployed(steps, forecast)

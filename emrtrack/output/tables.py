@@ -346,6 +346,9 @@ def _status_lines(console: Console, view: StatusView) -> None:
             )
             line += _("; {n} never confirmed.").format(n=fmt_int(s.never_verified)) if s.never_verified else "."
         console.print(Text(safe(line)))
+        excepted = wording.exception_counts_line(s.requirement.id, s.exceptions)
+        if excepted:
+            console.print(Text(safe(excepted)))
     if view.notes:
         console.print(Text(_("Notes:"), style="bold"))
         for note in view.notes:

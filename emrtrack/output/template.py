@@ -1,6 +1,7 @@
 """The empty facility list `emrtrack template` writes: CSV with the column names, or .xlsx with a Help
 sheet and drop-downs. The columns are those the spreadsheet reader reads (emrtrack.reading.tables) under
-the register's milestone vocabulary."""
+the register's milestone vocabulary; in Vietnamese (`--lang vi`), the columns have their Vietnamese names, which
+the reader takes as the English ones."""
 
 from __future__ import annotations
 
@@ -8,9 +9,22 @@ import csv
 from pathlib import Path
 from typing import IO
 
+from emrtrack import i18n
 from emrtrack.i18n import N_, _, milestone_label
 from emrtrack.model import DEFAULT_MILESTONE_DEFS, KINDS, OWNERSHIPS, MilestoneDef
-from emrtrack.reading.tables import BOUND_SUFFIX, SOURCE_SUFFIX, columns_for
+from emrtrack.reading.tables import BOUND_SUFFIX, SOURCE_SUFFIX, columns_for, vi_columns
+
+# The drop-downs of a Vietnamese template: values the reader takes as the English ones
+_VI_CHOICES = {
+    "ownership": ("công lập", "ngoài công lập"),
+    "kind": ("bệnh viện", "trung tâm y tế", "trung tâm chuyên khoa", "phòng khám", "khác"),
+}
+
+
+def column_names(milestones: tuple[MilestoneDef, ...]) -> tuple[str, ...]:
+    """The template's column names in the interface language: English ones, or their Vietnamese names."""
+    ids = tuple(m.id for m in milestones)
+    return vi_columns(ids, {m.id: m.vi for m in milestones}) if i18n.current() == "vi" else columns_for(ids)
 
 
 def write_template(
@@ -19,12 +33,13 @@ def write_template(
     """An empty facility list with the documented columns, to a file or (CSV) a text stream; the .xlsx one has
     a Help sheet and drop-downs. A CSV file starts with a byte-order mark, for Excel."""
     columns = columns_for(tuple(m.id for m in milestones))
+    names = column_names(milestones)
     if fmt == "csv":
         if isinstance(path, Path):
             with path.open("w", encoding="utf-8-sig", newline="") as f:
-                csv.writer(f, lineterminator="\r\n").writerow(columns)
+                csv.writer(f, lineterminator="\r\n").writerow(names)
         else:
-            csv.writer(path, lineterminator="\n").writerow(columns)
+            csv.writer(path, lineterminator="\n").writerow(names)
         return
     assert isinstance(path, Path)
     from openpyxl import Workbook
@@ -35,12 +50,14 @@ def write_template(
     wb = Workbook()
     ws = wb.active
     ws.title = _("Facilities")
-    ws.append(list(columns))
+    ws.append(list(names))
     for i, c in enumerate(columns, 1):
         ws.cell(row=1, column=i).font = Font(bold=True)
         ws.column_dimensions[get_column_letter(i)].width = {"name": 45, "aliases": 35, "id": 28}.get(c, 14)
     ws.freeze_panes = "A2"
     for field, allowed in (("ownership", OWNERSHIPS), ("kind", KINDS)):
+        if i18n.current() == "vi":
+            allowed = _VI_CHOICES[field]
         letter = get_column_letter(columns.index(field) + 1)
         dv = DataValidation(type="list", formula1='"' + ",".join(allowed) + '"', allow_blank=False)
         dv.add(f"{letter}2:{letter}5000")
@@ -86,14 +103,20 @@ def help_rows(milestones: tuple[MilestoneDef, ...] = DEFAULT_MILESTONE_DEFS) -> 
     known = {column: (required, text) for column, required, text in HELP}
     ids = tuple(m.id for m in milestones)
     rows = []
-    for column in columns_for(ids):
-        if column in ids and column not in known:  # a milestone of the register's own
-            rows.append((column, _("no"), _(_DATE_HELP).format(milestone=milestone_label(column, milestones))))
-        elif column in known:
-            required, text = known[column]
-            rows.append((column, _(required), _(text)))
-        elif column.endswith(BOUND_SUFFIX):
-            rows.append((column, _("no"), _(_BOUND_HELP).format(milestone=column.removesuffix(BOUND_SUFFIX))))
-        elif column.endswith(SOURCE_SUFFIX):
-            rows.append((column, _("no"), _(_SOURCE_HELP).format(milestone=column.removesuffix(SOURCE_SUFFIX))))
+    for column, name in zip(columns_for(ids), column_names(milestones), strict=True):
+        rows.append((name, *_help(column, ids, known, milestones)))
     return rows
+
+
+def _help(
+    column: str, ids: tuple[str, ...], known: dict[str, tuple[str, str]], milestones: tuple[MilestoneDef, ...]
+) -> tuple[str, str]:
+    """Whether a column is required, and what to write in it."""
+    if column in ids and column not in known:  # a milestone of the register's own
+        return _("no"), _(_DATE_HELP).format(milestone=milestone_label(column, milestones))
+    if column in known:
+        required, text = known[column]
+        return _(required), _(text)
+    if column.endswith(BOUND_SUFFIX):
+        return _("no"), _(_BOUND_HELP).format(milestone=column.removesuffix(BOUND_SUFFIX))
+    return _("no"), _(_SOURCE_HELP).format(milestone=column.removesuffix(SOURCE_SUFFIX))

@@ -15,7 +15,7 @@ from datetime import date
 from typing import Any
 
 from emrtrack.i18n import N_, Labelled, _, fmt_date, fmt_int, milestone_label, ngettext
-from emrtrack.model import DEPLOYED, Obligation, Reached, Requirement, Selector, Standing, State
+from emrtrack.model import DEPLOYED, Basis, Obligation, Reached, Requirement, Selector, Standing, State
 from emrtrack.views import Counts, ObligationStatus, ReportPart, RequirementStatus, StatusView
 
 # C0/C1 controls, DEL, and the Unicode characters that reorder or hide text.
@@ -126,6 +126,8 @@ def state_text(state: State, milestone: str = DEPLOYED, *, binding: bool = True,
 
 def standing_state(s: Standing) -> str:
     """A report row's state, worded for its obligation and document, with the days late."""
+    if s.exceptions.exemption is not None:
+        return _("exempt")
     return state_text(s.state, s.milestone, binding=s.binding, days_late=s.days_late)
 
 
@@ -223,6 +225,8 @@ _WHO = {
 
 def group_key(s: Standing, group_by: str) -> str:
     """The group a row falls in: its ownership, its kind, or "" for `--group-by none`."""
+    if group_by == "managed-by":
+        return s.facility.managed_by or ""
     return {"ownership": s.facility.ownership, "kind": s.facility.kind}.get(group_by, "")
 
 
@@ -232,18 +236,22 @@ def group_label(key: str, group_by: str) -> str:
         return ownership_label(key)
     if group_by == "kind":
         return kind_label(key)
+    if group_by == "managed-by":
+        return key or _("managing body not recorded")
     return ""
 
 
 def group_title(key: str, group_by: str) -> str:
     """A group's title above its table: "Public", "Medical centre" ("" for none)."""
-    return capitalised(group_label(key, group_by)) if group_by == "kind" else group_label(key, group_by)
+    return capitalised(group_label(key, group_by)) if group_by != "ownership" else group_label(key, group_by)
 
 
 def group_who(group_by: str, key: str, group: list[Standing]) -> str:
     """Who a group is, as the subject of a sentence: "Public hospitals", "Clinics", "Facilities"."""
     if group_by == "none":
         return _("Facilities")
+    if group_by == "managed-by":
+        return _("Facilities managed by {body}").format(body=key) if key else _("Facilities")
     hospitals = all(s.facility.kind == "hospital" for s in group)
     found = _WHO.get((group_by, key, hospitals if group_by == "ownership" else True))
     return _(found) if found else key
@@ -356,3 +364,15 @@ def unconfirmed_lines(
             )
         lines.append(text.format(n=fmt_int(n), when=when, deadlines=deadlines, milestone=milestone))
     return lines
+
+
+def basis_text(basis: Basis | None) -> str:
+    """A document as a report cites it: "3500/SYT-NVY of 05/09/2025 (Sở Y tế Nghệ An)"."""
+    if basis is None:
+        return ""
+    text = basis.ref
+    if basis.date is not None:
+        text = _("{ref} of {date}").format(ref=text, date=fmt_date(basis.date))
+    if basis.issuer:
+        text += f" ({basis.issuer})"
+    return text

@@ -8,6 +8,7 @@ from datetime import date
 
 from emrtrack.i18n import _, fmt_date, fmt_int, ngettext
 from emrtrack.model import Selection, Standing, State
+from emrtrack.views import ExceptionCounts
 
 
 # Each takes what the report covers: `binding` False for a plan target (late on it is "behind plan",
@@ -36,6 +37,10 @@ def label(selection: Selection, *, binding: bool = True, milestone: str | None =
             else _("“{milestone}” not reached, deadline within {days} days")
         )
         return text.format(days=selection.days, milestone=milestone)
+    if selection.is_broken_commitments:
+        return _("past the date they committed to, not yet done")
+    if selection.is_exempt:
+        return _("exempt on the day")
     return _("all in scope")
 
 
@@ -78,6 +83,18 @@ def heading(
         text = ngettext(
             "{n} facility due within {days} days against {id} ({due}) as of {date}",
             "{n} facilities due within {days} days against {id} ({due}) as of {date}",
+            count,
+        )
+    elif selection.is_broken_commitments:
+        text = ngettext(
+            "{n} facility past the date it committed to under {id} ({due}) as of {date}",
+            "{n} facilities past the date they committed to under {id} ({due}) as of {date}",
+            count,
+        )
+    elif selection.is_exempt:
+        text = ngettext(
+            "{n} facility exempt from {id} ({due}) as of {date}",
+            "{n} facilities exempt from {id} ({due}) as of {date}",
             count,
         )
     else:
@@ -129,6 +146,14 @@ def lead(selection: Selection, count: int, as_of: date, *, binding: bool = True,
             "As of {date}, {n} facilities have not yet reached “{milestone}” and are due within {days} days.",
             count,
         )
+    elif selection.is_broken_commitments:
+        text = ngettext(
+            "As of {date}, {n} facility is past the date it committed to and has not yet done it.",
+            "As of {date}, {n} facilities are past the date they committed to and have not yet done it.",
+            count,
+        )
+    elif selection.is_exempt:
+        text = ngettext("As of {date}, {n} facility is exempt.", "As of {date}, {n} facilities are exempt.", count)
     else:
         text = ngettext("As of {date}, {n} facility is in scope.", "As of {date}, {n} facilities are in scope.", count)
     return text.format(date=fmt_date(as_of), n=fmt_int(count), days=selection.days, milestone=milestone)
@@ -163,11 +188,34 @@ def days_label(selection: Selection, *, binding: bool = True) -> str:
     behind plan, under a plan target)."""
     if selection.is_due_within:
         return _("Days left")
+    if selection.is_broken_commitments:
+        return _("Days past commitment")
     return _("Days overdue") if binding else _("Days behind plan")
 
 
 def days_shown(selection: Selection, standing: Standing, as_of: date) -> int | None:
     """A report table's days: left before the deadline (due within), else overdue (None if not)."""
     if selection.is_due_within:
+        exemption = standing.exceptions.exemption
+        if exemption is not None and exemption.until is not None:  # an exemption ending: days it has left
+            return (exemption.until - as_of).days
         return (standing.deadline - as_of).days
+    if selection.is_broken_commitments:
+        return standing.days_past_commitment
     return standing.days_overdue if standing.state is State.OVERDUE else None
+
+
+def exception_counts_line(requirement: str, counts: ExceptionCounts) -> str | None:
+    """The line of `status` saying how many facilities exceptions touch (None when none)."""
+    parts = []
+    if counts.extension:
+        parts.append(_("{n} on an extension").format(n=fmt_int(counts.extension)))
+    if counts.exempt:
+        parts.append(_("{n} exempt (not counted in scope)").format(n=fmt_int(counts.exempt)))
+    if counts.commitment:
+        parts.append(_("{n} with a commitment of their own").format(n=fmt_int(counts.commitment)))
+    if counts.broken_commitment:
+        parts.append(_("{n} past the date they committed to").format(n=fmt_int(counts.broken_commitment)))
+    if not parts:
+        return None
+    return _("{id}: exceptions: {parts}.").format(id=requirement, parts=" · ".join(parts))

@@ -16,6 +16,27 @@ DATE = re.compile(r"\d{4}-\d{2}-\d{2}\Z")
 ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._/-]{0,99}\Z")
 MILESTONE_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,99}\Z")  # an ID without "/"
 MAX_FILE_BYTES = 64 * 1024 * 1024
+# An .xlsx file is a zip of XML parts: refused before it is unpacked when its parts would unpack to more than
+# MAX_UNPACKED_BYTES in all, or when a part of more than UNPACKED_RATIO_FROM bytes would unpack to more than
+# MAX_UNPACKED_RATIO times its packed size (a "zip bomb"; real spreadsheets pack 5 to 30 times).
+MAX_UNPACKED_BYTES = 256 * 1024 * 1024
+MAX_UNPACKED_RATIO = 200
+UNPACKED_RATIO_FROM = 1024 * 1024
+
+
+@dataclass(frozen=True)
+class ReadOptions:
+    """How a load reads spreadsheets, as asked on the command line: carried whole from `load` to the readers.
+
+    `sheet` is the worksheet of an .xlsx file to read (default: the first visible one); with
+    `ignore_unknown_columns`, a column the reader does not know is reported in a note and left out, instead of
+    refusing the file."""
+
+    sheet: str | None = None
+    ignore_unknown_columns: bool = False
+
+
+READ_AS_ASKED = ReadOptions()
 
 
 @dataclass
@@ -50,6 +71,10 @@ class LoadedFiles:
     facilities: list[FacilityEntry] = field(default_factory=list)
     # (id, file, line) of every facility entry with a usable id, valid or not: for duplicate checks
     facility_ids: list[tuple[str, str, int]] = field(default_factory=list)
+    # the Vietnamese label of each milestone of the stored register, by id: headers a spreadsheet may use
+    milestone_labels: dict[str, str] = field(default_factory=dict)
+    # what a reader did that the user should know of (the sheet read, title rows skipped): one line each
+    notes: list[str] = field(default_factory=list)
 
 
 def check_size(path: Path) -> None:

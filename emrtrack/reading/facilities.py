@@ -11,14 +11,15 @@ import yaml
 from emrtrack.i18n import N_, fmt_date
 from emrtrack.model import KINDS, OWNERSHIPS, Facility, Reached
 from emrtrack.reading.entries import ID, FacilityEntry
-from emrtrack.reading.nodes import ID_RULE, MAP, NodeReader, given_id
+from emrtrack.reading.life import LIFE_KEYS, LifeReader
+from emrtrack.reading.nodes import ID_RULE, MAP, given_id
 from emrtrack.rules import FIRST_DATE
 
 _REACHED_KEYS = ("on", "on_or_before", "source")  # a milestone given as a mapping
 _Date = date  # the type, for the methods of the reader, whose `date` reads one
 
 
-class FacilityReader(NodeReader):
+class FacilityReader(LifeReader):
     """The node reader, with facility entries."""
 
     def facility(self, node: yaml.Node, index: int) -> FacilityEntry | None:
@@ -37,6 +38,7 @@ class FacilityReader(NodeReader):
                 "verified",
                 "milestones",
                 "distinct_from",
+                *LIFE_KEYS,
             ),
         )
         if not isinstance(node, yaml.MappingNode) or node.tag != MAP:
@@ -83,6 +85,7 @@ class FacilityReader(NodeReader):
                     date=fmt_date(values["verified"]),
                     today=fmt_date(self.today),
                 )
+        life = self.life(fields, what, fid)
         milestones: dict[str, Reached] = {}
         if "milestones" in fields:
             mf = self.mapping(fields["milestones"][1], f"{what}: milestones", self.milestones)
@@ -101,6 +104,7 @@ class FacilityReader(NodeReader):
             managed_by=values.get("managed_by"),
             location=values.get("location"),
             verified=values.get("verified"),
+            **life,
         )
         distinct = tuple(values.get("distinct_from", ()))
         return FacilityEntry(facility, milestones, self.name, node.start_mark.line + 1, distinct)

@@ -3,6 +3,8 @@ facts and milestone vocabulary, each requirement with its deadlines or obligatio
 
 from __future__ import annotations
 
+import re
+from dataclasses import replace
 from datetime import date
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -10,7 +12,7 @@ from zoneinfo import ZoneInfo
 import yaml
 
 from emrtrack.i18n import N_, fmt_date
-from emrtrack.model import DEPLOYED, Cohort, MilestoneDef, Obligation, RegisterInfo, Requirement, Selector
+from emrtrack.model import DEPLOYED, CodeScheme, Cohort, MilestoneDef, Obligation, RegisterInfo, Requirement, Selector
 from emrtrack.reading.entries import MILESTONE_ID
 from emrtrack.reading.nodes import MAP, NodeReader, given_id
 from emrtrack.reading.tables import column_clash
@@ -22,7 +24,7 @@ class SectionReader(NodeReader):
     def register(self, node: yaml.Node) -> tuple[RegisterInfo | None, frozenset[str]]:
         """The register's facts; its `milestones`, when given, become the vocabulary in force (their usable
         ids even when some are wrong, so that what uses them is not refused as well)."""
-        fields = self.mapping(node, "register", ("name", "timezone", "notes", "milestones"))
+        fields = self.mapping(node, "register", ("name", "timezone", "notes", "milestones", "code_schemes"))
         before = len(self.problems)
         name = self.text(fields["name"][1], "register: name") if "name" in fields else None
         timezone = None
@@ -40,12 +42,48 @@ class SectionReader(NodeReader):
                     )
         notes = self.texts(fields["notes"][1], "register: notes") if "notes" in fields else ()
         milestones = self.vocabulary(fields["milestones"][1]) if "milestones" in fields else None
+        schemes = self.code_schemes(fields["code_schemes"][1]) if "code_schemes" in fields else ()
         if len(self.problems) > before:
             return None, frozenset()
-        info = RegisterInfo(name=name, timezone=timezone or "Asia/Ho_Chi_Minh", notes=notes or ())
+        info = RegisterInfo(name=name, timezone=timezone or "Asia/Ho_Chi_Minh", notes=notes or (), code_schemes=schemes)
         if milestones is not None:
-            info = RegisterInfo(name=info.name, timezone=info.timezone, notes=info.notes, milestones=milestones)
+            info = replace(info, milestones=milestones)
         return info, frozenset(fields)
+
+    def code_schemes(self, node: yaml.Node) -> tuple[CodeScheme, ...]:
+        """`code_schemes`: a mapping of scheme id → {label, pattern}; the pattern a regular expression."""
+        out: list[CodeScheme] = []
+        if not isinstance(node, yaml.MappingNode) or node.tag != MAP:
+            self.mapping(node, "register: code_schemes", ())
+            return ()
+        for key_node, value_node in node.value:
+            scheme = self.text(key_node, "register: code_schemes: scheme")
+            if scheme is None:
+                continue
+            what = f"register: code_schemes: {scheme}"
+            if any(c.id == scheme for c in out):
+                self.problem(key_node, N_("{what}: the scheme is declared twice"), what)
+                continue
+            if not MILESTONE_ID.match(scheme):
+                self.problem(key_node, N_("{what}: a scheme id is letters, digits, '.', '_' and '-'"), what)
+                continue
+            fields = self.mapping(value_node, what, ("label", "pattern"))
+            label = self.text(fields["label"][1], f"{what}: label") if "label" in fields else scheme
+            pattern = self.text(fields["pattern"][1], f"{what}: pattern") if "pattern" in fields else ".+"
+            if pattern is not None:
+                try:
+                    re.compile(pattern)
+                except re.error as e:
+                    self.problem(
+                        fields["pattern"][1],
+                        N_("{what}: not a regular expression: {error}"),
+                        f"{what}: pattern",
+                        error=e,
+                    )
+                    continue
+            if label is not None and pattern is not None:
+                out.append(CodeScheme(scheme, label, pattern))
+        return tuple(out)
 
     def vocabulary(self, node: yaml.Node) -> tuple[MilestoneDef, ...] | None:
         """`register: milestones`: a non-empty list of {id, en, vi}. Sets the vocabulary in force."""

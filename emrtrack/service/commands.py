@@ -11,6 +11,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
 from pathlib import Path
+from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 from emrtrack import __version__, rules
@@ -29,6 +30,7 @@ from emrtrack.model import (
 from emrtrack.progress import NOBODY, Phases
 from emrtrack.rules import standing_under_each
 from emrtrack.service import registers
+from emrtrack.service.life import writable
 from emrtrack.store import Register, default_actor
 from emrtrack.views import (
     PACE_WEEKS,
@@ -44,6 +46,9 @@ from emrtrack.views import (
     StatusView,
     VerifyResult,
 )
+
+if TYPE_CHECKING:
+    from emrtrack.reading.entries import ReadOptions
 
 
 def _unknown_milestone(wanted: str, choices: list[str]) -> UsageError:
@@ -296,6 +301,8 @@ def plan_mark(
         found = [s.facility for s in rows if s.reached is None]
     else:
         found = list({f.id: f for f in map(register.resolve, queries)}.values())
+        for f in found:
+            writable(register, f)
     return MarkPlan(found, milestone, reached, vocabulary)
 
 
@@ -327,8 +334,9 @@ def load(
     progress: Phases = NOBODY,
     shipped: bool = True,
     allow_similar: bool = False,
+    options: ReadOptions | None = None,
 ) -> LoadSummary:
-    """Files into the register at `db` (see `registers.load_into`)."""
+    """Files into the register at `db` (see `registers.load_into`), spreadsheets read as `options` say."""
     return registers.load_into(
         db,
         files,
@@ -339,6 +347,7 @@ def load(
         progress=progress,
         shipped=shipped,
         allow_similar=allow_similar,
+        options=options,
     )
 
 
@@ -363,10 +372,38 @@ def chart(register: Register, *, requirement: str | None = None, as_of: date | N
     day = _as_of(register, as_of)
     req = register.requirement(requirement)
     count, rows = register.standings(req, day, group_by="none")
-    return progress(req, count, list(rows), day)
+    return progress(req, count, list(rows), day, register.lived_facilities())
 
 
-def progress(requirement: Requirement, count: int, rows: list[Standing], as_of: date) -> Progress:
+def _scope_steps(
+    requirement: Requirement, count: int, as_of: date, start: date, end: date, lived: list[Facility]
+) -> tuple[tuple[date, int], ...]:
+    """How many facilities were in scope of `requirement` from each day in [start, end] the number changed, from
+    the `count` on `as_of` and the facilities whose life changes it (`lived`): those that open, close, merge or
+    are exempt for a while. Empty when it never changes."""
+    principal = requirement.principal
+    mine = [f for f in lived if rules.cohort_index(requirement, f.ownership, f.kind, f.id) is not None]
+
+    def counted(f: Facility, day: date) -> bool:
+        return rules.open_on(f, day) and rules.exceptions_on(f, requirement, principal, day).exemption is None
+
+    base = count - sum(counted(f, as_of) for f in mine)
+    days: set[date] = set()
+    for f in mine:
+        days.update(d for d in (f.opened, f.closed, f.merged_on) if d is not None)
+        for e in f.exceptions:
+            days.update(d for d in (e.granted, e.start, e.until and e.until + timedelta(days=1)) if d is not None)
+    steps: list[tuple[date, int]] = []
+    for day in sorted(d for d in days | {start} if start <= d <= end):
+        n = base + sum(counted(f, day) for f in mine)
+        if not steps or steps[-1][1] != n:
+            steps.append((day, n))
+    return tuple(steps) if len(steps) > 1 else ()
+
+
+def progress(
+    requirement: Requirement, count: int, rows: list[Standing], as_of: date, lived: list[Facility] | None = None
+) -> Progress:
     """The chart's data: deployment dates by `as_of`, and when 100% would be reached at the pace of the
     last PACE_WEEKS weeks (None when nothing was deployed in them)."""
     shown = [s.reached for s in rows if s.reached is not None and s.reached.date <= as_of]
@@ -383,7 +420,7 @@ def progress(requirement: Requirement, count: int, rows: list[Standing], as_of: 
     else:
         forecast = as_of + timedelta(days=math.ceil(remaining / (recent / (PACE_WEEKS * 7))))
     start = min([requirement.issued, as_of, *deployed[:1]])
-    return Progress(
+    chart = Progress(
         requirement,
         as_of,
         count,
@@ -394,6 +431,9 @@ def progress(requirement: Requirement, count: int, rows: list[Standing], as_of: 
         pace,
         bounded=sum(not r.exact for r in shown),
     )
+    if not lived:
+        return chart
+    return replace(chart, scope_steps=_scope_steps(requirement, count, as_of, start, chart.end, lived))
 
 
 def milestone_vocabulary(db: Path | None) -> tuple[MilestoneDef, ...]:

@@ -9,6 +9,7 @@ import tempfile
 from collections.abc import Callable, Iterator
 from importlib import resources
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from emrtrack.errors import RegisterError
 from emrtrack.files import mode_for
@@ -16,6 +17,9 @@ from emrtrack.i18n import _, ngettext
 from emrtrack.progress import NOBODY, Phases
 from emrtrack.store import Register
 from emrtrack.views import LoadSummary, VerifyResult
+
+if TYPE_CHECKING:
+    from emrtrack.reading.entries import ReadOptions
 
 SHIPPED_DATA = "nghe-an-2898.yaml"
 
@@ -121,9 +125,11 @@ def load_into(
     progress: Phases = NOBODY,
     shipped: bool = True,
     allow_similar: bool = False,
+    options: ReadOptions | None = None,
 ) -> LoadSummary:
     """`load`: files into the register at `path`. A new register is made with the shipped data (unless not
-    `shipped`) and these files together, only once they are valid, and not at all for a dry run."""
+    `shipped`) and these files together, only once they are valid, and not at all for a dry run. `options` say
+    how spreadsheets are read; `notify` hears what the readers say of them (the sheet read, title rows skipped)."""
     path = path or default_register_path()
 
     def load_into_register(register: Register) -> LoadSummary:
@@ -135,6 +141,8 @@ def load_into(
             correct=correct,
             allow_similar=allow_similar,
             progress=progress,
+            options=options,
+            notify=notify,
         )
 
     if _is_new(path):
@@ -163,16 +171,29 @@ def load_files(
     allow_similar: bool = False,
     source: str | None = None,
     progress: Phases = NOBODY,
+    options: ReadOptions | None = None,
+    notify: Callable[[str], None] | None = None,
 ) -> LoadSummary:
     """Validate every file, then load them together in one transaction (`progress` hears how far each phase
-    has got)."""
+    has got; `options` say how spreadsheets are read, and `notify` hears the readers' notes, once they are
+    valid)."""
     from emrtrack.reading import read_files  # YAML and spreadsheet readers: only for a load
     from emrtrack.store.bulk import no_cycle_collection
 
     with no_cycle_collection():
+        from emrtrack.reading.entries import READ_AS_ASKED
+
         loaded = read_files(
-            paths, register.today(), progress, milestones=register.info().milestone_ids, known_ids=register
+            paths,
+            register.today(),
+            progress,
+            milestones=register.info().milestones,
+            known_ids=register,
+            options=options or READ_AS_ASKED,
         )
+        if notify is not None:
+            for note in loaded.notes:
+                notify(note)
         return register.load(
             loaded,
             source=source or ", ".join(str(p) for p in paths),

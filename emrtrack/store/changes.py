@@ -7,16 +7,17 @@ batches, so that a large load writes one batch (on a helper thread) while it wor
 from __future__ import annotations
 
 import json
+import re
 import sqlite3
 from collections.abc import Iterator
 from contextlib import nullcontext
 from dataclasses import dataclass, field, replace
-from datetime import date
+from datetime import date, timedelta
 from typing import TYPE_CHECKING, Any
 
 from emrtrack.errors import Refused
 from emrtrack.i18n import _, fmt_date, milestone_word, ngettext
-from emrtrack.model import Facility, Reached
+from emrtrack.model import DEFAULT_TIMEZONE, Facility, FormerValue, Reached
 from emrtrack.naming import fold
 from emrtrack.progress import NOBODY, Phases
 from emrtrack.store import history
@@ -26,6 +27,7 @@ from emrtrack.store.codec import (
     MILESTONE_COLUMNS,
     Event,
     canonical,
+    facility_from_row,
     facility_row,
     folded_names,
     load_facts,
@@ -57,17 +59,33 @@ class Stored:
     facilities: dict[str, tuple[Any, ...]]  # id → facility row
     milestones: dict[tuple[str, str], str]  # (facility id, milestone) → its value (`milestone_value`)
     conn: sqlite3.Connection | None = None
+    today: date | None = None
     _named: dict[str, tuple[str, str]] | None = None
+    _codes: dict[tuple[str, str], str] | None = None
 
     @classmethod
     def read(cls, conn: sqlite3.Connection) -> Stored:
+        from emrtrack.rules import today
+
+        meta = dict(conn.execute("SELECT key, value FROM meta"))
         return cls(
-            meta=dict(conn.execute("SELECT key, value FROM meta")),
+            meta=meta,
             requirements=dict(conn.execute("SELECT id, doc FROM requirements")),
             facilities={row[0]: row for row in conn.execute(f"SELECT {FACILITY_COLUMNS} FROM facilities")},
             milestones=stored_milestone_values(conn),
             conn=conn,
+            today=today(json.loads(meta["timezone"]) if "timezone" in meta else DEFAULT_TIMEZONE),
         )
+
+    def code_owner(self, scheme: str, code: str) -> str | None:
+        """The id of the facility holding `code` of `scheme`, read when first asked."""
+        if self._codes is None:
+            self._codes = {}
+            for fid, row in self.facilities.items():
+                if row[8]:
+                    for k, v in json.loads(row[8]).get("codes", {}).items():
+                        self._codes[k, v] = fid
+        return self._codes.get((scheme, code))
 
     def named(self, folded: str) -> tuple[str, str] | None:
         """(id, name) of the facility whose folded name or alias is `folded`, read when first asked."""
@@ -89,6 +107,7 @@ class LoadDiff:
     facts: int = 0  # the first `facts` events (register facts, requirements) are applied at the end
     conflicts: list[str] = field(default_factory=list)
     similar: list[str] = field(default_factory=list)  # facilities added under the name of one the register has
+    invalid: list[str] = field(default_factory=list)  # codes, merges and exceptions the register cannot take
     worked_out: int = 0  # facilities gone through so far
 
 
@@ -104,6 +123,93 @@ def _check_similar(stored: Stored, entry: FacilityEntry, f: Facility, diff: Load
             "it, or say they differ with distinct_from: [{other_id}] (or load with --allow-similar)"
         ).format(file=entry.file, line=entry.line, id=repr(f.id), other=repr(twin[0]), name=twin[1], other_id=twin[0])
     )
+
+
+def _lived(stored: Facility, given: Facility, today: date, *, correct: bool = False) -> Facility:
+    """The facility a load writes: what the file gives, with what the register knows of its life and the file
+    does not say (a load removes none of it: codes are merged by scheme, exceptions and earlier names
+    gathered). A name or managing body the file changes becomes an earlier one, used until yesterday, unless
+    the load corrects (`correct`: the old one was a mistake, not an earlier name)."""
+
+    def earlier(
+        former: tuple[FormerValue, ...], given_former: tuple[FormerValue, ...], old: str | None, new: str | None
+    ) -> tuple[FormerValue, ...]:
+        merged = list(former) + [f for f in given_former if f not in former]
+        if not correct and old is not None and old != new and all(f.value != old for f in merged):
+            merged.append(FormerValue(old, today - timedelta(days=1)))
+        return tuple(sorted(merged, key=lambda f: (f.until, f.value)))
+
+    return replace(
+        given,
+        codes=tuple(sorted({**dict(stored.codes), **dict(given.codes)}.items())),
+        opened=given.opened or stored.opened,
+        closed=given.closed or stored.closed,
+        merged_into=given.merged_into or stored.merged_into,
+        merged_on=given.merged_on or stored.merged_on,
+        exceptions=stored.exceptions + tuple(e for e in given.exceptions if e not in stored.exceptions),
+        withdrawn=given.withdrawn or stored.withdrawn,
+        former_names=earlier(stored.former_names, given.former_names, stored.name, given.name),
+        former_managed_by=earlier(
+            stored.former_managed_by, given.former_managed_by, stored.managed_by, given.managed_by
+        ),
+    )
+
+
+def _check_life(
+    stored: Stored, loaded: LoadedFiles, entry: FacilityEntry, f: Facility, codes: dict[tuple[str, str], str]
+) -> list[str]:
+    """What is wrong with a facility's codes, merge and exceptions given what the register and the files
+    hold: `codes` are those the facilities loaded so far hold (scheme, code) → id."""
+    where = f"{entry.file}:{entry.line}: " + _("facility {id}").format(id=repr(f.id))
+    problems = []
+    if loaded.register is not None and "code_schemes" in loaded.register_fields:
+        schemes = {c.id: c.pattern for c in loaded.register.code_schemes}
+    else:
+        schemes = {c["id"]: c["pattern"] for c in json.loads(stored.meta.get("code_schemes", "[]"))}
+    for scheme, code in entry.facility.codes:
+        pattern = schemes.get(scheme)
+        if pattern is None:
+            problems.append(
+                _("{where}: codes: unknown code scheme {scheme} (declare it in register: code_schemes)").format(
+                    where=where, scheme=repr(scheme)
+                )
+            )
+            continue
+        if not re.fullmatch(pattern, code):
+            problems.append(
+                _("{where}: codes: {scheme} {code} does not match the scheme's pattern {pattern}").format(
+                    where=where, scheme=scheme, code=repr(code), pattern=pattern
+                )
+            )
+            continue
+        holder = codes.get((scheme, code))
+        if holder is None:
+            holder = stored.code_owner(scheme, code)
+            if holder is not None and holder.casefold() == f.id.casefold():
+                holder = None
+        if holder is not None and holder != f.id:
+            problems.append(
+                _("{where}: codes: {scheme} {code} is already the code of {other}").format(
+                    where=where, scheme=scheme, code=repr(code), other=repr(holder)
+                )
+            )
+        codes[scheme, code] = f.id
+    into = entry.facility.merged_into
+    if into is not None and into not in stored.facilities and not any(e.facility.id == into for e in loaded.facilities):
+        problems.append(
+            _("{where}: merged_into: no facility {into} in the register or the files").format(
+                where=where, into=repr(into)
+            )
+        )
+    known = set(stored.requirements) | {r.requirement.id for r in loaded.requirements}
+    for e in entry.facility.exceptions:
+        if e.requirement not in known:
+            problems.append(
+                _("{where}: exceptions: no requirement {id} in the register or the files").format(
+                    where=where, id=repr(e.requirement)
+                )
+            )
+    return problems
 
 
 def diff_load(
@@ -126,6 +232,10 @@ def diff_load(
             "timezone": json.dumps(loaded.register.timezone, ensure_ascii=False),
             "notes": json.dumps(list(loaded.register.notes), ensure_ascii=False),
             "milestones": milestone_defs_json(loaded.register.milestones),
+            "code_schemes": json.dumps(
+                [{"id": c.id, "label": c.label, "pattern": c.pattern} for c in loaded.register.code_schemes],
+                ensure_ascii=False,
+            ),
         }
         for key in sorted(loaded.register_fields):
             new = given[key]
@@ -157,6 +267,7 @@ def diff_load(
     put_facilities: Rows = []
     put_milestones: Rows = []
     stored_ids: dict[str, str] | None = None  # casefolded id → the id as the register has it, when first needed
+    codes: dict[tuple[str, str], str] = {}  # (scheme, code) → the facility loaded with it
     for entry in loaded.facilities:
         f = entry.facility
         if f.id not in stored.facilities:  # ids are compared without regard to case: DO-LUONG is do-luong
@@ -166,18 +277,22 @@ def diff_load(
             if same is not None:
                 f = replace(f, id=same)
         mentioned.add(f.id)
-        row = facility_row(f)
         old_row = stored.facilities.get(f.id)
+        if old_row is not None and (f.has_life or old_row[8] or old_row[1] != f.name or old_row[5] != f.managed_by):
+            f = _lived(facility_from_row(old_row), f, stored.today or date.today(), correct=correct)
+        if entry.facility.codes or entry.facility.merged_into or entry.facility.exceptions:
+            diff.invalid.extend(_check_life(stored, loaded, entry, f, codes))
+        row = facility_row(f)
         if old_row is None and not allow_similar and stored.facilities:
             _check_similar(stored, entry, f, diff)
         if old_row is None:
             summary.added += 1
             events.append(("facility", f.id, None, "added", None, row_doc(row, f.aliases)))
-            put_facilities.append((*row, folded_names(f.name, f.aliases)))
+            put_facilities.append((*row, folded_names(f.name, (*f.aliases, *(n.value for n in f.former_names)))))
         elif tuple(old_row) != row:
             summary.updated += 1
             events.append(("facility", f.id, None, "updated", row_doc(tuple(old_row)), row_doc(row, f.aliases)))
-            put_facilities.append((*row, folded_names(f.name, f.aliases)))
+            put_facilities.append((*row, folded_names(f.name, (*f.aliases, *(n.value for n in f.former_names)))))
         else:
             summary.unchanged += 1
         for m, reached in entry.milestones.items():
@@ -278,8 +393,8 @@ def _load(
                 write.rows("milestones", MILESTONE_COLUMNS, milestones, replace=True)
             progress.advance(diff.worked_out - written)
             written = diff.worked_out
-        if diff.similar:
-            raise Refused("\n".join([*diff.similar, _("Nothing was loaded.")]))
+        if diff.similar or diff.invalid:
+            raise Refused("\n".join([*diff.invalid, *diff.similar, _("Nothing was loaded.")]))
         if diff.conflicts:
             nothing = ngettext(
                 "Nothing was loaded: to replace the recorded date with the file's, load again with --correct.",
@@ -415,3 +530,32 @@ def mark(
         for r in changed:
             r.change_id = change_id
     return results
+
+
+def update_facility(
+    conn: sqlite3.Connection,
+    before: Facility,
+    after: Facility,
+    *,
+    facts: dict[str, Any],
+    actor: str,
+    ref: str | None = None,
+    note: str | None = None,
+) -> int:
+    """Record one facility's new facts (`after`) as one change; refused when someone changed the facility since
+    it was read as `before` (nothing is recorded then)."""
+    with transaction(conn):
+        row = conn.execute(f"SELECT {FACILITY_COLUMNS} FROM facilities WHERE id = ?", (before.id,)).fetchone()
+        old = row_doc(tuple(row)) if row is not None else None
+        if old != row_doc(facility_row(before)):
+            raise Refused(
+                _("{id} was changed by someone else meanwhile: nothing was recorded; run the command again").format(
+                    id=before.id
+                )
+            )
+        new = facility_row(after)
+        change_id = history.new_change(
+            conn, actor=actor, source="cli", command=facts["command"], facts=facts, ref=ref, note=note
+        )
+        history.record(conn, change_id, [("facility", after.id, None, "updated", old, row_doc(new, after.aliases))])
+    return change_id

@@ -7,18 +7,44 @@ from __future__ import annotations
 
 import json
 import sqlite3
+from dataclasses import replace
 from datetime import date
 from typing import Any
 
 import orjson
 
-from emrtrack.model import DEPLOYED, Cohort, Facility, MilestoneDef, Obligation, Reached, Requirement, Selector
+from emrtrack.model import (
+    DEPLOYED,
+    EXEMPTION,
+    EXTENSION,
+    Basis,
+    Cohort,
+    Exception_,
+    Facility,
+    FormerValue,
+    MilestoneDef,
+    Obligation,
+    Reached,
+    Requirement,
+    Selector,
+    Withdrawal,
+)
 from emrtrack.naming import fold
 
 # An event: (entity, key, milestone, action, old, new)
 Event = tuple[str, str, str | None, str, str | None, str | None]
 
-FACILITY_COLUMNS = "id, name, aliases, ownership, kind, managed_by, location, verified"
+FACILITY_COLUMNS = "id, name, aliases, ownership, kind, managed_by, location, verified, details"
+DETAIL_KEYS = (
+    "codes",
+    "opened",
+    "closed",
+    "merged_into",
+    "former_names",
+    "former_managed_by",
+    "exceptions",
+    "withdrawn",
+)
 MILESTONE_COLUMNS = "facility_id, milestone, date, exact, source"
 EVENT_COLUMNS = "id, change_id, entity, key, milestone, action, old, new, prev_hash, hash"
 
@@ -45,11 +71,22 @@ def to_date(s: str | None) -> date | None:
 
 
 def facility_row(f: Facility) -> tuple[Any, ...]:
-    return (f.id, f.name, aliases_json(f.aliases), f.ownership, f.kind, f.managed_by, f.location, iso(f.verified))
+    details = details_of(f)
+    return (
+        f.id,
+        f.name,
+        aliases_json(f.aliases),
+        f.ownership,
+        f.kind,
+        f.managed_by,
+        f.location,
+        iso(f.verified),
+        canonical(details) if details else None,
+    )
 
 
 def facility_from_row(row: tuple[Any, ...] | sqlite3.Row) -> Facility:
-    return Facility(
+    facility = Facility(
         id=row[0],
         name=row[1],
         aliases=tuple(json.loads(row[2])),
@@ -59,11 +96,14 @@ def facility_from_row(row: tuple[Any, ...] | sqlite3.Row) -> Facility:
         location=row[6],
         verified=to_date(row[7]),
     )
+    return with_details(facility, json.loads(row[8])) if row[8] else facility
 
 
 def row_doc(row: tuple[Any, ...], aliases: list[str] | tuple[str, ...] | None = None) -> str:
-    """A facility row as the canonical JSON its events carry (`aliases` given spares decoding them)."""
-    fid, name, aliases_column, ownership, kind, managed_by, location, verified = row
+    """A facility row as the canonical JSON its events carry (`aliases` given spares decoding them). The facts
+    later releases added (`details`) are keys of their own, absent when not known, so that a facility as
+    earlier releases stored it keeps the same document."""
+    fid, name, aliases_column, ownership, kind, managed_by, location, verified, details = row
     doc = {"id": fid, "name": name, "ownership": ownership, "kind": kind}
     if aliases is None:
         aliases = json.loads(aliases_column)
@@ -75,11 +115,14 @@ def row_doc(row: tuple[Any, ...], aliases: list[str] | tuple[str, ...] | None = 
         doc["location"] = location
     if verified is not None:
         doc["verified"] = verified
+    if details:
+        doc.update(json.loads(details))
     return canonical(doc)
 
 
 def doc_row(doc: str) -> tuple[Any, ...]:
     d = json.loads(doc)
+    details = {k: d[k] for k in DETAIL_KEYS if k in d}
     return (
         d["id"],
         d["name"],
@@ -89,6 +132,106 @@ def doc_row(doc: str) -> tuple[Any, ...]:
         d.get("managed_by"),
         d.get("location"),
         d.get("verified"),
+        canonical(details) if details else None,
+    )
+
+
+# -- a facility's later facts (codes, lifecycle, exceptions, withdrawal) as JSON -------------------
+def _basis_doc(b: Basis) -> dict[str, Any]:
+    doc: dict[str, Any] = {"ref": b.ref}
+    if b.date is not None:
+        doc["date"] = b.date.isoformat()
+    if b.issuer is not None:
+        doc["issuer"] = b.issuer
+    return doc
+
+
+def _basis(d: dict[str, Any] | None) -> Basis | None:
+    return None if d is None else Basis(d["ref"], to_date(d.get("date")), d.get("issuer"))
+
+
+def exception_doc(e: Exception_) -> dict[str, Any]:
+    """An exception as the YAML form writes it: `deadline` (extension), `from`/`until` (exemption) or `date`
+    (commitment), then `granted`, `basis` and `note`."""
+    doc: dict[str, Any] = {"kind": e.kind, "requirement": e.requirement}
+    if e.milestone is not None:
+        doc["milestone"] = e.milestone
+    if e.kind == EXTENSION:
+        doc["deadline"] = iso(e.on)
+    elif e.kind == EXEMPTION:
+        doc["from"] = iso(e.start)
+        if e.until is not None:
+            doc["until"] = e.until.isoformat()
+    else:
+        doc["date"] = iso(e.on)
+    doc["granted"] = e.granted.isoformat()
+    if e.basis is not None:
+        doc["basis"] = _basis_doc(e.basis)
+    if e.note is not None:
+        doc["note"] = e.note
+    return doc
+
+
+def exception_from_doc(d: dict[str, Any]) -> Exception_:
+    return Exception_(
+        kind=d["kind"],
+        requirement=d["requirement"],
+        granted=date.fromisoformat(d["granted"]),
+        on=to_date(d.get("deadline") or d.get("date")),
+        start=to_date(d.get("from")),
+        until=to_date(d.get("until")) if d["kind"] == EXEMPTION else None,
+        milestone=d.get("milestone"),
+        basis=_basis(d.get("basis")),
+        note=d.get("note"),
+    )
+
+
+def details_of(f: Facility) -> dict[str, Any]:
+    """A facility's later facts, keyed as the YAML form writes them (empty when it has none)."""
+    doc: dict[str, Any] = {}
+    if f.codes:
+        doc["codes"] = dict(sorted(f.codes))
+    if f.opened is not None:
+        doc["opened"] = f.opened.isoformat()
+    if f.closed is not None:
+        doc["closed"] = f.closed.isoformat()
+    if f.merged_into is not None:
+        doc["merged_into"] = {"id": f.merged_into, "on": iso(f.merged_on)}
+    if f.former_names:
+        doc["former_names"] = [{"name": n.value, "until": n.until.isoformat()} for n in f.former_names]
+    if f.former_managed_by:
+        doc["former_managed_by"] = [{"name": n.value, "until": n.until.isoformat()} for n in f.former_managed_by]
+    if f.exceptions:
+        doc["exceptions"] = [exception_doc(e) for e in f.exceptions]
+    if f.withdrawn is not None:
+        withdrawn: dict[str, Any] = {"on": f.withdrawn.on.isoformat()}
+        if f.withdrawn.basis is not None:
+            withdrawn["basis"] = _basis_doc(f.withdrawn.basis)
+        doc["withdrawn"] = withdrawn
+    return doc
+
+
+def _former(items: list[dict[str, str]] | None) -> tuple[FormerValue, ...]:
+    return tuple(FormerValue(i["name"], date.fromisoformat(i["until"])) for i in items or ())
+
+
+def with_details(f: Facility, d: dict[str, Any]) -> Facility:
+    """`f` with the later facts of `d` (`details_of`'s form)."""
+    merged = d.get("merged_into")
+    withdrawn = d.get("withdrawn")
+    return replace(
+        f,
+        codes=tuple(sorted(d.get("codes", {}).items())),
+        opened=to_date(d.get("opened")),
+        closed=to_date(d.get("closed")),
+        merged_into=merged["id"] if merged else None,
+        merged_on=to_date(merged["on"]) if merged else None,
+        former_names=_former(d.get("former_names")),
+        former_managed_by=_former(d.get("former_managed_by")),
+        exceptions=tuple(exception_from_doc(e) for e in d.get("exceptions", ())),
+        withdrawn=Withdrawal(date.fromisoformat(withdrawn["on"]), _basis(withdrawn.get("basis")))
+        if withdrawn
+        else None,
     )
 
 
@@ -99,6 +242,14 @@ def folded_names(name: str, aliases: list[str] | tuple[str, ...]) -> str:
         if (f := fold(alias)) not in folded:
             folded.append(f)
     return "\n".join(folded)
+
+
+def row_folded(row: tuple[Any, ...]) -> str:
+    """The `folded` column of a facility row: its name, aliases and earlier names, folded."""
+    names = json.loads(row[2])
+    if row[8]:
+        names += [n["name"] for n in json.loads(row[8]).get("former_names", ())]
+    return folded_names(row[1], names)
 
 
 def _obligation_doc(o: Obligation) -> dict[str, Any]:
@@ -253,6 +404,23 @@ def mark_facts(
     return facts
 
 
+def life_facts(
+    command: str, facility: str, exception: Exception_ | None = None, ref: str | None = None
+) -> dict[str, Any]:
+    """The facts of a change to one facility's life: an exception granted or recorded (`command` "exception"),
+    a withdrawal ("withdraw") or its reversal ("reinstate"); `ref` the document behind it."""
+    facts: dict[str, Any] = {"command": command, "facility": facility}
+    if exception is not None:
+        facts.update(
+            kind=exception.kind,
+            requirement=exception.requirement,
+            date=iso(exception.on if exception.kind != EXEMPTION else exception.start),
+            until=iso(exception.until),
+        )
+    facts["basis"] = ref
+    return facts
+
+
 def undo_facts(change_id: int, reverted: dict[str, Any] | None) -> dict[str, Any] | None:
     """An undo's facts: the change it reverts and that change's facts (None when those are not known)."""
     return None if reverted is None else {"command": "undo", "change": change_id, "of": reverted}
@@ -280,4 +448,17 @@ def summary_text(facts: dict[str, Any]) -> str:
         return text
     if command == "undo":
         return f"undo of #{facts['change']}: {summary_text(facts['of'])}"
+    basis = f" ({facts['basis']})" if facts.get("basis") else ""
+    if command == "exception":
+        kind, fid, rid, day = facts["kind"], facts["facility"], facts["requirement"], facts["date"]
+        if kind == EXTENSION:
+            return f"extension of {rid} for {fid}: deadline {day}{basis}"
+        if kind == EXEMPTION:
+            until = f" until {facts['until']}" if facts.get("until") else ""
+            return f"exemption from {rid} for {fid}: from {day}{until}{basis}"
+        return f"commitment to {rid} by {fid}: {day}{basis}"
+    if command == "withdraw":
+        return f"withdrawal of {facts['facility']}{basis}"
+    if command == "reinstate":
+        return f"reinstatement of {facts['facility']}{basis}"
     raise ValueError(f"unknown kind of change {command!r}")

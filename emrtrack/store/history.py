@@ -19,10 +19,10 @@ from emrtrack.store.codec import (
     Event,
     canonical,
     doc_row,
-    folded_names,
     milestone_row,
     reached_from_value,
     row_doc,
+    row_folded,
     stored_milestone_values,
     summary_text,
     undo_facts,
@@ -100,7 +100,7 @@ def apply_events(events: list[Event], write: Writer) -> None:
                 del_facilities.append((key,))
             else:
                 row = doc_row(new)
-                put_facilities.append((*row, folded_names(row[1], json.loads(row[2]))))
+                put_facilities.append((*row, row_folded(row)))
         elif entity == "milestone":
             if new is None:
                 del_milestones.append((key, milestone))

@@ -125,7 +125,7 @@ def m005_bounds_and_obligations(db: Any) -> None:
     db.execute("ALTER TABLE milestones ADD COLUMN source TEXT")
     db.execute("DROP VIEW overdue")
     db.execute("DROP VIEW facility_state")
-    db.execute(sql_rules.obligation_state_view())
+    db.execute(sql_rules.obligation_state_view_m005())
     db.execute(sql_rules.FACILITY_STATE_VIEW)
     db.execute(sql_rules.OVERDUE_VIEW)
 
@@ -145,6 +145,26 @@ def m006_names_folded_without_invisible_characters(db: Any) -> None:
         if (now := folded_names(name, json.loads(aliases))) != folded
     ]
     db.conn.executemany("UPDATE facilities SET folded = ? WHERE rowid = ?", changed)
+
+
+@_step
+def m007_facilities_as_they_live(db: Any) -> None:
+    """Facilities as they live: official codes, opening and closing, merging, earlier names and managing bodies,
+    exceptions with their legal basis, and withdrawal, kept in `details` (canonical JSON, NULL when none; the
+    facility's documents in the history carry the same keys). Every facility recorded so far has none, so its
+    history and content stay as they were. The views are rebuilt over them, and three added for other tools."""
+    from emrtrack.store import sql_rules
+
+    db.execute("ALTER TABLE facilities ADD COLUMN details TEXT")
+    db.execute("DROP VIEW overdue")
+    db.execute("DROP VIEW facility_state")
+    db.execute("DROP VIEW obligation_state")
+    db.execute(sql_rules.obligation_state_view())
+    db.execute(sql_rules.FACILITY_STATE_VIEW)
+    db.execute(sql_rules.OVERDUE_VIEW)
+    db.execute(sql_rules.EXCEPTIONS_VIEW)
+    db.execute(sql_rules.FACILITY_CODES_VIEW)
+    db.execute(sql_rules.FACILITY_LIFE_VIEW)
 
 
 _MARK_SUMMARY = re.compile(

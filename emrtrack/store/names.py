@@ -73,12 +73,19 @@ class Names:
         self._read = None
 
     def resolve(self, query: str) -> Facility:
-        """The one facility `query` names: by id, folded name or alias, a part starting a word, or all words."""
+        """The one facility `query` names: by id, official code, folded name, alias or earlier name, a part
+        starting a word, or all words."""
         typed = query.strip()
         row = self.conn.execute(f"SELECT {FACILITY_COLUMNS} FROM facilities WHERE id = ?", (typed,)).fetchone()
         if row is None and typed and " " not in typed and typed != typed.lower():  # an id typed in capitals
             row = self.conn.execute(
                 f"SELECT {FACILITY_COLUMNS} FROM facilities WHERE id = ? COLLATE NOCASE", (typed,)
+            ).fetchone()
+        if row is None and typed and " " not in typed:  # an official code names one facility exactly
+            row = self.conn.execute(
+                f"SELECT {FACILITY_COLUMNS} FROM facilities WHERE details IS NOT NULL AND EXISTS "
+                "(SELECT 1 FROM json_each(details, '$.codes') c WHERE c.value = ?)",
+                (typed,),
             ).fetchone()
         if row is not None:
             return facility_from_row(row)

@@ -14,6 +14,7 @@ from emrtrack.i18n import _
 from emrtrack.model import (
     DEFAULT_MILESTONE_DEFS,
     OWNERSHIPS,
+    CodeScheme,
     Facility,
     Obligation,
     Reached,
@@ -24,8 +25,11 @@ from emrtrack.model import (
 )
 from emrtrack.rules import (
     cohort_index,
+    commitment_broken,
     days_late,
     days_overdue,
+    exceptions_on,
+    facility_deadline,
     known_after,
     latest_milestone,
     pick_requirement,
@@ -41,9 +45,11 @@ from emrtrack.store.codec import (
     requirement_from_doc,
     to_date,
 )
-from emrtrack.views import CohortStatus, Counts, ObligationStatus, RequirementStatus
+from emrtrack.views import CohortStatus, Counts, ExceptionCounts, ObligationStatus, RequirementStatus
 
-StatusRows = tuple[tuple[str, ...], dict[str, list[tuple[Any, ...]]], list[tuple[Any, ...]], list[tuple[Any, ...]]]
+StatusRows = tuple[
+    tuple[str, ...], dict[str, list[tuple[Any, ...]]], list[tuple[Any, ...]], list[tuple[Any, ...]], dict[str, Facility]
+]
 
 
 def info(conn: sqlite3.Connection) -> RegisterInfo:
@@ -53,6 +59,7 @@ def info(conn: sqlite3.Connection) -> RegisterInfo:
         timezone=json.loads(meta["timezone"]) if "timezone" in meta else RegisterInfo().timezone,
         notes=tuple(json.loads(meta["notes"])) if "notes" in meta else (),
         milestones=milestone_defs_from_json(meta["milestones"]) if "milestones" in meta else DEFAULT_MILESTONE_DEFS,
+        code_schemes=tuple(CodeScheme(**c) for c in json.loads(meta["code_schemes"])) if "code_schemes" in meta else (),
     )
 
 
@@ -94,7 +101,7 @@ def milestones(conn: sqlite3.Connection, facility_id: str) -> dict[str, Reached]
     return {m: got[m] for m in (*order, *sorted(set(got) - set(order))) if m in got}
 
 
-REGISTER_FIELDS = ("name", "timezone", "notes", "milestones")  # the register facts a file may give
+REGISTER_FIELDS = ("name", "timezone", "notes", "milestones", "code_schemes")  # the register facts a file may give
 
 
 def register_fields(conn: sqlite3.Connection) -> frozenset[str]:
@@ -146,6 +153,8 @@ def content_hash(conn: sqlite3.Connection) -> str:
         for row in conn.execute(sql):
             if table == "milestones" and row[3] == 1 and row[4] is None:  # exact, no source: as before bounds
                 row = row[:3]
+            elif table == "facilities" and row[8] is None:  # no later facts: as before they existed
+                row = row[:8]
             digest.update(json.dumps([table, *row], ensure_ascii=False, separators=(",", ":")).encode())
             digest.update(b"\n")
     return digest.hexdigest()
@@ -173,7 +182,11 @@ def status_rows(
         for k, c in enumerate(r[5 + width :]):
             counts[k] += c
     funnel = [(*key, dict(zip(milestones, counts, strict=True))) for key, counts in reached.items()]
-    return milestones, by_milestone, funnel, fresh
+    lived = {  # the facilities counted on their own for their later facts, judged whole by `rules`
+        row[0]: facility_from_row(row)
+        for row in conn.execute(f"SELECT {FACILITY_COLUMNS} FROM facilities WHERE details IS NOT NULL")
+    }
+    return milestones, by_milestone, funnel, fresh, lived
 
 
 def _reached_key(key: str | None) -> tuple[Reached | None, date | None]:
@@ -186,19 +199,39 @@ def _reached_key(key: str | None) -> tuple[Reached | None, date | None]:
 
 
 def _obligation_status(
-    requirement: Requirement, obligation: Obligation, as_of: date, groups: list[tuple[Any, ...]]
+    requirement: Requirement,
+    obligation: Obligation,
+    as_of: date,
+    groups: list[tuple[Any, ...]],
+    lived: dict[str, Facility],
 ) -> ObligationStatus:
     cohorts = [CohortStatus(c.selector, c.deadline, Counts()) for c in obligation.cohorts]
     by_ownership = {o: Counts() for o in OWNERSHIPS}
     cohort_of: dict[tuple[str, str, str | None], int | None] = {}
     tally: dict[tuple[int, str, str], int] = {}
     states: dict[tuple[int, str | None], str] = {}
+    excepted = ExceptionCounts()
     for ownership, kind, named, reached_key, n in groups:
         key = (ownership, kind, named)
         if key not in cohort_of:
             cohort_of[key] = cohort_index(requirement, ownership, kind, named, obligation)
         cohort = cohort_of[key]
         if cohort is None:
+            continue
+        facility = lived.get(named) if named is not None else None
+        if facility is not None:  # judged whole: its exceptions and opening day
+            granted = exceptions_on(facility, requirement, obligation, as_of)
+            if granted.exemption is not None:
+                excepted.exempt += 1
+                continue
+            reached, after = _reached_key(reached_key)
+            deadline = facility_deadline(obligation.cohorts[cohort].deadline, facility, granted.extension)
+            state_name = state_of(deadline, reached, as_of, after).value.replace("-", "_")
+            excepted.extension += granted.extension is not None
+            excepted.commitment += granted.commitment is not None
+            excepted.broken_commitment += commitment_broken(granted.commitment, reached, as_of) > 0
+            counted = (cohort, ownership, state_name)
+            tally[counted] = tally.get(counted, 0) + n
             continue
         known = (cohort, reached_key)
         if known not in states:
@@ -215,7 +248,7 @@ def _obligation_status(
     total = Counts()
     for c in cohorts:
         total.add(c.counts)
-    return ObligationStatus(obligation, total, cohorts, by_ownership)
+    return ObligationStatus(obligation, total, cohorts, by_ownership, excepted)
 
 
 def status(requirement: Requirement, as_of: date, counted: StatusRows) -> RequirementStatus:
@@ -223,9 +256,10 @@ def status(requirement: Requirement, as_of: date, counted: StatusRows) -> Requir
 
     One pass over the register per date gives counts by (ownership, kind, named id): a requirement's
     scopes and cohorts depend on nothing else, so every requirement is then counted from them."""
-    milestones, by_milestone, by_funnel, by_fresh = counted
+    milestones, by_milestone, by_funnel, by_fresh, lived = counted
     obligations = [
-        _obligation_status(requirement, o, as_of, by_milestone.get(o.milestone, [])) for o in requirement.obligations
+        _obligation_status(requirement, o, as_of, by_milestone.get(o.milestone, []), lived)
+        for o in requirement.obligations
     ]
     principal = obligations[requirement.obligations.index(requirement.principal)]
     in_scope: dict[tuple[str, str, str | None], bool] = {}
@@ -267,6 +301,7 @@ def status(requirement: Requirement, as_of: date, counted: StatusRows) -> Requir
         median_data=to_date(median),
         never_verified=everyone - known,
         obligations=obligations,
+        exceptions=principal.exceptions,
     )
 
 
@@ -304,10 +339,16 @@ def standings(
             facility = facility_from_row(r)
             if facility.verified is not None and facility.verified > as_of:  # not yet verified that day
                 facility = dataclasses.replace(facility, verified=None)
-            reached = _reached(r[10]) if r[10] else {}
-            if obligation.milestone in reached and r[11] is not None:
-                reached[obligation.milestone] = dataclasses.replace(reached[obligation.milestone], source=r[11])
-            deadline = deadlines[r[8]]
+            if facility.former_names or facility.former_managed_by:  # its name and managing body that day
+                facility = dataclasses.replace(
+                    facility, name=facility.name_on(as_of), managed_by=facility.managed_by_on(as_of)
+                )
+            reached = _reached(r[11]) if r[11] else {}
+            if obligation.milestone in reached and r[12] is not None:
+                reached[obligation.milestone] = dataclasses.replace(reached[obligation.milestone], source=r[12])
+            required = deadlines[r[9]]
+            granted = exceptions_on(facility, requirement, obligation, as_of)
+            deadline = facility_deadline(required, facility, granted.extension)
             done = reached.get(obligation.milestone)
             after = known_after(done, facility.verified)
             latest = latest_milestone(reached, as_of, order)
@@ -324,6 +365,17 @@ def standings(
                 milestone=obligation.milestone,
                 days_late=days_late(deadline, done, as_of, after),
                 binding=requirement.binding,
+                exceptions=granted,
+                original_deadline=required if required != deadline else None,
+                days_past_commitment=commitment_broken(granted.commitment, done, as_of),
             )
 
     return count, rows()
+
+
+def lived_facilities(conn: sqlite3.Connection) -> list[Facility]:
+    """The facilities with later facts (codes, lifecycle, exceptions, withdrawal): a small share of the register."""
+    return [
+        facility_from_row(row)
+        for row in conn.execute(f"SELECT {FACILITY_COLUMNS} FROM facilities WHERE details IS NOT NULL ORDER BY id")
+    ]

@@ -11,7 +11,7 @@ from collections.abc import Iterator
 from contextlib import AbstractContextManager
 from datetime import date
 from pathlib import Path
-from typing import IO, TYPE_CHECKING
+from typing import IO, TYPE_CHECKING, Any
 
 from emrtrack.model import Facility, Obligation, Reached, RegisterInfo, Requirement, Selection, Standing
 from emrtrack.progress import NOBODY, Phases
@@ -109,6 +109,9 @@ class Register:
     def __contains__(self, facility_id: object) -> bool:
         """Whether the register holds a facility with this id."""
         return self.conn.execute("SELECT 1 FROM facilities WHERE id = ?", (facility_id,)).fetchone() is not None
+
+    def lived_facilities(self) -> list[Facility]:
+        return queries.lived_facilities(self.conn)
 
     def facility_count(self) -> int:
         count: int = self.conn.execute("SELECT COUNT(*) FROM facilities").fetchone()[0]
@@ -242,5 +245,23 @@ class Register:
 
         try:
             return history.undo(self.conn, change, actor=actor)
+        finally:
+            self._changed()
+
+    def update_facility(
+        self,
+        before: Facility,
+        after: Facility,
+        *,
+        facts: dict[str, Any],
+        actor: str,
+        ref: str | None = None,
+        note: str | None = None,
+    ) -> int:
+        """One facility's life changed (an exception, a withdrawal), as one change in the history."""
+        from emrtrack.store import changes
+
+        try:
+            return changes.update_facility(self.conn, before, after, facts=facts, actor=actor, ref=ref, note=note)
         finally:
             self._changed()

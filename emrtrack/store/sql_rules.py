@@ -74,7 +74,12 @@ def status_counts(
     dates of most milestones are empty, so the groups stay few. The state of each group is then
     `rules.state_of`; the freshest date is the latest of `verified` and the milestones reached."""
     params: dict[str, Any] = {}
-    named_sql = f"CASE WHEN {_in('f.id', named, params, 'named')} THEN f.id END" if named else "NULL"
+    # a facility with later facts (exceptions, an opening day) is counted on its own: `rules` judges it whole
+    named_sql = (
+        f"CASE WHEN f.details IS NOT NULL OR {_in('f.id', named, params, 'named')} THEN f.id END"
+        if named
+        else "CASE WHEN f.details IS NOT NULL THEN f.id END"
+    )
     every = tuple(dict.fromkeys((*milestones, *judged)))
     joins, columns, fresh, keys = [], [], ["COALESCE(verified, '')"], []
     for i, m in enumerate(every):
@@ -98,7 +103,7 @@ def status_counts(
     WITH p AS MATERIALIZED (
         SELECT f.ownership, f.kind, {named_sql} AS named,
                CASE WHEN f.verified <= :as_of THEN f.verified END AS verified{"".join(", " + c for c in columns)}
-        FROM facilities f {" ".join(joins)})
+        FROM facilities f {" ".join(joins)} WHERE {open_sql(":as_of")})
     SELECT 0, ownership, kind, named, COUNT(*){judged_keys}{funnel} FROM p
     GROUP BY ownership, kind, named{judged_keys}
     UNION ALL
@@ -118,25 +123,38 @@ def standings_query(
     """(count SQL, rows SQL, parameters) for the facilities in scope of an obligation of `requirement` that
     `selection` picks on `as_of`, grouped and most overdue first. Each row: the facility's columns, its
     cohort, its folded names, the milestones reached by `as_of` as `name=date[~],...` (`~`: on or before),
-    and the source recorded for the obligation's milestone.
+    the source recorded for the obligation's milestone, and the facility's own deadline.
 
-    The selection mirrors `rules.state_of`: overdue is the milestone not shown reached by `as_of` and
-    `as_of` past the deadline; due within N days is not reached and the deadline in [as_of, as_of + N days]."""
+    In scope: open on `as_of` (`rules.open_on`) and not exempt (only an exemption selection lists the exempt).
+    The selection mirrors `rules.state_of` against each facility's own deadline (`rules.facility_deadline`):
+    overdue is the milestone not shown reached by `as_of` and `as_of` past it; due within N days is not reached
+    and the deadline in [as_of, as_of + N days], or a commitment or an exemption ending in that window; a broken
+    commitment is `rules.commitment_broken`."""
     cohort_sql, params = cohort_case(requirement, obligation)
-    deadline = (
-        "(CASE cohort "
+    cohort_deadline = (
+        "(CASE "
+        + cohort_sql
+        + " "
         + " ".join(f"WHEN {i} THEN '{c.deadline.isoformat()}'" for i, c in enumerate(obligation.cohorts))
         + " END)"
     )
+    args = (":requirement", ":milestone", ":principal", ":as_of")
+    exempt = exempt_sql(*args)
+    committed = last_granted_sql("commitment", "date", *args)
     base = f"""
         SELECT * FROM (
-            SELECT f.id, f.name, f.aliases, f.ownership, f.kind, f.managed_by, f.location, f.verified,
+            SELECT f.id, f.name, f.aliases, f.ownership, f.kind, f.managed_by, f.location, f.verified, f.details,
                    {cohort_sql} AS cohort, f.folded,
                    (SELECT group_concat(m.milestone || '=' || m.date || CASE WHEN m.exact THEN '' ELSE '~' END)
                     FROM milestones m WHERE m.facility_id = f.id AND m.date <= :as_of) AS reached,
                    (SELECT m.source FROM milestones m WHERE m.facility_id = f.id AND m.milestone = :milestone
-                    AND m.date <= :as_of) AS source
-            FROM facilities f)
+                    AND m.date <= :as_of) AS source,
+                   {facility_deadline_sql(cohort_deadline, *args)} AS deadline,
+                   CASE WHEN f.details IS NULL THEN NULL ELSE {committed} END AS committed,
+                   {exempt} AS exempt,
+                   {managed_by_on(":as_of")} AS managed_on
+            FROM facilities f
+            WHERE {open_sql(":as_of")})
         WHERE cohort IS NOT NULL"""
     done = "(instr(',' || COALESCE(reached, ''), :marker) > 0)"
     where = ""
@@ -145,16 +163,35 @@ def standings_query(
         "as_of": as_of.isoformat(),
         "milestone": obligation.milestone,
         "marker": f",{obligation.milestone}=",
+        "requirement": requirement.id,
+        "principal": int(obligation == requirement.principal),
     }
+    order_first = ""
+    where = " AND exempt" if selection.is_exempt else " AND NOT exempt"
     if selection.is_overdue:
-        where = f" AND NOT {done} AND :as_of > {deadline}"
+        where += f" AND NOT {done} AND :as_of > deadline"
     elif selection.is_due_within:
-        where = f" AND NOT {done} AND {deadline} >= :as_of AND {deadline} <= :due_by"
         params["due_by"] = (as_of + timedelta(days=selection.days or 0)).isoformat()
-    group_order = {"ownership": order_case("ownership", OWNERSHIPS), "kind": order_case("kind", KINDS), "none": "NULL"}[
-        group_by
-    ]
-    order = f" ORDER BY {group_order}, {done}, {deadline}, folded, id"
+        ending = (
+            _exception_where("exemption", *args) + " AND json_extract(e.value, '$.until') BETWEEN :as_of AND :due_by"
+        )
+        where = (
+            f" AND (NOT exempt AND NOT {done} AND (deadline BETWEEN :as_of AND :due_by"
+            f" OR committed BETWEEN :as_of AND :due_by)"
+            f" OR exempt AND EXISTS (SELECT 1 FROM json_each(details, '$.exceptions') e WHERE {ending}))"
+        )
+    elif selection.is_broken_commitments:
+        where += f" AND NOT {done} AND committed < :as_of"
+        order_first = "committed, "
+    group_order = {
+        "ownership": order_case("ownership", OWNERSHIPS),
+        "kind": order_case("kind", KINDS),
+        "managed-by": "managed_on IS NULL, managed_on",
+        "none": "NULL",
+    }[group_by]
+    order = f" ORDER BY {order_first}{group_order}, {done}, deadline, folded, id"
+    if selection.is_broken_commitments:
+        order = f" ORDER BY {order_first}folded, id"
     count = f"SELECT COUNT(*) FROM ({base}{where})"
     rows = base + where + order + (f" LIMIT {int(limit)}" if limit is not None else "")
     return count, rows, params
@@ -181,6 +218,74 @@ def unconfirmed_query(requirement: Requirement, obligation: Obligation, as_of: d
     return sql, {**params, "as_of": as_of.isoformat(), "milestone": obligation.milestone}
 
 
+# -- a facility's lifecycle and exceptions (`details`), mirroring `rules.open_on`, `rules.exceptions_on` and
+# `rules.facility_deadline`. Facilities without details (most) skip the JSON entirely.
+def open_sql(day: str) -> str:
+    """SQL true when the facility `f` is in the register's scope on `day` (an SQL expression). Mirrors
+    `rules.open_on`."""
+    return (
+        f"(f.details IS NULL OR (json_extract(f.details, '$.withdrawn') IS NULL"
+        f" AND COALESCE(json_extract(f.details, '$.opened'), '') <= {day}"
+        f" AND COALESCE(json_extract(f.details, '$.closed'), '9999') > {day}"
+        f" AND COALESCE(json_extract(f.details, '$.merged_into.on'), '9999') > {day}))"
+    )
+
+
+def _exception_where(kind: str, requirement: str, milestone: str, principal: str, day: str) -> str:
+    """SQL true for the exceptions `e` (json_each rows) of `kind` bearing on the obligation, granted by `day`.
+    Mirrors `Exception_.applies`."""
+    applies = f"json_extract(e.value, '$.milestone') = {milestone}"
+    if kind == "exemption":
+        applies = f"(json_extract(e.value, '$.milestone') IS NULL OR {applies})"
+    else:
+        applies = f"(({principal}) AND json_extract(e.value, '$.milestone') IS NULL OR {applies})"
+    return (
+        f"json_extract(e.value, '$.kind') = '{kind}' AND json_extract(e.value, '$.requirement') = {requirement}"
+        f" AND {applies} AND json_extract(e.value, '$.granted') <= {day}"
+    )
+
+
+def exempt_sql(requirement: str, milestone: str, principal: str, day: str) -> str:
+    """SQL true when an exemption of the facility `f` holds on `day`."""
+    where = _exception_where("exemption", requirement, milestone, principal, day)
+    return (
+        f"(f.details IS NOT NULL AND EXISTS (SELECT 1 FROM json_each(f.details, '$.exceptions') e WHERE {where}"
+        f" AND COALESCE(json_extract(e.value, '$.from'), '') <= {day}"
+        f" AND COALESCE(json_extract(e.value, '$.until'), '9999') >= {day}))"
+    )
+
+
+def last_granted_sql(kind: str, field: str, requirement: str, milestone: str, principal: str, day: str) -> str:
+    """SQL: `field` of the facility's last granted exception of `kind` (on one day, the later listed)."""
+    where = _exception_where(kind, requirement, milestone, principal, day)
+    return (
+        f"(SELECT json_extract(e.value, '$.{field}') FROM json_each(f.details, '$.exceptions') e WHERE {where}"
+        f" ORDER BY json_extract(e.value, '$.granted') DESC, e.key DESC LIMIT 1)"
+    )
+
+
+def managed_by_on(day: str) -> str:
+    """SQL: the facility's managing body on `day` (an earlier one while it was in charge). Mirrors
+    `Facility.managed_by_on`."""
+    return (
+        "(CASE WHEN f.details IS NULL THEN f.managed_by ELSE COALESCE((SELECT json_extract(n.value, '$.name')"
+        f" FROM json_each(f.details, '$.former_managed_by') n WHERE json_extract(n.value, '$.until') >= {day}"
+        " ORDER BY json_extract(n.value, '$.until') LIMIT 1), f.managed_by) END)"
+    )
+
+
+def facility_deadline_sql(deadline: str, requirement: str, milestone: str, principal: str, day: str) -> str:
+    """SQL: the facility's own deadline, from the requirement's `deadline`. Mirrors `rules.facility_deadline`."""
+    extended = (
+        f"COALESCE({last_granted_sql('extension', 'deadline', requirement, milestone, principal, day)}, {deadline})"
+    )
+    opened = "json_extract(f.details, '$.opened')"
+    return (
+        f"(CASE WHEN f.details IS NULL THEN {deadline} ELSE (SELECT CASE WHEN o > d THEN o ELSE d END FROM"
+        f" (SELECT {extended} AS d, COALESCE({opened}, '') AS o)) END)"
+    )
+
+
 # -- the views other tools read (created by the schema's migrations) ------------------------------
 # Today in the register's time zone, for the views. SQLite knows no time-zone names, so the zones
 # with a fixed offset used in the region are listed; any other zone falls back to UTC. Mirrors `rules.today`.
@@ -202,8 +307,9 @@ def _json_selector_matches(selector: str, fields: tuple[str, ...] = ("kind", "ow
     )
 
 
-def obligation_state_view() -> str:
-    """The `obligation_state` view: each facility under each obligation of each requirement, today: its
+def obligation_state_view_m005() -> str:
+    """The `obligation_state` view as schema m005 created it (before lifecycle and exceptions; see
+    `obligation_state_view` for today's): each facility under each obligation of each requirement, today: its
     deadline, the milestone's date (`reached`, exact or an on-or-before `bound`), the last day confirmed
     not reached, the state and days overdue or late. Mirrors `rules.deadline_for`, `rules.known_after`,
     `rules.state_of`, `rules.days_overdue` and `rules.days_late`. A requirement stored without `obligations`
@@ -253,6 +359,101 @@ def obligation_state_view() -> str:
                     ELSE date(known_after, '+1 day') END) - julianday(deadline) AS INTEGER) ELSE 0 END AS days_late,
                as_of
         FROM judged"""
+
+
+def obligation_state_view() -> str:
+    """The `obligation_state` view (schema m007): as m005's, for the facilities open today (`rules.open_on`)
+    and not exempt, against each one's own deadline (an extension's, or its opening day); with the
+    requirement's deadline where it differs (`original_deadline`), the extension's basis, and the date the
+    facility committed to (`committed`) with the days past it."""
+    cohort_matches = _json_selector_matches("json_extract(c.value, '$.applies_to')")
+    scope_matches = _json_selector_matches("json_extract(o.doc, '$.applies_to')")
+    narrowed = _json_selector_matches("json_extract(o.ob, '$.applies_to')")
+    deadline = (
+        "(SELECT json_extract(c.value, '$.deadline') FROM json_each(o.ob, '$.deadlines') c "
+        f"WHERE {cohort_matches} ORDER BY c.key LIMIT 1)"
+    )
+    day = "(SELECT d FROM today)"
+    args = ("o.requirement_id", "o.milestone", "o.principal", day)
+    return f"""
+        CREATE VIEW obligation_state AS
+        WITH today AS (SELECT {TODAY} AS d),
+        obligations AS (
+            SELECT r.id AS requirement_id, r.doc, ob.value AS ob,
+                   json_extract(ob.value, '$.milestone') AS milestone,
+                   CASE WHEN json_extract(r.doc, '$.obligations') IS NULL THEN 1
+                        ELSE COALESCE(json_extract(ob.value, '$.principal'), 0) END AS principal,
+                   COALESCE(json_extract(r.doc, '$.binding'), 1) AS binding
+            FROM requirements r, json_each(COALESCE(json_extract(r.doc, '$.obligations'),
+                json_array(json_object('milestone', 'deployed', 'deadlines', json_extract(r.doc, '$.deadlines'))))) ob),
+        cohorted AS (
+            SELECT f.*, o.requirement_id, o.milestone AS ob_milestone, o.principal, o.binding,
+                   {deadline} AS requirement_deadline,
+                   {last_granted_sql("extension", "basis.ref", *args)} AS extension_basis,
+                   {last_granted_sql("commitment", "date", *args)} AS committed
+            FROM facilities f CROSS JOIN obligations o
+            WHERE {scope_matches} AND {narrowed} AND {open_sql(day)} AND NOT {exempt_sql(*args)}),
+        scoped AS (
+            SELECT f.id AS facility_id, f.name, f.ownership, f.kind, f.requirement_id, f.ob_milestone AS milestone,
+                   f.principal, f.binding,
+                   {
+        facility_deadline_sql("f.requirement_deadline", "f.requirement_id", "f.ob_milestone", "f.principal", day)
+    } AS deadline,
+                   f.requirement_deadline, f.extension_basis, f.committed, m.date AS reached,
+                   CASE WHEN m.date IS NULL THEN NULL WHEN m.exact THEN 'exact' ELSE 'on-or-before' END AS bound,
+                   m.source,
+                   CASE WHEN m.exact = 0 AND f.verified < m.date THEN f.verified END AS known_after,
+                   {day} AS as_of
+            FROM cohorted f
+            LEFT JOIN milestones m ON m.facility_id = f.id AND m.milestone = f.ob_milestone AND m.date <= {day}
+            WHERE f.requirement_deadline IS NOT NULL),
+        judged AS (
+            SELECT *,
+                   CASE WHEN reached IS NOT NULL THEN
+                            CASE WHEN reached <= deadline THEN 'deployed-on-time'
+                                 WHEN bound = 'exact' OR known_after >= deadline THEN 'deployed-late'
+                                 ELSE 'deployed-unconfirmed' END
+                        WHEN as_of > deadline THEN 'overdue' ELSE 'not-yet-due' END AS state
+            FROM scoped)
+        SELECT facility_id, name, ownership, kind, requirement_id, milestone, principal, binding, deadline,
+               reached, bound, source, known_after, state,
+               CASE WHEN state = 'overdue' THEN CAST(julianday(as_of) - julianday(deadline) AS INTEGER)
+                    ELSE 0 END AS days_overdue,
+               CASE WHEN state = 'deployed-late' THEN CAST(julianday(CASE WHEN bound = 'exact' THEN reached
+                    ELSE date(known_after, '+1 day') END) - julianday(deadline) AS INTEGER) ELSE 0 END AS days_late,
+               as_of,
+               CASE WHEN deadline <> requirement_deadline THEN requirement_deadline END AS original_deadline,
+               extension_basis, committed,
+               CASE WHEN committed < as_of AND reached IS NULL
+                    THEN CAST(julianday(as_of) - julianday(committed) AS INTEGER) ELSE 0 END AS days_past_commitment
+        FROM judged"""
+
+
+# Exceptions, codes and earlier names, a row each, for other tools (schema m007).
+EXCEPTIONS_VIEW = """
+        CREATE VIEW exceptions AS
+        SELECT f.id AS facility_id, json_extract(e.value, '$.kind') AS kind,
+               json_extract(e.value, '$.requirement') AS requirement_id,
+               json_extract(e.value, '$.milestone') AS milestone,
+               COALESCE(json_extract(e.value, '$.deadline'), json_extract(e.value, '$.date')) AS deadline_or_date,
+               json_extract(e.value, '$.from') AS exempt_from, json_extract(e.value, '$.until') AS exempt_until,
+               json_extract(e.value, '$.granted') AS granted, json_extract(e.value, '$.basis.ref') AS basis_ref,
+               json_extract(e.value, '$.basis.date') AS basis_date,
+               json_extract(e.value, '$.basis.issuer') AS basis_issuer, json_extract(e.value, '$.note') AS note
+        FROM facilities f, json_each(f.details, '$.exceptions') e WHERE f.details IS NOT NULL"""
+FACILITY_CODES_VIEW = """
+        CREATE VIEW facility_codes AS
+        SELECT f.id AS facility_id, c.key AS scheme, c.value AS code
+        FROM facilities f, json_each(f.details, '$.codes') c WHERE f.details IS NOT NULL"""
+FACILITY_LIFE_VIEW = """
+        CREATE VIEW facility_life AS
+        SELECT id AS facility_id, name, managed_by, json_extract(details, '$.opened') AS opened,
+               json_extract(details, '$.closed') AS closed, json_extract(details, '$.merged_into.id') AS merged_into,
+               json_extract(details, '$.merged_into.on') AS merged_on,
+               json_extract(details, '$.withdrawn.on') AS withdrawn_on,
+               (SELECT group_concat(json_extract(n.value, '$.name') || ' (until ' || json_extract(n.value, '$.until')
+                || ')', '; ') FROM json_each(details, '$.former_names') n) AS former_names
+        FROM facilities"""
 
 
 # Each facility under each requirement's principal obligation (what reports cover by default), with the

@@ -8,7 +8,7 @@ import sqlite3
 from typing import Any
 
 from emrtrack.store.chain import CHANGE_COLUMNS, EVENT_COLUMNS, GENESIS, event_hash
-from emrtrack.store.codec import FACILITY_COLUMNS, folded_names, row_doc, stored_milestone_values, summary_text
+from emrtrack.store.codec import FACILITY_COLUMNS, row_doc, row_folded, stored_milestone_values, summary_text
 from emrtrack.views import VerifyProblem, VerifyResult
 
 
@@ -39,10 +39,14 @@ class Replay:
         return None
 
 
-def verify(conn: sqlite3.Connection) -> VerifyResult:
+def verify(conn: sqlite3.Connection, *, whole: bool = False) -> VerifyResult:
     """Recompute the hash chain and replay the history; compare the replay with the current tables.
 
-    Returns how many events were checked and the first problem found (None when all is well)."""
+    Returns how many events were checked and the first problem found (None when all is well). Unless the file
+    is known to be `whole` (checked already), SQLite first reads every page of it, and a damaged register, or one
+    holding a view, trigger or table emrtrack did not make, is refused in a line saying what was found."""
+    if not whole:
+        check_file(conn)
 
     # emrtrack writes only text, integers and NULL into the history: a number with a fraction (or
     # an infinity) or a blob was put there by other means, and hashing it could even hide the change
@@ -107,9 +111,9 @@ def _compare_current(
     """The first difference between the replayed history and the current tables, or None."""
     facilities = {}
     for row in conn.execute(f"SELECT {FACILITY_COLUMNS}, folded FROM facilities"):
-        doc = row_doc(row[:8])
+        doc = row_doc(row[:-1])
         facilities[row[0]] = doc
-        if row[8] != folded_names(row[1], json.loads(row[2])):
+        if row[-1] != row_folded(row[:-1]):
             return VerifyProblem("names-altered", values={"facility": row[0]})
     milestones = stored_milestone_values(conn)
     requirements = dict(conn.execute("SELECT id, doc FROM requirements"))
@@ -146,3 +150,28 @@ def _facts_give(facts: Any, summary: str) -> bool:
         return isinstance(facts, str) and summary_text(json.loads(facts)) == summary
     except (ValueError, KeyError, TypeError):
         return False
+
+
+def check_file(conn: sqlite3.Connection) -> None:
+    """Refuse a register SQLite finds damaged (any page, not only those a command reads) or that holds objects
+    emrtrack's schema does not make, in one line naming the register, what was found and the remedy."""
+    from emrtrack.errors import RegisterError
+    from emrtrack.i18n import _
+    from emrtrack.store import connection
+
+    path = connection.register_path(conn)
+    place = f"{path}: " if path else ""
+    try:
+        found = [row[0] for row in conn.execute("PRAGMA quick_check(2)")]
+    except sqlite3.DatabaseError as e:
+        found = [str(e)]
+    if found != ["ok"]:
+        raise RegisterError(
+            place
+            + _("the register file is damaged ({problem}): restore a backup with: emrtrack restore BACKUP-FILE").format(
+                problem=found[0]
+            )
+        )
+    planted = connection.unknown_objects(conn)
+    if planted:
+        raise RegisterError(place + connection.planted_line(*planted[0]))
