@@ -215,7 +215,7 @@ def template(
     from emrtrack.service import commands
 
     fmt = commands.template_format(output, format.value if format else None)
-    writers.template(output, fmt, commands.milestone_vocabulary(opt.register_path(ctx, db)))
+    writers.template(output, fmt, commands.template_info(opt.register_path(ctx, db)))
 
 
 @app.command(help=COMMAND_HELP["export"])

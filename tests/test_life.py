@@ -408,3 +408,36 @@ def test_the_chart_steps_the_in_scope_line_on_the_days_facilities_leave_and_come
     assert svg.count('<polyline points="') >= 1 and 'class="in-scope"' in svg
     line = next(row for row in svg.splitlines() if row.startswith("<polyline") and 'class="in-scope"' in row)
     assert len(line.split('points="')[1].split('"')[0].split()) == 8  # four levels, each a start and an end
+
+
+def test_codes_go_in_and_out_of_a_list_a_column_per_scheme(dispatch_day_db: Path, tmp_path: Path) -> None:
+    schemes = tmp_path / "schemes.yaml"
+    schemes.write_text(SCHEMES, encoding="utf-8")
+    assert run("load", str(schemes)).exit_code == 0
+    template = run("template")
+    assert template.stdout.splitlines()[0].endswith(",annex-signed_source,code_kcb")  # a column per declared scheme
+    listed = tmp_path / "list.csv"
+    listed.write_text(
+        "id,name,ownership,kind,code_kcb\nvinh-x,Phòng khám Đa khoa X,non-public,clinic,04001\n", encoding="utf-8"
+    )
+    assert run("load", str(listed)).exit_code == 0
+    assert run("show", "04001").stdout.splitlines()[0] == "Phòng khám Đa khoa X"
+    exported = run("export", "--format", "csv").stdout.splitlines()
+    assert exported[0].endswith(",code_kcb")
+    assert next(line for line in exported if line.startswith("vinh-x,")).endswith(",04001")
+    # a code used twice, or malformed, is refused with its row; nothing is loaded
+    before = table_hash(dispatch_day_db)
+    bad = tmp_path / "bad.csv"
+    bad.write_text(
+        "id,name,ownership,kind,code_kcb\nvinh-y,Phòng khám Y,non-public,clinic,04001\n"
+        "vinh-z,Phòng khám Z,non-public,clinic,4001\n",
+        encoding="utf-8",
+    )
+    r = run("load", str(bad))
+    assert r.exit_code == 1
+    assert r.stderr.splitlines() == [
+        f"emrtrack: {bad}:2: facility 'vinh-y': codes: kcb '04001' is already the code of 'vinh-x'",
+        f"emrtrack: {bad}:3: facility 'vinh-z': codes: kcb '4001' does not match the scheme's pattern ^[0-9]{{5}}$",
+        "emrtrack: Nothing was loaded.",
+    ]
+    assert table_hash(dispatch_day_db) == before

@@ -17,7 +17,7 @@ from typing import IO, Any
 
 from emrtrack.model import DEPLOYED, Facility, Obligation, Reached, Requirement, Selector
 from emrtrack.output.text import spreadsheet_safe
-from emrtrack.reading.tables import ALIAS_SEPARATOR, columns_for
+from emrtrack.reading.tables import ALIAS_SEPARATOR, code_columns, columns_for
 from emrtrack.store.codec import details_of
 from emrtrack.views import ExportView
 
@@ -194,9 +194,11 @@ def write_export_yaml(view: ExportView, out: IO[str]) -> None:
         out.write("\n".join(_facility_lines(facility, milestones)) + "\n")
 
 
-def _facility_row(f: Facility, milestones: dict[str, Reached], vocabulary: tuple[str, ...]) -> list[Any]:
-    """A facility's cells in the columns of `columns_for(vocabulary)`: its facts, each milestone's exact date,
-    then each milestone's on-or-before date and source."""
+def _facility_row(
+    f: Facility, milestones: dict[str, Reached], vocabulary: tuple[str, ...], schemes: tuple[str, ...] = ()
+) -> list[Any]:
+    """A facility's cells in the columns of `columns_for(vocabulary)` and `code_columns(schemes)`: its facts, each
+    milestone's exact date, then each milestone's on-or-before date and source, then its code of each scheme."""
     row: list[Any] = [
         f.id,
         f.name,
@@ -211,11 +213,15 @@ def _facility_row(f: Facility, milestones: dict[str, Reached], vocabulary: tuple
     for m in vocabulary:
         r = milestones.get(m)
         row += [r.date if r is not None and not r.exact else None, r.source if r is not None else None]
-    return row
+    return row + [f.code(s) for s in schemes]
 
 
 def _vocabulary(view: ExportView) -> tuple[str, ...]:
     return view.info.milestone_ids
+
+
+def _schemes(view: ExportView) -> tuple[str, ...]:
+    return tuple(c.id for c in view.info.code_schemes)
 
 
 def write_export_csv(view: ExportView, out: IO[str]) -> None:
@@ -223,9 +229,10 @@ def write_export_csv(view: ExportView, out: IO[str]) -> None:
     `load` takes off again."""
     vocabulary = _vocabulary(view)
     writer = csv.writer(out, lineterminator="\n")
-    writer.writerow(columns_for(vocabulary))
+    schemes = _schemes(view)
+    writer.writerow(columns_for(vocabulary) + code_columns(schemes))
     for facility, milestones in view.facilities:
-        row = _facility_row(facility, milestones, vocabulary)
+        row = _facility_row(facility, milestones, vocabulary, schemes)
         writer.writerow(
             ["" if v is None else v.isoformat() if isinstance(v, date) else spreadsheet_safe(v) for v in row]
         )
@@ -239,14 +246,15 @@ def write_export_xlsx(view: ExportView, out: Path | IO[bytes]) -> None:
     vocabulary = _vocabulary(view)
     wb = Workbook(write_only=True)
     ws = wb.create_sheet("facilities")
-    columns = columns_for(vocabulary)
+    schemes = _schemes(view)
+    columns = columns_for(vocabulary) + code_columns(schemes)
     for i, name in enumerate(columns):
         ws.column_dimensions[_letter(i + 1)].width = {"name": 45, "aliases": 35, "id": 28}.get(name, 14)
     ws.freeze_panes = "A2"
     bold = Font(bold=True)
     ws.append([_cell(ws, name, font=bold) for name in columns])
     for facility, milestones in view.facilities:
-        ws.append([_cell(ws, v) for v in _facility_row(facility, milestones, vocabulary)])
+        ws.append([_cell(ws, v) for v in _facility_row(facility, milestones, vocabulary, schemes)])
     wb.save(out)
 
 

@@ -12,7 +12,7 @@ from typing import IO
 from emrtrack import i18n
 from emrtrack.i18n import N_, _, milestone_label
 from emrtrack.model import DEFAULT_MILESTONE_DEFS, KINDS, OWNERSHIPS, MilestoneDef
-from emrtrack.reading.tables import BOUND_SUFFIX, SOURCE_SUFFIX, columns_for, vi_columns
+from emrtrack.reading.tables import BOUND_SUFFIX, CODE_PREFIX, SOURCE_SUFFIX, code_columns, columns_for, vi_columns
 
 # The drop-downs of a Vietnamese template: values the reader takes as the English ones
 _VI_CHOICES = {
@@ -21,19 +21,25 @@ _VI_CHOICES = {
 }
 
 
-def column_names(milestones: tuple[MilestoneDef, ...]) -> tuple[str, ...]:
-    """The template's column names in the interface language: English ones, or their Vietnamese names."""
+def column_names(milestones: tuple[MilestoneDef, ...], schemes: tuple[str, ...] = ()) -> tuple[str, ...]:
+    """The template's column names in the interface language: English ones, or their Vietnamese names (a code
+    column is named `code_SCHEME` in both)."""
     ids = tuple(m.id for m in milestones)
-    return vi_columns(ids, {m.id: m.vi for m in milestones}) if i18n.current() == "vi" else columns_for(ids)
+    names = vi_columns(ids, {m.id: m.vi for m in milestones}) if i18n.current() == "vi" else columns_for(ids)
+    return names + code_columns(schemes)
 
 
 def write_template(
-    path: Path | IO[str], fmt: str, milestones: tuple[MilestoneDef, ...] = DEFAULT_MILESTONE_DEFS
+    path: Path | IO[str],
+    fmt: str,
+    milestones: tuple[MilestoneDef, ...] = DEFAULT_MILESTONE_DEFS,
+    schemes: tuple[str, ...] = (),
 ) -> None:
     """An empty facility list with the documented columns, to a file or (CSV) a text stream; the .xlsx one has
-    a Help sheet and drop-downs. A CSV file starts with a byte-order mark, for Excel."""
-    columns = columns_for(tuple(m.id for m in milestones))
-    names = column_names(milestones)
+    a Help sheet and drop-downs. A CSV file starts with a byte-order mark, for Excel. `schemes`: the register's
+    code schemes, a column each."""
+    columns = columns_for(tuple(m.id for m in milestones)) + code_columns(schemes)
+    names = column_names(milestones, schemes)
     if fmt == "csv":
         if isinstance(path, Path):
             with path.open("w", encoding="utf-8-sig", newline="") as f:
@@ -64,7 +70,7 @@ def write_template(
         ws.add_data_validation(dv)
     help_ws = wb.create_sheet(_("Help"))
     help_ws.append([_("column"), _("required"), _("what to write")])
-    for column, required, text in help_rows(milestones):
+    for column, required, text in help_rows(milestones, schemes):
         help_ws.append([column, required, text])
     help_ws.column_dimensions["A"].width = 14
     help_ws.column_dimensions["C"].width = 100
@@ -96,15 +102,20 @@ _SOURCE_HELP = N_("the evidence for the {milestone} date (e.g. a dispatch, or a 
 
 
 _DATE_HELP = N_("the date it was reached: {milestone}")
+_CODE_HELP = N_("the facility's official code of the scheme {scheme}, as text (a leading 0 kept)")
 
 
-def help_rows(milestones: tuple[MilestoneDef, ...] = DEFAULT_MILESTONE_DEFS) -> list[tuple[str, str, str]]:
+def help_rows(
+    milestones: tuple[MilestoneDef, ...] = DEFAULT_MILESTONE_DEFS, schemes: tuple[str, ...] = ()
+) -> list[tuple[str, str, str]]:
     """The Help sheet's rows, one per column of the list, in its order: (column, required, what to write)."""
     known = {column: (required, text) for column, required, text in HELP}
     ids = tuple(m.id for m in milestones)
     rows = []
-    for column, name in zip(columns_for(ids), column_names(milestones), strict=True):
+    for column, name in zip(columns_for(ids), column_names(milestones), strict=False):
         rows.append((name, *_help(column, ids, known, milestones)))
+    for column in code_columns(schemes):
+        rows.append((column, _("no"), _(_CODE_HELP).format(scheme=column.removeprefix(CODE_PREFIX))))
     return rows
 
 

@@ -17,7 +17,7 @@ from emrtrack.files import beside, mode_for
 from emrtrack.i18n import _
 
 if TYPE_CHECKING:
-    from emrtrack.model import MilestoneDef
+    from emrtrack.model import RegisterInfo
 
 # view → format → (module of emrtrack.output, function). Every writer takes (view, out): a text stream,
 # or for a spreadsheet (and a chart file) the path to write.
@@ -145,12 +145,12 @@ def whole_file(output: Path, write_path: Callable[[Path], Any], check: Callable[
     wrote(output)
 
 
-def template(output: Path | None, format: str, milestones: tuple[MilestoneDef, ...]) -> None:
-    """An empty facility list to fill in, with a date column for each of the register's milestones: to a file,
-    or as CSV on standard output."""
+def template(output: Path | None, format: str, info: RegisterInfo) -> None:
+    """An empty facility list to fill in, with a date column for each of the register's milestones and a column
+    for each of its code schemes: to a file, or as CSV on standard output."""
     from emrtrack.output.template import write_template
 
-    write_template(output or sys.stdout, format, milestones)
+    write_template(output or sys.stdout, format, info.milestones, tuple(c.id for c in info.code_schemes))
     if output is not None:
         wrote(output)
 

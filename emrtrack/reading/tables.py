@@ -59,6 +59,15 @@ BOUND_SUFFIX = "_on_or_before"
 SOURCE_SUFFIX = "_source"
 REQUIRED: tuple[str, ...] = ("id", "name", "ownership", "kind")
 ALIAS_SEPARATOR = ";"
+CODE_PREFIX = "code_"  # a column of official codes: code_SCHEME (code_kcb)
+CODE_COLUMN = re.compile(r"code_([A-Za-z0-9][A-Za-z0-9._-]{0,99})", re.IGNORECASE)
+
+
+def code_columns(schemes: tuple[str, ...]) -> tuple[str, ...]:
+    """The columns of official codes of a list, one per declared scheme, after the milestones' columns."""
+    return tuple(CODE_PREFIX + s for s in schemes)
+
+
 _LOOSE = re.compile(r"[\s_-]+")
 
 
@@ -256,8 +265,11 @@ class _Names:
                 self.vi.setdefault(_vi_key(vi), c)
 
     def field(self, text: str) -> str | None:
-        """The field a column name names (IGNORED for a column left out), None for an unknown name."""
+        """The field a column name names (IGNORED for a column left out), None for an unknown name. A column
+        `code_SCHEME` holds official codes of that scheme (the load checks the scheme is declared)."""
         field = self.loose.get(_loose(text))
+        if field is None and (code := CODE_COLUMN.fullmatch(text.strip())) is not None:
+            return CODE_PREFIX + code[1]
         return field if field is not None else self.vi.get(_vi_key(text))
 
     def count(self, cells: list[Any]) -> int:
@@ -398,6 +410,7 @@ def _row_node(
     it is (see `_typed_cell`) is a problem, and its row goes into `refused_rows`."""
     roles = _roles(milestone_ids)
     pairs: list[tuple[yaml.Node, yaml.Node]] = []
+    codes: list[tuple[yaml.Node, yaml.Node]] = []  # by scheme, from the code_SCHEME columns
     milestones: dict[str, list[tuple[yaml.Node, yaml.Node]]] = {}  # by milestone, in the order of the columns
     for i, value in enumerate(cells):
         if _blank(value):
@@ -425,6 +438,10 @@ def _row_node(
             part_key = yaml.ScalarNode(STR, role[1], _mark(name, row, i), _mark(name, row, i))
             milestones.setdefault(role[0], []).append((part_key, node))
             continue
+        if field.startswith(CODE_PREFIX):
+            scheme = yaml.ScalarNode(STR, field[len(CODE_PREFIX) :], _mark(name, row, i), _mark(name, row, i))
+            codes.append((scheme, node))
+            continue
         key = yaml.ScalarNode(STR, field, _mark(name, row, i), _mark(name, row, i))
         if field == "aliases" and node.tag == STR:
             parts = [p.strip() for p in node.value.split(ALIAS_SEPARATOR) if p.strip()]
@@ -432,8 +449,11 @@ def _row_node(
                 SEQ, [_scalar(name, p, row, i) for p in parts], _mark(name, row, i), _mark(name, row, i)
             )
         pairs.append((key, node))
-    if not pairs and not milestones:
+    if not pairs and not milestones and not codes:
         return None  # a blank row
+    if codes:
+        mark = _mark(name, row, -1)
+        pairs.append((yaml.ScalarNode(STR, "codes", mark, mark), yaml.MappingNode(MAP, codes, mark, mark)))
     if milestones:
         entries: list[tuple[yaml.Node, yaml.Node]] = []
         for m, given in milestones.items():
@@ -472,7 +492,8 @@ def _typed_cell(value: Any, field: str, role: tuple[str, str] | None, who: str) 
         return value, _(NO_SAVED_VALUE).format(what=_what(what), formula=value.formula)
     if field == "verified" or (role is not None and role[1] != "source"):
         return _date_cell(what, value)
-    return value, number_in_text_column(what, value) if field in TEXT_COLUMNS else None
+    text_column = field in TEXT_COLUMNS or field.startswith(CODE_PREFIX)
+    return value, number_in_text_column(what, value) if text_column else None
 
 
 # A list holds few distinct dates, and a Reached is frozen: one per date text serves every row
@@ -509,6 +530,8 @@ def _plain_entry(
                 return None
             values[field] = value
     values.pop(IGNORED, None)
+    if any(field.startswith(CODE_PREFIX) for field in values):
+        return None  # official codes: the reader's
     fid, facility_name = values.get("id"), values.get("name")
     ownership, kind = values.get("ownership"), values.get("kind")
     if fid is None or facility_name is None or ownership not in OWNERSHIPS or kind not in KINDS or not ID.match(fid):

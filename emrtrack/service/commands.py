@@ -23,6 +23,7 @@ from emrtrack.model import (
     MilestoneDef,
     Obligation,
     Reached,
+    RegisterInfo,
     Requirement,
     Selection,
     Standing,
@@ -436,14 +437,14 @@ def progress(
     return replace(chart, scope_steps=_scope_steps(requirement, count, as_of, start, chart.end, lived))
 
 
-def milestone_vocabulary(db: Path | None) -> tuple[MilestoneDef, ...]:
-    """The milestones of the register at `db` (or the usual place), read without creating one: the default
-    vocabulary when there is no register yet."""
+def template_info(db: Path | None) -> RegisterInfo:
+    """The facts of the register at `db` (or the usual place) a list to fill in follows (its milestones and code
+    schemes), read without creating one: the defaults when there is no register yet."""
     register = Register.open_read_only(db or registers.default_register_path())
     if register is None:
-        return DEFAULT_MILESTONE_DEFS
+        return RegisterInfo()
     try:
-        return register.info().milestones
+        return register.info()
     finally:
         register.close()
 
