@@ -463,6 +463,18 @@ def _basis(ref: str | None, day: Any = None, issuer: str | None = None) -> Any:
     return Basis(ref, day, issuer) if ref else None
 
 
+def _grant(ctx: typer.Context, db: Path | None, facility: list[str], kind: str, **given: Any) -> None:
+    """`extend`, `exempt` and `commit`: the exception recorded, and the line saying so."""
+    from emrtrack.output.life import exception_recorded
+    from emrtrack.service import life
+
+    basis = _basis(given.pop("basis"), given.pop("basis_date"), given.pop("issuer"))
+    found, exception, change = life.grant(
+        _open(ctx, db), opt.facility_words(facility) or "", kind, basis=basis, **given
+    )
+    typer.echo(exception_recorded(found, exception, change))
+
+
 @app.command(help=COMMAND_HELP["extend"])
 def extend(
     ctx: typer.Context,
@@ -479,23 +491,10 @@ def extend(
     lang: opt.LangOption = None,
     db: opt.DbOption = None,
 ) -> None:
-    from emrtrack.model import EXTENSION
-    from emrtrack.output.life import exception_recorded
-    from emrtrack.service import life
-
-    found, exception, change = life.grant(
-        _open(ctx, db),
-        opt.facility_words(facility) or "",
-        EXTENSION,
-        requirement=requirement,
-        on=until,
-        milestone=obligation,
-        basis=_basis(basis, basis_date, issuer),
-        granted=granted,
-        note=note,
-        by=by,
-    )
-    typer.echo(exception_recorded(found, exception, change))
+    _grant(
+        ctx, db, facility, "extension", requirement=requirement, on=until, milestone=obligation, basis=basis,
+        basis_date=basis_date, issuer=issuer, granted=granted, note=note, by=by,
+    )  # fmt: skip
 
 
 @app.command(help=COMMAND_HELP["exempt"])
@@ -515,24 +514,10 @@ def exempt(
     lang: opt.LangOption = None,
     db: opt.DbOption = None,
 ) -> None:
-    from emrtrack.model import EXEMPTION
-    from emrtrack.output.life import exception_recorded
-    from emrtrack.service import life
-
-    found, exception, change = life.grant(
-        _open(ctx, db),
-        opt.facility_words(facility) or "",
-        EXEMPTION,
-        requirement=requirement,
-        start=start,
-        until=until,
-        milestone=obligation,
-        basis=_basis(basis, basis_date, issuer),
-        granted=granted,
-        note=note,
-        by=by,
-    )
-    typer.echo(exception_recorded(found, exception, change))
+    _grant(
+        ctx, db, facility, "exemption", requirement=requirement, start=start, until=until, milestone=obligation,
+        basis=basis, basis_date=basis_date, issuer=issuer, granted=granted, note=note, by=by,
+    )  # fmt: skip
 
 
 @app.command(help=COMMAND_HELP["commit"])
@@ -551,23 +536,10 @@ def commit(
     lang: opt.LangOption = None,
     db: opt.DbOption = None,
 ) -> None:
-    from emrtrack.model import COMMITMENT
-    from emrtrack.output.life import exception_recorded
-    from emrtrack.service import life
-
-    found, exception, change = life.grant(
-        _open(ctx, db),
-        opt.facility_words(facility) or "",
-        COMMITMENT,
-        requirement=requirement,
-        on=on,
-        milestone=obligation,
-        basis=_basis(basis, basis_date, issuer),
-        granted=granted,
-        note=note,
-        by=by,
-    )
-    typer.echo(exception_recorded(found, exception, change))
+    _grant(
+        ctx, db, facility, "commitment", requirement=requirement, on=on, milestone=obligation, basis=basis,
+        basis_date=basis_date, issuer=issuer, granted=granted, note=note, by=by,
+    )  # fmt: skip
 
 
 @app.command(help=COMMAND_HELP["withdraw"])

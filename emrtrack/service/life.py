@@ -117,17 +117,7 @@ def withdraw(
         raise Refused(
             _("{id} was withdrawn already, on {date}").format(id=facility.id, date=fmt_date(facility.withdrawn.on))
         )
-    after = replace(facility, withdrawn=Withdrawal(register.today(), basis))
-    ref = basis.ref if basis else None
-    change = register.update_facility(
-        facility,
-        after,
-        facts=life_facts("withdraw", facility.id, ref=ref),
-        actor=by or default_actor(),
-        ref=ref,
-        note=note,
-    )
-    return after, change
+    return _withdrawn(register, facility, Withdrawal(register.today(), basis), "withdraw", basis, by, note)
 
 
 def reinstate(
@@ -137,14 +127,21 @@ def reinstate(
     facility = register.resolve(query)
     if facility.withdrawn is None:
         raise Refused(_("{id} is not withdrawn: nothing to reinstate").format(id=facility.id))
-    after = replace(facility, withdrawn=None)
+    return _withdrawn(register, facility, None, "reinstate", basis, by, note)
+
+
+def _withdrawn(
+    register: Register,
+    facility: Facility,
+    withdrawal: Withdrawal | None,
+    command: str,
+    basis: Basis | None,
+    by: str | None,
+    note: str | None,
+) -> tuple[Facility, int]:
+    """The facility withdrawn (or, with None, reinstated), as one change."""
+    after = replace(facility, withdrawn=withdrawal)
     ref = basis.ref if basis else None
-    change = register.update_facility(
-        facility,
-        after,
-        facts=life_facts("reinstate", facility.id, ref=ref),
-        actor=by or default_actor(),
-        ref=ref,
-        note=note,
-    )
+    facts = life_facts(command, facility.id, ref=ref)
+    change = register.update_facility(facility, after, facts=facts, actor=by or default_actor(), ref=ref, note=note)
     return after, change
