@@ -196,6 +196,34 @@ def undoable(conn: sqlite3.Connection, change_id: int) -> ChangeInfo:
                     "one first, or record what is right with --correct"
                 ).format(id=change_id, later=later[0] if later else "?", actor=later[1] if later else "?", what=what)
             )
+    # a facility the change added goes with its undo: so must each milestone it has, and one a later change
+    # recorded would stay behind
+    for e in change.events:
+        if e.entity != "facility" or e.old is not None:
+            continue
+        own = {x.milestone for x in change.events if x.entity == "milestone" and x.key == e.key}
+        since = [
+            m
+            for (m,) in conn.execute("SELECT milestone FROM milestones WHERE facility_id = ?", (e.key,))
+            if m not in own
+        ]
+        if since:
+            later = conn.execute(
+                "SELECT c.id, c.actor FROM events e JOIN changes c ON c.id = e.change_id WHERE e.entity = 'milestone' "
+                "AND e.key = ? AND e.milestone = ? ORDER BY e.id DESC LIMIT 1",
+                (e.key, since[0]),
+            ).fetchone()
+            raise Refused(
+                _(
+                    "cannot undo change #{id} alone: change #{later} (by {actor}) changed {what} since; undo that "
+                    "one first, or record what is right with --correct"
+                ).format(
+                    id=change_id,
+                    later=later[0],
+                    actor=later[1],
+                    what=_("{milestone} of {id}").format(milestone=since[0], id=e.key),
+                )
+            )
     return change
 
 

@@ -95,6 +95,7 @@ def status_counts(
             )
             keys.append(f"k{i}")
         fresh.append(f"COALESCE(d{i}, '')")
+    keys = [f"k{every.index(m)}" for m in judged]  # in the order of `judged`, which status_rows reads them in
     judged_keys = "".join(", " + k for k in keys)
     funnel = "".join(f", SUM(d{every.index(m)} IS NOT NULL)" for m in milestones)
     fresh_sql = f"MAX({', '.join(fresh)})" if len(fresh) > 1 else fresh[0]
