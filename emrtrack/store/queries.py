@@ -40,6 +40,7 @@ from emrtrack.store.codec import (
     FACILITY_COLUMNS,
     MILESTONE_COLUMNS,
     facility_from_row,
+    facility_life,
     milestone_defs_from_json,
     reached_from_row,
     requirement_from_doc,
@@ -182,9 +183,11 @@ def status_rows(
         for k, c in enumerate(r[5 + width :]):
             counts[k] += c
     funnel = [(*key, dict(zip(milestones, counts, strict=True))) for key, counts in reached.items()]
-    lived = {  # the facilities counted on their own for their later facts, judged whole by `rules`
-        row[0]: facility_from_row(row)
-        for row in conn.execute(f"SELECT {FACILITY_COLUMNS} FROM facilities WHERE details IS NOT NULL")
+    lived = {  # the facilities counted on their own, with the facts `rules` judges them by
+        fid: facility_life(fid, ownership, kind, details)
+        for fid, ownership, kind, details in conn.execute(
+            f"SELECT id, ownership, kind, details FROM facilities f WHERE {sql_rules.LIVED_SQL}"
+        )
     }
     return milestones, by_milestone, funnel, fresh, lived
 
@@ -211,15 +214,18 @@ def _obligation_status(
     tally: dict[tuple[int, str, str], int] = {}
     states: dict[tuple[int, str | None], str] = {}
     excepted = ExceptionCounts()
+    named_here = set(sql_rules.named_facilities([requirement]))  # ids its scopes and cohorts name
     for ownership, kind, named, reached_key, n in groups:
-        key = (ownership, kind, named)
+        key = (ownership, kind, named if named in named_here else None)
         if key not in cohort_of:
-            cohort_of[key] = cohort_index(requirement, ownership, kind, named, obligation)
+            cohort_of[key] = cohort_index(requirement, ownership, kind, key[2], obligation)
         cohort = cohort_of[key]
         if cohort is None:
             continue
         facility = lived.get(named) if named is not None else None
-        if facility is not None:  # judged whole: its exceptions and opening day
+        if facility is not None and (
+            facility.opened is not None or any(e.requirement == requirement.id for e in facility.exceptions)
+        ):  # judged whole: its exceptions and opening day
             granted = exceptions_on(facility, requirement, obligation, as_of)
             if granted.exemption is not None:
                 excepted.exempt += 1
@@ -263,11 +269,13 @@ def status(requirement: Requirement, as_of: date, counted: StatusRows) -> Requir
     ]
     principal = obligations[requirement.obligations.index(requirement.principal)]
     in_scope: dict[tuple[str, str, str | None], bool] = {}
+    named_here = set(requirement.applies_to.facilities)
 
     def scoped(ownership: str, kind: str, named: str | None) -> bool:
-        if (ownership, kind, named) not in in_scope:
-            in_scope[ownership, kind, named] = requirement.applies_to.matches(ownership, kind, named)
-        return in_scope[ownership, kind, named]
+        key = (ownership, kind, named if named in named_here else None)
+        if key not in in_scope:
+            in_scope[key] = requirement.applies_to.matches(ownership, kind, key[2])
+        return in_scope[key]
 
     funnel = dict.fromkeys(milestones, 0)
     for ownership, kind, named, reached in by_funnel:

@@ -10,6 +10,12 @@ from typing import Any
 
 from emrtrack.model import KINDS, OWNERSHIPS, Obligation, Requirement, Selection, Selector
 
+# SQL true for a facility whose own facts change its deadline or its scope on some day (see `status_counts`)
+LIVED_SQL = (
+    "f.details IS NOT NULL AND (json_extract(f.details, '$.exceptions') IS NOT NULL "
+    "OR json_extract(f.details, '$.opened') IS NOT NULL)"
+)
+
 
 def order_case(column: str, values: tuple[str, ...]) -> str:
     """SQL giving a value's position in `values` (the order reports group by)."""
@@ -66,20 +72,19 @@ def status_counts(
     milestones: tuple[str, ...], judged: tuple[str, ...], named: tuple[str, ...]
 ) -> tuple[str, dict[str, Any]]:
     """SQL counting facilities, for `status`, in one pass over the register on :as_of. Each row starts with
-    a set number. Set 0: facilities by (ownership, kind, named id) and, for each milestone of `judged` (those
+    a set number. Set 0: facilities by (ownership, kind, named or lived id) and, for each milestone of `judged` (those
     some obligation sets), what is known of it as one key: the date it is shown reached, and for a bound `~`
     and the last day it was confirmed not reached ("2025-09-24~2025-07-09"; `reached_key` reads it); then
     how many of them reached each of `milestones` (the funnel). Set 1: by (ownership, kind,
-    named id, freshest date known). A facility's id is kept only when a scope names it (`named`), and the
-    dates of most milestones are empty, so the groups stay few. The state of each group is then
+    named id, freshest date known). A facility's id is kept only when a scope names it (`named`) or, in set 0,
+    when its own facts change its deadline or scope (`LIVED_SQL`), and the dates of most milestones are empty,
+    so the groups stay few. The state of each group is then
     `rules.state_of`; the freshest date is the latest of `verified` and the milestones reached."""
     params: dict[str, Any] = {}
-    # a facility with later facts (exceptions, an opening day) is counted on its own: `rules` judges it whole
-    named_sql = (
-        f"CASE WHEN f.details IS NOT NULL OR {_in('f.id', named, params, 'named')} THEN f.id END"
-        if named
-        else "CASE WHEN f.details IS NOT NULL THEN f.id END"
-    )
+    named_sql = f"CASE WHEN {_in('f.id', named, params, 'named')} THEN f.id END" if named else "NULL"
+    # a facility whose deadline or scope its own facts change (exceptions, an opening day) has its states
+    # counted on its own, `rules` judging it whole (its codes and earlier names change nothing here)
+    lived_sql = f"CASE WHEN {LIVED_SQL} THEN f.id END"
     every = tuple(dict.fromkeys((*milestones, *judged)))
     joins, columns, fresh, keys = [], [], ["COALESCE(verified, '')"], []
     for i, m in enumerate(every):
@@ -102,11 +107,11 @@ def status_counts(
     empty = ", NULL" * (len(keys) + len(milestones))
     sql = f"""
     WITH p AS MATERIALIZED (
-        SELECT f.ownership, f.kind, {named_sql} AS named,
+        SELECT f.ownership, f.kind, {named_sql} AS named, {lived_sql} AS lived,
                CASE WHEN f.verified <= :as_of THEN f.verified END AS verified{"".join(", " + c for c in columns)}
         FROM facilities f {" ".join(joins)} WHERE {open_sql(":as_of")})
-    SELECT 0, ownership, kind, named, COUNT(*){judged_keys}{funnel} FROM p
-    GROUP BY ownership, kind, named{judged_keys}
+    SELECT 0, ownership, kind, COALESCE(lived, named) AS who, COUNT(*){judged_keys}{funnel} FROM p
+    GROUP BY ownership, kind, who{judged_keys}
     UNION ALL
     SELECT 1, ownership, kind, named, COUNT(*), {fresh_sql} AS fresh{empty[len(", NULL") :]} FROM p
     GROUP BY ownership, kind, named, fresh"""
