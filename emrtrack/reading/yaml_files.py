@@ -145,6 +145,52 @@ class _Composer(_Parser):  # type: ignore[misc]
         return super().resolve(kind, value, implicit)  # type: ignore[no-any-return]  # resolve is untyped in the stubs
 
 
+_INDENTATION = re.compile(r"[ \t]*(?:-[ \t]+)*")
+_ANCHOR = re.compile(r"&([^\s,\[\]{}]+)")
+_DOCUMENT_END = re.compile(r"^\.\.\.[ \t]*(?:#.*)?$", re.MULTILINE)
+
+
+def _syntax_problem(text: str, e: yaml.MarkedYAMLError) -> str:
+    """What a syntax error means, worded for the one who wrote the file: a second document, an anchor defined
+    twice, a tab where YAML takes spaces; otherwise the parser's own words, with the line the construct began."""
+    mark = e.problem_mark or e.context_mark
+    context, problem = e.context or "", e.problem or ""
+    lines = text.split("\n")
+    line = lines[min(mark.line, len(lines) - 1)] if mark is not None else ""
+    if "found another document" in problem or (
+        "document start" in problem
+        and mark is not None
+        and _DOCUMENT_END.search(text, 0, sum(len(x) + 1 for x in lines[: mark.line])) is not None
+    ):
+        return _(
+            "a second document starts here, and a file holds one document: delete the '---' or '...' line "
+            "between them, or move the second into a file of its own"
+        )
+    if "duplicate anchor" in context and e.context_mark is not None:
+        # PyYAML names the anchor, libyaml does not: it is read where the second one stands
+        found = _ANCHOR.search(line, mark.column) if mark is not None else None
+        anchor = f" &{found.group(1)}" if found else ""
+        return _(
+            "the anchor{anchor} is defined twice (first on line {line}): give each anchor a name of its own"
+        ).format(anchor=anchor, line=e.context_mark.line + 1)
+    what = " ".join(p for p in (e.context, e.problem) if p)
+    if e.context_mark is not None and e.problem_mark is not None and e.context_mark.line != e.problem_mark.line:
+        what += _(" (the construct began on line {line})").format(line=e.context_mark.line + 1)
+    indentation = _INDENTATION.match(line)
+    if "\t" in (indentation.group() if indentation else "") or ("tab" in problem and "indentation" in problem):
+        return what + _("; indent with spaces, not tabs")
+    if mark is not None and line[mark.column : mark.column + 1] == "\t":
+        # a tab between a field and its value, or after a value: the pure-Python parser refuses it there
+        field = _FIELD_ON_LINE.match(line)
+        where = (
+            _(" in field {field}").format(field=repr(field.group(1)))
+            if field and field.end() <= mark.column + 1
+            else ""
+        )
+        return _("a tab{where} where YAML takes spaces: replace it with a space").format(where=where)
+    return what
+
+
 def _compose(name: str, text: str) -> yaml.Node | None:
     parser = _Composer(text)
     try:
@@ -153,12 +199,7 @@ def _compose(name: str, text: str) -> yaml.Node | None:
     except yaml.MarkedYAMLError as e:
         mark = e.problem_mark or e.context_mark
         line = mark.line + 1 if mark is not None else 1
-        what = " ".join(p for p in (e.context, e.problem) if p)
-        if e.context_mark is not None and e.problem_mark is not None and e.context_mark.line != e.problem_mark.line:
-            what += _(" (the construct began on line {line})").format(line=e.context_mark.line + 1)
-        lines = text.split("\n")
-        if "tab" in (e.problem or "") or (mark is not None and "\t" in lines[min(mark.line, len(lines) - 1)]):
-            what += _("; indent with spaces, not tabs")
+        what = _syntax_problem(text, e)
         raise InputError([Problem(name, line, _("not valid YAML: {problem}").format(problem=what))]) from None
     except yaml.reader.ReaderError as e:
         raise InputError([_reader_problem(name, text, e)]) from None

@@ -40,6 +40,7 @@ class Register:
         self.path = path
         self.names = Names(conn)
         self._status_rows: dict[date, queries.StatusRows] = {}
+        self._version: int | None = None  # SQLite's data_version when the caches were filled
 
     @classmethod
     def open(cls, path: Path) -> Register:
@@ -61,6 +62,14 @@ class Register:
     def _changed(self) -> None:
         self._status_rows.clear()
         self.names.forget()
+
+    def _current(self) -> None:
+        """Forget what was read when another connection (another officer, another process) has committed since:
+        SQLite's data_version moves then, and only then."""
+        version = self.conn.execute("PRAGMA data_version").fetchone()[0]
+        if version != self._version:
+            self._changed()
+            self._version = version
 
     # -- reading ---------------------------------------------------------------------------------
     def is_empty(self) -> bool:
@@ -118,6 +127,7 @@ class Register:
         return count
 
     def resolve(self, query: str) -> Facility:
+        self._current()
         return self.names.resolve(query)
 
     def facility_names(self) -> list[tuple[str, str, str]]:
@@ -125,6 +135,7 @@ class Register:
 
     def status(self, requirement: Requirement, as_of: date) -> RequirementStatus:
         """The counts behind `status`; one pass over the register per date serves every requirement."""
+        self._current()
         if as_of not in self._status_rows:
             requirements = self.requirements()
             judged = tuple(dict.fromkeys(o.milestone for r in requirements for o in r.obligations))
