@@ -332,6 +332,9 @@ REPORT_COLUMNS: tuple[ReportColumn, ...] = (
 
 REPORT_FIELDS: tuple[str, ...] = tuple(c.key for c in REPORT_COLUMNS if c.key)  # JSON's keys
 CSV_FIELDS: tuple[str, ...] = tuple(c.key for c in REPORT_COLUMNS if c.key and c.csv)  # CSV's columns
+CSV_GETTERS: tuple[Callable[[Standing], Any], ...] = tuple(  # their values, in that order
+    c.field for c in REPORT_COLUMNS if c.key and c.csv and c.field
+)
 _SHOWN = tuple(c for c in REPORT_COLUMNS if c.label and c.first) + tuple(
     c for c in REPORT_COLUMNS if c.label and not c.first
 )

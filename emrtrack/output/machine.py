@@ -14,7 +14,7 @@ from typing import IO, Any
 from emrtrack.i18n import _, fmt_date, fmt_int, milestone_label, ngettext
 from emrtrack.model import Obligation, Requirement, Standing, State
 from emrtrack.output import wording
-from emrtrack.output.columns import CSV_FIELDS, standing_fields
+from emrtrack.output.columns import CSV_FIELDS, CSV_GETTERS, standing_fields
 from emrtrack.output.text import (
     basis_text,
     deadlines_text,
@@ -170,9 +170,9 @@ def write_report_csv(view: ReportView, out: IO[str]) -> None:
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow(("requirement", *CSV_FIELDS))
     for part in view.parts:
+        requirement = spreadsheet_safe(part.requirement.id)
         for s in part.rows:
-            d = standing_fields(s)
-            writer.writerow([spreadsheet_safe(part.requirement.id)] + [spreadsheet_safe(d[k]) for k in CSV_FIELDS])
+            writer.writerow([requirement, *(spreadsheet_safe(field(s)) for field in CSV_GETTERS)])
 
 
 def _markdown_header(part: ReportPart, view: ReportView) -> str:
