@@ -17,6 +17,11 @@ LIVED_SQL = (
 )
 
 
+# SQL true for a facility a report judges by its own facts: those of LIVED_SQL, and those whose managing body
+# changed (a report grouped by it names the one of the day)
+JUDGED_WHOLE_SQL = f"{LIVED_SQL[:-1]} OR json_extract(f.details, '$.former_managed_by') IS NOT NULL)"
+
+
 def order_case(column: str, values: tuple[str, ...]) -> str:
     """SQL giving a value's position in `values` (the order reports group by)."""
     whens = " ".join(f"WHEN '{v}' THEN {i}" for i, v in enumerate(values))
@@ -147,20 +152,29 @@ def standings_query(
     args = (":requirement", ":milestone", ":principal", ":as_of")
     exempt = exempt_sql(*args)
     committed = last_granted_sql("commitment", "date", *args)
-    base = f"""
-        SELECT * FROM (
+
+    def facilities(lived: bool) -> str:
+        """The facilities whose own facts change their deadline, scope or managing body (`lived`), judged by
+        them; or the others (most), judged as before such facts existed: no JSON to read."""
+        columns = (
+            f"""{facility_deadline_sql(cohort_deadline, *args)} AS deadline, {committed} AS committed,
+                   {exempt} AS exempt, {managed_by_on(":as_of")} AS managed_on"""
+            if lived
+            else f"{cohort_deadline} AS deadline, NULL AS committed, 0 AS exempt, f.managed_by AS managed_on"
+        )
+        return f"""
             SELECT f.id, f.name, f.aliases, f.ownership, f.kind, f.managed_by, f.location, f.verified, f.details,
                    {cohort_sql} AS cohort, f.folded,
                    (SELECT group_concat(m.milestone || '=' || m.date || CASE WHEN m.exact THEN '' ELSE '~' END)
                     FROM milestones m WHERE m.facility_id = f.id AND m.date <= :as_of) AS reached,
                    (SELECT m.source FROM milestones m WHERE m.facility_id = f.id AND m.milestone = :milestone
                     AND m.date <= :as_of) AS source,
-                   {facility_deadline_sql(cohort_deadline, *args)} AS deadline,
-                   CASE WHEN f.details IS NULL THEN NULL ELSE {committed} END AS committed,
-                   {exempt} AS exempt,
-                   {managed_by_on(":as_of")} AS managed_on
+                   {columns}
             FROM facilities f
-            WHERE {open_sql(":as_of")})
+            WHERE {"" if lived else "NOT "}({JUDGED_WHOLE_SQL}) AND {open_sql(":as_of")}"""
+
+    base = f"""
+        SELECT * FROM ({facilities(False)} UNION ALL {facilities(True)})
         WHERE cohort IS NOT NULL"""
     done = "(instr(',' || COALESCE(reached, ''), :marker) > 0)"
     where = ""
