@@ -348,3 +348,19 @@ def test_m006_register_upgrades_with_nothing_lost_and_gives_the_same_reports(db_
         "SELECT facility_id, deadline, state, original_deadline, committed FROM obligation_state "
         "WHERE facility_id = 'quy-hop-medical-centre' AND requirement_id = '2898/SYT-VP' AND milestone = 'deployed'",
     ) == [("quy-hop-medical-centre", "2025-08-31", "deployed-on-time", None, None)]
+
+
+# The schema emrtrack's steps make (m001 to m007), as SQLite keeps it. A register is checked against it when it is
+# opened (a view or trigger it does not make is refused): so what a shipped step writes must never change, or the
+# registers it made would be refused. To change a view, add a step that replaces it; then update this.
+SCHEMA_SHA256 = "0aa76cb8beb0d9823b627ff652dab48c2e1587b982f94195105e8824a9f988b3"
+
+
+def test_the_schema_the_steps_make_is_the_one_shipped() -> None:
+    import hashlib
+
+    from emrtrack.store.connection import expected_schema
+
+    text = "\n".join(f"{t}|{n}|{tb}|{s}" for t, n, tb, s in sorted(expected_schema(), key=lambda r: (r[0], r[1])))
+    assert list(migrations.NAMES)[-1] == "m007_facilities_as_they_live"
+    assert hashlib.sha256(text.encode()).hexdigest() == SCHEMA_SHA256
