@@ -112,7 +112,7 @@ def help_rows(
     known = {column: (required, text) for column, required, text in HELP}
     ids = tuple(m.id for m in milestones)
     rows = []
-    for column, name in zip(columns_for(ids), column_names(milestones), strict=False):
+    for column, name in zip(columns_for(ids), column_names(milestones), strict=True):
         rows.append((name, *_help(column, ids, known, milestones)))
     for column in code_columns(schemes):
         rows.append((column, _("no"), _(_CODE_HELP).format(scheme=column.removeprefix(CODE_PREFIX))))

@@ -155,17 +155,25 @@ def _lived(stored: Facility, given: Facility, today: date, *, correct: bool = Fa
     )
 
 
+def _code_schemes(stored: Stored, loaded: LoadedFiles) -> dict[str, str]:
+    """The code schemes in force for a load (scheme → pattern): the files' if they declare some, else the register's."""
+    if loaded.register is not None and "code_schemes" in loaded.register_fields:
+        return {c.id: c.pattern for c in loaded.register.code_schemes}
+    return {c["id"]: c["pattern"] for c in json.loads(stored.meta.get("code_schemes", "[]"))}
+
+
 def _check_life(
-    stored: Stored, loaded: LoadedFiles, entry: FacilityEntry, f: Facility, codes: dict[tuple[str, str], str]
+    stored: Stored,
+    loaded: LoadedFiles,
+    entry: FacilityEntry,
+    f: Facility,
+    codes: dict[tuple[str, str], str],
+    schemes: dict[str, str],
 ) -> list[str]:
     """What is wrong with a facility's codes, merge and exceptions given what the register and the files
-    hold: `codes` are those the facilities loaded so far hold (scheme, code) → id."""
+    hold: `codes` are those the facilities loaded so far hold (scheme, code) → id; `schemes` those in force."""
     where = f"{entry.file}:{entry.line}: " + _("facility {id}").format(id=repr(f.id))
     problems = []
-    if loaded.register is not None and "code_schemes" in loaded.register_fields:
-        schemes = {c.id: c.pattern for c in loaded.register.code_schemes}
-    else:
-        schemes = {c["id"]: c["pattern"] for c in json.loads(stored.meta.get("code_schemes", "[]"))}
     for scheme, code in entry.facility.codes:
         pattern = schemes.get(scheme)
         if pattern is None:
@@ -268,6 +276,7 @@ def diff_load(
     put_milestones: Rows = []
     stored_ids: dict[str, str] | None = None  # casefolded id → the id as the register has it, when first needed
     codes: dict[tuple[str, str], str] = {}  # (scheme, code) → the facility loaded with it
+    schemes: dict[str, str] | None = None  # the code schemes in force, read when first needed
     for entry in loaded.facilities:
         f = entry.facility
         if f.id not in stored.facilities:  # ids are compared without regard to case: DO-LUONG is do-luong
@@ -281,7 +290,9 @@ def diff_load(
         if old_row is not None and (f.has_life or old_row[8] or old_row[1] != f.name or old_row[5] != f.managed_by):
             f = _lived(facility_from_row(old_row), f, stored.today or date.today(), correct=correct)
         if entry.facility.codes or entry.facility.merged_into or entry.facility.exceptions:
-            diff.invalid.extend(_check_life(stored, loaded, entry, f, codes))
+            if schemes is None:
+                schemes = _code_schemes(stored, loaded)
+            diff.invalid.extend(_check_life(stored, loaded, entry, f, codes, schemes))
         row = facility_row(f)
         if old_row is None and not allow_similar and stored.facilities:
             _check_similar(stored, entry, f, diff)

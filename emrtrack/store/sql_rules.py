@@ -179,7 +179,6 @@ def standings_query(
         SELECT * FROM ({facilities(False)} UNION ALL {facilities(True)})
         WHERE cohort IS NOT NULL"""
     done = "(instr(',' || COALESCE(reached, ''), :marker) > 0)"
-    where = ""
     params = {
         **params,
         "as_of": as_of.isoformat(),
