@@ -526,12 +526,10 @@ def _plain_entry(
             if not value.isprintable() or len(value) > MAX_TEXT:  # a line break, a control character...
                 return None  # ...or a text too long: the careful reader's
             field = columns.get(i)
-            if field is None:
+            if field is None or field.startswith(CODE_PREFIX):  # official codes: the reader's
                 return None
             values[field] = value
     values.pop(IGNORED, None)
-    if any(field.startswith(CODE_PREFIX) for field in values):
-        return None  # official codes: the reader's
     fid, facility_name = values.get("id"), values.get("name")
     ownership, kind = values.get("ownership"), values.get("kind")
     if fid is None or facility_name is None or ownership not in OWNERSHIPS or kind not in KINDS or not ID.match(fid):

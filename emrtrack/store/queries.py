@@ -49,7 +49,12 @@ from emrtrack.store.codec import (
 from emrtrack.views import CohortStatus, Counts, ExceptionCounts, ObligationStatus, RequirementStatus
 
 StatusRows = tuple[
-    tuple[str, ...], dict[str, list[tuple[Any, ...]]], list[tuple[Any, ...]], list[tuple[Any, ...]], dict[str, Facility]
+    tuple[str, ...],
+    dict[str, list[tuple[Any, ...]]],
+    list[tuple[Any, ...]],
+    list[tuple[Any, ...]],
+    dict[str, list[tuple[Any, ...]]],
+    dict[str, Facility],
 ]
 
 
@@ -166,9 +171,11 @@ def status_rows(
 ) -> StatusRows:
     """Facilities counted for `status` on `as_of` (see `sql_rules.status_counts`): for each milestone an
     obligation judges, by (ownership, kind, named id, date, exact, known after); how many reached each of the
-    register's `milestones`, by (ownership, kind, named id); and by (ownership, kind, named id, freshest date)."""
+    register's `milestones`, by (ownership, kind, named id); by (ownership, kind, named id, freshest date); and
+    for each milestone, the facilities whose own facts may change their deadline or scope, with those facts."""
     sql, params = sql_rules.status_counts(milestones, judged, named)
     by_milestone: dict[str, list[tuple[Any, ...]]] = {m: [] for m in judged}
+    lived_by_milestone: dict[str, list[tuple[Any, ...]]] = {m: [] for m in judged}
     reached: dict[tuple[str, str, str | None], list[int]] = {}
     fresh = []
     width = len(judged)
@@ -177,19 +184,22 @@ def status_rows(
         if r[0] == 1:
             fresh.append((*key, r[5], n))
             continue
+        into = by_milestone if r[0] == 0 else lived_by_milestone
         for i, m in enumerate(judged):
-            by_milestone[m].append((*key, r[5 + i], n))
+            into[m].append((*key, r[5 + i], n))
+        if r[0] == 2:
+            continue
         counts = reached.setdefault(key, [0] * len(milestones))
         for k, c in enumerate(r[5 + width :]):
             counts[k] += c
     funnel = [(*key, dict(zip(milestones, counts, strict=True))) for key, counts in reached.items()]
-    lived = {  # the facilities counted on their own, with the facts `rules` judges them by
+    lived = {  # the facilities listed on their own, with the facts `rules` judges them by
         fid: facility_life(fid, ownership, kind, details)
         for fid, ownership, kind, details in conn.execute(
             f"SELECT id, ownership, kind, details FROM facilities f WHERE {sql_rules.LIVED_SQL}"
         )
     }
-    return milestones, by_milestone, funnel, fresh, lived
+    return milestones, by_milestone, funnel, fresh, lived_by_milestone, lived
 
 
 def _reached_key(key: str | None) -> tuple[Reached | None, date | None]:
@@ -206,6 +216,7 @@ def _obligation_status(
     obligation: Obligation,
     as_of: date,
     groups: list[tuple[Any, ...]],
+    lived_groups: list[tuple[Any, ...]],
     lived: dict[str, Facility],
 ) -> ObligationStatus:
     cohorts = [CohortStatus(c.selector, c.deadline, Counts()) for c in obligation.cohorts]
@@ -215,38 +226,49 @@ def _obligation_status(
     states: dict[tuple[int, str | None], str] = {}
     excepted = ExceptionCounts()
     named_here = set(sql_rules.named_facilities([requirement]))  # ids its scopes and cohorts name
-    for ownership, kind, named, reached_key, n in groups:
+
+    def cohort_for(ownership: str, kind: str, named: str | None) -> int | None:
         key = (ownership, kind, named if named in named_here else None)
         if key not in cohort_of:
             cohort_of[key] = cohort_index(requirement, ownership, kind, key[2], obligation)
-        cohort = cohort_of[key]
-        if cohort is None:
-            continue
-        facility = lived.get(named) if named is not None else None
-        if facility is not None and (
-            facility.opened is not None or any(e.requirement == requirement.id for e in facility.exceptions)
-        ):  # judged whole: its exceptions and opening day
-            granted = exceptions_on(facility, requirement, obligation, as_of)
-            if granted.exemption is not None:
-                excepted.exempt += 1
-                continue
-            reached, after = _reached_key(reached_key)
-            deadline = facility_deadline(obligation.cohorts[cohort].deadline, facility, granted.extension)
-            state_name = state_of(deadline, reached, as_of, after).value.replace("-", "_")
-            excepted.extension += granted.extension is not None
-            excepted.commitment += granted.commitment is not None
-            excepted.broken_commitment += commitment_broken(granted.commitment, reached, as_of) > 0
-            counted = (cohort, ownership, state_name)
-            tally[counted] = tally.get(counted, 0) + n
-            continue
+        return cohort_of[key]
+
+    def plain_state(cohort: int, reached_key: str | None) -> str:
         known = (cohort, reached_key)
         if known not in states:
             reached, after = _reached_key(reached_key)
             state = state_of(obligation.cohorts[cohort].deadline, reached, as_of, after)
             states[known] = state.value.replace("-", "_")
-        counted = (cohort, ownership, states[known])
-        tally[counted] = tally.get(counted, 0) + n
+        return states[known]
+
+    for ownership, kind, named, reached_key, n in groups:
+        cohort = cohort_for(ownership, kind, named)
+        if cohort is not None:
+            counted = (cohort, ownership, plain_state(cohort, reached_key))
+            tally[counted] = tally.get(counted, 0) + n
+    for ownership, kind, fid, reached_key, _n in lived_groups:  # each also counted above, as if it had no such facts
+        facility = lived[fid]
+        if facility.opened is None and not any(e.requirement == requirement.id for e in facility.exceptions):
+            continue  # its facts concern other requirements: counted as it is above
+        cohort = cohort_for(ownership, kind, fid)
+        if cohort is None:
+            continue
+        tally[cohort, ownership, plain_state(cohort, reached_key)] -= 1  # judged whole instead
+        granted = exceptions_on(facility, requirement, obligation, as_of)
+        if granted.exemption is not None:
+            excepted.exempt += 1
+            continue
+        reached, after = _reached_key(reached_key)
+        deadline = facility_deadline(obligation.cohorts[cohort].deadline, facility, granted.extension)
+        state_name = state_of(deadline, reached, as_of, after).value.replace("-", "_")
+        excepted.extension += granted.extension is not None
+        excepted.commitment += granted.commitment is not None
+        excepted.broken_commitment += commitment_broken(granted.commitment, reached, as_of) > 0
+        counted = (cohort, ownership, state_name)
+        tally[counted] = tally.get(counted, 0) + 1
     for (cohort, ownership, state_name), n in tally.items():
+        if not n:
+            continue
         counts = Counts(in_scope=n)
         setattr(counts, state_name, n)
         cohorts[cohort].counts.add(counts)
@@ -262,9 +284,11 @@ def status(requirement: Requirement, as_of: date, counted: StatusRows) -> Requir
 
     One pass over the register per date gives counts by (ownership, kind, named id): a requirement's
     scopes and cohorts depend on nothing else, so every requirement is then counted from them."""
-    milestones, by_milestone, by_funnel, by_fresh, lived = counted
+    milestones, by_milestone, by_funnel, by_fresh, lived_by_milestone, lived = counted
     obligations = [
-        _obligation_status(requirement, o, as_of, by_milestone.get(o.milestone, []), lived)
+        _obligation_status(
+            requirement, o, as_of, by_milestone.get(o.milestone, []), lived_by_milestone.get(o.milestone, []), lived
+        )
         for o in requirement.obligations
     ]
     principal = obligations[requirement.obligations.index(requirement.principal)]

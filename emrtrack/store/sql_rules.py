@@ -79,18 +79,19 @@ def status_counts(
     milestones: tuple[str, ...], judged: tuple[str, ...], named: tuple[str, ...]
 ) -> tuple[str, dict[str, Any]]:
     """SQL counting facilities, for `status`, in one pass over the register on :as_of. Each row starts with
-    a set number. Set 0: facilities by (ownership, kind, named or lived id) and, for each milestone of `judged` (those
+    a set number. Set 0: facilities by (ownership, kind, named id) and, for each milestone of `judged` (those
     some obligation sets), what is known of it as one key: the date it is shown reached, and for a bound `~`
     and the last day it was confirmed not reached ("2025-09-24~2025-07-09"; `reached_key` reads it); then
-    how many of them reached each of `milestones` (the funnel). Set 1: by (ownership, kind,
-    named id, freshest date known). A facility's id is kept only when a scope names it (`named`) or, in set 0,
-    when its own facts change its deadline or scope (`LIVED_SQL`), and the dates of most milestones are empty,
-    so the groups stay few. The state of each group is then
-    `rules.state_of`; the freshest date is the latest of `verified` and the milestones reached."""
+    how many of them reached each of `milestones` (the funnel). Set 1: by (ownership, kind, named id, freshest
+    date known). Set 2: each facility whose own facts may change its deadline or scope (`LIVED_SQL`), by id,
+    with its keys as in set 0 (it is counted in set 0 too: `rules` then judges it whole where its facts apply).
+    A facility's id is kept in sets 0 and 1 only when a scope names it (`named`), and the dates of most
+    milestones are empty, so the groups stay few. The state of each group is then `rules.state_of`; the
+    freshest date is the latest of `verified` and the milestones reached."""
     params: dict[str, Any] = {}
     named_sql = f"CASE WHEN {_in('f.id', named, params, 'named')} THEN f.id END" if named else "NULL"
-    # a facility whose deadline or scope its own facts change (exceptions, an opening day) has its states
-    # counted on its own, `rules` judging it whole (its codes and earlier names change nothing here)
+    # a facility whose deadline or scope its own facts change (exceptions, an opening day) is also listed on its
+    # own, for `rules` to judge it whole (its codes and earlier names change nothing here)
     lived_sql = f"CASE WHEN {LIVED_SQL} THEN f.id END"
     every = tuple(dict.fromkeys((*milestones, *judged)))
     joins, columns, fresh, keys = [], [], ["COALESCE(verified, '')"], []
@@ -117,11 +118,13 @@ def status_counts(
         SELECT f.ownership, f.kind, {named_sql} AS named, {lived_sql} AS lived,
                CASE WHEN f.verified <= :as_of THEN f.verified END AS verified{"".join(", " + c for c in columns)}
         FROM facilities f {" ".join(joins)} WHERE {open_sql(":as_of")})
-    SELECT 0, ownership, kind, COALESCE(lived, named) AS who, COUNT(*){judged_keys}{funnel} FROM p
-    GROUP BY ownership, kind, who{judged_keys}
+    SELECT 0, ownership, kind, named, COUNT(*){judged_keys}{funnel} FROM p
+    GROUP BY ownership, kind, named{judged_keys}
     UNION ALL
     SELECT 1, ownership, kind, named, COUNT(*), {fresh_sql} AS fresh{empty[len(", NULL") :]} FROM p
-    GROUP BY ownership, kind, named, fresh"""
+    GROUP BY ownership, kind, named, fresh
+    UNION ALL
+    SELECT 2, ownership, kind, lived, 1{judged_keys}{", NULL" * len(milestones)} FROM p WHERE lived IS NOT NULL"""
     return sql, params
 
 
