@@ -1,12 +1,14 @@
 """emrtrack at national scale: a benchmark against the format's floor and against Taskwarrior.
 
-    python bench/run.py --sizes 5000,50000 [--runs 5] [--out bench.json] [--no-taskwarrior]
+    python bench/run.py [--sizes 5000,50000,200000] [--skip-largest] [--runs 5] [--out bench.json]
+                        [--no-taskwarrior] [--markdown]
 
 For each size it writes a deterministic synthetic national register (YAML, fixed seed) into a
 temporary directory, then times whole processes (one warm-up, then --runs runs; median and spread)
 and records each one's peak memory. The floors (`python -c "import typer"`, PyYAML's C loader on the
 same file) and, when `task` is installed, Taskwarrior on the equivalent tasks are measured in the
-same run, so the ratios compare like with like on the same machine at the same moment.
+same run, so the ratios compare like with like on the same machine at the same moment. A ratio whose
+figures were not measured (no Taskwarrior, a size left out) says "not measured", never "met".
 """
 
 from __future__ import annotations
@@ -564,13 +566,14 @@ class Measure:
     expect_code: int = 0
     prepare: object = None  # callable run before each run, untimed
     expect_in: bytes | None = None
+    env: dict[str, str] | None = None  # this measure's own environment, instead of the size's
 
     def run(self, env: dict[str, str], cwd: Path, runs: int, warmup: int) -> dict[str, object]:
         times, rss, last = [], [], None
         for i in range(warmup + runs):
             if callable(self.prepare):
                 self.prepare()
-            r = run_once(self.argv, env, cwd)
+            r = run_once(self.argv, self.env if self.env is not None else env, cwd)
             if r.code != self.expect_code or (self.expect_in and self.expect_in not in r.stdout + r.stderr):
                 raise SystemExit(
                     f"{self.name}: exit {r.code} (expected {self.expect_code})\n"
@@ -593,7 +596,10 @@ class Measure:
         }
 
 
-def bench_size(n: int, runs: int, warmup: int, taskwarrior: bool, keep: Path | None) -> dict[str, object]:
+def bench_size(
+    n: int, runs: int, warmup: int, taskwarrior: bool, keep: Path | None, shipped: bool = False
+) -> dict[str, object]:
+    """Every measure at one size; `shipped` adds the start-up on the shipped data (measured once, not per size)."""
     py = sys.executable
     tmp = Path(tempfile.mkdtemp(prefix=f"emrtrack-bench-{n}-"))
     try:
@@ -629,9 +635,20 @@ def bench_size(n: int, runs: int, warmup: int, taskwarrior: bool, keep: Path | N
 
         results: dict[str, dict[str, object]] = {}
         results["import typer"] = Measure("import typer", [py, "-c", "import typer"]).run(env, tmp, runs, warmup)
-        results["C-loader parse"] = Measure(
+        if shipped:  # start-up on a register holding only the shipped data, created once, untimed
+            shipped_env = {**env, "EMRTRACK_DB": str(tmp / "shipped.db")}
+            subprocess.run([*emr, "status"], env=shipped_env, cwd=tmp, capture_output=True, check=True)
+            results["status (shipped)"] = Measure(
+                "status (shipped)", [*emr, "status", "--as-of", AS_OF], env=shipped_env
+            ).run(env, tmp, runs, warmup)
+        results["C-loader parse"] = Measure(  # the format's floor: the C loader alone, without the collector
             "C-loader parse",
-            [py, "-c", "import yaml,sys; yaml.load(open(sys.argv[1],'rb'), Loader=yaml.CSafeLoader)", str(yaml_path)],
+            [
+                py,
+                "-c",
+                "import gc,sys,yaml; gc.disable(); yaml.load(open(sys.argv[1],'rb'), Loader=yaml.CSafeLoader)",
+                str(yaml_path),
+            ],
         ).run(env, tmp, runs, warmup)
         results["load"] = Measure(
             "load", [*emr, "load", str(yaml_path)], prepare=fresh_empty, expect_in=f"Facilities: {n:,} added".encode()
@@ -675,6 +692,13 @@ def bench_size(n: int, runs: int, warmup: int, taskwarrior: bool, keep: Path | N
             "did-you-mean", [*emr, "mark-deployed", typo, "--on", MARK_ON], expect_code=1, expect_in=b"Did you mean"
         ).run(env, tmp, runs, warmup)
         results["history"] = Measure("history", [*emr, "history", target.facility_id]).run(env, tmp, runs, warmup)
+        fresh_loaded()  # verify and show read the register the YAML load gave
+        results["verify"] = Measure(
+            "verify", [*emr, "verify"], expect_in=f"ok: {events_expected:,} events checked".encode()
+        ).run(env, tmp, runs, warmup)
+        results["show"] = Measure(
+            "show", [*emr, "show", target.facility_id, "--as-of", AS_OF], expect_in=target.facility_id.encode()
+        ).run(env, tmp, runs, warmup)
         for fmt in ("yaml", "csv"):
             results[f"export {fmt}"] = Measure(
                 f"export {fmt}", [*emr, "export", "--output", str(tmp / f"export.{fmt}")]
@@ -756,112 +780,146 @@ EMRTRACK_COMMANDS = (
     "mark-deployed",
     "did-you-mean",
     "history",
+    "verify",
+    "show",
     "export yaml",
     "export csv",
     "--help",
 )
+LOADS = ("load", "load (no-op)", "load csv")
+DAILY_COMMANDS = ("status", "report csv", "report json", "report table", "mark-deployed", "history", "show")
+MID, LARGE = 50_000, 200_000  # the sizes the targets name
+
+Results = dict[int, dict[str, object]]
 
 
-def ratios(sizes: dict[int, dict[str, object]]) -> list[dict[str, object]]:
-    big = max(sizes)
-    cmd = sizes[big]["commands"]
+def _figure(sizes: Results, n: int, name: str, key: str) -> float | None:
+    """One figure of one command at one size, or None when that size or command was not measured."""
+    size = sizes.get(n)
+    c = size["commands"].get(name) if size else None  # type: ignore[attr-defined]
+    return c[key] if c else None
 
-    def med(name: str) -> float | None:
-        c = cmd.get(name)  # type: ignore[union-attr]
-        return c["median_s"] if c else None  # type: ignore[index]
 
-    def rel(label: str, a: str, b: str, limit: float) -> dict[str, object]:
-        x, y = med(a), med(b)
-        value = x / y if x is not None and y else None
-        return {
-            "ratio": label,
-            "size": big,
-            "value": value,
-            "limit": limit,
-            "met": None if value is None else value <= limit,
-        }
+def _row(label: str, n: int, value: float | None, limit: float) -> dict[str, object]:
+    return {"ratio": label, "size": n, "value": value, "limit": limit, "met": None if value is None else value <= limit}
+
+
+def ratios(sizes: Results) -> list[dict[str, object]]:
+    """The targets, each at the size it names; a target whose figures were not measured has met None."""
+    big, small = max(sizes), min(sizes)
+
+    def med(n: int, name: str) -> float | None:
+        return _figure(sizes, n, name, "median_s")
+
+    def rel(label: str, n: int, a: str, b: str, limit: float) -> dict[str, object]:
+        x, y = med(n, a), med(n, b)
+        return _row(label, n, x / y if x is not None and y else None, limit)
+
+    def seconds(name: str, n: int, limit: float) -> dict[str, object]:
+        return _row(f"{name} seconds", n, med(n, name), limit)
+
+    def peak(name: str, n: int, limit: float) -> dict[str, object]:
+        return _row(f"{name} peak MiB", n, _figure(sizes, n, name, "peak_mib"), limit)
 
     out = [
-        rel("status / task +OVERDUE count", "status", "task +OVERDUE count", 0.8),
-        rel("report csv / task overdue", "report csv", "task overdue", 0.8),
-        rel("load / C-loader parse", "load", "C-loader parse", 1.3),
-        rel("no-op load / C-loader parse", "load (no-op)", "C-loader parse", 1.1),
-        rel("load csv / task import", "load csv", "task import", 1.0),
-        rel("export yaml / load", "export yaml", "load", 1.0),
+        rel("status / task +OVERDUE count", MID, "status", "task +OVERDUE count", 0.5),
+        rel("report csv / task overdue", MID, "report csv", "task overdue", 0.5),
+        rel("load csv / task import", MID, "load csv", "task import", 0.7),
+        rel("load / C-loader parse", MID, "load", "C-loader parse", 1.0),
+        rel("load / C-loader parse", LARGE, "load", "C-loader parse", 1.0),
+        seconds("verify", MID, 1.0),
+        seconds("mark-deployed", MID, 0.4),
+        seconds("did-you-mean", MID, 0.6),
+        rel("--help / import typer", big, "--help", "import typer", 1.5),
+        rel("status (shipped) / import typer", small, "status (shipped)", "import typer", 2.5),
     ]
-    for name, limit in (("mark-deployed", 0.4), ("did-you-mean", 0.6)):
-        v = med(name)
-        out.append(
-            {
-                "ratio": f"{name} seconds",
-                "size": big,
-                "value": v,
-                "limit": limit,
-                "met": None if v is None else v <= limit,
-            }
-        )
-    out.append(rel("--help / import typer", "--help", "import typer", 1.5))
-    for name in ("status", "report csv", "report json", "report table", "export yaml", "export csv"):
-        v = cmd[name]["peak_mib"]  # type: ignore[index]
-        out.append({"ratio": f"{name} peak MiB", "size": big, "value": v, "limit": 150, "met": v <= 150})
-    small = min(sizes)
-    if small != big:
-        for name in EMRTRACK_COMMANDS:
-            a = sizes[small]["commands"][name]["median_s"]  # type: ignore[index]
-            b = cmd[name]["median_s"]  # type: ignore[index]
-            out.append(
-                {
-                    "ratio": f"growth {small}->{big}: {name}",
-                    "size": big,
-                    "value": b / a,
-                    "limit": 12,
-                    "met": b / a <= 12,
-                }
-            )
+    out += [seconds(name, big, 1.0) for name in DAILY_COMMANDS]
+    # growth from 50,000 to the largest size; not measured unless both were, and the largest is larger
+    far = big if big > MID else LARGE
+    for name in DAILY_COMMANDS:
+        a, b = med(MID, name), med(far, name)
+        out.append(_row(f"growth {MID}->{far}: {name}", far, b / a if a and b is not None else None, 4.5))
+    for name in ("load", "load csv"):
+        out += [peak(name, MID, 200), peak(name, LARGE, 250)]
+    out += [peak(name, big, 100) for name in EMRTRACK_COMMANDS if name not in LOADS]
     return out
 
 
-def print_table(sizes: dict[int, dict[str, object]], rows: list[dict[str, object]]) -> None:
-    names = list(next(iter(sizes.values()))["commands"])  # type: ignore[call-overload]
-    header = f"{'command':<22}" + "".join(f"{f'{n} median':>14}{'spread':>9}{'peak MiB':>10}" for n in sizes)
+VERDICTS: dict[bool | None, str] = {True: "met", False: "NOT MET", None: "not measured"}
+
+
+def _names(sizes: Results) -> list[str]:
+    """Every command measured at any size, in the order measured."""
+    names: dict[str, None] = {}
+    for size in sizes.values():
+        names.update(dict.fromkeys(size["commands"]))  # type: ignore[call-overload]
+    return list(names)
+
+
+def print_table(sizes: Results, rows: list[dict[str, object]]) -> None:
+    width = max(len(name) for name in _names(sizes)) + 2
+    cell = 30  # median, spread and peak of one size
+    print(f"{'':<{width}}" + "".join(f"{f'{n:,} facilities':>{cell}}" for n in sizes))
+    header = f"{'command':<{width}}" + f"{'median s':>10}{'spread s':>10}{'peak MiB':>10}" * len(sizes)
     print(header)
     print("-" * len(header))
-    for name in names:
-        line = f"{name:<22}"
+    for name in _names(sizes):
+        line = f"{name:<{width}}"
         for n in sizes:
-            c = sizes[n]["commands"].get(name)  # type: ignore[union-attr]
-            line += (
-                f"{c['median_s']:>13.3f}s{c['spread_s']:>8.3f}s{c['peak_mib']:>10.1f}"
-                if c
-                else f"{'-':>14}{'-':>9}{'-':>10}"
-            )
+            c = sizes[n]["commands"].get(name)  # type: ignore[attr-defined]
+            line += f"{c['median_s']:>10.3f}{c['spread_s']:>10.3f}{c['peak_mib']:>10.1f}" if c else f"{'-':>10}" * 3
         print(line)
     print()
+    label = max(len(str(r["ratio"])) for r in rows) + 2
     for r in rows:
         v = r["value"]
         shown = "n/a" if v is None else f"{v:.3f}"
-        verdict = {True: "met", False: "NOT MET", None: "not measured"}[r["met"]]  # type: ignore[index]
-        print(f"{r['ratio']:<44} {shown:>9}  <= {r['limit']:<6} {verdict}")
+        size = f"{r['size']:,}"
+        print(f"{r['ratio']:<{label}} at {size:>7} {shown:>9}  <= {r['limit']:<6} {VERDICTS[r['met']]}")  # type: ignore[index]
+
+
+def print_markdown(sizes: Results, rows: list[dict[str, object]]) -> None:
+    """The same figures as two Markdown tables: the commands (median and peak per size), then the ratios."""
+    head = ["command", *(f"{n:,} {what}" for n in sizes for what in ("median s", "peak MiB"))]
+    print("| " + " | ".join(head) + " |")
+    print("|" + "|".join(["---", *["---:"] * (len(head) - 1)]) + "|")
+    for name in _names(sizes):
+        cells = [name]
+        for n in sizes:
+            c = sizes[n]["commands"].get(name)  # type: ignore[attr-defined]
+            cells += [f"{c['median_s']:.3f}", f"{c['peak_mib']:.1f}"] if c else ["-", "-"]
+        print("| " + " | ".join(cells) + " |")
+    print()
+    print("| ratio | size | value | limit | verdict |")
+    print("|---|---:|---:|---:|---|")
+    for r in rows:
+        v = r["value"]
+        shown = "-" if v is None else f"{v:.3f}"
+        print(f"| {r['ratio']} | {r['size']:,} | {shown} | {r['limit']} | {VERDICTS[r['met']]} |")  # type: ignore[index]
 
 
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--sizes", default="5000,50000", help="comma-separated numbers of facilities")
+    ap.add_argument("--sizes", default="5000,50000,200000", help="comma-separated numbers of facilities")
+    ap.add_argument("--skip-largest", action="store_true", help="leave out the largest of the sizes (a quick run)")
     ap.add_argument("--runs", type=int, default=5, help="timed runs per command (after the warm-up)")
     ap.add_argument("--warmup", type=int, default=1, help="untimed runs before the timed ones")
     ap.add_argument("--out", type=Path, help="write every figure as JSON to this file")
     ap.add_argument("--no-taskwarrior", action="store_true", help="do not measure Taskwarrior")
     ap.add_argument("--keep", type=Path, help="keep the generated files and registers in this directory")
+    ap.add_argument("--markdown", action="store_true", help="print the tables in Markdown (for the README)")
     args = ap.parse_args(argv)
     sizes = sorted({int(s) for s in args.sizes.split(",") if s.strip()})
+    if args.skip_largest:
+        sizes = sizes[:-1]
     if not sizes or min(sizes) < 10:
-        ap.error("--sizes needs numbers of at least 10")
-    results = {}
+        ap.error("--sizes needs numbers of at least 10 (and two sizes or more with --skip-largest)")
+    results: Results = {}
     for n in sizes:
         print(f"measuring {n} facilities...", file=sys.stderr, flush=True)
-        results[n] = bench_size(n, args.runs, args.warmup, not args.no_taskwarrior, args.keep)
+        results[n] = bench_size(n, args.runs, args.warmup, not args.no_taskwarrior, args.keep, shipped=n == sizes[0])
     rows = ratios(results)
-    print_table(results, rows)
+    (print_markdown if args.markdown else print_table)(results, rows)
     if args.out:
         doc = {
             "machine": {

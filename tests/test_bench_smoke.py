@@ -17,12 +17,12 @@ from emrtrack.reading import read_files
 
 BENCH = Path(__file__).resolve().parent.parent / "bench" / "run.py"
 
-COMMANDS = {
+COMMANDS = [
     "import typer",
     "C-loader parse",
     "load",
-    "load (no-op)",
     "load csv",
+    "load (no-op)",
     "status",
     "report csv",
     "report json",
@@ -31,45 +31,51 @@ COMMANDS = {
     "mark-deployed",
     "did-you-mean",
     "history",
+    "verify",
+    "show",
     "export yaml",
     "export csv",
     "--help",
-}
-RATIOS = [
-    "status / task +OVERDUE count",
-    "report csv / task overdue",
-    "load / C-loader parse",
-    "no-op load / C-loader parse",
-    "load csv / task import",
-    "export yaml / load",
-    "mark-deployed seconds",
-    "did-you-mean seconds",
-    "--help / import typer",
-    "status peak MiB",
-    "report csv peak MiB",
-    "report json peak MiB",
-    "report table peak MiB",
-    "export yaml peak MiB",
-    "export csv peak MiB",
-    *(
-        f"growth 60->120: {name}"
-        for name in (
-            "load",
-            "load (no-op)",
-            "load csv",
-            "status",
-            "report csv",
-            "report json",
-            "report table",
-            "mark-deployed",
-            "did-you-mean",
-            "history",
-            "export yaml",
-            "export csv",
-            "--help",
-        )
-    ),
 ]
+DAILY = ["status", "report csv", "report json", "report table", "mark-deployed", "history", "show"]
+OTHERS = [
+    "status",
+    "report csv",
+    "report json",
+    "report table",
+    "mark-deployed",
+    "did-you-mean",
+    "history",
+    "verify",
+    "show",
+    "export yaml",
+    "export csv",
+    "--help",
+]
+
+
+def expected_ratios(big: int, small: int) -> list[tuple[str, int, float]]:
+    """Every target row (ratio, size, limit) when the largest size measured is `big` and the smallest `small`."""
+    far = big if big > 50000 else 200000
+    return [
+        ("status / task +OVERDUE count", 50000, 0.5),
+        ("report csv / task overdue", 50000, 0.5),
+        ("load csv / task import", 50000, 0.7),
+        ("load / C-loader parse", 50000, 1.0),
+        ("load / C-loader parse", 200000, 1.0),
+        ("verify seconds", 50000, 1.0),
+        ("mark-deployed seconds", 50000, 0.4),
+        ("did-you-mean seconds", 50000, 0.6),
+        ("--help / import typer", big, 1.5),
+        ("status (shipped) / import typer", small, 2.5),
+        *((f"{name} seconds", big, 1.0) for name in DAILY),
+        *((f"growth 50000->{far}: {name}", far, 4.5) for name in DAILY),
+        ("load peak MiB", 50000, 200),
+        ("load peak MiB", 200000, 250),
+        ("load csv peak MiB", 50000, 200),
+        ("load csv peak MiB", 200000, 250),
+        *((f"{name} peak MiB", big, 100) for name in OTHERS),
+    ]
 
 
 @pytest.fixture(scope="module")
@@ -120,15 +126,61 @@ def test_the_register_is_deterministic_and_realistic(bench, tmp_path):
     assert len(loaded.requirements[1].requirement.cohorts) == 2
 
 
+def test_each_target_is_read_at_the_size_it_names_and_unmeasured_ones_are_never_met(bench):
+    def size(median: float, peak: float, names: list[str]) -> dict[str, object]:
+        return {"commands": {name: {"median_s": median, "peak_mib": peak} for name in names}}
+
+    emrtrack = ["import typer", "C-loader parse", *bench.EMRTRACK_COMMANDS]
+    taskwarrior = ["task import", "task +OVERDUE count", "task overdue"]
+    sizes = {
+        5000: size(0.1, 40, [*emrtrack, "status (shipped)", *taskwarrior]),
+        50000: size(0.2, 150, [*emrtrack, *taskwarrior]),
+        200000: size(0.8, 120, emrtrack),  # no Taskwarrior at this size
+    }
+    sizes[50000]["commands"]["verify"]["median_s"] = 1.2  # the only figure over its limit at 50,000
+    sizes[200000]["commands"]["history"]["median_s"] = 1.1  # over a second, and 5.5 times what it took at 50,000
+    sizes[200000]["commands"]["show"]["peak_mib"] = 101
+    rows = bench.ratios(sizes)
+    assert [(r["ratio"], r["size"], r["limit"]) for r in rows] == expected_ratios(200000, 5000)
+    values = {(r["ratio"], r["size"]): (r["value"], r["met"]) for r in rows}
+    assert values[("status / task +OVERDUE count", 50000)] == (1.0, False)
+    assert values[("verify seconds", 50000)] == (1.2, False)
+    assert values[("mark-deployed seconds", 50000)] == (0.2, True)
+    assert values[("load / C-loader parse", 200000)] == (1.0, True)
+    assert values[("status (shipped) / import typer", 5000)] == (1.0, True)
+    assert values[("history seconds", 200000)] == (1.1, False)
+    assert values[("growth 50000->200000: history", 200000)] == (pytest.approx(5.5), False)
+    assert values[("growth 50000->200000: status", 200000)] == (4.0, True)
+    assert values[("load peak MiB", 50000)] == (150, True)
+    assert values[("load csv peak MiB", 200000)] == (120, True)
+    assert values[("show peak MiB", 200000)] == (101, False)
+    assert values[("export csv peak MiB", 200000)] == (120, False)
+
+    del sizes[200000]  # as with --skip-largest: the targets at 200,000 are not measured, never met
+    rows = bench.ratios(sizes)
+    assert [(r["ratio"], r["size"], r["limit"]) for r in rows] == expected_ratios(50000, 5000)
+    unmeasured = [(r["ratio"], r["size"]) for r in rows if r["value"] is None]
+    assert unmeasured == [
+        ("load / C-loader parse", 200000),
+        *((f"growth 50000->200000: {name}", 200000) for name in DAILY),
+        ("load peak MiB", 200000),
+        ("load csv peak MiB", 200000),
+    ]
+    assert all(r["met"] is None for r in rows if r["value"] is None)
+    assert {r["met"] for r in rows if r["value"] is not None} == {True, False}
+
+
 @pytest.mark.slow
 def test_the_benchmark_runs_and_reports_every_command_and_ratio(bench, tmp_path, monkeypatch, capsys):
     monkeypatch.setenv("EMRTRACK_DB", str(tmp_path / "never-used.db"))
     out = tmp_path / "bench.json"
-    assert bench.main(["--sizes", "60,120", "--runs", "1", "--warmup", "0", "--no-taskwarrior", "--out", str(out)]) == 0
+    argv = ["--sizes", "30,60,90", "--skip-largest", "--runs", "1", "--warmup", "0", "--no-taskwarrior"]
+    assert bench.main([*argv, "--markdown", "--out", str(out)]) == 0
     doc = json.loads(out.read_text(encoding="utf-8"))
-    assert set(doc["sizes"]) == {"60", "120"}
+    assert list(doc["sizes"]) == ["30", "60"]  # 90, the largest, left out
+    assert list(doc["sizes"]["30"]["commands"]) == [COMMANDS[0], "status (shipped)", *COMMANDS[1:]]
+    assert list(doc["sizes"]["60"]["commands"]) == COMMANDS  # the start-up on the shipped data is measured once
     for size, result in doc["sizes"].items():
-        assert set(result["commands"]) == COMMANDS
         for c in result["commands"].values():
             assert len(c["runs"]) == 1
             assert 0 < c["min_s"] <= c["median_s"] <= c["max_s"]
@@ -136,18 +188,78 @@ def test_the_benchmark_runs_and_reports_every_command_and_ratio(bench, tmp_path,
         facts = result["facts"]
         assert facts["facilities"] == int(size)
         assert facts["events"] == facts["events_expected"]
-    assert [r["ratio"] for r in doc["ratios"]] == RATIOS
+        target = bench.pick_partial(bench.generate(int(size)))[0].facility_id
+        commands = result["commands"]
+        assert commands["show"]["command"].endswith(f" -m emrtrack show {target} --as-of 2026-07-01")
+        assert commands["show"]["stdout_bytes"] > 1000  # the facility's facts, milestones, states and history
+        # "ok: N events checked" and the last hash (the run stops when N is not the events the load recorded)
+        assert commands["verify"]["command"].endswith(" -m emrtrack verify")
+        assert commands["verify"]["stdout_bytes"] == len(f"ok: {facts['events']} events checked\n") + len(
+            f"last hash: {'0' * 64}\n"
+        )
+    shipped = doc["sizes"]["30"]["commands"]["status (shipped)"]
+    assert shipped["command"].endswith(" -m emrtrack status --as-of 2026-07-01")
+    assert shipped["stdout_bytes"] > 1000  # the shipped register's status table, not an empty one
+    assert [(r["ratio"], r["size"], r["limit"]) for r in doc["ratios"]] == expected_ratios(60, 30)
     for r in doc["ratios"]:
-        if "task" in r["ratio"]:
-            assert r["value"] is None and r["met"] is None  # Taskwarrior was left out
+        if r["size"] in (50000, 200000):
+            assert r["value"] is None and r["met"] is None  # neither size was measured
         else:
             assert r["value"] > 0 and r["met"] is (r["value"] <= r["limit"])
     assert (
-        doc["sizes"]["120"]["commands"]["report csv"]["stdout_bytes"]
-        > doc["sizes"]["60"]["commands"]["report csv"]["stdout_bytes"]
+        doc["sizes"]["60"]["commands"]["report csv"]["stdout_bytes"]
+        > doc["sizes"]["30"]["commands"]["report csv"]["stdout_bytes"]
     )
     assert not (tmp_path / "never-used.db").exists()
-    printed = capsys.readouterr().out
-    for name in COMMANDS:
-        assert name in printed
-    assert "status / task +OVERDUE count" in printed and "not measured" in printed
+
+    markdown = capsys.readouterr().out.splitlines()
+    assert markdown[:2] == [
+        "| command | 30 median s | 30 peak MiB | 60 median s | 60 peak MiB |",
+        "|---|---:|---:|---:|---:|",
+    ]
+    rows = markdown[2 : 2 + len(COMMANDS) + 1]
+    assert [row.split(" | ")[0] for row in rows] == [f"| {name}" for name in doc["sizes"]["30"]["commands"]]
+    assert rows[1].startswith("| status (shipped) | ") and rows[1].endswith(" | - | - |")
+    for row, name in zip(rows, doc["sizes"]["30"]["commands"], strict=True):
+        if name != "status (shipped)":
+            median = doc["sizes"]["60"]["commands"][name]["median_s"]
+            assert row.endswith(f" | {median:.3f} | {doc['sizes']['60']['commands'][name]['peak_mib']:.1f} |")
+    assert markdown[2 + len(COMMANDS) + 1 :][:3] == [
+        "",
+        "| ratio | size | value | limit | verdict |",
+        "|---|---:|---:|---:|---|",
+    ]
+    ratio_rows = markdown[2 + len(COMMANDS) + 4 :]
+    assert len(ratio_rows) == len(doc["ratios"])
+    assert ratio_rows[0] == "| status / task +OVERDUE count | 50,000 | - | 0.5 | not measured |"
+    assert ratio_rows[5] == "| verify seconds | 50,000 | - | 1.0 | not measured |"
+    assert "| growth 50000->200000: show | 200,000 | - | 4.5 | not measured |" in ratio_rows
+    verify_peak = doc["sizes"]["60"]["commands"]["verify"]["peak_mib"]
+    assert f"| verify peak MiB | 60 | {verify_peak:.3f} | 100 | met |" in ratio_rows
+
+    # the plain table: a column group per size, then one line per ratio
+    sizes = {int(n): result for n, result in doc["sizes"].items()}
+    bench.print_table(sizes, doc["ratios"])
+    printed = capsys.readouterr().out.splitlines()
+    assert printed[0].split() == ["30", "facilities", "60", "facilities"]
+    assert printed[1].split() == ["command", *["median", "s", "spread", "s", "peak", "MiB"] * 2]
+    lines = printed[3 : 3 + len(COMMANDS) + 1]
+    assert [line[:20].rstrip() for line in lines] == list(doc["sizes"]["30"]["commands"])
+    assert lines[1].split()[-3:] == ["-", "-", "-"]  # status (shipped): only at the smallest size
+    verdicts = printed[3 + len(COMMANDS) + 2 :]
+    assert verdicts[0].split() == [
+        "status",
+        "/",
+        "task",
+        "+OVERDUE",
+        "count",
+        "at",
+        "50,000",
+        "n/a",
+        "<=",
+        "0.5",
+        "not",
+        "measured",
+    ]
+    assert verdicts[9].split()[:5] == ["status", "(shipped)", "/", "import", "typer"]
+    assert verdicts[9].split()[5:7] == ["at", "30"]
