@@ -296,3 +296,126 @@ def test_m005_register_folds_its_names_again_with_its_history_untouched(db_path:
     # the register keeps working: a new mark extends the chain, and verify replays it
     assert run("mark", "hoa binh", "appraised", "--on", "2025-07-01").exit_code == 0
     assert run("verify").stdout.startswith("ok: 64 events checked\n")
+
+
+# -- did-you-mean at national scale: the short-list scores only the nearest names --------------------
+BENCH = Path(__file__).resolve().parent.parent / "bench" / "run.py"
+
+
+@pytest.fixture(scope="module")
+def generated(tmp_path_factory: pytest.TempPathFactory):
+    """A register of 700 generated facilities (the benchmark's generator) and their folded names by id."""
+    import importlib.util
+    import sys
+
+    from emrtrack.service.registers import load_files
+
+    spec = importlib.util.spec_from_file_location("emrtrack_bench_for_naming", BENCH)
+    assert spec is not None and spec.loader is not None
+    bench = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = bench
+    spec.loader.exec_module(bench)
+    tmp = tmp_path_factory.mktemp("generated")
+    path = tmp / "generated.yaml"
+    bench.write_yaml(path, bench.generate(700))
+    Register.open(tmp / "register.db").close()
+    register = Register.open(tmp / "register.db")
+    load_files(register, [path], actor="test")
+    folded = dict(register.conn.execute("SELECT id, folded FROM facilities ORDER BY rowid"))
+    yield register, folded
+    register.close()
+    del sys.modules[spec.name]
+
+
+def _suggested_scoring_every_name(names, folded: str, limit: int = 3) -> tuple[list[str], bool]:
+    """Did-you-mean as first written, the reference: every distinct name and alias scored by WRatio; and whether
+    its short-list was cut among equal scores (which of those it kept is then the register's order)."""
+    from rapidfuzz import fuzz, process
+
+    from emrtrack.store.names import _word_score
+
+    bearers: dict[str, list[tuple[int, int, int]]] = {}
+    position = 0
+    read = names._names()
+    for rowid, folded_names in zip(read.rowids, read.folded, strict=True):
+        name, *aliases = folded_names.split("\n")
+        bearers.setdefault(name, []).append((0, position, rowid))
+        position += 1
+        for alias in aliases:
+            bearers.setdefault(alias, []).append((1, position, rowid))
+            position += 1
+    every = process.extract(folded, list(bearers), scorer=fuzz.WRatio, limit=None, score_cutoff=60)
+    short_list = every[: limit * 10]
+    cut_among_equals = len(every) > len(short_list) and every[len(short_list)][1] == short_list[-1][1]
+    typed = match_key(folded).split()
+    scored = sorted(
+        (-_word_score(typed, match_key(choice).split()), -score, alias, pos, rowid)
+        for choice, score, _ in short_list
+        for alias, pos, rowid in bearers[choice]
+    )
+    ids = dict(names.conn.execute("SELECT rowid, id FROM facilities"))
+    return list(dict.fromkeys(ids[s[-1]] for s in scored))[:limit], cut_among_equals
+
+
+def _typos(folded: dict[str, str], seed: int = 7) -> list[tuple[str, str]]:
+    """Typos as officers make them, of generated names (with the facility typed): two letters swapped, a letter
+    dropped, doubled or mistyped, in the whole name, in one with a word left out, with the words in another order,
+    with the usual abbreviations, in an alias or in a part of the name."""
+    import random
+
+    rnd = random.Random(seed)
+    short = {full: abbr for abbr, full in ABBREVIATIONS.items()}
+    generic = {*" ".join(ABBREVIATIONS.values()).split(), "xa", "chuyen", "khoa", "nha"}
+    out = []
+    for n, (fid, names) in enumerate(rnd.sample(sorted(folded.items()), 140)):
+        name, *aliases = names.split("\n")
+        words = name.split()
+        kind = n % 8
+        if kind == 5:
+            words = [w for i, w in enumerate(words) if i != rnd.randrange(len(words))]
+        if kind == 6:
+            words = sorted(words, key=lambda _: rnd.random())
+        text = " ".join(words)
+        if kind == 4:
+            for full, abbr in sorted(short.items(), key=lambda fa: -len(fa[0])):
+                text = re.sub(rf"\b{full}\b", abbr, text)
+        parts = [" ".join(words[i : i + 2]) for i in range(len(words) - 1) if not generic & set(words[i : i + 2])]
+        if kind == 7 and parts:  # a part of the name that says which ("lac hoa"), not of what kind ("y te")
+            text = rnd.choice(parts)
+        if kind == 3 and aliases:
+            text = rnd.choice(aliases)
+        at = rnd.randrange(len(text) - 1)
+        text = [
+            text[:at] + text[at + 1] + text[at] + text[at + 2 :],
+            text[:at] + text[at + 1 :],
+            text[:at] + text[at] + text[at:],
+            text[:at] + rnd.choice("aeiou") + text[at + 1 :],
+        ][n % 4]
+        out.append((expand_abbreviations(fold(text)), fid))
+    return out
+
+
+@pytest.mark.parametrize("nearest", [None, 40])
+def test_did_you_mean_short_lists_as_scoring_every_name(generated, nearest, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Only the names nearest by cheap scores are scored by WRatio: on typos of a generated register, the first
+    suggestion is the one scoring every name gives (also with a far shorter cheap list than the register's), or
+    the facility typed. A short name typed shares whole words ("tram y te", "can") with hundreds of names, all
+    scored alike, and scoring every name kept the first of them in the register's order: only where it was cut
+    among those may the first suggestion be another; and the facility typed is first at least as often."""
+    from emrtrack.store import names as names_module
+
+    register, folded = generated
+    if nearest is not None:
+        monkeypatch.setattr(names_module, "_NEAREST", nearest)
+    typos = _typos(folded)
+    same = found = found_before = 0
+    for typo, typed_from in typos:
+        fresh = names_module.Names(register.conn)
+        expected, cut_among_equals = _suggested_scoring_every_name(fresh, typo)
+        got = [fid for fid, _ in fresh.suggest(typo)]
+        assert got[:1] in (expected[:1], [typed_from]) or cut_among_equals, typo
+        same += got[:1] == expected[:1]
+        found += got[:1] == [typed_from]
+        found_before += expected[:1] == [typed_from]
+    assert same >= 0.9 * len(typos)
+    assert found >= found_before

@@ -10,6 +10,9 @@ import re
 import sqlite3
 from bisect import bisect_right
 from collections.abc import Callable
+from functools import cached_property
+from itertools import accumulate, compress, count, repeat
+from operator import ge
 from typing import Any
 
 from emrtrack.errors import AmbiguousFacility, FacilityNotFound
@@ -18,6 +21,9 @@ from emrtrack.naming import expand_abbreviations, fold, match_key, spellings, wo
 from emrtrack.store.codec import FACILITY_COLUMNS, facility_from_row
 
 _SEPARATOR = "\x00"  # between facilities in one text: never in a folded name
+# Did-you-mean scores (by `WRatio`) only the names and aliases nearest by cheaper scores, this many by each:
+# scoring a whole register takes too long (half a second at national scale).
+_NEAREST = 300
 
 
 class _Read:
@@ -59,6 +65,26 @@ class _Read:
             if not found:
                 break
         return found or set()
+
+    @cached_property
+    def lines(self) -> list[str]:
+        """Every folded name and alias, facility after facility (a facility's name first)."""
+        return "\n".join(self.folded).split("\n")
+
+    @cached_property
+    def lengths(self) -> list[int]:
+        """The length of each of `choices`."""
+        return list(map(len, self.choices))
+
+    @cached_property
+    def first_lines(self) -> list[int]:
+        """Where each facility's name is in `lines`."""
+        return [0, *accumulate(f.count("\n") + 1 for f in self.folded)][:-1] if self.folded else []
+
+    @cached_property
+    def choices(self) -> list[str]:
+        """The distinct folded names and aliases, in the order first borne."""
+        return list(dict.fromkeys(self.lines))
 
 
 class Names:
@@ -144,24 +170,33 @@ class Names:
             return []
         from rapidfuzz import fuzz, process
 
-        # Each distinct folded name is scored once, then stands for every facility that bears it.
-        bearers: dict[str, list[tuple[int, int, int]]] = {}
-        position = 0
+        # Each distinct folded name is scored once, then stands for every facility that bears it. Only the closest
+        # as written or with their words sorted (a cheap score each), and, of the names long enough for WRatio to
+        # take the best part of them, those whose best part is close, are scored by WRatio: ties keep their order.
         read = self._names()
-        for rowid, folded_names in zip(read.rowids, read.folded, strict=True):
-            name, *aliases = folded_names.split("\n")
-            bearers.setdefault(name, []).append((0, position, rowid))
-            position += 1
-            for alias in aliases:
-                bearers.setdefault(alias, []).append((1, position, rowid))
-                position += 1
-        short_list = process.extract(folded, list(bearers), scorer=fuzz.WRatio, limit=limit * 10, score_cutoff=60)
+        choices = read.choices
+        nearest = {
+            i
+            for scorer in (fuzz.ratio, fuzz.token_sort_ratio)
+            for *_, i in process.extract(folded, choices, scorer=scorer, limit=max(_NEAREST, limit * 10))
+        }
+        longer = dict(compress(enumerate(choices), map(ge, read.lengths, repeat(1.5 * len(folded)))))
+        nearest.update(
+            i for *_, i in process.extract(folded, longer, scorer=fuzz.partial_ratio, limit=_NEAREST, score_cutoff=80)
+        )
+        short_list = sorted(
+            (-score, i) for i in nearest if (score := fuzz.WRatio(folded, choices[i], score_cutoff=60))
+        )[: limit * 10]
+        minus_score = {choices[i]: minus for minus, i in short_list}
         typed = match_key(folded).split()
-        scored = sorted(
-            (-_word_score(typed, match_key(choice).split()), -score, alias, pos, rowid)
-            for choice, score, _ in short_list
-            for alias, pos, rowid in bearers[choice]
-        )[: limit * 3]
+        likeness = {choice: -_word_score(typed, match_key(choice).split()) for choice in minus_score}
+        lines, first_lines = read.lines, read.first_lines
+        scored = []
+        for pos in compress(count(), map(minus_score.__contains__, lines)):
+            at = bisect_right(first_lines, pos) - 1
+            choice = lines[pos]
+            scored.append((likeness[choice], minus_score[choice], pos > first_lines[at], pos, read.rowids[at]))
+        scored = sorted(scored)[: limit * 3]
         facts = {r[0]: (r[1], r[2]) for r in self._rows_by_rowid([s[-1] for s in scored])}
         out: dict[str, str] = {}
         for *_, rowid in scored:
