@@ -578,6 +578,7 @@ def _plain_entry(
 # The apostrophe before a cell's = + - @, at the start of a cell (after a delimiter, a line break or the quote
 # that opens a quoted cell).
 _FORMULA_GUARD = re.compile(r"""(^|[,;\t]|(?:^|[,;\t])")'(?=[=+\-@])""", re.MULTILINE)
+_GUARD = re.compile("'[=+\\-@]")  # any apostrophe before = + - @ (a quick search first: most files have none)
 _DELIMITERS = (",", ";", "\t")
 NOT_UTF8_CSV = N_(
     "the file is not UTF-8 text (byte {position}: {byte}): it was saved in another encoding (such as cp1258, "
@@ -628,7 +629,7 @@ def _csv_rows(name: str, raw: bytes, progress: Phases, names: _Names | None = No
     if not delimiter:  # no column names: as the first line's separators say
         counts = [head[0].count(d) if head else 0 for d in _DELIMITERS]
         delimiter = _DELIMITERS[counts.index(max(counts))]
-    if "'" in text:  # a cell written '=… so that a spreadsheet would not run it (as emrtrack's CSV does): as =…
+    if _GUARD.search(text):  # a cell written '=… so that a spreadsheet would not run it (as emrtrack's CSV does): as =…
         text = _FORMULA_GUARD.sub(r"\1", text)
     return csv.reader(io.StringIO(text, newline=""), delimiter=delimiter), delimiter
 
