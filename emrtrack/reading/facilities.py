@@ -52,7 +52,7 @@ class FacilityReader(LifeReader):
                 self.problem(id_node, ID_RULE, f"facility {label}", id=repr(fid))
                 fid = None
         if fid is not None:
-            self.facility_ids.append((fid, self.name, node.start_mark.line + 1))
+            self.facility_ids.append((fid, self.name, self.line(node)))
         what = f"facility {fid!r}" if fid else f"facility {label}"
         values: dict[str, Any] = {}
         for key, required in (("name", True), ("ownership", True), ("kind", True)):
@@ -107,7 +107,7 @@ class FacilityReader(LifeReader):
             **life,
         )
         distinct = tuple(values.get("distinct_from", ()))
-        return FacilityEntry(facility, milestones, self.name, node.start_mark.line + 1, distinct)
+        return FacilityEntry(facility, milestones, self.name, self.line(node), distinct)
 
     # -- a facility's milestone as known -------------------------------------------------------
     def date_what(self, what: str, key: str) -> str:

@@ -128,6 +128,8 @@ class NodeReader:
         self.milestones = milestones
         self.problems: list[Problem] = []
         self.facility_ids: list[tuple[str, str, int]] = []
+        # lines before the text the nodes were composed from (a part of a long file, composed on its own)
+        self.line_offset = 0
 
     # -- primitives --------------------------------------------------------------------------
     def problem(self, node: yaml.Node | None, message: str, what: str | None = None, **args: Any) -> None:
@@ -137,9 +139,12 @@ class NodeReader:
             args["what"] = _what(what)
         self.add(node, _(message).format(**args) if args else _(message))
 
+    def line(self, node: yaml.Node) -> int:
+        """The line of the file where `node` starts."""
+        return node.start_mark.line + 1 + self.line_offset
+
     def add(self, node: yaml.Node | None, message: str) -> None:
-        line = node.start_mark.line + 1 if node is not None else 1
-        self.problems.append(Problem(self.name, line, message))
+        self.problems.append(Problem(self.name, self.line(node) if node is not None else 1, message))
 
     def label(self, section: str, index: int) -> str:
         """How an entry without a usable id is named in a message (tabular input names its row)."""
@@ -161,7 +166,7 @@ class NodeReader:
                 continue
             key = key_node.value
             if key in out:
-                first = out[key][0].start_mark.line + 1
+                first = self.line(out[key][0])
                 self.problem(
                     key_node,
                     N_("{what}: field {key} is given twice (first on line {line})"),

@@ -10,6 +10,7 @@ keeps the work linear in the size of the file whatever aliases it holds.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -21,6 +22,7 @@ from emrtrack.i18n import N_, _
 from emrtrack.progress import NOBODY, Phases
 from emrtrack.reading.entries import LoadedFiles, RequirementEntry, check_size, decode, read_limited
 from emrtrack.reading.facilities import FacilityReader
+from emrtrack.reading.nodes import SEQ
 from emrtrack.reading.sections import SectionReader
 
 try:  # the C parser (libyaml) when PyYAML was built with it
@@ -36,12 +38,16 @@ MAX_ITEMS = 2_000_000
 class _DocumentReader(SectionReader, FacilityReader):
     """The node reader, with the sections of a YAML file: register, requirements and facilities."""
 
-    def document(self, root: yaml.Node | None, out: LoadedFiles, progress: Phases = NOBODY) -> None:
-        if root is None:
+    def document(
+        self, root: yaml.Node | None, out: LoadedFiles, progress: Phases = NOBODY, parts: _Parts | None = None
+    ) -> None:
+        """Read the file's sections from `root`; with `parts`, its facilities are read from them instead (`root`
+        is then the rest of the file, None when there is no rest)."""
+        if root is None and parts is None:
             self.problem(None, N_("the file is empty: expected 'register', 'requirements' and/or 'facilities'"))
             return
-        fields = self.mapping(root, "the file", ("register", "requirements", "facilities"))
-        if isinstance(root, yaml.MappingNode) and not fields and not self.problems:
+        fields = self.mapping(root, "the file", ("register", "requirements", "facilities")) if root is not None else {}
+        if isinstance(root, yaml.MappingNode) and not fields and not self.problems and parts is None:
             self.problem(root, N_("the file holds none of 'register', 'requirements', 'facilities'"))
         self.milestones = out.milestone_ids
         if "register" in fields:  # first: its milestones are the vocabulary of what follows
@@ -53,8 +59,21 @@ class _DocumentReader(SectionReader, FacilityReader):
             for i, item in enumerate(self.seq(fields["requirements"][1], "requirements")):
                 req = self.requirement(item, i)
                 if req is not None:
-                    out.requirements.append(RequirementEntry(req, self.name, item.start_mark.line + 1))
-        if "facilities" in fields:
+                    out.requirements.append(RequirementEntry(req, self.name, self.line(item)))
+        if parts is not None:
+            progress.total(len(parts.starts))
+            i = 0
+            for items, offset in parts.composed():
+                self.line_offset = offset
+                for item in items:
+                    entry = self.facility(item, i)
+                    if entry is not None:
+                        out.facilities.append(entry)
+                    progress.advance()
+                    i += 1
+            self.line_offset = 0
+            out.facility_ids.extend(self.facility_ids)
+        elif "facilities" in fields:
             items = self.seq(fields["facilities"][1], "facilities")
             progress.total(len(items))
             for i, item in enumerate(items):
@@ -209,6 +228,96 @@ def _compose(name: str, text: str) -> yaml.Node | None:
         parser.dispose()
 
 
+# -- a long file in parts -------------------------------------------------------------------------
+# A register's facilities are one block list under `facilities:`, one item after another. A long one is composed
+# a part of PART_ITEMS facilities at a time, each part on its own, so that the nodes of only one part are ever in
+# memory (composed whole, a national register's nodes take more than ten times the file's size). Where a part
+# cannot stand on its own (an anchor, a second document, a directive; a quoted text or a flow list running over an
+# item's first line), or any part is not valid YAML, the file is composed whole: the same reading, and the same
+# problems in the same words, as for any file.
+PART_ITEMS = 1_000
+PARTS_FROM = 200_000  # characters: a shorter file (some 1,000 facilities) is composed whole
+_FACILITIES_KEY = re.compile(r"facilities[ \t]*:[ \t]*(?:#[^\n]*)?$", re.MULTILINE)
+_NODE_PROPERTY = re.compile(r"(?:^|[\s\[\]{},])[&*][^\s\[\]{},]", re.MULTILINE)  # an anchor or an alias
+_FIRST_ITEM = re.compile(r"(?:[ \t]*(?:#[^\n]*)?\n)*( *)-(?:[ \t]|$)", re.MULTILINE)
+_TOP_LEVEL = re.compile(r"\n(?=[^\s#-])")  # a line at the margin: neither blank, a comment nor an item
+
+
+def _line_starts(text: str, prefix: str, start: int = 0, end: int | None = None) -> Iterator[int]:
+    """Where the lines of text[start:end] that begin with `prefix` begin (`start` is where a line begins)."""
+    if text.startswith(prefix, start):
+        yield start
+    at = text.find("\n" + prefix, start, len(text) if end is None else end)
+    while at >= 0:
+        yield at + 1
+        at = text.find("\n" + prefix, at + 1, len(text) if end is None else end)
+
+
+def _whole_only(text: str) -> bool:
+    """Whether the file has what ties its parts together: a second document, a directive, an anchor or alias."""
+    if any(text.startswith(m) or f"\n{m}" in text for m in ("---", "...", "%")):
+        return True
+    return ("&" in text or "*" in text) and _NODE_PROPERTY.search(text) is not None
+
+
+class _NotInParts(Exception):
+    """A part of the file is not valid YAML on its own: the file is composed whole."""
+
+
+class _Parts:
+    """The facilities of a long file: where each item starts, composed a part at a time."""
+
+    def __init__(self, text: str, starts: list[int], end: int):
+        self.text, self.starts, self.end = text, starts, end
+
+    def composed(self) -> Iterator[tuple[list[yaml.Node], int]]:
+        """Each part's items, and the lines of the file before the part."""
+        text, starts = self.text, self.starts
+        line, at = 0, 0
+        for first in range(0, len(starts), PART_ITEMS):
+            start = starts[first]
+            stop = starts[first + PART_ITEMS] if first + PART_ITEMS < len(starts) else self.end
+            line += text.count("\n", at, start)
+            at = start
+            parser = _Composer(text[start:stop])
+            try:
+                root = parser.get_single_node()
+            except yaml.YAMLError:
+                raise _NotInParts() from None
+            finally:
+                parser.dispose()
+            if not isinstance(root, yaml.SequenceNode) or root.tag != SEQ:
+                raise _NotInParts()
+            yield root.value, line
+
+
+def _in_parts(text: str) -> tuple[str, _Parts] | None:
+    """The file without its facilities (their lines left blank) and its facilities in parts, when it is long and
+    laid out as a register is: its facilities one block list under the only `facilities:` at the margin."""
+    if len(text) < PARTS_FROM:
+        return None
+    keys = [m for at in _line_starts(text, "facilities") if (m := _FACILITIES_KEY.match(text, at))]
+    if len(keys) != 1 or _whole_only(text):
+        return None
+    key = keys[0]
+    first = _FIRST_ITEM.match(text, key.end() + 1)
+    if first is None:
+        return None
+    later = _TOP_LEVEL.search(text, first.end() - 1)
+    end = later.end() if later else len(text)
+    indent = first.group(1)
+    starts = [
+        at
+        for at in _line_starts(text, indent + "-", first.start(1), end)
+        if text[at + len(indent) + 1 : at + len(indent) + 2] in " \t\n"
+    ]
+    if not starts or starts[0] != first.start(1):
+        return None
+    # what follows the facilities keeps its lines (blank ones stand for the facilities'): most files have nothing
+    rest = text[: key.start()] + ("\n" * text.count("\n", key.start(), end) + text[end:] if later else "")
+    return rest, _Parts(text, starts, end)
+
+
 def read_yaml(path: Path, today: date, out: LoadedFiles, progress: Phases = NOBODY) -> list[Problem]:
     """Read one YAML file into `out`; return every problem found. `progress` hears of each facility read."""
     name = str(path)
@@ -217,6 +326,11 @@ def read_yaml(path: Path, today: date, out: LoadedFiles, progress: Phases = NOBO
         text = decode(name, read_limited(path))
         _check_size(name, text)
         _check_merged(name, text)
+        split = _in_parts(text)
+        if split is not None:
+            problems = _read_parts(name, today, split, out, progress)
+            if problems is not None:
+                return problems
         root = _compose(name, text)
     except InputError as e:
         return e.problems
@@ -224,4 +338,27 @@ def read_yaml(path: Path, today: date, out: LoadedFiles, progress: Phases = NOBO
         return [Problem(name, 0, _("cannot read the file: {error}").format(error=e.strerror))]
     reader = _DocumentReader(name, today, out.milestone_ids)
     reader.document(root, out, progress)
+    return reader.problems
+
+
+def _read_parts(
+    name: str, today: date, split: tuple[str, _Parts], out: LoadedFiles, progress: Phases
+) -> list[Problem] | None:
+    """Read a long file in parts into `out` (see `_Parts`); its problems, or None, with `out` as it was, when a
+    part is not valid YAML on its own (the file is then composed whole)."""
+    rest, parts = split
+    try:
+        root = _compose(name, rest)
+    except InputError:
+        return None
+    if root is not None and not isinstance(root, yaml.MappingNode):
+        return None
+    kept = (out.register, out.register_fields, out.milestone_ids, len(out.requirements), len(out.facilities))
+    reader = _DocumentReader(name, today, out.milestone_ids)
+    try:
+        reader.document(root, out, progress, parts)
+    except _NotInParts:
+        out.register, out.register_fields, out.milestone_ids = kept[:3]
+        del out.requirements[kept[3] :], out.facilities[kept[4] :]
+        return None
     return reader.problems
