@@ -258,9 +258,10 @@ def folded_names(name: str, aliases: list[str] | tuple[str, ...]) -> str:
     return "\n".join(folded)
 
 
-def row_folded(row: tuple[Any, ...]) -> str:
-    """The `folded` column of a facility row: its name, aliases and earlier names, folded."""
-    names = json.loads(row[2])
+def row_folded(row: tuple[Any, ...], aliases: list[str] | None = None) -> str:
+    """The `folded` column of a facility row: its name, aliases and earlier names, folded (`aliases` given spares
+    decoding them)."""
+    names = json.loads(row[2]) if aliases is None else list(aliases)
     if row[8]:
         names += [n["name"] for n in json.loads(row[8]).get("former_names", ())]
     return folded_names(row[1], names)
@@ -371,9 +372,10 @@ def reached_from_row(day: str, exact: int | None, source: str | None) -> Reached
 def stored_milestone_values(
     conn: sqlite3.Connection, where: str = "", params: tuple[Any, ...] = ()
 ) -> dict[tuple[str, str], str]:
-    """(facility id, milestone) → the milestone as its latest event's value (`milestone_value`)."""
+    """(facility id, milestone) → the milestone as its latest event's value (`milestone_value`): for an exact date
+    without a source, the date as written (emrtrack writes it as `milestone_value` does)."""
     return {
-        (fid, m): milestone_value(reached_from_row(d, exact, source))
+        (fid, m): d if exact == 1 and source is None else milestone_value(reached_from_row(d, exact, source))
         for fid, m, d, exact, source in conn.execute(f"SELECT {MILESTONE_COLUMNS} FROM milestones {where}", params)
     }
 

@@ -5,9 +5,10 @@ from __future__ import annotations
 
 import json
 import sqlite3
+from collections.abc import Callable
 from typing import Any
 
-from emrtrack.store.chain import CHANGE_COLUMNS, EVENT_COLUMNS, GENESIS, event_hash
+from emrtrack.store.chain import CHANGE_COLUMNS, EVENT_COLUMNS, GENESIS, event_hasher
 from emrtrack.store.codec import FACILITY_COLUMNS, row_doc, row_folded, stored_milestone_values, summary_text
 from emrtrack.views import VerifyProblem, VerifyResult
 
@@ -62,35 +63,37 @@ def verify(conn: sqlite3.Connection, *, whole: bool = False) -> VerifyResult:
     replay = Replay()
     prev, expected_id, last_change, count = GENESIS, 1, 0, 0
     with_events: set[int] = set()
-    cursor = conn.execute(
-        f"SELECT {', '.join(EVENT_COLUMNS)}, prev_hash, hash, "
-        f"{written_by_emrtrack(EVENT_COLUMNS)} FROM events ORDER BY id"
-    )
-    for row in cursor:
-        content, stored_prev, stored, well_formed = row[:8], row[8], row[9], row[10]
+    # each change's part of the JSON, written once (None for a change with a value emrtrack does not write)
+    hashers: dict[int, Callable[[str, tuple[Any, ...] | list[Any]], str] | None] = {}
+
+    def bad(kind: str, eid: int, **values: Any) -> VerifyResult:
+        return VerifyResult(count, prev, VerifyProblem(kind, event=eid, values=values))
+
+    malformed = {e for (e,) in conn.execute(f"SELECT id FROM events WHERE NOT ({written_by_emrtrack(EVENT_COLUMNS)})")}
+    for row in conn.execute(f"SELECT {', '.join(EVENT_COLUMNS)}, prev_hash, hash FROM events ORDER BY id"):
+        content, stored_prev, stored = row[:8], row[8], row[9]
         eid, change_id, entity, key, milestone, _action, old, new = content
-
-        def bad(kind: str, eid: int = eid, count: int = count, prev: str = prev, **values: Any) -> VerifyResult:
-            return VerifyResult(count, prev, VerifyProblem(kind, event=eid, values=values))
-
-        change = changes.get(change_id)
-        if change is None:
-            return bad("change-missing", id=change_id)
+        if change_id not in hashers:
+            change = changes.get(change_id)
+            if change is None:
+                return bad("change-missing", eid, id=change_id)
+            hashers[change_id] = event_hasher(change[:-1]) if change[-1] else None  # None: not written by emrtrack
+        event_hash = hashers[change_id]
         if stored is None:
-            return bad("no-hash")
-        if not (well_formed and change[-1]) or event_hash(stored_prev or "", content, change[:-1]) != stored:
-            return bad("altered", id=change_id)
+            return bad("no-hash", eid)
+        if eid in malformed or event_hash is None or event_hash(stored_prev or "", content) != stored:
+            return bad("altered", eid, id=change_id)
         if eid != expected_id or stored_prev != prev:
             if eid > expected_id and stored_prev != prev:
-                return bad("event-deleted", id=expected_id)
-            return bad("out-of-order")
+                return bad("event-deleted", eid, id=expected_id)
+            return bad("out-of-order", eid)
         if change_id < last_change:
-            return bad("change-out-of-order", id=change_id, last=last_change)
+            return bad("change-out-of-order", eid, id=change_id, last=last_change)
         problem = replay.apply(entity, key, milestone, old, new)
         if problem == "unknown-entity":
-            return bad(problem, entity=entity)
+            return bad(problem, eid, entity=entity)
         if problem is not None:
-            return bad(problem)
+            return bad(problem, eid)
         prev, expected_id, last_change = stored, eid + 1, change_id
         with_events.add(change_id)
         count += 1
@@ -111,9 +114,9 @@ def _compare_current(
     """The first difference between the replayed history and the current tables, or None."""
     facilities = {}
     for row in conn.execute(f"SELECT {FACILITY_COLUMNS}, folded FROM facilities"):
-        doc = row_doc(row[:-1])
-        facilities[row[0]] = doc
-        if row[-1] != row_folded(row[:-1]):
+        aliases = json.loads(row[2])
+        facilities[row[0]] = row_doc(row[:-1], aliases)
+        if row[-1] != row_folded(row[:-1], aliases):
             return VerifyProblem("names-altered", values={"facility": row[0]})
     milestones = stored_milestone_values(conn)
     requirements = dict(conn.execute("SELECT id, doc FROM requirements"))
@@ -125,6 +128,8 @@ def _compare_current(
         ("register", meta),
     ):
         replayed = state[entity]
+        if replayed == current:
+            continue
         for k in sorted(set(replayed) | set(current), key=str):
             if replayed.get(k) != current.get(k):
                 key, milestone = k if entity == "milestone" else (k, None)
