@@ -915,32 +915,50 @@ def main(argv: list[str] | None = None) -> int:
     if not sizes or min(sizes) < 10:
         ap.error("--sizes needs numbers of at least 10 (and two sizes or more with --skip-largest)")
     results: Results = {}
+    failed: dict[int, str] = {}  # a size where a command failed: the others are measured and kept all the same
     for n in sizes:
         print(f"measuring {n} facilities...", file=sys.stderr, flush=True)
-        results[n] = bench_size(n, args.runs, args.warmup, not args.no_taskwarrior, args.keep, shipped=n == sizes[0])
+        try:
+            results[n] = bench_size(
+                n, args.runs, args.warmup, not args.no_taskwarrior, args.keep, shipped=n == sizes[0]
+            )
+        except SystemExit as e:
+            failed[n] = str(e)
+            print(f"{n} facilities: FAILED: {e}", file=sys.stderr, flush=True)
+        if args.out:  # after each size, so that a long run's figures are never lost
+            write_json(args, results, failed)
+    if not results:
+        return 1
     rows = ratios(results)
     (print_markdown if args.markdown else print_table)(results, rows)
     if args.out:
-        doc = {
-            "machine": {
-                "platform": platform.platform(),
-                "python": platform.python_version(),
-                "cpus": os.cpu_count(),
-                "load_average": list(os.getloadavg()),
-            },
-            "taskwarrior": subprocess.run(["task", "--version"], capture_output=True, text=True).stdout.strip()
-            if shutil.which("task") and not args.no_taskwarrior
-            else None,
-            "peak_memory_from": "/usr/bin/time %M" if GNU_TIME else "wait4 ru_maxrss (upper bound)",
-            "seed": SEED,
-            "as_of": AS_OF,
-            "runs": args.runs,
-            "warmup": args.warmup,
-            "sizes": {str(n): r for n, r in results.items()},
-            "ratios": rows,
-        }
-        args.out.write_text(json.dumps(doc, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
-    return 0
+        write_json(args, results, failed, rows)
+    return 1 if failed else 0
+
+
+def write_json(
+    args: argparse.Namespace, results: Results, failed: dict[int, str], rows: list[dict[str, object]] | None = None
+) -> None:
+    doc = {
+        "machine": {
+            "platform": platform.platform(),
+            "python": platform.python_version(),
+            "cpus": os.cpu_count(),
+            "load_average": list(os.getloadavg()),
+        },
+        "taskwarrior": subprocess.run(["task", "--version"], capture_output=True, text=True).stdout.strip()
+        if shutil.which("task") and not args.no_taskwarrior
+        else None,
+        "peak_memory_from": "/usr/bin/time %M" if GNU_TIME else "wait4 ru_maxrss (upper bound)",
+        "seed": SEED,
+        "as_of": AS_OF,
+        "runs": args.runs,
+        "warmup": args.warmup,
+        "sizes": {str(n): r for n, r in results.items()},
+        "failed": {str(n): message for n, message in failed.items()},
+        "ratios": rows,
+    }
+    args.out.write_text(json.dumps(doc, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
 
 
 if __name__ == "__main__":

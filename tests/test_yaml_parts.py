@@ -198,3 +198,37 @@ def test_a_file_whose_parts_cannot_stand_alone_is_read_whole(
         assert got[0] == "read" and [e.facility.id for e in got[3]] == [f"f-{i:03d}" for i in range(12)]
     else:
         assert got == ("problems", [(str(path), line, message) for line, message in problems])
+
+
+def test_the_limit_on_items_holds_for_a_file_composed_whole_and_for_each_part(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A national register has more items than a file composed whole may (its nodes all in memory at once): in
+    parts, only each part is held to the limit."""
+    monkeypatch.setattr(yaml_files, "MAX_ITEMS", 500)
+    monkeypatch.setattr(yaml_files, "PART_ITEMS", 10)
+    monkeypatch.setattr(yaml_files, "PARTS_FROM", 0)
+    path = tmp_path / "register.yaml"
+    path.write_text(HEAD + "facilities:\n" + "\n".join(_facility(i, "  ", None) for i in range(100)) + "\n")
+    assert len(read_files([path], TODAY).facilities) == 100
+    path.write_text(
+        HEAD + "facilities:\n" + "\n".join(_facility(i, "  ", "anchor" if i == 9 else None) for i in range(100))
+    )
+    with pytest.raises(InputError) as e:  # an anchor ties the parts together: composed whole, over the limit
+        read_files([path], TODAY)
+    assert [(p.line, p.message) for p in e.value.problems] == [
+        (
+            1,
+            "the file holds about 711 lines and items; the limit is 500: is it a register? Split a large one into files",
+        )
+    ]
+    monkeypatch.setattr(yaml_files, "PART_ITEMS", 100)  # a part over the limit: the file is held to it as a whole
+    path.write_text(HEAD + "facilities:\n" + "\n".join(_facility(i, "  ", None) for i in range(100)) + "\n")
+    with pytest.raises(InputError) as e:
+        read_files([path], TODAY)
+    assert [(p.line, p.message) for p in e.value.problems] == [
+        (
+            1,
+            "the file holds about 712 lines and items; the limit is 500: is it a register? Split a large one into files",
+        )
+    ]

@@ -105,9 +105,14 @@ def _check_merged(name: str, text: str) -> None:
         )
 
 
+def _items(text: str) -> int:
+    """About how many YAML nodes `text` makes: its lines and flow items."""
+    return sum(text.count(c) for c in ("\n", ",", "- ", "[", "{"))
+
+
 def _check_size(name: str, text: str) -> None:
     """Refuse, before composing, a file with more items than any register has (junk, or a bomb)."""
-    items = sum(text.count(c) for c in ("\n", ",", "- ", "[", "{"))
+    items = _items(text)
     if items > MAX_ITEMS:
         raise InputError(
             [
@@ -279,7 +284,10 @@ class _Parts:
             stop = starts[first + PART_ITEMS] if first + PART_ITEMS < len(starts) else self.end
             line += text.count("\n", at, start)
             at = start
-            parser = _Composer(text[start:stop])
+            part = text[start:stop]
+            if _items(part) > MAX_ITEMS:  # an odd file: composed whole, it is held to the limit as a whole
+                raise _NotInParts()
+            parser = _Composer(part)
             try:
                 root = parser.get_single_node()
             except yaml.YAMLError:
@@ -324,13 +332,13 @@ def read_yaml(path: Path, today: date, out: LoadedFiles, progress: Phases = NOBO
     try:
         check_size(path)
         text = decode(name, read_limited(path))
-        _check_size(name, text)
         _check_merged(name, text)
         split = _in_parts(text)
         if split is not None:
             problems = _read_parts(name, today, split, out, progress)
             if problems is not None:
                 return problems
+        _check_size(name, text)  # composed whole: its nodes are all in memory at once
         root = _compose(name, text)
     except InputError as e:
         return e.problems
