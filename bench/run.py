@@ -333,7 +333,8 @@ def _life(rng: random.Random, f: Synthetic, i: int) -> list[str]:
     """The later facts of some facilities, drawn apart from the rest so that the register stays as before."""
     lines: list[str] = []
     if rng.random() < RENAMED_SHARE:
-        lines.append(f'    codes: {{kcb: "{i % 100000:05d}"}}')
+        # a code per facility, unique however many there are (six digits, as a national scheme would need)
+        lines.append(f'    codes: {{kcb: "{i + 1:06d}"}}')
         lines.append("    former_names:")
         lines.append(f"      - {{name: {_q(f.name + ' (cũ)')}, until: 2025-06-30}}")
     if rng.random() < EXCEPTION_SHARE:
@@ -394,7 +395,7 @@ def write_yaml(path: Path, facilities: list[Synthetic]) -> None:
         "  name: Sổ theo dõi bệnh án điện tử toàn quốc (synthetic)",
         "  timezone: Asia/Ho_Chi_Minh",
         "  code_schemes:",
-        "    kcb: {label: Mã cơ sở KCB, pattern: '^[0-9]{5}$'}",
+        "    kcb: {label: Mã cơ sở KCB, pattern: '^[0-9]{6}$'}",
         "",
         REQUIREMENTS_YAML,
         "facilities:",
