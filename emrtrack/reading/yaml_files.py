@@ -9,6 +9,7 @@ keeps the work linear in the size of the file whatever aliases it holds.
 
 from __future__ import annotations
 
+import itertools
 import re
 from collections.abc import Iterator
 from datetime import date
@@ -61,27 +62,24 @@ class _DocumentReader(SectionReader, FacilityReader):
                 if req is not None:
                     out.requirements.append(RequirementEntry(req, self.name, self.line(item)))
         if parts is not None:
-            progress.total(len(parts.starts))
-            i = 0
-            for items, offset in parts.composed():
-                self.line_offset = offset
-                for item in items:
-                    entry = self.facility(item, i)
-                    if entry is not None:
-                        out.facilities.append(entry)
-                    progress.advance()
-                    i += 1
-            self.line_offset = 0
-            out.facility_ids.extend(self.facility_ids)
+            total, composed = len(parts.starts), parts.composed()
         elif "facilities" in fields:
             items = self.seq(fields["facilities"][1], "facilities")
-            progress.total(len(items))
-            for i, item in enumerate(items):
+            total, composed = len(items), iter([(items, 0)])
+        else:
+            return
+        progress.total(total)
+        i = 0
+        for items, offset in composed:  # the facilities, a part at a time: each part's lines start after `offset`
+            self.line_offset = offset
+            for item in items:
                 entry = self.facility(item, i)
                 if entry is not None:
                     out.facilities.append(entry)
                 progress.advance()
-            out.facility_ids.extend(self.facility_ids)
+                i += 1
+        self.line_offset = 0
+        out.facility_ids.extend(self.facility_ids)
 
 
 _CONFLICT = re.compile(r"^(<{7}|>{7})(?: |$)", re.MULTILINE)
@@ -236,12 +234,13 @@ def _compose(name: str, text: str) -> yaml.Node | None:
 # -- a long file in parts -------------------------------------------------------------------------
 # A register's facilities are one block list under `facilities:`, one item after another. A long one is composed
 # a part of PART_ITEMS facilities at a time, each part on its own, so that the nodes of only one part are ever in
-# memory (composed whole, a national register's nodes take more than ten times the file's size). Where a part
+# memory (composed whole, a national register's nodes take more than thirty times the file's size). Where a part
 # cannot stand on its own (an anchor, a second document, a directive; a quoted text or a flow list running over an
 # item's first line), or any part is not valid YAML, the file is composed whole: the same reading, and the same
 # problems in the same words, as for any file.
 PART_ITEMS = 1_000
 PARTS_FROM = 200_000  # characters: a shorter file (some 1,000 facilities) is composed whole
+MAX_FACILITIES_IN_PARTS = 500_000  # a list of more is no register (nor its parts): composed whole, and refused
 _FACILITIES_KEY = re.compile(r"facilities[ \t]*:[ \t]*(?:#[^\n]*)?$", re.MULTILINE)
 _NODE_PROPERTY = re.compile(r"(?:^|[\s\[\]{},])[&*][^\s\[\]{},]", re.MULTILINE)  # an anchor or an alias
 _FIRST_ITEM = re.compile(r"(?:[ \t]*(?:#[^\n]*)?\n)*( *)-(?:[ \t]|$)", re.MULTILINE)
@@ -314,13 +313,14 @@ def _in_parts(text: str) -> tuple[str, _Parts] | None:
     later = _TOP_LEVEL.search(text, first.end() - 1)
     end = later.end() if later else len(text)
     indent = first.group(1)
-    starts = [
+    items = (
         at
         for at in _line_starts(text, indent + "-", first.start(1), end)
         if text[at + len(indent) + 1 : at + len(indent) + 2] in " \t\n"
-    ]
-    if not starts or starts[0] != first.start(1):
-        return None
+    )
+    starts = list(itertools.islice(items, MAX_FACILITIES_IN_PARTS + 1))
+    if not starts or starts[0] != first.start(1) or len(starts) > MAX_FACILITIES_IN_PARTS:
+        return None  # (more items than any register has facilities: composed whole, it is held to MAX_ITEMS)
     # what follows the facilities keeps its lines (blank ones stand for the facilities'): most files have nothing
     rest = text[: key.start()] + ("\n" * text.count("\n", key.start(), end) + text[end:] if later else "")
     return rest, _Parts(text, starts, end)
