@@ -4,6 +4,7 @@ register file, and the small register's data. Imported as `from helpers import .
 from __future__ import annotations
 
 import hashlib
+import importlib.util
 import os
 import sqlite3
 import sys
@@ -11,6 +12,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import date
 from pathlib import Path
+from types import ModuleType
 
 import yaml
 from click.testing import Result
@@ -22,6 +24,22 @@ SHIPPED = ROOT / "data" / "nghe-an-2898.yaml"
 # verification are exercised.
 DISPATCH_DAY = ROOT / "tests" / "data" / "dispatch-day" / "nghe-an-2898.yaml"
 CLI = [sys.executable, "-m", "emrtrack"]
+BENCH = ROOT / "bench" / "run.py"
+
+
+@contextmanager
+def bench_module(name: str) -> Iterator[ModuleType]:
+    """The benchmark (bench/run.py, a script) imported as the module `name`, for as long as the block lasts (its
+    dataclasses need it in sys.modules)."""
+    spec = importlib.util.spec_from_file_location(name, BENCH)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[name] = module
+    try:
+        spec.loader.exec_module(module)
+        yield module
+    finally:
+        del sys.modules[name]
 
 
 # -- the command line ------------------------------------------------------------------------------

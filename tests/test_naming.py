@@ -9,7 +9,7 @@ import shutil
 from pathlib import Path
 
 import pytest
-from helpers import rows, run
+from helpers import bench_module, rows, run
 
 from emrtrack.errors import AmbiguousFacility, FacilityNotFound
 from emrtrack.naming import (
@@ -299,32 +299,21 @@ def test_m005_register_folds_its_names_again_with_its_history_untouched(db_path:
 
 
 # -- did-you-mean at national scale: the short-list scores only the nearest names --------------------
-BENCH = Path(__file__).resolve().parent.parent / "bench" / "run.py"
-
-
 @pytest.fixture(scope="module")
 def generated(tmp_path_factory: pytest.TempPathFactory):
     """A register of 700 generated facilities (the benchmark's generator) and their folded names by id."""
-    import importlib.util
-    import sys
-
     from emrtrack.service.registers import load_files
 
-    spec = importlib.util.spec_from_file_location("emrtrack_bench_for_naming", BENCH)
-    assert spec is not None and spec.loader is not None
-    bench = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = bench
-    spec.loader.exec_module(bench)
     tmp = tmp_path_factory.mktemp("generated")
     path = tmp / "generated.yaml"
-    bench.write_yaml(path, bench.generate(700))
+    with bench_module("emrtrack_bench_for_naming") as bench:
+        bench.write_yaml(path, bench.generate(700))
     Register.open(tmp / "register.db").close()
     register = Register.open(tmp / "register.db")
     load_files(register, [path], actor="test")
     folded = dict(register.conn.execute("SELECT id, folded FROM facilities ORDER BY rowid"))
     yield register, folded
     register.close()
-    del sys.modules[spec.name]
 
 
 def _suggested_scoring_every_name(names, folded: str, limit: int = 3) -> tuple[list[str], bool]:

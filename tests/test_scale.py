@@ -4,13 +4,12 @@ facility, the long report table, and --group-by none."""
 from __future__ import annotations
 
 import csv
-import importlib.util
 import io
 import sys
 from datetime import date
-from pathlib import Path
 
 import pytest
+from helpers import bench_module
 from rich.console import Console
 from rich.table import Table
 from rich.text import Text
@@ -26,20 +25,16 @@ from emrtrack.rules import deadline_for, exceptions_on, facility_deadline, state
 from emrtrack.service.registers import load_files
 from emrtrack.store import Register
 
-BENCH = Path(__file__).resolve().parent.parent / "bench" / "run.py"
 AS_OF_DATES = [date(2024, 6, 1), date(2025, 8, 31), date(2025, 9, 1), date(2025, 12, 1), date(2026, 7, 1)]
 
 
 @pytest.fixture(scope="module")
 def national(tmp_path_factory):
     """A synthetic register of 700 facilities (the benchmark's generator), loaded, and its facilities."""
-    spec = importlib.util.spec_from_file_location("emrtrack_bench_for_tests", BENCH)
-    bench = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = bench
-    spec.loader.exec_module(bench)
     tmp = tmp_path_factory.mktemp("national")
     path = tmp / "national.yaml"
-    bench.write_yaml(path, bench.generate(700))
+    with bench_module("emrtrack_bench_for_tests") as bench:
+        bench.write_yaml(path, bench.generate(700))
     db = tmp / "register.db"
     Register.open(db).close()  # an empty register: no shipped data
     register = Register.open(db)
@@ -47,7 +42,6 @@ def national(tmp_path_factory):
     loaded = read_files([path], date(2026, 7, 1))
     yield register, loaded, db, path
     register.close()
-    del sys.modules[spec.name]
 
 
 def _expected_status(loaded, requirement, as_of):

@@ -299,8 +299,9 @@ class _Parts:
 
 
 def _in_parts(text: str) -> tuple[str, _Parts] | None:
-    """The file without its facilities (their lines left blank) and its facilities in parts, when it is long and
-    laid out as a register is: its facilities one block list under the only `facilities:` at the margin."""
+    """The file without its facilities (blank lines standing for them where something follows) and its facilities
+    in parts, when it is long and laid out as a register is: one block list under the only `facilities:` at the
+    margin, of at most MAX_FACILITIES_IN_PARTS items."""
     if len(text) < PARTS_FROM:
         return None
     keys = [m for at in _line_starts(text, "facilities") if (m := _FACILITIES_KEY.match(text, at))]
